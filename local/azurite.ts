@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/*
+ * Azurite's queue and table servers, in this process. The package's main module is its VS Code extension,
+ * so the server modules are loaded directly (they ship no types: the shapes below are what we call).
+ * `dataDir` undefined keeps everything in memory; a folder makes data survive restarts.
+ */
+interface AzuriteServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  clean(): Promise<void>;
+  getHttpServerAddress(): string;
+}
+type ServerCtor = new (config: unknown) => AzuriteServer;
+type ConfigCtor = new (...args: unknown[]) => unknown;
+
+const require = createRequire(import.meta.url);
+const load = <T>(path: string): T => (require(`azurite/dist/src/${path}`) as { default: T }).default;
+
+/** Azurite's well-known development account (public; the same in every Azurite). */
+export const DEV_ACCOUNT = 'devstoreaccount1';
+export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface Azurite {
+  readonly connectionString: string;
+  readonly queueEndpoint: string;
+  readonly tableEndpoint: string;
+  close(): Promise<void>;
+}
+
+export interface AzuriteOptions {
+  readonly dataDir?: string | undefined;
+  readonly queuePort?: number;
+  readonly tablePort?: number;
+  readonly host?: string;
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
+  const QueueConfiguration = load<ConfigCtor>('queue/QueueConfiguration');
+  const QueueServer = load<ServerCtor>('queue/QueueServer');
+  const TableConfiguration = load<ConfigCtor>('table/TableConfiguration');
+  const TableServer = load<ServerCtor>('table/TableServer');
+  const host = options.host ?? '127.0.0.1';
+  const dir = options.dataDir;
+  const memory = dir === undefined;
+  if (dir) mkdirSync(dir, { recursive: true });
+  const path = (name: string) => (dir ? join(dir, name) : name);
+  // Argument order as in azurite/dist/src/azurite.js (3.35): host, port, keep-alive, db paths, logs,
+  // loose, skipApiVersionCheck, cert, key, pwd, oauth, disableProductStyleUrl, in-memory.
+  const queueConfig = new QueueConfiguration(
+    host, options.queuePort ?? 0, 5, path('__azurite_db_queue__.json'), path('__azurite_db_queue_extent__.json'),
+    [{ locationId: 'Default', locationPath: path('__queuestorage__'), maxConcurrency: 1 }],
+    false, undefined, false, undefined, false, true, '', '', '', undefined, false, memory,
+  );
+  const tableConfig = new TableConfiguration(
+    host, options.tablePort ?? 0, 5, path('__azurite_db_table__.json'), false, false, undefined, undefined,
+    false, true, '', '', '', undefined, false, memory,
+  );
+  const queue = new QueueServer(queueConfig);
+  const table = new TableServer(tableConfig);
+  await Promise.all([queue.start(), table.start()]);
+  const queueEndpoint = `${queue.getHttpServerAddress()}/${DEV_ACCOUNT}`;
+  const tableEndpoint = `${table.getHttpServerAddress()}/${DEV_ACCOUNT}`;
+  return {
+    queueEndpoint,
+    tableEndpoint,
+    connectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
+      `QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
+    async close() {
+      await Promise.all([queue.close(), table.close()]);
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import functions, { type LogLevel } from '@azure/functions';
+import type { FunctionDeclaration, HttpHandler } from '../shared/runtime/declaration.js';
+import type { Deps } from '../shared/runtime/deps.js';
+import { bindHttp } from '../shared/runtime/bind.js';
+import { compileRoute, type RouteTemplate } from './route-template.js';
+import type { HostSettings } from './host-json.js';
+
+/** Where the local host sends function logs; `npm start` prints them, tests collect them. */
+export type HostLogger = (level: LogLevel, functionName: string, message: string) => void;
+
+export interface LocalHostOptions {
+  readonly declarations: readonly FunctionDeclaration[];
+  readonly deps: Deps;
+  readonly settings: HostSettings;
+  readonly host?: string;
+  readonly port?: number;
+  readonly log?: HostLogger;
+}
+
+export interface LocalHost {
+  /** Base URL including the route prefix, e.g. `http://127.0.0.1:7071/api`. */
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+interface BoundRoute {
+  readonly name: string;
+  readonly template: RouteTemplate;
+  readonly methods: ReadonlySet<string>;
+  readonly handler: HttpHandler;
+}
+
+// @azure/functions is CommonJS and Node's ESM loader does not see these classes as named exports.
+const { HttpRequest, HttpResponse, InvocationContext } = functions;
+
+/** The Functions host's request size limit (`maxRequestLength`, 100 MB). */
+const HOST_MAX_REQUEST_BYTES = 104_857_600;
+
+export function makeInvocationContext(functionName: string, log: HostLogger | undefined): functions.InvocationContext {
+  return new InvocationContext({
+    invocationId: randomUUID(),
+    functionName,
+    logHandler: (level, ...args) => log?.(level, functionName, args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : JSON.stringify(a))).join(' ')),
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= HOST_MAX_REQUEST_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > HOST_MAX_REQUEST_BYTES ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function headerRecord(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+async function writeResponse(res: ServerResponse, response: functions.HttpResponse): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  res.writeHead(response.status, headers);
+  res.end(body);
+}
+
+/**
+ * A small stand-in for the Functions host's HTTP side: route templates under host.json's route prefix,
+ * method matching, the same `HttpRequest`/`InvocationContext` objects and the same bound handlers Azure
+ * runs. Like the real host, an unknown route or method is a bare 404. Queue triggers are run by the
+ * queue runner beside it.
+ */
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const routes: BoundRoute[] = [];
+  for (const decl of options.declarations) {
+    if (decl.kind !== 'http') continue;
+    const handler = bindHttp(decl, () => Promise.resolve(options.deps));
+    for (const { name, route } of decl.routes) {
+      routes.push({ name, template: compileRoute(route), methods: new Set(decl.methods), handler });
+    }
+  }
+  routes.sort((a, b) => b.template.precedence - a.template.precedence);
+  const prefix = options.settings.routePrefix ? `/${options.settings.routePrefix}` : '';
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const base = `http://${req.headers.host ?? '127.0.0.1'}`;
+      const url = new URL(req.url ?? '/', base);
+      const method = (req.method ?? 'GET').toUpperCase();
+      const path = url.pathname;
+      if (prefix && !(path.toLowerCase() === prefix || path.toLowerCase().startsWith(`${prefix}/`))) {
+        res.writeHead(404).end();
+        return;
+      }
+      const rest = path.slice(prefix.length);
+      let matched: { route: BoundRoute; params: Record<string, string> } | undefined;
+      for (const route of routes) {
+        if (!route.methods.has(method)) continue;
+        const params = route.template.match(rest);
+        if (params) {
+          matched = { route, params };
+          break;
+        }
+      }
+      if (!matched) {
+        req.resume();
+        res.writeHead(404).end();
+        return;
+      }
+      const body = await readBody(req);
+      if (body === 'too-large') {
+        res.writeHead(413).end();
+        return;
+      }
+      const request = new HttpRequest({
+        method,
+        url: url.toString(),
+        headers: headerRecord(req),
+        query: Object.fromEntries(url.searchParams),
+        params: matched.params,
+        ...(body.length > 0 ? { body: { bytes: body } } : {}),
+      });
+      const context = makeInvocationContext(matched.route.name, options.log);
+      const result = await matched.route.handler(request, context);
+      await writeResponse(res, new HttpResponse(result));
+    })().catch((err: unknown) => {
+      options.log?.('error', 'local-host', `request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 7071, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${hostPart}:${address.port}${prefix}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

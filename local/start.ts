@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { startAzurite } from './azurite.js';
+import { loadConfig, ConfigError } from '../shared/config.js';
+import { Setting } from '../shared/constants.js';
+import { makeDeps } from '../shared/runtime/deps.js';
+import { loadFunctions } from './load-functions.js';
+import { readHostSettings } from './host-json.js';
+import { startLocalHost } from './local-host.js';
+
+/*
+ * `npm start`: the whole service on this machine with no Azure account and no Core Tools. Azurite runs in
+ * this process (in memory, or in DATA_DIR), the functions are loaded from the same compiled files Azure
+ * loads, and keys are generated when the environment does not set them.
+ */
+const localEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(7071),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['debug', 'information', 'warning', 'error']).default('information'),
+});
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const levels = ['trace', 'debug', 'information', 'warning', 'error', 'critical', 'none'];
+
+async function main(): Promise<void> {
+  const local = localEnv.parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+  const env: Record<string, string | undefined> = { ...process.env };
+  const generated: string[] = [];
+  let azurite: Awaited<ReturnType<typeof startAzurite>> | undefined;
+  if (!env[Setting.storage] && !env[`${Setting.storage}__accountName`]) {
+    azurite = await startAzurite({ dataDir: local.DATA_DIR ? resolve(local.DATA_DIR) : undefined });
+    env[Setting.storage] = azurite.connectionString;
+  }
+  for (const setting of [Setting.managementKeys, Setting.ingestKeys]) {
+    if (!env[setting]) {
+      env[setting] = randomBytes(24).toString('base64url');
+      generated.push(setting);
+    }
+  }
+  const config = loadConfig(env);
+  const deps = await makeDeps(config);
+  const settings = await readHostSettings(join(root, 'host.json'));
+  const declarations = await loadFunctions(join(root, 'dist', 'functions'));
+  const minLevel = levels.indexOf(local.LOG_LEVEL);
+  const host = await startLocalHost({
+    declarations,
+    deps,
+    settings,
+    host: local.HOST,
+    port: local.PORT,
+    log: (level, fn, message) => {
+      if (levels.indexOf(level) >= minLevel) console.log(`[${new Date().toISOString()}] ${fn}: ${message}`);
+    },
+  });
+
+  const out = [
+    '',
+    'registry-webhooks is running (local host; Azure Functions Core Tools not needed)',
+    '',
+    `  API:            ${host.url}`,
+    `  Webhooks:       ${host.url}/registries/{registryName}/webhooks`,
+    `  Storage:        ${azurite ? `embedded Azurite (${local.DATA_DIR ? `data in ${resolve(local.DATA_DIR)}` : 'in memory; set DATA_DIR to keep data'})` : 'from AzureWebJobsStorage'}`,
+    '',
+    `  Management key: ${config.managementKeys[0]}${generated.includes(Setting.managementKeys) ? '   (generated; set MANAGEMENT_KEYS to choose)' : ''}`,
+    `  Ingest key:     ${config.ingestKeys[0]}${generated.includes(Setting.ingestKeys) ? '   (generated; set INGEST_KEYS to choose)' : ''}`,
+    '',
+    `  Try: curl -H "x-functions-key: ${config.managementKeys[0]}" ${host.url}/registries/myregistry/webhooks`,
+    '',
+    'Functions:',
+    ...declarations.flatMap((d) =>
+      d.kind === 'http' ? d.routes.map((r) => `  ${r.name}: [${d.methods.join(',')}] ${host.url}/${r.route}`) : [`  ${d.name}: queueTrigger ${d.queueName}`],
+    ),
+    '',
+  ];
+  console.log(out.join('\n'));
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await host.close();
+    await azurite?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

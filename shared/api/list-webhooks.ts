@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import { requireKey } from '../http/auth.js';
+import { json } from '../http/respond.js';
+import { ApiError } from '../errors.js';
+import { registryRef, webhookRoutes } from '../webhooks/routes.js';
+import { renderWebhook } from '../webhooks/render.js';
+import { decodeSkipToken, encodeSkipToken, nextLink } from '../http/paging.js';
+
+const query = z.object({
+  top: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+/** `GET .../webhooks`: one page of the registry's webhooks, `nextLink` when there are more. */
+export const listWebhooksFunction: HttpFunctionDeclaration = {
+  kind: 'http',
+  routes: webhookRoutes('webhooks-list', ''),
+  methods: ['GET'],
+  makeHandler: (deps) => async (request) => {
+    requireKey(request, deps.config.managementKeys, 'management');
+    const ref = registryRef(request, deps.config);
+    const parsed = query.safeParse({ top: request.query.get('$top') ?? undefined });
+    if (!parsed.success) throw new ApiError('InvalidParameter', '$top must be a whole number from 1 to 1000.', '$top');
+    const pageSize = parsed.data.top ?? deps.config.listPageSize;
+    const token = decodeSkipToken(request.query.get('$skipToken'));
+    const page = await deps.webhooks.listPage(ref.registryName, pageSize, token);
+    const body: { value: unknown[]; nextLink?: string } = { value: page.items.map(renderWebhook) };
+    if (page.continuationToken) body.nextLink = nextLink(request.url, encodeSkipToken(page.continuationToken));
+    return json(200, body);
+  },
+};

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { Setting } from './constants.js';
+
+/** How the service reaches Azure Storage: the Functions conventions for `AzureWebJobsStorage`. */
+export type StorageConfig =
+  | { readonly kind: 'connectionString'; readonly connectionString: string }
+  | {
+      readonly kind: 'identity';
+      readonly tableServiceUri: string;
+      readonly queueServiceUri: string;
+      readonly clientId: string | undefined;
+    };
+
+const keyList = (setting: string) =>
+  z
+    .string({ error: `${setting} is required: one or more keys, comma-separated` })
+    .transform((raw) =>
+      raw
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k.length > 0),
+    )
+    .pipe(
+      z
+        .array(z.string().min(16, `each key in ${setting} must be at least 16 characters`))
+        .min(1, `${setting} must name at least one key`),
+    );
+
+const intSetting = (setting: string, def: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${setting} must be a whole number` })
+    .int(`${setting} must be a whole number`)
+    .min(min, `${setting} must be at least ${min}`)
+    .max(max, `${setting} must be at most ${max}`)
+    .default(def);
+
+const envSchema = z.object({
+  [Setting.managementKeys]: keyList(Setting.managementKeys),
+  [Setting.ingestKeys]: keyList(Setting.ingestKeys),
+  [Setting.webhooksPerRegistryLimit]: intSetting(Setting.webhooksPerRegistryLimit, 500, 1, 100_000),
+  [Setting.maxRequestBodyBytes]: intSetting(Setting.maxRequestBodyBytes, 1_048_576, 1024, 100 * 1_048_576),
+  [Setting.listPageSize]: intSetting(Setting.listPageSize, 100, 1, 1000),
+  [Setting.defaultSubscriptionId]: z.string().uuid().default('00000000-0000-0000-0000-000000000000'),
+  [Setting.defaultResourceGroup]: z
+    .string()
+    .regex(/^[-\w._()]{1,90}$/, `${Setting.defaultResourceGroup} must be a valid resource group name`)
+    .default('registry-webhooks'),
+});
+
+/** The service's configuration, parsed once from the environment and frozen. */
+export interface Config {
+  readonly storage: StorageConfig;
+  readonly managementKeys: readonly string[];
+  readonly ingestKeys: readonly string[];
+  readonly webhooksPerRegistryLimit: number;
+  readonly maxRequestBodyBytes: number;
+  readonly listPageSize: number;
+  readonly defaultSubscriptionId: string;
+  readonly defaultResourceGroup: string;
+}
+
+/** Thrown when settings are missing or invalid; its message lists every problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function parseStorage(env: Readonly<Record<string, string | undefined>>): StorageConfig {
+  const conn = env[Setting.storage]?.trim();
+  if (conn) return { kind: 'connectionString', connectionString: conn };
+  // Identity-based connection, the Functions way:
+  // https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
+  const account = env[`${Setting.storage}__accountName`]?.trim();
+  const tableUri = env[`${Setting.storage}__tableServiceUri`]?.trim();
+  const queueUri = env[`${Setting.storage}__queueServiceUri`]?.trim();
+  const clientId = env[`${Setting.storage}__clientId`]?.trim() || undefined;
+  if (tableUri && queueUri) return { kind: 'identity', tableServiceUri: tableUri, queueServiceUri: queueUri, clientId };
+  if (account) {
+    if (!/^[a-z0-9]{3,24}$/.test(account)) {
+      throw new ConfigError(`${Setting.storage}__accountName must be a storage account name (3-24 lowercase letters and digits)`);
+    }
+    return {
+      kind: 'identity',
+      tableServiceUri: tableUri ?? `https://${account}.table.core.windows.net`,
+      queueServiceUri: queueUri ?? `https://${account}.queue.core.windows.net`,
+      clientId,
+    };
+  }
+  throw new ConfigError(
+    `${Setting.storage} is required: a connection string (UseDevelopmentStorage=true for Azurite), ` +
+      `or ${Setting.storage}__accountName for a managed identity`,
+  );
+}
+
+/** Parses the settings once; fails fast with every problem named. Handlers never read `process.env`. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const problems: string[] = [];
+  let storage: StorageConfig | undefined;
+  try {
+    storage = parseStorage(env);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  // Empty strings mean "unset", as app settings left blank do in the portal.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(issue.message);
+  }
+  if (problems.length > 0 || !parsed.success || !storage) {
+    throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  const s = parsed.data;
+  return Object.freeze({
+    storage,
+    managementKeys: Object.freeze([...s[Setting.managementKeys]]),
+    ingestKeys: Object.freeze([...s[Setting.ingestKeys]]),
+    webhooksPerRegistryLimit: s[Setting.webhooksPerRegistryLimit],
+    maxRequestBodyBytes: s[Setting.maxRequestBodyBytes],
+    listPageSize: s[Setting.listPageSize],
+    defaultSubscriptionId: s[Setting.defaultSubscriptionId],
+    defaultResourceGroup: s[Setting.defaultResourceGroup],
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * Names that cross a process boundary: settings, tables and queues. One place, so a rename is one edit
+ * and the infrastructure templates can be checked against it.
+ */
+export const Setting = {
+  storage: 'AzureWebJobsStorage',
+  managementKeys: 'MANAGEMENT_KEYS',
+  ingestKeys: 'INGEST_KEYS',
+  webhooksPerRegistryLimit: 'WEBHOOKS_PER_REGISTRY_LIMIT',
+  maxRequestBodyBytes: 'MAX_REQUEST_BODY_BYTES',
+  listPageSize: 'LIST_PAGE_SIZE',
+  defaultSubscriptionId: 'DEFAULT_SUBSCRIPTION_ID',
+  defaultResourceGroup: 'DEFAULT_RESOURCE_GROUP',
+} as const;
+
+/** Table names (letters and digits only, as Table Storage requires). */
+export const Table = {
+  webhooks: 'webhooks',
+} as const;
+
+/** The route prefix the Functions host uses when host.json does not set one. */
+export const DEFAULT_ROUTE_PREFIX = 'api';
+
+/** ARM resource type of a webhook, as ACR returns it. */
+export const WEBHOOK_RESOURCE_TYPE = 'Microsoft.ContainerRegistry/registries/webhooks';
+
+/** The connection setting queue triggers use: the host's own storage (AzureWebJobsStorage). */
+export const QUEUE_CONNECTION = 'AzureWebJobsStorage';

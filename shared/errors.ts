@@ -1,0 +1,90 @@
+import type { HttpResponseInit, InvocationContext } from '@azure/functions';
+
+/**
+ * The closed set of error codes the API answers with, each mapped to exactly one HTTP status.
+ * Codes follow ARM's and ACR's names where one exists, so clients that switch on them keep working.
+ */
+export const ErrorStatus = {
+  InvalidRequestContent: 400,
+  InvalidParameter: 400,
+  MissingApiVersionParameter: 400,
+  InvalidApiVersionParameter: 400,
+  AuthenticationFailed: 401,
+  ResourceNotFound: 404,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  Conflict: 409,
+  InvalidResourceLocation: 409,
+  QuotaExceeded: 409,
+  RequestEntityTooLarge: 413,
+  UnsupportedMediaType: 415,
+  TooManyRequests: 429,
+  InternalServerError: 500,
+  ServiceUnavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorStatus;
+
+/** An error whose code and message are safe to show the caller. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly target?: string,
+    readonly headers?: Readonly<Record<string, string>>,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ErrorStatus[this.code];
+  }
+}
+
+/** ARM's error body: `{"error":{"code","message","target"?}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; target?: string };
+}
+
+/** Builds the response for an error code: the one place codes become statuses and bodies. */
+export function errorResponse(code: ErrorCode, message: string, target?: string, headers?: Record<string, string>): HttpResponseInit {
+  const error: ErrorBody['error'] = target === undefined ? { code, message } : { code, message, target };
+  return {
+    status: ErrorStatus[code],
+    jsonBody: { error } satisfies ErrorBody,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  };
+}
+
+/**
+ * Maps anything thrown by a handler to a response. `ApiError`s are shown as they are; anything else is
+ * a bare 500 for the caller and a full log line for us (never the caller's secrets: the error object only).
+ */
+export function toErrorResponse(err: unknown, context: InvocationContext): HttpResponseInit {
+  if (err instanceof ApiError) return errorResponse(err.code, err.message, err.target, err.headers ? { ...err.headers } : undefined);
+  if (isStorageUnavailable(err)) {
+    context.error('storage unavailable:', describe(err));
+    return errorResponse('ServiceUnavailable', 'Storage is unavailable. Retry the request later.', undefined, { 'retry-after': '5' });
+  }
+  context.error('unhandled error:', describe(err));
+  return errorResponse('InternalServerError', 'An internal error occurred. Retry later; if it persists, report it with the time of the request.');
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+}
+
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'REQUEST_SEND_ERROR']);
+
+/** True for the errors the storage SDKs raise when the service cannot be reached or is throttling. */
+export function isStorageUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; statusCode?: unknown; cause?: unknown; name?: unknown };
+  if (typeof e.code === 'string' && unavailableCodes.has(e.code)) return true;
+  if (e.name === 'RestError' && (e.statusCode === 503 || e.statusCode === 500 || e.statusCode === undefined)) {
+    return e.statusCode !== undefined || typeof e.code === 'string';
+  }
+  if (e.name === 'AggregateError' || e.cause) return isStorageUnavailable(e.cause);
+  return false;
+}

@@ -1,0 +1,43 @@
+import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { StorageConfig } from '../config.js';
+
+function isPlainHttp(storage: StorageConfig): boolean {
+  if (storage.kind === 'identity') return storage.tableServiceUri.startsWith('http:');
+  return /DefaultEndpointsProtocol=http;|Endpoint=http:/i.test(storage.connectionString);
+}
+
+let credential: DefaultAzureCredential | undefined;
+function sharedCredential(clientId: string | undefined): DefaultAzureCredential {
+  credential ??= new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  return credential;
+}
+
+/** A table client for the configured account: a connection string (Azurite, keys) or a managed identity. */
+export function createTableClient(storage: StorageConfig, tableName: string): TableClient {
+  // Azurite speaks plain http; the SDK refuses it unless told.
+  const options = { allowInsecureConnection: isPlainHttp(storage) };
+  if (storage.kind === 'connectionString') return TableClient.fromConnectionString(storage.connectionString, tableName, options);
+  return new TableClient(`${storage.tableServiceUri.replace(/\/$/, '')}`, tableName, sharedCredential(storage.clientId), options);
+}
+
+/** A queue client for the configured account. Messages are not encoded here: callers base64 as the host expects. */
+export function createQueueClient(storage: StorageConfig, queueName: string): QueueClient {
+  if (storage.kind === 'connectionString') return new QueueClient(storage.connectionString, queueName);
+  return new QueueClient(`${storage.queueServiceUri.replace(/\/$/, '')}/${queueName}`, sharedCredential(storage.clientId));
+}
+
+/** The error code Table Storage returned, if any (`err.details.errorCode`; `err.code` is not set). */
+export function tableErrorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const details = (err as { details?: { errorCode?: unknown } }).details;
+  return typeof details?.errorCode === 'string' ? details.errorCode : undefined;
+}
+
+/** The HTTP status of a storage error, if any. */
+export function storageStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const status = (err as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? status : undefined;
+}

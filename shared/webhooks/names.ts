@@ -1,0 +1,27 @@
+import { ApiError } from '../errors.js';
+
+/** ACR's rule for registry and webhook names: 5-50 letters and digits. Identity is case-insensitive. */
+const NAME = /^[a-zA-Z0-9]{5,50}$/;
+
+export function isValidName(name: string): boolean {
+  return NAME.test(name);
+}
+
+/** Validates a registry or webhook name from a route and returns it unchanged; throws a 400 otherwise. */
+export function parseName(kind: 'registry' | 'webhook', name: string | undefined): string {
+  const value = name ?? '';
+  if (!NAME.test(value)) {
+    const what = kind === 'registry' ? 'registryName' : 'webhookName';
+    throw new ApiError(
+      'InvalidParameter',
+      `The ${kind} name '${value}' is invalid: use 5-50 letters and digits only (for example 'myregistry01').`,
+      what,
+    );
+  }
+  return value;
+}
+
+/** The storage key of a name: lowercase, so 'MyHook01' and 'myhook01' are the same webhook. */
+export function nameKey(name: string): string {
+  return name.toLowerCase();
+}

@@ -1,0 +1,35 @@
+import { WEBHOOK_RESOURCE_TYPE } from '../constants.js';
+import type { WebhookRecord } from './webhook-store.js';
+
+/** ACR's Webhook resource. `serviceUri` and `customHeaders` are write-only and never appear here. */
+export interface WebhookResource {
+  id: string;
+  name: string;
+  type: typeof WEBHOOK_RESOURCE_TYPE;
+  location: string;
+  tags: Record<string, string>;
+  systemData: { createdAt: string; lastModifiedAt: string };
+  properties: { status: string; scope: string; actions: string[]; provisioningState: 'Succeeded' };
+}
+
+export function registryId(record: Pick<WebhookRecord, 'subscriptionId' | 'resourceGroup' | 'registryName'>): string {
+  return `/subscriptions/${record.subscriptionId}/resourceGroups/${record.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${record.registryName}`;
+}
+
+export function renderWebhook(record: WebhookRecord): WebhookResource {
+  return {
+    id: `${registryId(record)}/webhooks/${record.name}`,
+    name: record.name,
+    type: WEBHOOK_RESOURCE_TYPE,
+    location: record.location,
+    tags: { ...record.tags },
+    systemData: { createdAt: record.createdAt, lastModifiedAt: record.updatedAt },
+    properties: {
+      status: record.status,
+      scope: record.scope,
+      actions: [...record.actions],
+      // Every write completes before we answer, so ARM's poller finishes on the first response.
+      provisioningState: 'Succeeded',
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { scopeProblem } from './scope.js';
+
+export const WEBHOOK_ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
+export type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
+export const WEBHOOK_STATUSES = ['enabled', 'disabled'] as const;
+export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+
+/** Limits on what a webhook may carry; generous for real use, small enough to keep entities in bounds. */
+export const Limits = {
+  serviceUriLength: 2048,
+  customHeaderCount: 50,
+  customHeaderNameLength: 256,
+  customHeaderValueLength: 4096,
+  customHeadersTotalBytes: 16_384,
+  tagCount: 50,
+  tagKeyLength: 512,
+  tagValueLength: 256,
+  locationLength: 64,
+} as const;
+
+/**
+ * Headers a webhook may not set: framing and hop-by-hop headers (RFC 9110 §7.6.1, RFC 9112) would corrupt
+ * the request, and the signature headers are ours to set.
+ */
+const FORBIDDEN_HEADERS = new Set([
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
+  'proxy-connection', 'proxy-authorization', 'expect', 'webhook-id', 'webhook-timestamp', 'webhook-signature',
+]);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Visible ASCII and Latin-1 plus space and tab; no CR, LF or NUL (header injection).
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+const serviceUri = z
+  .string({ error: 'serviceUri must be a string: the absolute http(s) URL to POST events to' })
+  .max(Limits.serviceUriLength, `serviceUri must be at most ${Limits.serviceUriLength} characters`)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'serviceUri must be an absolute http or https URL, for example https://example.com/hook');
+
+const customHeaders = z
+  .record(z.string(), z.string({ error: 'each custom header value must be a string' }), {
+    error: "customHeaders must be an object of header names to values, for example {\"Authorization\": \"Basic ...\"}",
+  })
+  .superRefine((headers, ctx) => {
+    const entries = Object.entries(headers);
+    if (entries.length > Limits.customHeaderCount) {
+      ctx.addIssue({ code: 'custom', message: `at most ${Limits.customHeaderCount} custom headers are allowed` });
+    }
+    let total = 0;
+    const seen = new Set<string>();
+    for (const [name, value] of entries) {
+      total += name.length + value.length;
+      const lower = name.toLowerCase();
+      if (!TOKEN.test(name) || name.length > Limits.customHeaderNameLength) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `'${name}' is not a valid header name: use letters, digits and !#$%&'*+.^_\`|~- (at most ${Limits.customHeaderNameLength})` });
+      } else if (FORBIDDEN_HEADERS.has(lower)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `the header '${name}' cannot be set on a webhook: the service sets it` });
+      } else if (seen.has(lower)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `the header '${name}' is given twice (header names are case-insensitive)` });
+      }
+      seen.add(lower);
+      if (!FIELD_VALUE.test(value) || value.length > Limits.customHeaderValueLength) {
+        // Never echo the value: custom headers are secrets.
+        ctx.addIssue({ code: 'custom', path: [name], message: `the value of header '${name}' must be at most ${Limits.customHeaderValueLength} characters without line breaks or control characters` });
+      }
+    }
+    if (total > Limits.customHeadersTotalBytes) {
+      ctx.addIssue({ code: 'custom', message: `custom headers must total at most ${Limits.customHeadersTotalBytes} characters` });
+    }
+  });
+
+const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
+
+const status = z.preprocess(lower, z.enum(WEBHOOK_STATUSES, { error: "status must be 'enabled' or 'disabled'" }));
+
+const actions = z
+  .array(z.preprocess(lower, z.enum(WEBHOOK_ACTIONS, { error: `each action must be one of ${WEBHOOK_ACTIONS.join(', ')}` })), {
+    error: `actions must be a list of ${WEBHOOK_ACTIONS.join(', ')}`,
+  })
+  .min(1, `actions must name at least one of ${WEBHOOK_ACTIONS.join(', ')}`)
+  .transform((list) => [...new Set(list)]);
+
+const scope = z
+  .string({ error: "scope must be a string such as 'repository:tag'" })
+  .superRefine((value, ctx) => {
+    const problem = scopeProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const tags = z
+  .record(z.string().max(Limits.tagKeyLength), z.string({ error: 'each tag value must be a string' }).max(Limits.tagValueLength), {
+    error: 'tags must be an object of names to string values',
+  })
+  .refine((t) => Object.keys(t).length <= Limits.tagCount, `at most ${Limits.tagCount} tags are allowed`);
+
+const location = z
+  .string({ error: "location is required: the Azure region of the registry, for example 'westus'" })
+  .trim()
+  .min(1, "location is required: the Azure region of the registry, for example 'westus'")
+  .max(Limits.locationLength)
+  .regex(/^[A-Za-z0-9 -]+$/, "location must be a region name such as 'westus'");
+
+/** `null` means "not given", as some ARM clients send it. */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+
+/** Body of `PUT .../webhooks/{name}` (ACR's WebhookCreateParameters). Unknown top-level fields are ignored. */
+export const webhookCreateBody = z.object({
+  location,
+  tags: optional(tags),
+  properties: z
+    .object(
+      {
+        serviceUri,
+        customHeaders: optional(customHeaders),
+        status: optional(status),
+        scope: optional(scope),
+        actions,
+      },
+      { error: 'properties is required: {serviceUri, actions, ...}' },
+    )
+    .strict(),
+});
+export type WebhookCreateBody = z.infer<typeof webhookCreateBody>;
+
+/** Body of `PATCH .../webhooks/{name}` (ACR's WebhookUpdateParameters): only what is sent changes. */
+export const webhookUpdateBody = z.object({
+  location: optional(location),
+  tags: optional(tags),
+  properties: optional(
+    z
+      .object({
+        serviceUri: optional(serviceUri),
+        customHeaders: optional(customHeaders),
+        status: optional(status),
+        scope: optional(scope),
+        actions: optional(actions),
+      })
+      .strict(),
+  ),
+});
+export type WebhookUpdateBody = z.infer<typeof webhookUpdateBody>;

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import type { TableClient } from '@azure/data-tables';
+import { WEBHOOK_ACTIONS, WEBHOOK_STATUSES } from './webhook-schema.js';
+import { nameKey } from './names.js';
+import { storageStatus } from '../storage/clients.js';
+
+/*
+ * Table `webhooks` — key layout
+ *   PartitionKey = registry name, lowercase   → a registry's webhooks are one partition: list, quota count
+ *                                                and fan-out matching are a single-partition query.
+ *   RowKey       = webhook name, lowercase    → get/update/delete are point reads and writes.
+ * Names are case-insensitive (ACR), so keys are lowercase and the name as created is kept in `name`.
+ * Maps and lists are JSON strings (Table Storage has no nested types); every read is parsed with zod
+ * because rows may have been written by an older deploy.
+ */
+
+export interface WebhookRecord {
+  readonly registryName: string;
+  readonly name: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly serviceUri: string;
+  readonly customHeaders: Readonly<Record<string, string>>;
+  readonly status: (typeof WEBHOOK_STATUSES)[number];
+  readonly scope: string;
+  readonly actions: readonly (typeof WEBHOOK_ACTIONS)[number][];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A record plus the entity's ETag, for optimistic concurrency on update. */
+export interface StoredWebhook {
+  readonly record: WebhookRecord;
+  readonly etag: string;
+}
+
+const jsonOf = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+const entitySchema = z.object({
+  etag: z.string(),
+  registryName: z.string(),
+  name: z.string(),
+  subscriptionId: z.string(),
+  resourceGroup: z.string(),
+  location: z.string(),
+  tags: jsonOf(z.record(z.string(), z.string())),
+  serviceUri: z.string(),
+  customHeaders: jsonOf(z.record(z.string(), z.string())),
+  status: z.enum(WEBHOOK_STATUSES),
+  scope: z.string(),
+  actions: jsonOf(z.array(z.enum(WEBHOOK_ACTIONS))),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+function toEntity(record: WebhookRecord) {
+  return {
+    partitionKey: nameKey(record.registryName),
+    rowKey: nameKey(record.name),
+    registryName: record.registryName,
+    name: record.name,
+    subscriptionId: record.subscriptionId,
+    resourceGroup: record.resourceGroup,
+    location: record.location,
+    tags: JSON.stringify(record.tags),
+    serviceUri: record.serviceUri,
+    customHeaders: JSON.stringify(record.customHeaders),
+    status: record.status,
+    scope: record.scope,
+    actions: JSON.stringify(record.actions),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+function fromEntity(entity: unknown): StoredWebhook {
+  const { etag, ...record } = entitySchema.parse(entity);
+  return { record, etag };
+}
+
+/** Optimistic-concurrency conflicts: the caller re-reads and retries. */
+export class ConcurrencyError extends Error {
+  override readonly name = 'ConcurrencyError';
+}
+
+export interface WebhookPage {
+  readonly items: readonly WebhookRecord[];
+  readonly continuationToken: string | undefined;
+}
+
+/** Webhook persistence over one table; see the key layout above. */
+export interface WebhookStore {
+  get(registryName: string, name: string): Promise<StoredWebhook | undefined>;
+  listPage(registryName: string, pageSize: number, continuationToken: string | undefined): Promise<WebhookPage>;
+  listAll(registryName: string): Promise<readonly WebhookRecord[]>;
+  count(registryName: string): Promise<number>;
+  /** Inserts; false when a webhook of that name exists already. */
+  insert(record: WebhookRecord): Promise<boolean>;
+  /** Replaces the stored webhook if its ETag still matches; throws ConcurrencyError otherwise. */
+  replace(record: WebhookRecord, etag: string): Promise<void>;
+  /** Deletes; false when there was nothing to delete. */
+  remove(registryName: string, name: string): Promise<boolean>;
+}
+
+export function makeWebhookStore(table: TableClient): WebhookStore {
+  const partitionFilter = (registryName: string) => `PartitionKey eq '${nameKey(registryName).replaceAll("'", "''")}'`;
+  return {
+    async get(registryName, name) {
+      try {
+        return fromEntity(await table.getEntity(nameKey(registryName), nameKey(name)));
+      } catch (err) {
+        if (storageStatus(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async listPage(registryName, pageSize, continuationToken) {
+      const pages = table
+        .listEntities({ queryOptions: { filter: partitionFilter(registryName) } })
+        .byPage({ maxPageSize: pageSize, ...(continuationToken ? { continuationToken } : {}) });
+      const page = await pages.next();
+      if (page.done) return { items: [], continuationToken: undefined };
+      return { items: page.value.map((e) => fromEntity(e).record), continuationToken: page.value.continuationToken };
+    },
+    async listAll(registryName) {
+      const out: WebhookRecord[] = [];
+      for await (const entity of table.listEntities({ queryOptions: { filter: partitionFilter(registryName) } })) {
+        out.push(fromEntity(entity).record);
+      }
+      return out;
+    },
+    async count(registryName) {
+      let n = 0;
+      const iter = table.listEntities({ queryOptions: { filter: partitionFilter(registryName), select: ['RowKey'] } });
+      for await (const _ of iter) n++;
+      return n;
+    },
+    async insert(record) {
+      try {
+        await table.createEntity(toEntity(record));
+        return true;
+      } catch (err) {
+        if (storageStatus(err) === 409) return false;
+        throw err;
+      }
+    },
+    async replace(record, etag) {
+      try {
+        await table.updateEntity(toEntity(record), 'Replace', { etag });
+      } catch (err) {
+        const status = storageStatus(err);
+        if (status === 412 || status === 404) throw new ConcurrencyError('the webhook changed while it was being updated');
+        throw err;
+      }
+    },
+    async remove(registryName, name) {
+      try {
+        await table.deleteEntity(nameKey(registryName), nameKey(name));
+        return true;
+      } catch (err) {
+        if (storageStatus(err) === 404) return false;
+        throw err;
+      }
+    },
+  };
+}
