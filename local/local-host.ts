@@ -44,7 +44,12 @@ export function makeInvocationContext(functionName: string, log: HostLogger | un
   return new InvocationContext({
     invocationId: randomUUID(),
     functionName,
-    logHandler: (level, ...args) => log?.(level, functionName, args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : JSON.stringify(a))).join(' ')),
+    logHandler: (level, ...args) =>
+      log?.(
+        level,
+        functionName,
+        args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : JSON.stringify(a))).join(' '),
+      ),
   });
 }
 

@@ -4,10 +4,7 @@
  * Constraints (`{id:int}`) are refused rather than ignored, so the local host never accepts a route the
  * real host would reject. Hand-written because no maintained npm package implements ASP.NET's syntax.
  */
-type Segment =
-  | { kind: 'literal'; value: string }
-  | { kind: 'param'; name: string; optional: boolean }
-  | { kind: 'catchAll'; name: string };
+type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string; optional: boolean } | { kind: 'catchAll'; name: string };
 
 export interface RouteTemplate {
   readonly template: string;
@@ -27,8 +24,12 @@ function parseSegment(raw: string, template: string): Segment {
 }
 
 export function compileRoute(template: string): RouteTemplate {
-  const segments = template.split('/').filter((s) => s !== '').map((s) => parseSegment(s, template));
-  const precedence = segments.reduce((sum, s) => sum * 3 + (s.kind === 'literal' ? 2 : s.kind === 'param' ? 1 : 0), 0) * 100 + segments.length;
+  const segments = template
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => parseSegment(s, template));
+  const precedence =
+    segments.reduce((sum, s) => sum * 3 + (s.kind === 'literal' ? 2 : s.kind === 'param' ? 1 : 0), 0) * 100 + segments.length;
   return {
     template,
     precedence,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -22,7 +23,8 @@ const localEnv = z.object({
   LOG_LEVEL: z.enum(['debug', 'information', 'warning', 'error']).default('information'),
 });
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = dirname(fileURLToPath(import.meta.url));
+const root = existsSync(join(here, '..', 'host.json')) ? join(here, '..') : join(here, '..', '..');
 const levels = ['trace', 'debug', 'information', 'warning', 'error', 'critical', 'none'];
 
 async function main(): Promise<void> {
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const deps = await makeDeps(config);
   const settings = await readHostSettings(join(root, 'host.json'));
-  const declarations = await loadFunctions(join(root, 'dist', 'functions'));
+  // The functions folder beside this one: dist/functions when built, functions/ when run from source.
+  const declarations = await loadFunctions(join(here, '..', 'functions'));
   const minLevel = levels.indexOf(local.LOG_LEVEL);
   const host = await startLocalHost({
     declarations,
@@ -71,7 +74,9 @@ async function main(): Promise<void> {
     '',
     'Functions:',
     ...declarations.flatMap((d) =>
-      d.kind === 'http' ? d.routes.map((r) => `  ${r.name}: [${d.methods.join(',')}] ${host.url}/${r.route}`) : [`  ${d.name}: queueTrigger ${d.queueName}`],
+      d.kind === 'http'
+        ? d.routes.map((r) => `  ${r.name}: [${d.methods.join(',')}] ${host.url}/${r.route}`)
+        : [`  ${d.name}: queueTrigger ${d.queueName}`],
     ),
     '',
   ];

@@ -21,9 +21,7 @@ const keyList = (setting: string) =>
         .filter((k) => k.length > 0),
     )
     .pipe(
-      z
-        .array(z.string().min(16, `each key in ${setting} must be at least 16 characters`))
-        .min(1, `${setting} must name at least one key`),
+      z.array(z.string().min(16, `each key in ${setting} must be at least 16 characters`)).min(1, `${setting} must name at least one key`),
     );
 
 const intSetting = (setting: string, def: number, min: number, max: number) =>

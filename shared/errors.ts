@@ -68,7 +68,10 @@ export function toErrorResponse(err: unknown, context: InvocationContext): HttpR
     return errorResponse('ServiceUnavailable', 'Storage is unavailable. Retry the request later.', undefined, { 'retry-after': '5' });
   }
   context.error('unhandled error:', describe(err));
-  return errorResponse('InternalServerError', 'An internal error occurred. Retry later; if it persists, report it with the time of the request.');
+  return errorResponse(
+    'InternalServerError',
+    'An internal error occurred. Retry later; if it persists, report it with the time of the request.',
+  );
 }
 
 function describe(err: unknown): string {

@@ -47,5 +47,5 @@ export async function readJsonBody<T extends z.ZodType>(request: HttpRequest, sc
   const bytes = await readBodyBytes(request, maxBytes);
   const parsed = schema.safeParse(parseJsonText(bytes.toString('utf8')));
   if (!parsed.success) throw validationError(parsed.error);
-  return parsed.data as z.infer<T>;
+  return parsed.data;
 }

@@ -11,7 +11,9 @@ export function bindHttp(declaration: HttpFunctionDeclaration, deps: () => Promi
   return async (request, context) => {
     try {
       handler ??= deps().then(declaration.makeHandler);
-      return await (await handler)(request, context);
+      return await (
+        await handler
+      )(request, context);
     } catch (err) {
       return toErrorResponse(err, context);
     }
@@ -23,6 +25,8 @@ export function bindQueue(declaration: QueueFunctionDeclaration, deps: () => Pro
   let handler: Promise<QueueHandler> | undefined;
   return async (message, context) => {
     handler ??= deps().then(declaration.makeHandler);
-    await (await handler)(message, context);
+    await (
+      await handler
+    )(message, context);
   };
 }

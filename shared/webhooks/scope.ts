@@ -21,7 +21,8 @@ export function scopeProblem(scope: string): string | undefined {
   const colon = scope.lastIndexOf(':');
   const repo = colon === -1 ? scope : scope.slice(0, colon);
   const tag = colon === -1 ? 'latest' : scope.slice(colon + 1);
-  if (repo === '') return `the scope '${scope}' has no repository before ':'; use 'repository:tag', 'repository:*' or leave it empty for all events`;
+  if (repo === '')
+    return `the scope '${scope}' has no repository before ':'; use 'repository:tag', 'repository:*' or leave it empty for all events`;
   if (repo.length > 256) return 'the repository part of the scope is longer than 256 characters';
   if (/[A-Z]/.test(repo)) return `the repository '${repo}' has uppercase letters; repository names are lowercase`;
   for (const component of repo.split('/')) {

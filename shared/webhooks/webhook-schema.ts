@@ -24,8 +24,20 @@ export const Limits = {
  * the request, and the signature headers are ours to set.
  */
 const FORBIDDEN_HEADERS = new Set([
-  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
-  'proxy-connection', 'proxy-authorization', 'expect', 'webhook-id', 'webhook-timestamp', 'webhook-signature',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'proxy-authorization',
+  'expect',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
 ]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Visible ASCII and Latin-1 plus space and tab; no CR, LF or NUL (header injection).
@@ -45,7 +57,7 @@ const serviceUri = z
 
 const customHeaders = z
   .record(z.string(), z.string({ error: 'each custom header value must be a string' }), {
-    error: "customHeaders must be an object of header names to values, for example {\"Authorization\": \"Basic ...\"}",
+    error: 'customHeaders must be an object of header names to values, for example {"Authorization": "Basic ..."}',
   })
   .superRefine((headers, ctx) => {
     const entries = Object.entries(headers);
@@ -58,7 +70,11 @@ const customHeaders = z
       total += name.length + value.length;
       const lower = name.toLowerCase();
       if (!TOKEN.test(name) || name.length > Limits.customHeaderNameLength) {
-        ctx.addIssue({ code: 'custom', path: [name], message: `'${name}' is not a valid header name: use letters, digits and !#$%&'*+.^_\`|~- (at most ${Limits.customHeaderNameLength})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `'${name}' is not a valid header name: use letters, digits and !#$%&'*+.^_\`|~- (at most ${Limits.customHeaderNameLength})`,
+        });
       } else if (FORBIDDEN_HEADERS.has(lower)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `the header '${name}' cannot be set on a webhook: the service sets it` });
       } else if (seen.has(lower)) {
@@ -67,7 +83,11 @@ const customHeaders = z
       seen.add(lower);
       if (!FIELD_VALUE.test(value) || value.length > Limits.customHeaderValueLength) {
         // Never echo the value: custom headers are secrets.
-        ctx.addIssue({ code: 'custom', path: [name], message: `the value of header '${name}' must be at most ${Limits.customHeaderValueLength} characters without line breaks or control characters` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `the value of header '${name}' must be at most ${Limits.customHeaderValueLength} characters without line breaks or control characters`,
+        });
       }
     }
     if (total > Limits.customHeadersTotalBytes) {
@@ -86,12 +106,10 @@ const actions = z
   .min(1, `actions must name at least one of ${WEBHOOK_ACTIONS.join(', ')}`)
   .transform((list) => [...new Set(list)]);
 
-const scope = z
-  .string({ error: "scope must be a string such as 'repository:tag'" })
-  .superRefine((value, ctx) => {
-    const problem = scopeProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+const scope = z.string({ error: "scope must be a string such as 'repository:tag'" }).superRefine((value, ctx) => {
+  const problem = scopeProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const tags = z
   .record(z.string().max(Limits.tagKeyLength), z.string({ error: 'each tag value must be a string' }).max(Limits.tagValueLength), {
@@ -122,7 +140,7 @@ export const webhookCreateBody = z.object({
         scope: optional(scope),
         actions,
       },
-      { error: 'properties is required: {serviceUri, actions, ...}' },
+      { error: (issue) => (issue.code === 'invalid_type' ? 'properties is required: {serviceUri, actions, ...}' : undefined) },
     )
     .strict(),
 });

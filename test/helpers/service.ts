@@ -1,0 +1,74 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { startAzurite, type Azurite } from '../../local/azurite.js';
+import { loadConfig, type Config } from '../../shared/config.js';
+import { makeDeps, type Deps } from '../../shared/runtime/deps.js';
+import { loadFunctions } from '../../local/load-functions.js';
+import { readHostSettings } from '../../local/host-json.js';
+import { startLocalHost, type LocalHost } from '../../local/local-host.js';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MANAGEMENT_KEY = 'test-management-key-0000000001';
+export const MANAGEMENT_KEY_2 = 'test-management-key-0000000002';
+export const INGEST_KEY = 'test-ingest-key-00000000000001';
+
+export interface TestService {
+  readonly url: string;
+  readonly azurite: Azurite;
+  readonly config: Config;
+  readonly deps: Deps;
+  readonly host: LocalHost;
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The whole service as `npm start` runs it: real Azurite (in this process, ephemeral ports), the function
+ * modules from `functions/`, and the local host on a real socket at 127.0.0.1:<ephemeral>.
+ */
+export async function startService(settings: Record<string, string> = {}, azurite?: Azurite): Promise<TestService> {
+  const storage = azurite ?? (await startAzurite());
+  const config = loadConfig({
+    AzureWebJobsStorage: storage.connectionString,
+    MANAGEMENT_KEYS: `${MANAGEMENT_KEY},${MANAGEMENT_KEY_2}`,
+    INGEST_KEYS: INGEST_KEY,
+    ...settings,
+  });
+  const deps = await makeDeps(config);
+  const logs: string[] = [];
+  const host = await startLocalHost({
+    declarations: await loadFunctions(join(root, 'functions')),
+    deps,
+    settings: await readHostSettings(join(root, 'host.json')),
+    port: 0,
+    log: (level, fn, message) => logs.push(`${level} ${fn}: ${message}`),
+  });
+  return {
+    url: host.url,
+    azurite: storage,
+    config,
+    deps,
+    host,
+    logs,
+    async close() {
+      await host.close();
+      if (!azurite) await storage.close();
+    },
+  };
+}
+
+/** fetch with the management key. */
+export function api(
+  service: { url: string },
+  path: string,
+  init: RequestInit & { json?: unknown; key?: string | null } = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.key !== null) headers.set('x-functions-key', init.key ?? MANAGEMENT_KEY);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(init.json);
+  }
+  return fetch(`${service.url}${path}`, { ...init, headers, body: body ?? null });
+}

@@ -1,0 +1,48 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import { app } from '@azure/functions';
+import { root } from '../helpers/service.js';
+
+/*
+ * What the Functions host sees: `package.json` `main` globs the compiled functions/ folder, and each
+ * module registers through `app.http` / `app.storageQueue` at load. Core Tools cannot run here, so the
+ * registrations are captured with spies, as the host would receive them.
+ */
+describe('function registrations', () => {
+  it('registers every management route on ARM and short paths, anonymous (keys are checked in code)', async () => {
+    const http = vi.spyOn(app, 'http').mockImplementation(() => undefined);
+    const queue = vi.spyOn(app, 'storageQueue').mockImplementation(() => undefined);
+    const dir = join(root, 'functions');
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts'))) await import(pathToFileURL(join(dir, f)).href);
+
+    const registered = Object.fromEntries(
+      http.mock.calls.map(([name, opts]) => [name, { route: opts.route, methods: opts.methods, authLevel: opts.authLevel }]),
+    );
+    const arm =
+      'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/webhooks';
+    const short = 'registries/{registryName}/webhooks';
+    const expected: Record<string, [string, string[]]> = {
+      'webhooks-list': ['', ['GET']],
+      'webhooks-get': ['/{webhookName}', ['GET']],
+      'webhooks-create': ['/{webhookName}', ['PUT']],
+      'webhooks-update': ['/{webhookName}', ['PATCH']],
+      'webhooks-delete': ['/{webhookName}', ['DELETE']],
+      'webhooks-get-callback-config': ['/{webhookName}/getCallbackConfig', ['POST']],
+    };
+    for (const [name, [suffix, methods]] of Object.entries(expected)) {
+      expect(registered[name]).toEqual({ route: `${arm}${suffix}`, methods, authLevel: 'anonymous' });
+      expect(registered[`${name}-short`]).toEqual({ route: `${short}${suffix}`, methods, authLevel: 'anonymous' });
+    }
+    // Every handler is a function the host can call.
+    for (const [, opts] of http.mock.calls) expect(typeof opts.handler).toBe('function');
+    for (const [, opts] of queue.mock.calls) {
+      expect(opts.connection).toBe('AzureWebJobsStorage');
+      expect(typeof opts.handler).toBe('function');
+    }
+    // No two functions share a name (the host would refuse to start).
+    const names = [...http.mock.calls, ...queue.mock.calls].map(([n]) => n);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});

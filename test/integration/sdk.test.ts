@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RestError } from '@azure/core-rest-pipeline';
+import { MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
+import { SDK_SUBSCRIPTION, sdkClient } from '../helpers/sdk-client.js';
+
+let svc: TestService;
+beforeAll(async () => {
+  svc = await startService({ LIST_PAGE_SIZE: '2' });
+});
+afterAll(async () => svc.close());
+
+const poll = { updateIntervalInMs: 10 };
+
+describe('@azure/arm-containerregistry against the local host', () => {
+  it('runs create, get, list, update, getCallbackConfig and delete unchanged', async () => {
+    const client = sdkClient(svc.url, MANAGEMENT_KEY);
+    const created = await client.webhooks.beginCreateAndWait(
+      'sdk-rg',
+      'sdkregistry',
+      'sdkhook01',
+      {
+        location: 'westeurope',
+        tags: { env: 'test' },
+        serviceUri: 'https://receiver.example.com/hook',
+        customHeaders: { 'X-Key': 'v1' },
+        actions: ['push'],
+        scope: 'app:*',
+      },
+      poll,
+    );
+    expect(created).toEqual({
+      id: `/subscriptions/${SDK_SUBSCRIPTION}/resourceGroups/sdk-rg/providers/Microsoft.ContainerRegistry/registries/sdkregistry/webhooks/sdkhook01`,
+      name: 'sdkhook01',
+      type: 'Microsoft.ContainerRegistry/registries/webhooks',
+      location: 'westeurope',
+      tags: { env: 'test' },
+      systemData: { createdAt: expect.any(Date), lastModifiedAt: expect.any(Date) },
+      status: 'enabled',
+      scope: 'app:*',
+      actions: ['push'],
+      provisioningState: 'Succeeded',
+    });
+
+    const got = await client.webhooks.get('sdk-rg', 'sdkregistry', 'sdkhook01');
+    expect(got).toEqual(created);
+
+    for (const n of ['sdkhook02', 'sdkhook03']) {
+      const poller = await client.webhooks.beginCreate(
+        'sdk-rg',
+        'sdkregistry',
+        n,
+        { location: 'westeurope', serviceUri: 'https://r.example.com', actions: ['delete'] },
+        poll,
+      );
+      await poller.pollUntilDone();
+    }
+    const names: string[] = [];
+    for await (const w of client.webhooks.list('sdk-rg', 'sdkregistry')) names.push(w.name ?? '');
+    expect(names).toEqual(['sdkhook01', 'sdkhook02', 'sdkhook03']); // three items over two pages (page size 2)
+
+    const updated = await client.webhooks.beginUpdateAndWait(
+      'sdk-rg',
+      'sdkregistry',
+      'sdkhook01',
+      { status: 'disabled', customHeaders: { 'X-Key': 'v2' } },
+      poll,
+    );
+    expect(updated).toMatchObject({ status: 'disabled', scope: 'app:*', actions: ['push'], tags: { env: 'test' } });
+
+    const config = await client.webhooks.getCallbackConfig('sdk-rg', 'sdkregistry', 'sdkhook01');
+    expect(config).toEqual({ serviceUri: 'https://receiver.example.com/hook', customHeaders: { 'X-Key': 'v2' } });
+
+    await client.webhooks.beginDeleteAndWait('sdk-rg', 'sdkregistry', 'sdkhook01', poll);
+    await expect(client.webhooks.get('sdk-rg', 'sdkregistry', 'sdkhook01')).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'ResourceNotFound',
+    });
+    // Deleting what is not there is not an error for ARM clients.
+    await client.webhooks.beginDeleteAndWait('sdk-rg', 'sdkregistry', 'sdkhook01', poll);
+  });
+
+  it('surfaces ACR error codes and messages as RestError', async () => {
+    const client = sdkClient(svc.url, MANAGEMENT_KEY);
+    const err = (await client.webhooks
+      .beginCreateAndWait(
+        'sdk-rg',
+        'sdkregistry',
+        'badhook01',
+        { location: 'westeurope', serviceUri: 'not a url', actions: ['push'] },
+        poll,
+      )
+      .catch((e: unknown) => e)) as RestError;
+    expect(err.statusCode).toBe(400);
+    expect(err.code).toBe('InvalidParameter');
+    expect(err.message).toContain('serviceUri must be an absolute http or https URL');
+  });
+
+  it('is refused with a wrong key', async () => {
+    const client = sdkClient(svc.url, 'not-the-key-not-the-key');
+    await expect(client.webhooks.get('sdk-rg', 'sdkregistry', 'sdkhook02')).rejects.toMatchObject({
+      statusCode: 401,
+      code: 'AuthenticationFailed',
+    });
+  });
+});

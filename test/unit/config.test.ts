@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../shared/config.js';
+
+const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', MANAGEMENT_KEYS: 'a'.repeat(16), INGEST_KEYS: 'b'.repeat(16) };
+
+describe('loadConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const config = loadConfig(base);
+    expect(config).toEqual({
+      storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' },
+      managementKeys: ['a'.repeat(16)],
+      ingestKeys: ['b'.repeat(16)],
+      webhooksPerRegistryLimit: 500,
+      maxRequestBodyBytes: 1_048_576,
+      listPageSize: 100,
+      defaultSubscriptionId: '00000000-0000-0000-0000-000000000000',
+      defaultResourceGroup: 'registry-webhooks',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('splits key lists for rotation', () => {
+    expect(loadConfig({ ...base, MANAGEMENT_KEYS: ` ${'x'.repeat(16)} , ${'y'.repeat(20)},` }).managementKeys).toEqual([
+      'x'.repeat(16),
+      'y'.repeat(20),
+    ]);
+  });
+
+  it('reaches storage with a managed identity the Functions way', () => {
+    const { AzureWebJobsStorage: _, ...rest } = base;
+    expect(loadConfig({ ...rest, AzureWebJobsStorage__accountName: 'mystorage01' }).storage).toEqual({
+      kind: 'identity',
+      tableServiceUri: 'https://mystorage01.table.core.windows.net',
+      queueServiceUri: 'https://mystorage01.queue.core.windows.net',
+      clientId: undefined,
+    });
+    expect(
+      loadConfig({
+        ...rest,
+        AzureWebJobsStorage__tableServiceUri: 'https://t.example',
+        AzureWebJobsStorage__queueServiceUri: 'https://q.example',
+        AzureWebJobsStorage__clientId: 'cid',
+      }).storage,
+    ).toEqual({ kind: 'identity', tableServiceUri: 'https://t.example', queueServiceUri: 'https://q.example', clientId: 'cid' });
+  });
+
+  it('fails fast, naming every problem', () => {
+    let error: unknown;
+    try {
+      loadConfig({ MANAGEMENT_KEYS: 'short', WEBHOOKS_PER_REGISTRY_LIMIT: '0', LIST_PAGE_SIZE: 'many' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('AzureWebJobsStorage is required');
+    expect(message).toContain('each key in MANAGEMENT_KEYS must be at least 16 characters');
+    expect(message).toContain('INGEST_KEYS is required');
+    expect(message).toContain('WEBHOOKS_PER_REGISTRY_LIMIT must be at least 1');
+    expect(message).toContain('LIST_PAGE_SIZE must be a whole number');
+  });
+
+  it('treats blank settings as unset', () => {
+    expect(loadConfig({ ...base, LIST_PAGE_SIZE: '' }).listPageSize).toBe(100);
+  });
+});
