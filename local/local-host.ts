@@ -1,15 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import functions, { type LogLevel } from '@azure/functions';
+import functions from '@azure/functions';
+import { makeInvocationContext, type HostLogger } from './invocation-context.js';
+export type { HostLogger } from './invocation-context.js';
 import type { FunctionDeclaration, HttpHandler } from '../shared/runtime/declaration.js';
 import type { Deps } from '../shared/runtime/deps.js';
 import { bindHttp } from '../shared/runtime/bind.js';
 import { compileRoute, type RouteTemplate } from './route-template.js';
 import type { HostSettings } from './host-json.js';
-
-/** Where the local host sends function logs; `npm start` prints them, tests collect them. */
-export type HostLogger = (level: LogLevel, functionName: string, message: string) => void;
+import { startQueueRunner } from './queue-runner.js';
 
 export interface LocalHostOptions {
   readonly declarations: readonly FunctionDeclaration[];
@@ -18,6 +17,8 @@ export interface LocalHostOptions {
   readonly host?: string;
   readonly port?: number;
   readonly log?: HostLogger;
+  /** Run the queue-triggered functions too (default true). */
+  readonly runQueues?: boolean;
 }
 
 export interface LocalHost {
@@ -35,23 +36,10 @@ interface BoundRoute {
 }
 
 // @azure/functions is CommonJS and Node's ESM loader does not see these classes as named exports.
-const { HttpRequest, HttpResponse, InvocationContext } = functions;
+const { HttpRequest, HttpResponse } = functions;
 
 /** The Functions host's request size limit (`maxRequestLength`, 100 MB). */
 const HOST_MAX_REQUEST_BYTES = 104_857_600;
-
-export function makeInvocationContext(functionName: string, log: HostLogger | undefined): functions.InvocationContext {
-  return new InvocationContext({
-    invocationId: randomUUID(),
-    functionName,
-    logHandler: (level, ...args) =>
-      log?.(
-        level,
-        functionName,
-        args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : JSON.stringify(a))).join(' '),
-      ),
-  });
-}
 
 function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
@@ -88,7 +76,7 @@ async function writeResponse(res: ServerResponse, response: functions.HttpRespon
  * A small stand-in for the Functions host's HTTP side: route templates under host.json's route prefix,
  * method matching, the same `HttpRequest`/`InvocationContext` objects and the same bound handlers Azure
  * runs. Like the real host, an unknown route or method is a bare 404. Queue triggers are run by the
- * queue runner beside it.
+ * queue runner (`queue-runner.ts`), started and stopped with the host.
  */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const routes: BoundRoute[] = [];
@@ -154,15 +142,21 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     server.once('error', reject);
     server.listen(options.port ?? 7071, options.host ?? '127.0.0.1', () => resolve());
   });
+  const runner =
+    options.runQueues === false
+      ? undefined
+      : startQueueRunner({ declarations: options.declarations, deps: options.deps, settings: options.settings, log: options.log });
   const address = server.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${hostPart}:${address.port}${prefix}`,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await runner?.stop();
+    },
   };
 }

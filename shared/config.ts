@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Setting } from './constants.js';
+import { DEFAULT_RETRY_SCHEDULE } from './delivery/retry-policy.js';
 
 /** How the service reaches Azure Storage: the Functions conventions for `AzureWebJobsStorage`. */
 export type StorageConfig =
@@ -32,6 +33,13 @@ const intSetting = (setting: string, def: number, min: number, max: number) =>
     .max(max, `${setting} must be at most ${max}`)
     .default(def);
 
+const numSetting = (setting: string, def: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${setting} must be a number` })
+    .min(min, `${setting} must be at least ${min}`)
+    .max(max, `${setting} must be at most ${max}`)
+    .default(def);
+
 const envSchema = z.object({
   [Setting.managementKeys]: keyList(Setting.managementKeys),
   [Setting.ingestKeys]: keyList(Setting.ingestKeys),
@@ -43,6 +51,38 @@ const envSchema = z.object({
     .string()
     .regex(/^[-\w._()]{1,90}$/, `${Setting.defaultResourceGroup} must be a valid resource group name`)
     .default('registry-webhooks'),
+  [Setting.maxEventsPerRequest]: intSetting(Setting.maxEventsPerRequest, 100, 1, 10_000),
+  [Setting.deliveryTimeoutSeconds]: numSetting(Setting.deliveryTimeoutSeconds, 15, 0.05, 230),
+  [Setting.deliveryInlineWaitSeconds]: numSetting(Setting.deliveryInlineWaitSeconds, 2, 0, 230),
+  [Setting.deliveryRetrySchedule]: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE.join(','))
+    .transform((raw) => (raw.trim() === 'none' ? [] : raw.split(',').map((s) => Number(s.trim()))))
+    .pipe(
+      z
+        .array(
+          z
+            .number({ error: 'must be numbers' })
+            .min(0)
+            .max(7 * 24 * 3600, 'each delay must be at most 7 days (the queue limit)'),
+          {
+            error: `${Setting.deliveryRetrySchedule} must be comma-separated seconds, e.g. 5,30,120, or 'none'`,
+          },
+        )
+        .max(50, `${Setting.deliveryRetrySchedule} may have at most 50 delays`)
+        .refine(
+          (a) => a.every((n) => Number.isFinite(n)),
+          `${Setting.deliveryRetrySchedule} must be comma-separated seconds, e.g. 5,30,120, or 'none'`,
+        ),
+    ),
+  [Setting.maxRetryAfterSeconds]: numSetting(Setting.maxRetryAfterSeconds, 3600, 0, 7 * 24 * 3600),
+  [Setting.storedResponseBytes]: intSetting(Setting.storedResponseBytes, 16_384, 0, 32_000),
+  [Setting.webhookCacheSeconds]: numSetting(Setting.webhookCacheSeconds, 10, 0, 3600),
+  [Setting.eventRetentionDays]: intSetting(Setting.eventRetentionDays, 30, 1, 3650),
+  [Setting.allowPrivateTargets]: z
+    .enum(['true', 'false', '1', '0'], { error: `${Setting.allowPrivateTargets} must be true or false` })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
 });
 
 /** The service's configuration, parsed once from the environment and frozen. */
@@ -55,6 +95,15 @@ export interface Config {
   readonly listPageSize: number;
   readonly defaultSubscriptionId: string;
   readonly defaultResourceGroup: string;
+  readonly maxEventsPerRequest: number;
+  readonly deliveryTimeoutMs: number;
+  readonly deliveryInlineWaitMs: number;
+  readonly retrySchedule: readonly number[];
+  readonly maxRetryAfterSeconds: number;
+  readonly storedResponseBytes: number;
+  readonly webhookCacheMs: number;
+  readonly eventRetentionDays: number;
+  readonly allowPrivateTargets: boolean;
 }
 
 /** Thrown when settings are missing or invalid; its message lists every problem. */
@@ -117,5 +166,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     listPageSize: s[Setting.listPageSize],
     defaultSubscriptionId: s[Setting.defaultSubscriptionId],
     defaultResourceGroup: s[Setting.defaultResourceGroup],
+    maxEventsPerRequest: s[Setting.maxEventsPerRequest],
+    deliveryTimeoutMs: Math.round(s[Setting.deliveryTimeoutSeconds] * 1000),
+    deliveryInlineWaitMs: Math.round(s[Setting.deliveryInlineWaitSeconds] * 1000),
+    retrySchedule: Object.freeze([...s[Setting.deliveryRetrySchedule]]),
+    maxRetryAfterSeconds: s[Setting.maxRetryAfterSeconds],
+    storedResponseBytes: s[Setting.storedResponseBytes],
+    webhookCacheMs: Math.round(s[Setting.webhookCacheSeconds] * 1000),
+    eventRetentionDays: s[Setting.eventRetentionDays],
+    allowPrivateTargets: s[Setting.allowPrivateTargets],
   });
 }

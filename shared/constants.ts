@@ -11,12 +11,30 @@ export const Setting = {
   listPageSize: 'LIST_PAGE_SIZE',
   defaultSubscriptionId: 'DEFAULT_SUBSCRIPTION_ID',
   defaultResourceGroup: 'DEFAULT_RESOURCE_GROUP',
+  maxEventsPerRequest: 'MAX_EVENTS_PER_REQUEST',
+  deliveryTimeoutSeconds: 'DELIVERY_TIMEOUT_SECONDS',
+  deliveryInlineWaitSeconds: 'DELIVERY_INLINE_WAIT_SECONDS',
+  deliveryRetrySchedule: 'DELIVERY_RETRY_SCHEDULE',
+  maxRetryAfterSeconds: 'DELIVERY_MAX_RETRY_AFTER_SECONDS',
+  storedResponseBytes: 'STORED_RESPONSE_BYTES',
+  webhookCacheSeconds: 'WEBHOOK_CACHE_SECONDS',
+  eventRetentionDays: 'EVENT_RETENTION_DAYS',
+  allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
 } as const;
 
 /** Table names (letters and digits only, as Table Storage requires). */
 export const Table = {
   webhooks: 'webhooks',
+  events: 'events',
 } as const;
+
+/** Queue names (lowercase letters, digits and '-'); the host's poison queues are `<name>-poison`. */
+export const Queue = {
+  events: 'registry-events',
+  deliveries: 'webhook-deliveries',
+} as const;
+
+export const poisonQueueName = (queue: string) => `${queue}-poison`;
 
 /** The route prefix the Functions host uses when host.json does not set one. */
 export const DEFAULT_ROUTE_PREFIX = 'api';

@@ -51,6 +51,7 @@ export const createWebhookFunction: HttpFunctionDeclaration = {
           );
         }
         if (await deps.webhooks.insert(record)) {
+          deps.webhookCache.invalidate(ref.registryName);
           context.log(`webhook created: registry=${ref.registryName} webhook=${name}`);
           return json(201, renderWebhook(record));
         }
@@ -73,6 +74,7 @@ export const createWebhookFunction: HttpFunctionDeclaration = {
       };
       try {
         await deps.webhooks.replace(replaced, existing.etag);
+        deps.webhookCache.invalidate(ref.registryName);
         context.log(`webhook replaced: registry=${ref.registryName} webhook=${name}`);
         return json(200, renderWebhook(replaced));
       } catch (err) {

@@ -3,7 +3,7 @@ import { requireKey } from '../http/auth.js';
 import { registryRef, webhookRoutes } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 
-/** `DELETE .../webhooks/{webhookName}`: 200 when deleted, 204 when there was none (as ARM answers). */
+/** `DELETE .../webhooks/{webhookName}`: 200 when deleted, 204 when there was none (as ARM answers); its delivery history goes too. */
 export const deleteWebhookFunction: HttpFunctionDeclaration = {
   kind: 'http',
   routes: webhookRoutes('webhooks-delete', '/{webhookName}'),
@@ -13,7 +13,10 @@ export const deleteWebhookFunction: HttpFunctionDeclaration = {
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const deleted = await deps.webhooks.remove(ref.registryName, name);
-    if (deleted) context.log(`webhook deleted: registry=${ref.registryName} webhook=${name}`);
+    deps.webhookCache.invalidate(ref.registryName);
+    // The history goes with the webhook (also when a previous delete stopped half-way).
+    const history = await deps.events.deleteDeliveries(ref.registryName, name);
+    if (deleted) context.log(`webhook deleted: registry=${ref.registryName} webhook=${name} history=${history}`);
     return { status: deleted ? 200 : 204 };
   },
 };

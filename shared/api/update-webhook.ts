@@ -47,6 +47,7 @@ export const updateWebhookFunction: HttpFunctionDeclaration = {
       const updated = merge(existing.record, body, deps.now().toISOString());
       try {
         await deps.webhooks.replace(updated, existing.etag);
+        deps.webhookCache.invalidate(ref.registryName);
         context.log(`webhook updated: registry=${ref.registryName} webhook=${existing.record.name}`);
         return json(200, renderWebhook(updated));
       } catch (err) {

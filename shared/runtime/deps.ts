@@ -1,22 +1,53 @@
+import type { QueueClient } from '@azure/storage-queue';
 import type { Config } from '../config.js';
-import { Table } from '../constants.js';
-import { createTableClient } from '../storage/clients.js';
+import { Queue, Table, poisonQueueName } from '../constants.js';
+import { createQueueClient, createTableClient } from '../storage/clients.js';
 import { makeWebhookStore, type WebhookStore } from '../webhooks/webhook-store.js';
+import { makeEventStore, type EventStore } from '../events/event-store.js';
+import { makeWebhookCache, type WebhookCache } from '../pipeline/webhook-cache.js';
+import { makePoster, type Poster } from '../delivery/post-json.js';
+import type { RetryPolicy } from '../delivery/retry-policy.js';
 
 /** Everything a handler needs, built once per process in a composition root and passed in. */
 export interface Deps {
   readonly config: Config;
   readonly webhooks: WebhookStore;
+  readonly webhookCache: WebhookCache;
+  readonly events: EventStore;
+  readonly queues: {
+    readonly events: QueueClient;
+    readonly deliveries: QueueClient;
+    readonly eventsPoison: QueueClient;
+    readonly deliveriesPoison: QueueClient;
+  };
+  readonly poster: Poster;
+  readonly retryPolicy: RetryPolicy;
   readonly now: () => Date;
+  /** Work that outlives an invocation (hand-offs); the local host and tests wait for it to drain. */
+  readonly background: Set<Promise<unknown>>;
 }
 
-/** Builds the dependencies from a config: storage clients, tables created if missing. */
+/** Builds the dependencies from a config: storage clients, tables and queues created if missing. */
 export async function makeDeps(config: Config): Promise<Deps> {
   const webhooksTable = createTableClient(config.storage, Table.webhooks);
-  await webhooksTable.createTable();
+  const eventsTable = createTableClient(config.storage, Table.events);
+  const queues = {
+    events: createQueueClient(config.storage, Queue.events),
+    deliveries: createQueueClient(config.storage, Queue.deliveries),
+    eventsPoison: createQueueClient(config.storage, poisonQueueName(Queue.events)),
+    deliveriesPoison: createQueueClient(config.storage, poisonQueueName(Queue.deliveries)),
+  };
+  await Promise.all([webhooksTable.createTable(), eventsTable.createTable(), ...Object.values(queues).map((q) => q.createIfNotExists())]);
+  const webhooks = makeWebhookStore(webhooksTable);
   return {
     config,
-    webhooks: makeWebhookStore(webhooksTable),
+    webhooks,
+    webhookCache: makeWebhookCache(webhooks, config.webhookCacheMs),
+    events: makeEventStore(eventsTable),
+    queues,
+    poster: makePoster(),
+    retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
     now: () => new Date(),
+    background: new Set(),
   };
 }

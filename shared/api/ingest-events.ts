@@ -1,0 +1,57 @@
+import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import { requireKey } from '../http/auth.js';
+import { json } from '../http/respond.js';
+import { parseJsonText, readBodyBytes } from '../http/read-json-body.js';
+import { ApiError } from '../errors.js';
+import { parseName } from '../webhooks/names.js';
+import { checkApiVersion } from '../http/api-version.js';
+import { ingestEvents } from '../events/ingest-events.js';
+import { inputAdapters } from '../events/input-adapters.js';
+
+/**
+ * `POST /api/registries/{registryName}/events`: events from a registry. Checks run in a fixed order, each
+ * with its status: key (401), content type (415), size (413), JSON (400), events. 202 means every
+ * accepted event is durably queued; a storage failure is a 503 so the sender retries (dedupe by id makes
+ * that safe).
+ */
+export const ingestEventsFunction: HttpFunctionDeclaration = {
+  kind: 'http',
+  routes: [{ name: 'events-ingest', route: 'registries/{registryName}/events' }],
+  methods: ['POST'],
+  makeHandler: (deps) => async (request, context) => {
+    requireKey(request, deps.config.ingestKeys, 'ingest');
+    checkApiVersion(request.query.get('api-version'), false);
+    const registry = parseName('registry', request.params['registryName']);
+    const type = request.headers.get('content-type') ?? '';
+    const adapter = inputAdapters.find((a) => a.accepts(type));
+    if (!adapter) {
+      throw new ApiError(
+        'UnsupportedMediaType',
+        `Content-Type '${type || 'none'}' is not an event format this endpoint reads. Send ${inputAdapters.map((a) => a.name).join(', ')} events: application/vnd.docker.distribution.events.v1+json (CNCF registry) or application/json (ACR events).`,
+      );
+    }
+    const body = parseJsonText((await readBodyBytes(request, deps.config.maxRequestBodyBytes)).toString('utf8'));
+    const candidates = adapter.normalize(body);
+    if ('error' in candidates) throw new ApiError('InvalidRequestContent', candidates.error);
+    if (candidates.length > deps.config.maxEventsPerRequest) {
+      throw new ApiError(
+        'RequestEntityTooLarge',
+        `The request has ${candidates.length} events; send at most ${deps.config.maxEventsPerRequest} per request.`,
+      );
+    }
+    const report = await ingestEvents(deps, registry, candidates);
+    context.log(
+      `ingest: registry=${registry} format=${adapter.name} accepted=${report.accepted.length} duplicates=${report.duplicates.length} ignored=${report.ignored.length} rejected=${report.rejected.length}` +
+        (report.accepted.length ? ` ids=${report.accepted.map((a) => a.id).join(',')}` : ''),
+    );
+    const taken = report.accepted.length + report.duplicates.length + report.ignored.length;
+    if (taken === 0 && report.rejected.length > 0) {
+      const first = report.rejected[0]!;
+      throw new ApiError(
+        'InvalidParameter',
+        `No event was accepted: ${report.rejected.length} invalid; event ${first.index}${first.id ? ` (${first.id})` : ''}: ${first.message}.`,
+      );
+    }
+    return json(202, report);
+  },
+};

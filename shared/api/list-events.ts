@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import { requireKey } from '../http/auth.js';
+import { json } from '../http/respond.js';
+import { ApiError } from '../errors.js';
+import { registryRef, webhookRoutes } from '../webhooks/routes.js';
+import { parseName } from '../webhooks/names.js';
+import { decodeSkipToken, encodeSkipToken, nextLink } from '../http/paging.js';
+import { renderEvent } from '../delivery/delivery-record.js';
+import { loadWebhook } from './load-webhook.js';
+
+const top = z.coerce.number().int().min(1).max(1000).optional();
+
+/**
+ * `POST .../webhooks/{webhookName}/listEvents`: the webhook's deliveries, newest first, in ACR's Event
+ * shape plus a `delivery` object (state, attempts, next attempt). `nextLink` is fetched with GET, as the
+ * SDK's pager does, so GET answers too.
+ */
+export const listEventsFunction: HttpFunctionDeclaration = {
+  kind: 'http',
+  routes: webhookRoutes('webhooks-list-events', '/{webhookName}/listEvents'),
+  methods: ['POST', 'GET'],
+  makeHandler: (deps) => async (request) => {
+    requireKey(request, deps.config.managementKeys, 'management');
+    const ref = registryRef(request, deps.config);
+    const name = parseName('webhook', request.params['webhookName']);
+    const parsedTop = top.safeParse(request.query.get('$top') ?? undefined);
+    if (!parsedTop.success) throw new ApiError('InvalidParameter', '$top must be a whole number from 1 to 1000.', '$top');
+    const token = decodeSkipToken(request.query.get('$skipToken'));
+    if (!token) await loadWebhook(deps.webhooks, ref.registryName, name); // 404 for an unknown webhook
+    const page = await deps.events.listDeliveries(ref.registryName, name, parsedTop.data ?? deps.config.listPageSize, token);
+    const body: { value: unknown[]; nextLink?: string } = { value: page.items.map(renderEvent) };
+    if (page.continuationToken) body.nextLink = nextLink(request.url, encodeSkipToken(page.continuationToken));
+    return json(200, body);
+  },
+};

@@ -1,0 +1,38 @@
+import type { Deps } from '../runtime/deps.js';
+import type { WebhookRecord } from '../webhooks/webhook-store.js';
+import { withAttempt, type DeliveryRecord } from './delivery-record.js';
+import { outboundRequest } from './outbound-request.js';
+import { isRetryable, isSuccess, nextDelaySeconds } from './retry-policy.js';
+import type { PostOutcome } from './post-json.js';
+
+export interface AttemptResult {
+  readonly record: DeliveryRecord;
+  readonly outcome: PostOutcome;
+  /** Set when another attempt is due after this many seconds. */
+  readonly retryInSeconds: number | undefined;
+}
+
+/**
+ * One attempt: POST the recorded body with the webhook's current headers, then decide what comes next
+ * (succeeded, retry after a delay, or failed for good). Storage is not touched here; callers record.
+ */
+export async function attemptDelivery(deps: Deps, webhook: WebhookRecord, record: DeliveryRecord): Promise<AttemptResult> {
+  const request = outboundRequest(webhook);
+  const outcome = await deps.poster.post({
+    url: request.url,
+    headers: request.headers,
+    body: record.body,
+    timeoutMs: deps.config.deliveryTimeoutMs,
+    maxResponseBytes: deps.config.storedResponseBytes,
+  });
+  const now = deps.now();
+  const sent: DeliveryRecord = { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri };
+  if (isSuccess(outcome))
+    return { record: withAttempt(sent, outcome, 'succeeded', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
+  const attempt = record.attempts + 1;
+  const delay = isRetryable(outcome) ? nextDelaySeconds(deps.retryPolicy, attempt, outcome, now) : undefined;
+  if (delay === undefined)
+    return { record: withAttempt(sent, outcome, 'failed', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
+  const next = new Date(now.getTime() + delay * 1000).toISOString();
+  return { record: withAttempt(sent, outcome, 'pending', next, now.toISOString()), outcome, retryInSeconds: delay };
+}

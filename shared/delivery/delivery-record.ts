@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import type { PostOutcome } from './post-json.js';
+
+/**
+ * One delivery of an event to a webhook, as stored in the `del|` rows and shown by listEvents. It keeps
+ * what was sent (the exact body, so retries and signatures are byte-identical) and the latest attempt.
+ */
+export const DELIVERY_STATES = ['pending', 'succeeded', 'failed'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export interface DeliveryRecord {
+  readonly rowKey: string;
+  readonly webhook: string;
+  readonly eventId: string;
+  readonly action: string;
+  readonly image: string;
+  readonly body: string;
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  readonly requestUri: string;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly nextAttemptAt: string | undefined;
+  readonly lastError: string | undefined;
+  readonly responseStatus: number | undefined;
+  readonly responseReason: string | undefined;
+  readonly responseHeaders: Readonly<Record<string, string>>;
+  readonly responseBody: string;
+  readonly durationMs: number | undefined;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((s) => JSON.parse(s) as unknown)
+    .pipe(schema);
+const opt = <T extends z.ZodType>(schema: T) =>
+  schema
+    .optional()
+    .nullable()
+    .transform((v) => v ?? undefined);
+
+export const deliveryEntity = z.object({
+  rowKey: z.string(),
+  webhook: z.string(),
+  eventId: z.string(),
+  action: z.string(),
+  image: z.string(),
+  body: z.string(),
+  requestHeaders: json(z.record(z.string(), z.string())),
+  requestUri: z.string(),
+  state: z.enum(DELIVERY_STATES),
+  attempts: z.number().int(),
+  nextAttemptAt: opt(z.string()),
+  lastError: opt(z.string()),
+  responseStatus: opt(z.number().int()),
+  responseReason: opt(z.string()),
+  responseHeaders: json(z.record(z.string(), z.string())),
+  responseBody: z.string(),
+  durationMs: opt(z.number()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export function toDeliveryEntity(partitionKey: string, record: DeliveryRecord) {
+  return {
+    partitionKey,
+    rowKey: record.rowKey,
+    webhook: record.webhook,
+    eventId: record.eventId,
+    action: record.action,
+    image: record.image,
+    body: record.body,
+    requestHeaders: JSON.stringify(record.requestHeaders),
+    requestUri: record.requestUri,
+    state: record.state,
+    attempts: record.attempts,
+    nextAttemptAt: record.nextAttemptAt ?? null,
+    lastError: record.lastError ?? null,
+    responseStatus: record.responseStatus ?? null,
+    responseReason: record.responseReason ?? null,
+    responseHeaders: JSON.stringify(record.responseHeaders),
+    responseBody: record.responseBody,
+    durationMs: record.durationMs ?? null,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+export function fromDeliveryEntity(entity: unknown): DeliveryRecord {
+  return deliveryEntity.parse(entity);
+}
+
+/** A one-line reason for a failed attempt, for the record and the log. */
+export function describeOutcome(outcome: PostOutcome): string {
+  if (outcome.kind === 'error') return outcome.message;
+  return `HTTP ${outcome.status}${outcome.statusText ? ` ${outcome.statusText}` : ''}`;
+}
+
+/** The record after an attempt: the response fields replaced, the state and counters moved on. */
+export function withAttempt(
+  record: DeliveryRecord,
+  outcome: PostOutcome,
+  state: DeliveryState,
+  nextAttemptAt: string | undefined,
+  now: string,
+  error?: string,
+): DeliveryRecord {
+  const response = outcome.kind === 'response';
+  return {
+    ...record,
+    state,
+    attempts: record.attempts + 1,
+    nextAttemptAt,
+    lastError: state === 'succeeded' ? undefined : (error ?? describeOutcome(outcome)),
+    responseStatus: response ? outcome.status : undefined,
+    responseReason: response ? outcome.statusText : outcome.message,
+    responseHeaders: response ? outcome.headers : {},
+    responseBody: response ? outcome.body : '',
+    durationMs: outcome.durationMs,
+    updatedAt: now,
+  };
+}
+
+/** ACR's listEvents item, plus our delivery fields (extra properties leave the SDK's shape intact). */
+export function renderEvent(record: DeliveryRecord) {
+  let content: unknown;
+  try {
+    content = JSON.parse(record.body) as unknown;
+  } catch {
+    content = record.body;
+  }
+  return {
+    id: record.eventId,
+    eventRequestMessage: {
+      content,
+      headers: { ...record.requestHeaders },
+      method: 'POST',
+      requestUri: record.requestUri,
+      version: '1.1',
+    },
+    eventResponseMessage: {
+      content: record.responseBody,
+      headers: { ...record.responseHeaders },
+      reasonPhrase: record.responseReason ?? '',
+      ...(record.responseStatus !== undefined ? { statusCode: String(record.responseStatus) } : {}),
+      version: '1.1',
+    },
+    delivery: {
+      state: record.state,
+      attempts: record.attempts,
+      ...(record.nextAttemptAt ? { nextAttemptAt: record.nextAttemptAt } : {}),
+      ...(record.lastError ? { lastError: record.lastError } : {}),
+      ...(record.durationMs !== undefined ? { durationMs: record.durationMs } : {}),
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { WebhookRecord } from '../webhooks/webhook-store.js';
+
+/** ACR's deliveries carry a User-Agent starting `AzureContainerRegistry/`; receivers (Kargo, …) detect ACR by it. */
+export const USER_AGENT = 'AzureContainerRegistry/1.0 registry-webhooks/0.1';
+export const MASK = '***';
+
+export interface OutboundRequest {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The same headers with every custom header value masked: what the record and the logs may hold. */
+  readonly maskedHeaders: Readonly<Record<string, string>>;
+  readonly maskedUri: string;
+}
+
+/**
+ * The request for one delivery: `Content-Type: application/json` and our User-Agent unless a custom
+ * header overrides them (names compare case-insensitively), then the webhook's custom headers.
+ */
+export function outboundRequest(
+  webhook: Pick<WebhookRecord, 'serviceUri' | 'customHeaders'>,
+  extra: Readonly<Record<string, string>> = {},
+): OutboundRequest {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...lowerKeys(extra) };
+  const masked: Record<string, string> = { ...headers };
+  for (const [name, value] of Object.entries(webhook.customHeaders)) {
+    headers[name.toLowerCase()] = value;
+    masked[name.toLowerCase()] = MASK;
+  }
+  return { url: webhook.serviceUri, headers, maskedHeaders: masked, maskedUri: maskUri(webhook.serviceUri) };
+}
+
+function lowerKeys(h: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** The service URI with its secrets masked: user info and query values (receivers put tokens there). */
+export function maskUri(uri: string): string {
+  try {
+    const url = new URL(uri);
+    if (url.username) url.username = MASK;
+    if (url.password) url.password = MASK;
+    const keys = [...new Set(url.searchParams.keys())];
+    const query = keys.map((k) => `${encodeURIComponent(k)}=${MASK}`).join('&');
+    url.search = '';
+    return query ? `${url.toString()}?${query}` : url.toString();
+  } catch {
+    return MASK;
+  }
+}

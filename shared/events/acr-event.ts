@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/*
+ * ACR's webhook payload (https://learn.microsoft.com/azure/container-registry/container-registry-webhook-reference),
+ * the one shape every input is normalised to and every delivery carries. Fields ACR sends are kept as they
+ * are; `target.tags` is our addition on deletes (the tags that pointed at the deleted manifest), since
+ * ACR's delete payload has none and users asked for them.
+ */
+export const EVENT_ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
+export type EventAction = (typeof EVENT_ACTIONS)[number];
+
+const digest = z.string().regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'must be a digest such as sha256:<hex>');
+const repository = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'must be a lowercase repository name');
+const tag = z.string().regex(/^[\w][\w.-]{0,127}$/, 'must be a tag (letters, digits, _ . -)');
+
+export const acrTarget = z.object({
+  mediaType: z.string().max(255).optional(),
+  size: z.number().int().nonnegative().optional(),
+  digest: digest.optional(),
+  length: z.number().int().nonnegative().optional(),
+  repository,
+  tag: tag.optional(),
+  tags: z.array(tag).max(1000).optional(),
+  url: z.string().max(2048).optional(),
+  name: z.string().max(256).optional(),
+  version: z.string().max(256).optional(),
+});
+export type AcrTarget = z.infer<typeof acrTarget>;
+
+export const acrRequest = z.object({
+  id: z.string().max(256),
+  host: z.string().max(256).optional(),
+  method: z.string().max(16).optional(),
+  useragent: z.string().max(1024).optional(),
+  addr: z.string().max(256).optional(),
+});
+
+export const acrEvent = z.object({
+  id: z.string().min(1).max(128),
+  timestamp: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 timestamp'),
+  action: z.enum(EVENT_ACTIONS),
+  target: acrTarget,
+  request: acrRequest.optional(),
+  actor: z.object({ name: z.string().max(256).optional() }).optional(),
+  source: z.object({ addr: z.string().max(256).optional(), instanceID: z.string().max(256).optional() }).optional(),
+});
+export type AcrEvent = z.infer<typeof acrEvent>;
+
+/** The payload ACR sends for a ping (ACR documents no more than these fields). */
+export interface PingEvent {
+  id: string;
+  timestamp: string;
+  action: 'ping';
+}
+
+export type DeliveredEvent = AcrEvent | PingEvent;
+
+/** `repo:tag` or `repo`, as az's IMAGE column shows it. */
+export function imageOf(event: DeliveredEvent): string {
+  if (event.action === 'ping') return '';
+  const t = event.target;
+  return t.tag ? `${t.repository}:${t.tag}` : t.repository;
+}
