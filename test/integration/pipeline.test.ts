@@ -181,7 +181,7 @@ describe('ingest → fan-out → delivery', () => {
     expect(res.status).toBe(413);
     res = await ingest('pipereg03', pushEvent('app', 'x'), 'application/json', null);
     expect(res.status).toBe(401);
-    res = await ingest('pipereg03', pushEvent('app', 'x'), 'application/json', svc.config.managementKeys[0]!);
+    res = await ingest('pipereg03', pushEvent('app', 'x'), 'application/json', svc.config.managementKeys[0]);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: { code: 'AuthenticationFailed', message: 'The ingest key is not valid.' } });
   });
