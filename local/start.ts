@@ -42,6 +42,9 @@ async function main(): Promise<void> {
       generated.push(setting);
     }
   }
+  // Locally, the receivers people test with run on this machine: allow private and loopback targets
+  // unless told otherwise (cloud metadata addresses stay blocked whatever this says).
+  env[Setting.allowPrivateTargets] ??= 'true';
   const config = loadConfig(env);
   const deps = await makeDeps(config);
   const settings = await readHostSettings(join(root, 'host.json'));
@@ -69,6 +72,8 @@ async function main(): Promise<void> {
     '',
     `  Management key: ${config.managementKeys[0]}${generated.includes(Setting.managementKeys) ? '   (generated; set MANAGEMENT_KEYS to choose)' : ''}`,
     `  Ingest key:     ${config.ingestKeys[0]}${generated.includes(Setting.ingestKeys) ? '   (generated; set INGEST_KEYS to choose)' : ''}`,
+    `  Ingest URL:     ${host.url}/registries/{registryName}/events`,
+    `  Private targets: ${config.allowPrivateTargets ? 'allowed (ALLOW_PRIVATE_TARGETS=true, the local default)' : 'refused'}`,
     '',
     `  Try: curl -H "x-functions-key: ${config.managementKeys[0]}" ${host.url}/registries/myregistry/webhooks`,
     '',

@@ -151,7 +151,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(issue.message);
+    for (const issue of parsed.error.issues) {
+      const setting = String(issue.path[0] ?? '');
+      problems.push(issue.message.includes(setting) ? issue.message : `${setting}: ${issue.message}`);
+    }
   }
   if (problems.length > 0 || !parsed.success || !storage) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -14,18 +14,29 @@ function sharedCredential(clientId: string | undefined): DefaultAzureCredential 
   return credential;
 }
 
+/*
+ * Storage retries are short: a request handler that cannot reach storage should answer 503 within a
+ * second or two (the sender retries), not hold the caller for the SDK's default ~10 s of back-off.
+ */
+const queueRetry = { maxTries: 4, retryDelayInMs: 100, maxRetryDelayInMs: 2000 };
+
 /** A table client for the configured account: a connection string (Azurite, keys) or a managed identity. */
 export function createTableClient(storage: StorageConfig, tableName: string): TableClient {
   // Azurite speaks plain http; the SDK refuses it unless told.
-  const options = { allowInsecureConnection: isPlainHttp(storage) };
+  const options = {
+    allowInsecureConnection: isPlainHttp(storage),
+    retryOptions: { maxRetries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 2000 },
+  };
   if (storage.kind === 'connectionString') return TableClient.fromConnectionString(storage.connectionString, tableName, options);
   return new TableClient(`${storage.tableServiceUri.replace(/\/$/, '')}`, tableName, sharedCredential(storage.clientId), options);
 }
 
 /** A queue client for the configured account. Messages are not encoded here: callers base64 as the host expects. */
 export function createQueueClient(storage: StorageConfig, queueName: string): QueueClient {
-  if (storage.kind === 'connectionString') return new QueueClient(storage.connectionString, queueName);
-  return new QueueClient(`${storage.queueServiceUri.replace(/\/$/, '')}/${queueName}`, sharedCredential(storage.clientId));
+  if (storage.kind === 'connectionString') return new QueueClient(storage.connectionString, queueName, { retryOptions: queueRetry });
+  return new QueueClient(`${storage.queueServiceUri.replace(/\/$/, '')}/${queueName}`, sharedCredential(storage.clientId), {
+    retryOptions: queueRetry,
+  });
 }
 
 /** The error code Table Storage returned, if any (`err.details.errorCode`; `err.code` is not set). */

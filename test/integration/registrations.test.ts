@@ -11,7 +11,7 @@ import { root } from '../helpers/service.js';
  * registrations are captured with spies, as the host would receive them.
  */
 describe('function registrations', () => {
-  it('registers every management route on ARM and short paths, anonymous (keys are checked in code)', async () => {
+  it('registers every route on ARM and short paths, anonymous (keys are checked in code), and the queue triggers', async () => {
     const http = vi.spyOn(app, 'http').mockImplementation(() => undefined);
     const queue = vi.spyOn(app, 'storageQueue').mockImplementation(() => undefined);
     const dir = join(root, 'functions');
@@ -30,11 +30,18 @@ describe('function registrations', () => {
       'webhooks-update': ['/{webhookName}', ['PATCH']],
       'webhooks-delete': ['/{webhookName}', ['DELETE']],
       'webhooks-get-callback-config': ['/{webhookName}/getCallbackConfig', ['POST']],
+      'webhooks-ping': ['/{webhookName}/ping', ['POST']],
+      'webhooks-list-events': ['/{webhookName}/listEvents', ['POST', 'GET']],
     };
     for (const [name, [suffix, methods]] of Object.entries(expected)) {
       expect(registered[name]).toEqual({ route: `${arm}${suffix}`, methods, authLevel: 'anonymous' });
       expect(registered[`${name}-short`]).toEqual({ route: `${short}${suffix}`, methods, authLevel: 'anonymous' });
     }
+    expect(registered['events-ingest']).toEqual({ route: 'registries/{registryName}/events', methods: ['POST'], authLevel: 'anonymous' });
+    expect(Object.fromEntries(queue.mock.calls.map(([name, opts]) => [name, opts.queueName]))).toEqual({
+      'events-fan-out': 'registry-events',
+      'deliveries-deliver': 'webhook-deliveries',
+    });
     // Every handler is a function the host can call.
     for (const [, opts] of http.mock.calls) expect(typeof opts.handler).toBe('function');
     for (const [, opts] of queue.mock.calls) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestError } from '@azure/core-rest-pipeline';
 import { MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { SDK_SUBSCRIPTION, sdkClient } from '../helpers/sdk-client.js';
+import { startReceiver } from '../helpers/receiver.js';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -77,6 +78,38 @@ describe('@azure/arm-containerregistry against the local host', () => {
     });
     // Deleting what is not there is not an error for ARM clients.
     await client.webhooks.beginDeleteAndWait('sdk-rg', 'sdkregistry', 'sdkhook01', poll);
+  });
+
+  it('runs ping and listEvents (paged) unchanged', async () => {
+    const rx = await startReceiver();
+    try {
+      const client = sdkClient(svc.url, MANAGEMENT_KEY);
+      await client.webhooks.beginCreateAndWait(
+        'sdk-rg',
+        'sdkregistry',
+        'sdkping01',
+        { location: 'westeurope', serviceUri: `${rx.url}/hook`, actions: ['push'] },
+        poll,
+      );
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await client.webhooks.ping('sdk-rg', 'sdkregistry', 'sdkping01')).id ?? '');
+      expect(ids.every((id) => /^[0-9a-f-]{36}$/.test(id))).toBe(true);
+      const events = [];
+      for await (const e of client.webhooks.listEvents('sdk-rg', 'sdkregistry', 'sdkping01')) events.push(e);
+      expect(events.map((e) => e.id)).toEqual([...ids].reverse()); // newest first, across two pages
+      expect(events[0]).toMatchObject({
+        id: ids[2],
+        eventRequestMessage: {
+          content: { id: ids[2], action: 'ping', timestamp: expect.any(Date) },
+          method: 'POST',
+          requestUri: `${rx.url}/hook`,
+          version: '1.1',
+        },
+        eventResponseMessage: { statusCode: '200', reasonPhrase: 'OK', content: 'ok', version: '1.1' },
+      });
+    } finally {
+      await rx.close();
+    }
   });
 
   it('surfaces ACR error codes and messages as RestError', async () => {

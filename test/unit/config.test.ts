@@ -15,6 +15,15 @@ describe('loadConfig', () => {
       listPageSize: 100,
       defaultSubscriptionId: '00000000-0000-0000-0000-000000000000',
       defaultResourceGroup: 'registry-webhooks',
+      maxEventsPerRequest: 100,
+      deliveryTimeoutMs: 15_000,
+      deliveryInlineWaitMs: 2000,
+      retrySchedule: [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200],
+      maxRetryAfterSeconds: 3600,
+      storedResponseBytes: 16_384,
+      webhookCacheMs: 10_000,
+      eventRetentionDays: 30,
+      allowPrivateTargets: false,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -58,6 +67,13 @@ describe('loadConfig', () => {
     expect(message).toContain('INGEST_KEYS is required');
     expect(message).toContain('WEBHOOKS_PER_REGISTRY_LIMIT must be at least 1');
     expect(message).toContain('LIST_PAGE_SIZE must be a whole number');
+  });
+
+  it('reads the retry schedule as comma-separated seconds, or none', () => {
+    expect(loadConfig({ ...base, DELIVERY_RETRY_SCHEDULE: '0.5, 2,10' }).retrySchedule).toEqual([0.5, 2, 10]);
+    expect(loadConfig({ ...base, DELIVERY_RETRY_SCHEDULE: 'none' }).retrySchedule).toEqual([]);
+    expect(() => loadConfig({ ...base, DELIVERY_RETRY_SCHEDULE: '5,soon' })).toThrow(/DELIVERY_RETRY_SCHEDULE/);
+    expect(() => loadConfig({ ...base, ALLOW_PRIVATE_TARGETS: 'maybe' })).toThrow(/ALLOW_PRIVATE_TARGETS must be true or false/);
   });
 
   it('treats blank settings as unset', () => {
