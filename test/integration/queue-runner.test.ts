@@ -41,9 +41,9 @@ describe('queue runner', () => {
       kind: 'queue',
       name: 'flaky-fn',
       queueName: 'flaky',
-      makeHandler: () => async (message, context) => {
+      makeHandler: () => (message, context) => {
         seen.push({ message, dequeueCount: context.triggerMetadata?.['dequeueCount'] });
-        if ((message as { fail?: boolean }).fail) throw new Error('nope');
+        return (message as { fail?: boolean }).fail ? Promise.reject(new Error('nope')) : Promise.resolve();
       },
     };
     const logs: string[] = [];
