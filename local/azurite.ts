@@ -8,6 +8,7 @@ import { join } from 'node:path';
  * `dataDir` undefined keeps everything in memory; a folder makes data survive restarts.
  */
 interface AzuriteServer {
+  readonly httpServer: import('node:http').Server;
   start(): Promise<void>;
   close(): Promise<void>;
   clean(): Promise<void>;
@@ -27,6 +28,8 @@ export interface Azurite {
   readonly connectionString: string;
   readonly queueEndpoint: string;
   readonly tableEndpoint: string;
+  /** Requests served so far, by service: what the benchmark reports as storage calls. */
+  requestCounts(): { queue: number; table: number };
   close(): Promise<void>;
 }
 
@@ -90,6 +93,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const queue = new QueueServer(queueConfig);
   const table = new TableServer(tableConfig);
   await Promise.all([queue.start(), table.start()]);
+  const counts = { queue: 0, table: 0 };
+  queue.httpServer.on('request', () => counts.queue++);
+  table.httpServer.on('request', () => counts.table++);
   const queueEndpoint = `${queue.getHttpServerAddress()}/${DEV_ACCOUNT}`;
   const tableEndpoint = `${table.getHttpServerAddress()}/${DEV_ACCOUNT}`;
   return {
@@ -98,6 +104,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     connectionString:
       `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
       `QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
+    requestCounts: () => ({ ...counts }),
     async close() {
       await Promise.all([queue.close(), table.close()]);
     },

@@ -1,11 +1,9 @@
 import type { TransactionAction } from '@azure/data-tables';
 import type { Deps } from '../runtime/deps.js';
 import { nameKey } from '../webhooks/names.js';
-import { storageStatus } from '../storage/clients.js';
 import type { AcrEvent } from './acr-event.js';
 import { Rows } from './event-store.js';
 import type { Candidate } from './normalize.js';
-import { encodeMessage, type EventMessage } from '../pipeline/messages.js';
 
 export interface IngestReport {
   accepted: { index: number; id: string; action: string }[];
@@ -29,14 +27,14 @@ function memoryRows(registry: string, event: AcrEvent, now: string): Transaction
 }
 
 /**
- * Accepts normalised events for one registry: each is recorded (dedupe by id, plus what a push tells us
- * about manifests) in one transaction, then queued. Only when both are done is it counted as accepted,
- * so the caller answers 202 only for events that are durably queued; any storage error propagates
- * (503) and the sender retries, which the dedupe makes safe.
+ * Accepts normalised events for one registry. Each is recorded (dedupe by id, plus what a push tells us
+ * about manifests) and queued through the group-commit batcher; only when both are done is it counted,
+ * so the caller answers 202 only for events that are durably queued. Any storage error propagates (503)
+ * and the sender retries, which the dedupe makes safe.
  */
 export async function ingestEvents(deps: Deps, registry: string, candidates: readonly Candidate[]): Promise<IngestReport> {
   const report: IngestReport = { accepted: [], duplicates: [], ignored: [], rejected: [] };
-  const pk = nameKey(registry);
+  const submitted: Promise<void>[] = [];
   for (const c of candidates) {
     if (c.kind === 'reject') {
       report.rejected.push({ index: c.index, ...(c.id ? { id: c.id } : {}), message: c.message });
@@ -48,6 +46,8 @@ export async function ingestEvents(deps: Deps, registry: string, candidates: rea
     }
     let event = c.event;
     if (c.kind === 'resolveDelete') {
+      // A push earlier in this request must be remembered before its delete is looked up.
+      await Promise.all(submitted);
       const manifest = event.target.digest ? await deps.events.manifest(registry, event.target.repository, event.target.digest) : undefined;
       if (!manifest) {
         report.ignored.push({ index: c.index, id: event.id, reason: 'delete of a digest never pushed as a manifest here (a blob delete)' });
@@ -63,30 +63,16 @@ export async function ingestEvents(deps: Deps, registry: string, candidates: rea
         },
       };
     }
-    const now = deps.now().toISOString();
-    const message: EventMessage = { v: 1, type: 'event', registry, receivedAt: now, event };
-    try {
-      await deps.events.transact([
-        ['create', { partitionKey: pk, rowKey: Rows.event(event.id), payload: JSON.stringify(event), state: 'queued', receivedAt: now }],
-        ...memoryRows(registry, event, now),
-      ]);
-    } catch (err) {
-      if (storageStatus(err) !== 409) throw err;
-      // Seen before: the sender is retrying. Queue it again unless its fan-out is known to have run,
-      // and tell the fan-out to check, so nothing is delivered twice.
-      const stored = await deps.events.getEvent(registry, event.id);
-      if (stored?.state === 'fannedout') {
-        report.duplicates.push({ index: c.index, id: event.id });
-        continue;
-      }
-      await deps.queues.events.sendMessage(
-        encodeMessage({ ...message, receivedAt: stored?.receivedAt ?? now, event: stored?.event ?? event, recheck: true }),
-      );
-      report.duplicates.push({ index: c.index, id: event.id });
-      continue;
-    }
-    await deps.queues.events.sendMessage(encodeMessage(message));
-    report.accepted.push({ index: c.index, id: event.id, action: event.action });
+    const accepted = event;
+    submitted.push(
+      deps.ingestBatcher.submit(registry, accepted, memoryRows(registry, accepted, deps.now().toISOString())).then((outcome) => {
+        if (outcome === 'accepted') report.accepted.push({ index: c.index, id: accepted.id, action: accepted.action });
+        else report.duplicates.push({ index: c.index, id: accepted.id });
+      }),
+    );
   }
+  await Promise.all(submitted);
+  report.accepted.sort((a, b) => a.index - b.index);
+  report.duplicates.sort((a, b) => a.index - b.index);
   return report;
 }

@@ -1,20 +1,23 @@
 import type { InvocationContext } from '@azure/functions';
 import type { Deps } from '../runtime/deps.js';
-import { attemptDelivery } from '../delivery/attempt-delivery.js';
+import type { DeliveryRecord } from '../delivery/delivery-record.js';
+import { attemptDelivery, type AttemptResult } from '../delivery/attempt-delivery.js';
+import type { WebhookRecord } from '../webhooks/webhook-store.js';
 import { nameKey } from '../webhooks/names.js';
-import { deliveryMessage } from './messages.js';
+import { deliveriesMessage, type DeliveryRef } from './messages.js';
 import { sendToPoison } from './poison.js';
-import { scheduleDelivery } from './schedule-delivery.js';
+import { scheduleRetries, writeRecords } from './schedule-delivery.js';
 import { logFailure } from './log-failure.js';
 
 /**
- * The delivery worker: one attempt of one delivery per message (retries and hand-offs). A message is
- * acted on only while the record still waits for exactly that attempt, so a duplicate or stale message
- * (a hand-off whose attempt finished, a retry already made) is acknowledged and does nothing.
+ * The delivery worker: the next attempt of each delivery in a message (retries due now, or a fan-out's
+ * hand-offs). A delivery is acted on only while its record still waits for exactly that attempt, so a
+ * duplicate or stale message (a hand-off whose attempts finished, a retry already made) does nothing.
+ * Outcomes are written in transactions and further retries grouped by due time.
  */
 export function makeDeliver(deps: Deps) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const parsed = deliveryMessage.safeParse(message);
+    const parsed = deliveriesMessage.safeParse(message);
     if (!parsed.success) {
       await sendToPoison(
         deps.queues.deliveriesPoison,
@@ -24,33 +27,42 @@ export function makeDeliver(deps: Deps) {
       context.error(`deliver: malformed message moved to the poison queue`);
       return;
     }
-    const m = parsed.data;
-    const record = await deps.events.getDelivery(m.registry, m.rowKey);
-    if (!record || record.state !== 'pending' || record.attempts !== m.attempt - 1) return;
-    const tag = `registry=${m.registry} event=${record.eventId} action=${record.action}`;
-    const webhook = (await deps.webhookCache.get(m.registry)).find((w) => nameKey(w.name) === nameKey(m.webhook));
-    if (!webhook || webhook.status !== 'enabled') {
-      const why = webhook ? 'the webhook is disabled; redeliver once it is enabled' : 'the webhook was deleted';
-      const now = deps.now().toISOString();
-      await deps.events.putDelivery(m.registry, { ...record, state: 'failed', nextAttemptAt: undefined, lastError: why, updatedAt: now });
-      context.warn(`delivery abandoned: ${tag} webhook=${m.webhook}: ${why}`);
-      return;
-    }
-    const result = await attemptDelivery(deps, webhook, record);
-    await deps.events.putDelivery(m.registry, result.record);
-    if (result.record.state === 'succeeded') {
-      context.log(
-        `delivered: ${tag} webhook=${webhook.name} attempt=${result.record.attempts} status=${result.record.responseStatus ?? ''}`,
-      );
-      return;
-    }
-    logFailure(context, tag, webhook, result);
-    if (result.retryInSeconds !== undefined) {
-      await scheduleDelivery(
-        deps,
-        { registry: m.registry, webhook: webhook.name, rowKey: record.rowKey, attempt: result.record.attempts + 1 },
-        result.retryInSeconds,
-      );
-    }
+    const { registry, items } = parsed.data;
+    const webhooks = await deps.webhookCache.get(registry);
+    const outcomes = await Promise.all(items.map((item) => deliverOne(deps, registry, webhooks, item, context)));
+    const done = outcomes.filter((o): o is NonNullable<typeof o> => o !== undefined);
+    await writeRecords(
+      deps,
+      registry,
+      done.map((o) => o.record),
+    );
+    await scheduleRetries(
+      deps,
+      registry,
+      done.flatMap((o) => (o.webhook && o.result ? [{ webhook: o.webhook, result: o.result }] : [])),
+    );
   };
+}
+
+async function deliverOne(
+  deps: Deps,
+  registry: string,
+  webhooks: readonly WebhookRecord[],
+  item: DeliveryRef,
+  context: InvocationContext,
+): Promise<{ record: DeliveryRecord; webhook?: WebhookRecord; result?: AttemptResult } | undefined> {
+  const record = await deps.events.getDelivery(registry, item.rowKey);
+  if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
+  const tag = `registry=${registry} event=${record.eventId} action=${record.action}`;
+  const webhook = webhooks.find((w) => nameKey(w.name) === nameKey(item.webhook));
+  if (!webhook || webhook.status !== 'enabled') {
+    const why = webhook ? 'the webhook is disabled; redeliver once it is enabled' : 'the webhook was deleted';
+    context.warn(`delivery abandoned: ${tag} webhook=${item.webhook}: ${why}`);
+    return { record: { ...record, state: 'failed', nextAttemptAt: undefined, lastError: why, updatedAt: deps.now().toISOString() } };
+  }
+  const result = await attemptDelivery(deps, webhook, record);
+  if (result.record.state === 'succeeded') {
+    context.log(`delivered: ${tag} webhook=${webhook.name} attempt=${result.record.attempts} status=${result.record.responseStatus ?? ''}`);
+  } else logFailure(context, tag, webhook, result);
+  return { record: result.record, webhook, result };
 }

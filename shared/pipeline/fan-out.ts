@@ -4,14 +4,14 @@ import type { Deps } from '../runtime/deps.js';
 import { imageOf, type AcrEvent } from '../events/acr-event.js';
 import { Rows } from '../events/event-store.js';
 import { toDeliveryEntity, type DeliveryRecord } from '../delivery/delivery-record.js';
-import { attemptDelivery } from '../delivery/attempt-delivery.js';
+import { attemptDelivery, type AttemptResult } from '../delivery/attempt-delivery.js';
 import { maskUri } from '../delivery/outbound-request.js';
 import type { WebhookRecord } from '../webhooks/webhook-store.js';
 import { nameKey } from '../webhooks/names.js';
-import { eventMessage, type EventMessage } from './messages.js';
+import { eventsMessage, type EventsMessage } from './messages.js';
 import { matchWebhooks } from './match.js';
 import { sendToPoison } from './poison.js';
-import { scheduleDelivery, trackHandoff } from './schedule-delivery.js';
+import { scheduleRetries, trackHandoffs } from './schedule-delivery.js';
 import { logFailure } from './log-failure.js';
 
 export function newDeliveryRecord(
@@ -56,14 +56,15 @@ async function settleWithin<T>(promises: readonly Promise<T>[], budgetMs: number
 }
 
 /**
- * The fan-out: one event to every matching webhook. First attempts go out at once, concurrently, and the
- * records of the attempts that finish within DELIVERY_INLINE_WAIT_SECONDS are written with the event's
- * "fanned out" mark in one transaction per 100 (one storage call for a whole fan-out). An endpoint still
- * answering then is handed off to the delivery queue, so one slow endpoint holds up no other.
+ * The fan-out: each event of a batch to every matching webhook. First attempts go out at once,
+ * concurrently, and the records of those that finish within DELIVERY_INLINE_WAIT_SECONDS are written,
+ * with each event's "fanned out" mark, in as few transactions as 100 rows a transaction allows (one
+ * storage call for a fan-out to 99 webhooks, or for a batch of small ones). An endpoint still answering
+ * then is handed off to the delivery queue, so one slow endpoint holds up no other.
  */
 export function makeFanOut(deps: Deps) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const parsed = eventMessage.safeParse(message);
+    const parsed = eventsMessage.safeParse(message);
     if (!parsed.success) {
       await sendToPoison(deps.queues.eventsPoison, message, `malformed event message: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
       context.error(`fan-out: malformed message moved to the poison queue: ${parsed.error.issues[0]?.message ?? ''}`);
@@ -73,64 +74,108 @@ export function makeFanOut(deps: Deps) {
   };
 }
 
-async function fanOut(deps: Deps, m: EventMessage, context: InvocationContext): Promise<void> {
-  const { registry, event } = m;
-  const tag = `registry=${registry} event=${event.id} action=${event.action}`;
-  const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
-  if (m.recheck || dequeueCount > 1) {
-    const stored = await deps.events.getEvent(registry, event.id);
-    if (stored?.state === 'fannedout') {
-      context.log(`fan-out: ${tag} already fanned out; nothing to do`);
-      return;
+interface Planned {
+  readonly event: AcrEvent;
+  readonly tag: string;
+  readonly targets: readonly WebhookRecord[];
+  readonly records: readonly DeliveryRecord[];
+  readonly attempts: readonly Promise<AttemptResult>[];
+}
+
+/** Packs each event's rows (records, then its mark) into transactions of ≤ 100, keeping an event's rows together when they fit. */
+function pack(groups: readonly TransactionAction[][]): TransactionAction[][] {
+  const txs: TransactionAction[][] = [];
+  let current: TransactionAction[] = [];
+  for (const group of groups) {
+    if (current.length + group.length > 100 && current.length > 0) {
+      txs.push(current);
+      current = [];
+    }
+    for (const action of group) {
+      if (current.length === 100) {
+        txs.push(current);
+        current = [];
+      }
+      current.push(action);
     }
   }
-  const targets = matchWebhooks(await deps.webhookCache.get(registry), event);
-  if (targets.length === 0) {
-    context.log(`fan-out: ${tag} matched no webhook`);
-    return;
-  }
-  const receivedMs = Date.parse(m.receivedAt);
-  const body = JSON.stringify(event);
+  if (current.length > 0) txs.push(current);
+  return txs;
+}
+
+async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext): Promise<void> {
+  const { registry } = m;
+  const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
+  const webhooks = await deps.webhookCache.get(registry);
   const created = deps.now().toISOString();
-  const records = targets.map((w) => newDeliveryRecord(w, event, body, receivedMs, created));
-  const attempts = targets.map((w, i) => attemptDelivery(deps, w, records[i]!));
-  const results = await settleWithin(attempts, deps.config.deliveryInlineWaitMs);
-
-  const pk = nameKey(registry);
-  const actions: TransactionAction[] = results.map((r, i) => [
-    'upsert',
-    toDeliveryEntity(pk, r?.record ?? { ...records[i]!, lastError: 'in flight' }),
-    'Replace',
-  ]);
-  actions.push(['upsert', { partitionKey: pk, rowKey: Rows.event(event.id), state: 'fannedout' }, 'Merge']);
-  for (let i = 0; i < actions.length; i += 100) await deps.events.transact(actions.slice(i, i + 100));
-
-  let succeeded = 0;
-  let retrying = 0;
-  let failed = 0;
-  const handoffs: Promise<unknown>[] = [];
-  for (let i = 0; i < targets.length; i++) {
-    const r = results[i];
-    const webhook = targets[i]!;
-    if (!r) {
-      handoffs.push(trackHandoff(deps, registry, webhook, records[i]!, attempts[i]!, context));
+  const planned: Planned[] = [];
+  for (const item of m.items) {
+    const { event } = item;
+    const tag = `registry=${registry} event=${event.id} action=${event.action}`;
+    if (item.recheck || dequeueCount > 1) {
+      const stored = await deps.events.getEvent(registry, event.id);
+      if (stored?.state === 'fannedout') {
+        context.log(`fan-out: ${tag} already fanned out; nothing to do`);
+        continue;
+      }
+    }
+    const targets = matchWebhooks(webhooks, event);
+    if (targets.length === 0) {
+      context.log(`fan-out: ${tag} matched no webhook`);
       continue;
     }
-    if (r.record.state === 'succeeded') succeeded++;
-    else {
-      logFailure(context, tag, webhook, r);
-      if (r.retryInSeconds !== undefined) {
-        retrying++;
-        await scheduleDelivery(
-          deps,
-          { registry, webhook: webhook.name, rowKey: r.record.rowKey, attempt: r.record.attempts + 1 },
-          r.retryInSeconds,
-        );
-      } else failed++;
-    }
+    const receivedMs = Date.parse(item.receivedAt);
+    const body = JSON.stringify(event);
+    const records = targets.map((w) => newDeliveryRecord(w, event, body, receivedMs, created));
+    planned.push({ event, tag, targets, records, attempts: targets.map((w, i) => attemptDelivery(deps, w, records[i]!)) });
   }
-  await Promise.all(handoffs);
-  context.log(
-    `fan-out: ${tag} matched=${targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handoffs.length}`,
-  );
+  if (planned.length === 0) return;
+
+  const all = planned.flatMap((p) => p.attempts);
+  const settled = await settleWithin(all, deps.config.deliveryInlineWaitMs);
+  const pk = nameKey(registry);
+  let offset = 0;
+  const results = planned.map((p) => {
+    const r = settled.slice(offset, offset + p.attempts.length);
+    offset += p.attempts.length;
+    return r;
+  });
+  const groups = planned.map((p, e): TransactionAction[] => [
+    ...p.records.map((rec, i): TransactionAction => [
+      'upsert',
+      toDeliveryEntity(pk, results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }),
+      'Replace',
+    ]),
+    ['upsert', { partitionKey: pk, rowKey: Rows.event(p.event.id), state: 'fannedout' }, 'Merge'],
+  ]);
+  for (const tx of pack(groups)) await deps.events.transact(tx);
+
+  const pending: Parameters<typeof trackHandoffs>[2][number][] = [];
+  const finished: { webhook: WebhookRecord; result: AttemptResult }[] = [];
+  for (const [e, p] of planned.entries()) {
+    let succeeded = 0;
+    let retrying = 0;
+    let failed = 0;
+    let handedOff = 0;
+    for (const [i, webhook] of p.targets.entries()) {
+      const r = results[e]![i];
+      if (!r) {
+        pending.push({ webhook, record: p.records[i]!, attempt: p.attempts[i]!, tag: p.tag });
+        handedOff++;
+        continue;
+      }
+      finished.push({ webhook, result: r });
+      if (r.record.state === 'succeeded') succeeded++;
+      else {
+        logFailure(context, p.tag, webhook, r);
+        if (r.retryInSeconds !== undefined) retrying++;
+        else failed++;
+      }
+    }
+    context.log(
+      `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff}`,
+    );
+  }
+  await scheduleRetries(deps, registry, finished);
+  await trackHandoffs(deps, registry, pending, context);
 }

@@ -3,34 +3,54 @@ import { acrEvent } from '../events/acr-event.js';
 
 /*
  * Queue messages are small and versioned (`v`), and parsed with zod on the way in: a message may have
- * been written by an older deploy. An event message carries the event itself (≤ a few KB, immutable),
- * which saves the fan-out a table read per event; a delivery message carries only ids.
+ * been written by an older deploy. An events message carries a batch of one registry's events (the
+ * ingest's group commit; ≤ 40 KB of JSON), which saves the fan-out a table read per event: events are
+ * immutable, so carrying them is safe. A delivery message carries only ids.
  */
-export const eventMessage = z.object({
-  v: z.literal(1),
-  type: z.literal('event'),
-  registry: z.string().min(1).max(50),
-  receivedAt: z.string(),
-  event: acrEvent,
-  /** Set when the same event id was accepted before: the fan-out checks whether it already ran. */
-  recheck: z.boolean().optional(),
-});
-export type EventMessage = z.infer<typeof eventMessage>;
+/** Delivery references per message: ~150 bytes each, well inside the 64 KiB a queue message holds. */
+export const MAX_DELIVERIES_PER_MESSAGE = 200;
 
-export const deliveryMessage = z.object({
+export const eventsMessage = z.object({
   v: z.literal(1),
-  type: z.literal('delivery'),
+  type: z.literal('events'),
   registry: z.string().min(1).max(50),
-  webhook: z.string().min(1).max(50),
-  rowKey: z.string().min(1).max(1024),
-  /** The attempt this message is for (1-based). */
-  attempt: z.number().int().min(1),
-  /** A hand-off: the fan-out's inline attempt was still running when it returned. */
-  handoff: z.boolean().optional(),
+  items: z
+    .array(
+      z.object({
+        event: acrEvent,
+        receivedAt: z.string(),
+        /** Set when the same event id was accepted before: the fan-out checks whether it already ran. */
+        recheck: z.boolean().optional(),
+      }),
+    )
+    .min(1)
+    .max(100),
 });
-export type DeliveryMessage = z.infer<typeof deliveryMessage>;
+export type EventsMessage = z.infer<typeof eventsMessage>;
+
+/** Deliveries of one registry that are due: retries grouped by due time, or a fan-out's hand-offs. */
+export const deliveriesMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('deliveries'),
+  registry: z.string().min(1).max(50),
+  /** A hand-off: the fan-out's inline attempts were still running when it returned. */
+  handoff: z.boolean().optional(),
+  items: z
+    .array(
+      z.object({
+        webhook: z.string().min(1).max(50),
+        rowKey: z.string().min(1).max(1024),
+        /** The attempt this message is for (1-based). */
+        attempt: z.number().int().min(1),
+      }),
+    )
+    .min(1)
+    .max(MAX_DELIVERIES_PER_MESSAGE),
+});
+export type DeliveriesMessage = z.infer<typeof deliveriesMessage>;
+export type DeliveryRef = DeliveriesMessage['items'][number];
 
 /** The Functions host's default queue encoding is base64 (host.json `messageEncoding`). */
-export function encodeMessage(message: EventMessage | DeliveryMessage): string {
+export function encodeMessage(message: EventsMessage | DeliveriesMessage): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
 }

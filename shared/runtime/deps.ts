@@ -7,6 +7,7 @@ import { makeEventStore, type EventStore } from '../events/event-store.js';
 import { makeWebhookCache, type WebhookCache } from '../pipeline/webhook-cache.js';
 import { makePoster, type Poster } from '../delivery/post-json.js';
 import type { RetryPolicy } from '../delivery/retry-policy.js';
+import { makeIngestBatcher, type IngestBatcher } from '../events/ingest-batcher.js';
 
 /** Everything a handler needs, built once per process in a composition root and passed in. */
 export interface Deps {
@@ -14,6 +15,7 @@ export interface Deps {
   readonly webhooks: WebhookStore;
   readonly webhookCache: WebhookCache;
   readonly events: EventStore;
+  readonly ingestBatcher: IngestBatcher;
   readonly queues: {
     readonly events: QueueClient;
     readonly deliveries: QueueClient;
@@ -39,15 +41,18 @@ export async function makeDeps(config: Config): Promise<Deps> {
   };
   await Promise.all([webhooksTable.createTable(), eventsTable.createTable(), ...Object.values(queues).map((q) => q.createIfNotExists())]);
   const webhooks = makeWebhookStore(webhooksTable);
+  const events = makeEventStore(eventsTable);
+  const now = () => new Date();
   return {
     config,
     webhooks,
     webhookCache: makeWebhookCache(webhooks, config.webhookCacheMs),
-    events: makeEventStore(eventsTable),
+    events,
+    ingestBatcher: makeIngestBatcher(events, queues.events, now),
     queues,
     poster: makePoster(),
     retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
-    now: () => new Date(),
+    now,
     background: new Set(),
   };
 }

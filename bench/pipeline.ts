@@ -1,0 +1,231 @@
+/*
+ * npm run bench — N events × W webhooks through the local host (real Azurite in this process, as
+ * `npm start` runs it) to a receiver in a child process. Prints, from one run: the plain keep-alive
+ * POST loop's rate and raw queue send/receive/delete rate (the limits), then per scenario the
+ * deliveries/s, events/s, ingest → delivery latency, storage calls per delivery, each as a ratio to
+ * its limit, and the process's resident memory.
+ */
+import { fork } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import { QueueClient } from '@azure/storage-queue';
+import { startAzurite } from '../local/azurite.js';
+import { loadConfig } from '../shared/config.js';
+import { makeDeps } from '../shared/runtime/deps.js';
+import { loadFunctions } from '../local/load-functions.js';
+import { readHostSettings } from '../local/host-json.js';
+import { startLocalHost } from '../local/local-host.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const KEY = 'bench-management-key-00000001';
+const INGEST = 'bench-ingest-key-000000000001';
+const now = () => performance.timeOrigin + performance.now();
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+type Msg = { type: 'ready'; port: number } | { type: 'count'; count: number } | { type: 'take'; arrivals: [string, number][] };
+const receiver = fork(join(here, 'receiver.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function ask<T extends Msg['type']>(type: T): Promise<Extract<Msg, { type: T }>> {
+  return new Promise((resolve) => {
+    const on = (m: Msg) => {
+      if (m.type === type) {
+        receiver.off('message', on);
+        resolve(m as Extract<Msg, { type: T }>);
+      }
+    };
+    receiver.on('message', on);
+    if (type !== 'ready') receiver.send({ type });
+  });
+}
+const { port } = await ask('ready');
+const rxUrl = `http://127.0.0.1:${port}`;
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+async function waitForArrivals(count: number, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { count: c } = await ask('count');
+    if (c >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${c} of ${count} deliveries arrived`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+// ---- the service, as npm start runs it
+const azurite = await startAzurite();
+const config = loadConfig({
+  AzureWebJobsStorage: azurite.connectionString,
+  MANAGEMENT_KEYS: KEY,
+  INGEST_KEYS: INGEST,
+  ALLOW_PRIVATE_TARGETS: 'true',
+});
+const deps = await makeDeps(config);
+const host = await startLocalHost({
+  declarations: await loadFunctions(join(root, 'functions')),
+  deps,
+  settings: await readHostSettings(join(root, 'host.json')),
+  port: 0,
+  log: (level, fn, message) => {
+    if (level === 'error') console.error(`${fn}: ${message}`);
+  },
+});
+
+// ---- limits measured in this run
+async function postLoopRate(n: number, concurrency: number) {
+  const body = JSON.stringify({ id: 'baseline', action: 'push', target: { repository: 'x', tag: 'y' } });
+  const t0 = now();
+  await pool(Array.from({ length: n }), concurrency, () => post(`${rxUrl}/baseline`, body, {}));
+  const rate = n / ((now() - t0) / 1000);
+  await ask('take');
+  return rate;
+}
+async function rawQueueRate(n: number) {
+  const q = new QueueClient(azurite.connectionString, 'bench-raw');
+  await q.createIfNotExists();
+  const text = Buffer.from(JSON.stringify({ v: 1, type: 'event', payload: 'x'.repeat(400) })).toString('base64');
+  const t0 = now();
+  let done = 0;
+  const producer = pool(Array.from({ length: n }), 16, () => q.sendMessage(text));
+  const consumers = Array.from({ length: 4 }, async () => {
+    while (done < n) {
+      const { receivedMessageItems } = await q.receiveMessages({ numberOfMessages: 16, visibilityTimeout: 60 });
+      if (receivedMessageItems.length === 0) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      await Promise.all(receivedMessageItems.map((m) => q.deleteMessage(m.messageId, m.popReceipt)));
+      done += receivedMessageItems.length;
+    }
+  });
+  await Promise.all([producer, ...consumers]);
+  return n / ((now() - t0) / 1000);
+}
+
+// ---- scenarios
+async function createWebhooks(registry: string, count: number) {
+  await pool(Array.from({ length: count }), 8, async (_, i) => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ location: 'westus', properties: { serviceUri: `${rxUrl}/${registry}/${i}`, actions: ['push'] } });
+      const req = http.request(`${host.url}/registries/${registry}/webhooks/hook${String(i).padStart(5, '0')}`, {
+        method: 'PUT',
+        agent,
+        headers: { 'content-type': 'application/json', 'x-functions-key': KEY },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    if (status !== 201) throw new Error(`create webhook: ${status}`);
+  });
+}
+
+interface Result {
+  deliveries: number;
+  events: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  storageCalls: number;
+}
+
+async function scenario(name: string, events: number, webhooks: number, opts: { concurrency?: number; ratePerSecond?: number }): Promise<Result> {
+  const registry = name;
+  await createWebhooks(registry, webhooks);
+  const before = azurite.requestCounts();
+  const sentAt = new Map<string, number>();
+  const ids = Array.from({ length: events }, (_, i) => `${name}-${i}`);
+  const t0 = now();
+  const ingestOne = async (id: string) => {
+    const body = JSON.stringify({ id, timestamp: new Date().toISOString(), action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 525, digest: 'sha256:' + 'c'.repeat(64), length: 525, repository: 'bench/app', tag: id } });
+    sentAt.set(id, now());
+    const status = await post(`${host.url}/registries/${registry}/events`, body, { 'x-functions-key': INGEST });
+    if (status !== 202) throw new Error(`ingest: ${status}`);
+  };
+  if (opts.ratePerSecond) {
+    const interval = 1000 / opts.ratePerSecond;
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const due = t0 + i * interval;
+      const wait = due - now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pending.push(ingestOne(ids[i]!));
+    }
+    await Promise.all(pending);
+  } else {
+    await pool(ids, opts.concurrency ?? 1, ingestOne);
+  }
+  await waitForArrivals(events * webhooks);
+  const { arrivals } = await ask('take');
+  const last = Math.max(...arrivals.map(([, t]) => t));
+  // Let the fan-outs finish their records and deletes before counting storage calls.
+  const q = new QueueClient(azurite.connectionString, 'registry-events');
+  for (;;) {
+    const props = await q.getProperties();
+    if ((props.approximateMessagesCount ?? 0) === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  const after = azurite.requestCounts();
+  const latencies = arrivals.map(([id, t]) => t - (sentAt.get(id) ?? t)).sort((a, b) => a - b);
+  return {
+    deliveries: arrivals.length,
+    events,
+    seconds: (last - t0) / 1000,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    storageCalls: after.queue + after.table - before.queue - before.table - 1 /* this getProperties */,
+  };
+}
+
+console.log('registry-webhooks benchmark (local host + in-process Azurite; receiver in a child process)');
+console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+
+const postRate = await postLoopRate(5000, 64);
+console.log(`limit: plain keep-alive POST loop to the receiver     ${fmt(postRate)} req/s (5,000 POSTs, 64 in flight)`);
+const queueRate = await rawQueueRate(2000);
+console.log(`limit: raw queue send+receive+delete on this Azurite  ${fmt(queueRate)} msg/s (2,000 messages)\n`);
+
+const rows: [string, Result][] = [];
+rows.push(['fan-out 20 events × 100 webhooks', await scenario('benchfanout', 20, 100, { concurrency: 4 })]);
+rows.push(['1:1     1,000 events × 1 webhook', await scenario('benchonetoone', 1000, 1, { concurrency: 32 })]);
+rows.push(['steady  50 events/s × 10 webhooks, 10 s', await scenario('benchsteady', 500, 10, { ratePerSecond: 50 })]);
+
+for (const [label, r] of rows) {
+  console.log(label);
+  console.log(`  deliveries/s   ${fmt(r.deliveries / r.seconds)}   (${fmt((100 * r.deliveries) / r.seconds / postRate, 1)} % of the POST loop)`);
+  console.log(`  events/s       ${fmt(r.events / r.seconds, 1)}   (${fmt((100 * r.events) / r.seconds / queueRate, 1)} % of the raw queue round trip)`);
+  console.log(`  latency        p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms (ingest request sent → delivery received)`);
+  console.log(`  storage calls  ${fmt(r.storageCalls)} in all, ${fmt(r.storageCalls / r.deliveries, 3)} per delivery, ${fmt(r.storageCalls / r.events, 2)} per event`);
+}
+console.log(`\nresident memory of the host process (host + Azurite + driver): ${fmt(process.memoryUsage().rss / 1048576)} MB`);
+
+await host.close();
+await azurite.close();
+agent.destroy();
+receiver.send({ type: 'stop' });

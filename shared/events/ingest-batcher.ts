@@ -1,0 +1,142 @@
+import type { TransactionAction } from '@azure/data-tables';
+import type { QueueClient } from '@azure/storage-queue';
+import { nameKey } from '../webhooks/names.js';
+import { storageStatus } from '../storage/clients.js';
+import type { AcrEvent } from './acr-event.js';
+import { Rows, type EventStore } from './event-store.js';
+import { encodeMessage, type EventsMessage } from '../pipeline/messages.js';
+
+/*
+ * Group commit for the ingest. Storage calls, not bytes, are what an event costs (Azure bills per call
+ * and a partition takes ~2,000 entities/s), so events of one registry that arrive while a commit is in
+ * flight are committed together: one entity-group transaction for their dedupe rows and manifest memory,
+ * then one queue message carrying them all. An idle service commits each event at once (no added wait);
+ * under load the batches grow by themselves. Every caller's promise settles only after its event is
+ * durably queued (or known to be a duplicate), so 202 still means "queued".
+ */
+
+export type IngestOutcome = 'accepted' | 'duplicate';
+
+interface Pending {
+  readonly event: AcrEvent;
+  readonly memory: readonly TransactionAction[];
+  readonly receivedAt: string;
+  readonly resolve: (o: IngestOutcome) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** Bounds of one batch: a transaction holds ≤ 100 actions, a queue message ≤ 64 KiB (base64). */
+const MAX_ACTIONS = 100;
+const MAX_MESSAGE_JSON_BYTES = 40_000;
+const MAX_EVENTS = 50;
+
+export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: () => Date) {
+  const waiting = new Map<string, Pending[]>();
+  const flushing = new Set<string>();
+
+  function takeBatch(registry: string): Pending[] {
+    const list = waiting.get(registry) ?? [];
+    const batch: Pending[] = [];
+    let actions = 0;
+    let bytes = 0;
+    while (list.length > 0) {
+      const next = list[0]!;
+      const size = JSON.stringify(next.event).length + 64;
+      const count = 1 + next.memory.length;
+      if (batch.length > 0 && (actions + count > MAX_ACTIONS || bytes + size > MAX_MESSAGE_JSON_BYTES || batch.length >= MAX_EVENTS)) break;
+      batch.push(list.shift()!);
+      actions += count;
+      bytes += size;
+    }
+    if (list.length === 0) waiting.delete(registry);
+    return batch;
+  }
+
+  function rowsFor(registry: string, items: readonly Pending[]): TransactionAction[] {
+    const pk = nameKey(registry);
+    const byKey = new Map<string, TransactionAction>();
+    for (const p of items) {
+      byKey.set(Rows.event(p.event.id), [
+        'create',
+        { partitionKey: pk, rowKey: Rows.event(p.event.id), payload: JSON.stringify(p.event), state: 'queued', receivedAt: p.receivedAt },
+      ]);
+    }
+    // Manifest memory: the last write of a row wins, as it would have one by one.
+    for (const p of items) for (const a of p.memory) byKey.set(String(a[1].rowKey), a);
+    return [...byKey.values()];
+  }
+
+  async function commit(registry: string, batch: Pending[]): Promise<void> {
+    // Two events with the same id in one batch: the later is a duplicate of the earlier.
+    const seen = new Set<string>();
+    const fresh: Pending[] = [];
+    for (const p of batch) {
+      if (seen.has(p.event.id)) p.resolve('duplicate');
+      else {
+        seen.add(p.event.id);
+        fresh.push(p);
+      }
+    }
+    let accepted: Pending[] = fresh;
+    const requeue: { event: AcrEvent; receivedAt: string }[] = [];
+    const duplicates: Pending[] = [];
+    try {
+      await events.transact(rowsFor(registry, fresh));
+    } catch (err) {
+      if (storageStatus(err) !== 409) throw err;
+      // Some id was seen before (the sender is retrying): sort the batch out one event at a time.
+      accepted = [];
+      for (const p of fresh) {
+        try {
+          await events.transact(rowsFor(registry, [p]));
+          accepted.push(p);
+        } catch (e) {
+          if (storageStatus(e) !== 409) throw e;
+          duplicates.push(p);
+          const stored = await events.getEvent(registry, p.event.id);
+          // Queue it again unless its fan-out is known to have run; the fan-out checks before delivering.
+          if (stored?.state !== 'fannedout')
+            requeue.push({ event: stored?.event ?? p.event, receivedAt: stored?.receivedAt ?? p.receivedAt });
+        }
+      }
+    }
+    const items: EventsMessage['items'] = [
+      ...accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt })),
+      ...requeue.map((r) => ({ ...r, recheck: true as const })),
+    ];
+    if (items.length > 0) await queue.sendMessage(encodeMessage({ v: 1, type: 'events', registry, items }));
+    for (const p of accepted) p.resolve('accepted');
+    for (const p of duplicates) p.resolve('duplicate');
+  }
+
+  function flush(registry: string): void {
+    if (flushing.has(registry)) return;
+    const batch = takeBatch(registry);
+    if (batch.length === 0) return;
+    flushing.add(registry);
+    commit(registry, batch)
+      .catch((err: unknown) => {
+        for (const p of batch) p.reject(err);
+      })
+      .finally(() => {
+        flushing.delete(registry);
+        flush(registry);
+      });
+  }
+
+  return {
+    /** Resolves once the event is durably queued ('accepted') or known from before ('duplicate'). */
+    submit(registry: string, event: AcrEvent, memory: readonly TransactionAction[]): Promise<IngestOutcome> {
+      return new Promise<IngestOutcome>((resolve, reject) => {
+        const key = nameKey(registry);
+        const list = waiting.get(key) ?? [];
+        list.push({ event, memory, receivedAt: now().toISOString(), resolve, reject });
+        waiting.set(key, list);
+        // Let events of the same tick (a batch request, concurrent requests) join the first commit.
+        setImmediate(() => flush(key));
+      });
+    },
+  };
+}
+
+export type IngestBatcher = ReturnType<typeof makeIngestBatcher>;
