@@ -27,6 +27,10 @@ const COMPILED_FOLDERS = ['functions', 'shared'] as const;
 
 /** The name of the zip inside the output folder. */
 export const ZIP_NAME = 'registry-webhooks.zip';
+/** The default output folder, relative to the project root. */
+export const DEFAULT_OUT = '.deploy';
+/** The staging folder under the default output: azure.yaml's `dist` for the `api` service. */
+export const STAGING_FOLDER = `${DEFAULT_OUT}/package`;
 
 interface PackageJson {
   name: string;
@@ -49,7 +53,7 @@ function usage(): string {
 }
 
 function parseArgs(argv: readonly string[]): { out: string } | 'help' {
-  let out = join(root, '.deploy');
+  let out = join(root, DEFAULT_OUT);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
