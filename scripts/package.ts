@@ -7,8 +7,8 @@
  * Contents: compiled `dist/functions` + `dist/shared` (no source maps: the sources are not shipped and the
  * host does not enable them), `host.json`, a `package.json` without scripts or devDependencies (its `main`
  * glob is what the host loads), and the production dependency tree copied from this checkout's
- * `node_modules` by the lockfile's own `dev` flags, so packaging needs no network and ships exactly the
- * versions that were tested. `local/` (the local host), `cli/`, tests, settings files and secrets stay out.
+ * `node_modules` by the lockfile's own `dev` flags (less type declarations and source maps), so packaging
+ * needs no network and ships exactly the versions that were tested. `local/` (the local host), `cli/`, tests, settings files and secrets stay out.
  *
  * Usage: tsx scripts/package.ts [--out DIR] [--help]
  */
@@ -81,6 +81,12 @@ function deployedPackageJson(source: PackageJson): PackageJson {
   return { name, version, ...(type ? { type } : {}), main, ...(engines ? { engines } : {}), dependencies: dependencies ?? {} };
 }
 
+/**
+ * Files of installed packages that nothing loads at run time: type declarations and source maps (more
+ * than half the files of the production tree). Leaving them out halves the package and its upload.
+ */
+const NOT_AT_RUNTIME = /\.(d\.ts|d\.mts|d\.cts|map|tsbuildinfo)$/;
+
 /** Copies one installed package without its nested node_modules (those are lockfile entries of their own). */
 function copyPackage(from: string, to: string): void {
   cpSync(from, to, {
@@ -88,7 +94,7 @@ function copyPackage(from: string, to: string): void {
     dereference: true,
     filter: (src) => {
       const rel = relative(from, src);
-      return rel !== 'node_modules' && !rel.startsWith(`node_modules${sep}`);
+      return rel !== 'node_modules' && !rel.startsWith(`node_modules${sep}`) && !NOT_AT_RUNTIME.test(rel);
     },
   });
 }

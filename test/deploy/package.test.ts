@@ -97,6 +97,7 @@ describe('the deployment package', () => {
     expect([...new Set(own.filter((f) => f.startsWith('dist/')).map((f) => f.split('/')[1]))].sort()).toEqual(['functions', 'shared']);
     // Compiled JavaScript only: no sources, no source maps, no tests.
     expect(own.filter((f) => f.startsWith('dist/') && !f.endsWith('.js'))).toEqual([]);
+    expect(files.filter((f) => /\.(map|d\.ts)$/.test(f))).toEqual([]);
     expect(own.filter((f) => /(^|\/)(test|tests|__tests__|local|cli|bench)\//.test(f) || /\.test\.js$/.test(f))).toEqual([]);
     // One compiled module per registration file.
     const sources = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts'));
