@@ -126,6 +126,9 @@ describe('the deployment package', () => {
     const devOnly = devOnlyPackageNames(lock);
     expect(devOnly.length).toBeGreaterThan(0);
     expect(devOnly.filter((name) => installed.has(name))).toEqual([]);
+    // Every devDependency stays out, unless production code needs it too (the lockfile then drops `dev`).
+    const devDependencies = Object.keys(asObject(asObject(readJson('package.json'), 'package.json')['devDependencies'], 'devDependencies'));
+    for (const name of devDependencies.filter((n) => devOnly.includes(n))) expect(installed.has(name), name).toBe(false);
     for (const name of ['vitest', 'typescript', 'azurite', 'eslint', 'tsx', 'prettier', 'fflate', 'yaml'])
       expect(installed.has(name), name).toBe(false);
   });
