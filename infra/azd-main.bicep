@@ -1,0 +1,75 @@
+// azd's entry point: creates the resource group and deploys main.json into it. All resources live in
+// main.json (ARM JSON, checked by test/deploy/infra.test.ts); this wrapper only adds what azd expects:
+// subscription scope, a resource group tagged azd-env-name, and outputs azd stores in .azure/<env>/.env.
+// test/deploy/infra.test.ts fails if a parameter or output of main.json is not passed through here.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource; it must offer the Flex Consumption plan.')
+param location string
+
+@description('Resource group name; empty means rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@secure()
+@minLength(16)
+@description('MANAGEMENT_KEYS: comma-separated, each at least 16 characters.')
+param managementKeys string
+
+@secure()
+@minLength(16)
+@description('INGEST_KEYS: comma-separated, each at least 16 characters.')
+param ingestKeys string
+
+@description('Create an Event Grid topic for the mirror.')
+param deployEventGridTopic bool = false
+
+@allowed(['EventGridSchema', 'CloudEventSchemaV1_0'])
+param eventGridSchema string = 'EventGridSchema'
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+var tags = { 'azd-env-name': environmentName }
+
+resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
+  name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
+  location: location
+  tags: tags
+}
+
+module app 'main.json' = {
+  name: 'registry-webhooks'
+  scope: rg
+  params: {
+    location: location
+    resourceToken: toLower(uniqueString(subscription().id, environmentName, location))
+    tags: tags
+    managementKeys: managementKeys
+    ingestKeys: ingestKeys
+    deployEventGridTopic: deployEventGridTopic
+    eventGridSchema: eventGridSchema
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = app.outputs.AZURE_FUNCTION_APP_NAME
+output SERVICE_API_URI string = app.outputs.SERVICE_API_URI
+output MANAGEMENT_URL string = app.outputs.MANAGEMENT_URL
+output INGEST_URL string = app.outputs.INGEST_URL
+output AZURE_STORAGE_ACCOUNT_NAME string = app.outputs.AZURE_STORAGE_ACCOUNT_NAME
+output AZURE_KEY_VAULT_NAME string = app.outputs.AZURE_KEY_VAULT_NAME
+output EVENTGRID_TOPIC_ENDPOINT string = app.outputs.EVENTGRID_TOPIC_ENDPOINT
