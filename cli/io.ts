@@ -1,7 +1,7 @@
 /** Where a command writes: stdout for results, stderr for errors. Injected so the program is testable. */
 export interface Io {
-  out(text: string): void;
-  err(text: string): void;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
 }
 
 export const processIo: Io = {

@@ -36,7 +36,12 @@ const MANIFEST_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
 export function sampleEvent(opts: SampleEventOptions): SampleEvent {
   const tag = opts.tag ?? 'latest';
   const digest = opts.digest ?? `sha256:${createHash('sha256').update(`${opts.repository}:${tag}`).digest('hex')}`;
-  const request = { id: randomUUID(), host: opts.registryHost, method: opts.action === 'push' ? 'PUT' : 'DELETE', useragent: 'registry-webhooks-cli' };
+  const request = {
+    id: randomUUID(),
+    host: opts.registryHost,
+    method: opts.action === 'push' ? 'PUT' : 'DELETE',
+    useragent: 'registry-webhooks-cli',
+  };
   const target: SampleEvent['target'] =
     opts.action === 'push'
       ? { mediaType: MANIFEST_TYPE, size: 524, digest, length: 524, repository: opts.repository, tag }

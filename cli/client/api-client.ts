@@ -40,7 +40,9 @@ export function makeApiClient(options: ApiClientOptions): ApiClient {
       });
     } catch (err) {
       const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-      throw new CliError(`Cannot reach ${base} (${cause}). Is the service running (npm start)? Set --endpoint or REGISTRY_WEBHOOKS_ENDPOINT.`);
+      throw new CliError(
+        `Cannot reach ${base} (${cause}). Is the service running (npm start)? Set --endpoint or REGISTRY_WEBHOOKS_ENDPOINT.`,
+      );
     }
     const text = await res.text();
     if (!res.ok) throw httpError(res, text, req.method, url);

@@ -14,7 +14,7 @@ interface GetConfigOptions extends GlobalOptions {
 export function registerWebhookGetConfig(parent: Command, io: Io): void {
   const cmd = parent
     .command('get-config')
-    .description("Get the service URI and custom headers for the webhook (write-only elsewhere: they contain secrets).")
+    .description('Get the service URI and custom headers for the webhook (write-only elsewhere: they contain secrets).')
     .addOption(nameOption())
     .addOption(registryOption());
   addGlobalOptions(cmd)

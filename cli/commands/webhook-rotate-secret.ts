@@ -16,9 +16,7 @@ const rotateResult = z.union([z.record(z.string(), z.unknown()), z.undefined()])
 export function registerWebhookRotateSecret(parent: Command, io: Io): void {
   const cmd = parent
     .command('rotate-secret')
-    .description(
-      "Replace the webhook's signing secret (not in az: ACR does not sign). Read the new one with 'webhook get-config'.",
-    )
+    .description("Replace the webhook's signing secret (not in az: ACR does not sign). Read the new one with 'webhook get-config'.")
     .addOption(nameOption())
     .addOption(registryOption());
   addGlobalOptions(cmd)
@@ -38,7 +36,11 @@ Examples:
           schema: rotateResult,
         });
         if (result === undefined) return undefined;
-        return { json: result, columns: Object.keys(result), rows: [Object.fromEntries(Object.entries(result).map(([k, v]) => [k, String(v)]))] };
+        return {
+          json: result,
+          columns: Object.keys(result),
+          rows: [Object.fromEntries(Object.entries(result).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))],
+        };
       }),
     );
 }

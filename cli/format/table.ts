@@ -33,7 +33,11 @@ export function renderTable(columns: readonly string[], rows: TableRows): string
     chars: NO_BORDERS,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
-  table.push([...columns], widths.map((w) => '-'.repeat(w)), ...cells);
+  table.push(
+    [...columns],
+    widths.map((w) => '-'.repeat(w)),
+    ...cells,
+  );
   return `${table
     .toString()
     .split('\n')

@@ -17,8 +17,8 @@ function row(item: unknown): string {
 
 function cell(value: unknown): string {
   if (Array.isArray(value)) return String(value.length);
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return value.toString();
   if (typeof value === 'boolean') return value ? 'True' : 'False';
-  return String(value as string | number | bigint);
+  return ''; // null, and nested objects
 }

@@ -5,7 +5,8 @@ export const ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_del
 export const STATUSES = ['enabled', 'disabled'] as const;
 
 export const uriOption = () => new Option('--uri <uri>', 'service URI the webhook posts events to');
-export const actionsOption = () => new Option('--actions <actions...>', 'space-separated actions that trigger the webhook').choices(ACTIONS);
+export const actionsOption = () =>
+  new Option('--actions <actions...>', 'space-separated actions that trigger the webhook').choices(ACTIONS);
 export const headersOption = () =>
   new Option('--headers <headers...>', "space-separated custom headers in 'key[=value]' format; use '' to clear existing headers");
 export const scopeOption = () =>
@@ -14,4 +15,5 @@ export const scopeOption = () =>
     "events that trigger the webhook: 'repository:tag', 'repository:*' for every tag, empty for all events of the registry",
   );
 export const statusOption = () => new Option('--status <status>', 'whether the webhook sends events').choices(STATUSES);
-export const tagsOption = () => new Option('--tags <tags...>', "space-separated tags: key[=value] [key[=value] ...]; use '' to clear existing tags");
+export const tagsOption = () =>
+  new Option('--tags <tags...>', "space-separated tags: key[=value] [key[=value] ...]; use '' to clear existing tags");
