@@ -25,6 +25,8 @@ export function portalClient(): void {
       message: string,
       readonly status: number,
       readonly target: string | undefined,
+      /** A bare 404: the service has no such route (an operation it does not offer yet). */
+      readonly unsupported = false,
     ) {
       super(message);
     }
@@ -81,7 +83,7 @@ export function portalClient(): void {
       const message =
         error?.message ??
         (res.status === 404 ? 'This service does not offer that operation (404).' : `The service answered ${res.status}.`);
-      throw new ApiFailure(message, res.status, error?.target);
+      throw new ApiFailure(message, res.status, error?.target, res.status === 404 && !error);
     }
     return json;
   }
@@ -336,9 +338,12 @@ export function portalClient(): void {
       events = page.value;
       el('events-updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
     } catch (err) {
-      showError('detail-error', err);
       if (timer !== undefined) window.clearInterval(timer);
       timer = undefined;
+      if (err instanceof ApiFailure && err.unsupported) {
+        events = [];
+        el('events-empty').textContent = 'This service does not record events yet.';
+      } else showError('detail-error', err);
     }
     renderEvents();
   }

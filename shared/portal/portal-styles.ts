@@ -29,6 +29,7 @@ button:hover, .button:hover { background: var(--soft); }
 button.link { border: 0; background: none; padding: 0; min-height: 0; color: var(--blue); text-decoration: underline; }
 button:disabled { opacity: .55; cursor: default; }
 :focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; }
+[tabindex="-1"]:focus { outline: none; }
 .top :focus-visible { outline-color: #fff; }
 form { max-width: 36rem; }
 .field { margin: 0 0 1rem; }
@@ -56,6 +57,7 @@ tbody tr.selected { background: #deecf9; }
 .props { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .5rem 1.5rem; margin: 0 0 1rem; }
 .props dt { font-size: .8rem; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
 .props dd { margin: 0; overflow-wrap: anywhere; }
+.props dd.mono { white-space: pre-wrap; }
 .panel { border: 1px solid var(--line); padding: 0 1rem 1rem; margin: 1rem 0; background: #faf9f8; }
 .split { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
 .split > div { min-width: 0; }
@@ -75,6 +77,7 @@ dialog h2 { margin-top: .25rem; }
   table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
   table.cards tr { border: 1px solid var(--line); margin: 0 0 .75rem; padding: .5rem .75rem; }
   table.cards td { border: 0; padding: .15rem 0; display: grid; grid-template-columns: 7.5rem 1fr; gap: .5rem; }
+  table.cards td > * { justify-self: start; }
   table.cards td::before { content: attr(data-label); font-size: .75rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); padding-top: .15rem; }
 }
 `;
