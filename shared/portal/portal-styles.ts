@@ -26,7 +26,7 @@ button:hover, .button:hover { background: var(--soft); }
 .primary { background: var(--blue); border-color: var(--blue); color: #fff; }
 .primary:hover { background: var(--blue-dark); }
 .danger { color: var(--red); border-color: var(--red); }
-button.link { border: 0; background: none; padding: 0; min-height: 0; color: var(--blue); text-decoration: underline; }
+button.link { border: 0; background: none; padding: 0; min-height: 0; color: var(--blue); text-decoration: underline; text-align: left; justify-content: flex-start; }
 button:disabled { opacity: .55; cursor: default; }
 :focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; }
 [tabindex="-1"]:focus { outline: none; }

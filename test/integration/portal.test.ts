@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { api, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
+import { api, MANAGEMENT_KEY, root, startService, type TestService } from '../helpers/service.js';
 import { collectPageErrors, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.js';
 
 /*
@@ -168,6 +170,62 @@ describe('the Webhooks blade', () => {
     await page.getByRole('link', { name: 'Add' }).click();
     await page.getByLabel('Webhook name').pressSequentially('taken0001');
     expect(await page.locator('#add-name-error').innerText()).toBe("A webhook named 'taken0001' already exists.");
+    await page.close();
+  });
+});
+
+describe('the events table', () => {
+  it('shows events as az lays them out, opens request and response on click, and redelivers', async () => {
+    // listEvents and redeliver are answered by the browser from the captured fixture, so the page's
+    // handling of them is tested before those endpoints exist (the real round trip is in the .pending file).
+    await api(svc, '/registries/portalreg4/webhooks/eventhook1', {
+      method: 'PUT',
+      json: { location: 'westus', properties: { serviceUri: 'https://e.example.com', actions: ['push', 'delete'] } },
+    });
+    const fixture = readFileSync(join(root, 'test', 'fixtures', 'webhook-events.json'), 'utf8');
+    const { page, errors } = await openPortal();
+    let listCalls = 0;
+    const redelivered: string[] = [];
+    await page.route('**/webhooks/eventhook1/listEvents', (route) => {
+      listCalls++;
+      return route.fulfill({ status: 200, contentType: 'application/json', body: fixture });
+    });
+    await page.route('**/webhooks/eventhook1/events/*/redeliver', (route) => {
+      redelivered.push(new URL(route.request().url()).pathname);
+      return route.fulfill({ status: 202, contentType: 'application/json', body: '{"id":"new-delivery-id"}' });
+    });
+    await connect(page, 'portalreg4');
+    await page.getByRole('link', { name: 'eventhook1' }).click();
+    await expect
+      .poll(() => rowsOf(page, 'events-table'))
+      .toEqual([
+        ['8b8f9e8b-2e44-4c1b-9b54-2f6b2b0a6f01', 'push', 'hello-world:v1', '200 OK', '2024-05-01T12:34:56.7891234Z'],
+        ['5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02', 'delete', 'hello-world', '503 Service Unavailable', '2024-05-01T12:30:00Z'],
+        ['0f0e0d0c-1111-4222-8333-444455556603', 'ping', '', '', '2024-05-01T12:00:00.000Z'],
+      ]);
+    // Keyboard: the event id is a button.
+    await page.getByRole('button', { name: 'Show request and response of event 5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02' }).press('Enter');
+    await page.getByRole('heading', { name: 'Event 5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02' }).waitFor();
+    expect(await page.locator('#event-response').innerText()).toBe('503 Service Unavailable\nRetry-After: 30\n\nupstream unavailable');
+    const request = await page.locator('#event-request').innerText();
+    expect(request.split('\n').slice(0, 4)).toEqual([
+      'POST https://hooks.example.com/acr',
+      'Content-Type: application/json',
+      'User-Agent: AzureContainerRegistry/1.0',
+      '',
+    ]);
+    expect(JSON.parse(request.split('\n').slice(4).join('\n'))).toEqual(JSON.parse(fixture).value[1].eventRequestMessage.content);
+    await screenshot(page, 'desktop-7-event');
+    await page.getByRole('button', { name: 'Redeliver' }).click();
+    await expect.poll(() => page.getByRole('status').innerText()).toBe('Event 5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02 queued for redelivery.');
+    expect(redelivered).toEqual(['/api/registries/portalreg4/webhooks/eventhook1/events/5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02/redeliver']);
+    // The table refreshes by itself (every 5 s).
+    const before = listCalls;
+    await expect.poll(() => listCalls, { timeout: 8000 }).toBeGreaterThan(before);
+    expect(await page.locator('#event-detail').isVisible()).toBe(true);
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'phone-5-event');
+    expect(errors).toEqual([]);
     await page.close();
   });
 });
