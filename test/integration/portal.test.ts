@@ -214,7 +214,9 @@ describe('the events table', () => {
       'User-Agent: AzureContainerRegistry/1.0',
       '',
     ]);
-    expect(JSON.parse(request.split('\n').slice(4).join('\n'))).toEqual(JSON.parse(fixture).value[1].eventRequestMessage.content);
+    expect(JSON.parse(request.split('\n').slice(4).join('\n'))).toEqual(
+      (JSON.parse(fixture) as { value: { eventRequestMessage: { content: unknown } }[] }).value[1]?.eventRequestMessage.content,
+    );
     await screenshot(page, 'desktop-7-event');
     await page.getByRole('button', { name: 'Redeliver' }).click();
     await expect.poll(() => page.getByRole('status').innerText()).toBe('Event 5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02 queued for redelivery.');
