@@ -300,7 +300,8 @@ describe('connection and auth', () => {
   });
 });
 
-describe('help', () => {
+// Independent of each other and of the service: run side by side.
+describe.concurrent('help', () => {
   const commands = [
     ['webhook', 'create'],
     ['webhook', 'update'],
