@@ -1,0 +1,74 @@
+import { Option, type Command } from 'commander';
+import type { Io } from '../io.js';
+import { webhookSchema } from '../client/schemas.js';
+import { webhooksPath } from '../client/paths.js';
+import { flattenWebhook } from '../format/flatten-webhook.js';
+import { WEBHOOK_COLUMNS, webhookRow } from '../format/rows.js';
+import { parseKeyValues } from '../options/key-values.js';
+import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { actionsOption, headersOption, scopeOption, statusOption, tagsOption, uriOption } from '../options/webhook-options.js';
+import { runWith } from '../options/run.js';
+
+interface CreateOptions extends GlobalOptions {
+  name: string;
+  registry: string;
+  uri: string;
+  actions: string[];
+  headers?: string[];
+  scope?: string;
+  status: string;
+  location: string;
+  tags?: string[];
+}
+
+export function registerWebhookCreate(parent: Command, io: Io): void {
+  const cmd = parent
+    .command('create')
+    .description('Create a webhook for a container registry.')
+    .addOption(nameOption())
+    .addOption(registryOption())
+    .addOption(uriOption().makeOptionMandatory())
+    .addOption(actionsOption().makeOptionMandatory())
+    .addOption(headersOption())
+    .addOption(scopeOption())
+    .addOption(statusOption().default('enabled'))
+    .addOption(
+      new Option('-l, --location <location>', "the registry's Azure region (the API requires one; it cannot change later)")
+        .env('REGISTRY_WEBHOOKS_LOCATION')
+        .default('eastus'),
+    )
+    .addOption(tagsOption());
+  addGlobalOptions(cmd)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  Create a webhook that posts push and delete events of every repository:
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push delete
+
+  Only pushes to any tag of 'hello-world', with a basic-auth header:
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push \\
+        --scope 'hello-world:*' --headers 'Authorization=Basic 000000'`,
+    )
+    .action(
+      runWith<CreateOptions>(io, async (opts) => {
+        const webhook = await managementClient(opts).request({
+          method: 'PUT',
+          path: webhooksPath(opts.registry, opts.name),
+          schema: webhookSchema,
+          body: {
+            location: opts.location,
+            ...(opts.tags ? { tags: parseKeyValues(opts.tags) } : {}),
+            properties: {
+              serviceUri: opts.uri,
+              actions: opts.actions,
+              status: opts.status,
+              ...(opts.headers ? { customHeaders: parseKeyValues(opts.headers) } : {}),
+              ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
+            },
+          },
+        });
+        return { json: flattenWebhook(webhook), columns: WEBHOOK_COLUMNS, rows: [webhookRow(webhook)] };
+      }),
+    );
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+import { idResultSchema } from '../client/schemas.js';
+import { webhooksPath } from '../client/paths.js';
+import { PING_COLUMNS, pingRow } from '../format/rows.js';
+import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { runWith } from '../options/run.js';
+
+interface RedeliverOptions extends GlobalOptions {
+  name: string;
+  registry: string;
+  eventId: string;
+}
+
+export function registerWebhookRedeliver(parent: Command, io: Io): void {
+  const cmd = parent
+    .command('redeliver')
+    .description('Send an event of a webhook again (not in az: ACR has no redelivery). Prints the new delivery id.')
+    .addOption(nameOption())
+    .addOption(registryOption())
+    .requiredOption('--event-id <id>', "id of the event to send again, from 'webhook list-events'");
+  addGlobalOptions(cmd)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  Redeliver the newest event (with jq):
+    $ id=$(registry-webhooks webhook list-events -n myhook01 -r myregistry | jq -r '.[0].id')
+    $ registry-webhooks webhook redeliver -n myhook01 -r myregistry --event-id "$id"`,
+    )
+    .action(
+      runWith<RedeliverOptions>(io, async (opts) => {
+        const result = await managementClient(opts).request({
+          method: 'POST',
+          path: webhooksPath(opts.registry, opts.name, 'events', opts.eventId, 'redeliver'),
+          schema: idResultSchema,
+        });
+        return { json: result, columns: PING_COLUMNS, rows: [pingRow(result)] };
+      }),
+    );
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+import { webhookSchema } from '../client/schemas.js';
+import { webhooksPath } from '../client/paths.js';
+import { flattenWebhook } from '../format/flatten-webhook.js';
+import { WEBHOOK_COLUMNS, webhookRow } from '../format/rows.js';
+import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { runWith } from '../options/run.js';
+
+interface ShowOptions extends GlobalOptions {
+  name: string;
+  registry: string;
+}
+
+export function registerWebhookShow(parent: Command, io: Io): void {
+  const cmd = parent.command('show').description('Get the details of a webhook.').addOption(nameOption()).addOption(registryOption());
+  addGlobalOptions(cmd)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  Show a webhook:
+    $ registry-webhooks webhook show -n myhook01 -r myregistry`,
+    )
+    .action(
+      runWith<ShowOptions>(io, async (opts) => {
+        const webhook = await managementClient(opts).request({
+          method: 'GET',
+          path: webhooksPath(opts.registry, opts.name),
+          schema: webhookSchema,
+        });
+        return { json: flattenWebhook(webhook), columns: WEBHOOK_COLUMNS, rows: [webhookRow(webhook)] };
+      }),
+    );
+}

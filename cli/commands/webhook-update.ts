@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+import { CliError } from '../errors.js';
+import { webhookSchema } from '../client/schemas.js';
+import { webhooksPath } from '../client/paths.js';
+import { flattenWebhook } from '../format/flatten-webhook.js';
+import { WEBHOOK_COLUMNS, webhookRow } from '../format/rows.js';
+import { parseKeyValues } from '../options/key-values.js';
+import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { actionsOption, headersOption, scopeOption, statusOption, tagsOption, uriOption } from '../options/webhook-options.js';
+import { runWith } from '../options/run.js';
+
+interface UpdateOptions extends GlobalOptions {
+  name: string;
+  registry: string;
+  uri?: string;
+  actions?: string[];
+  headers?: string[];
+  scope?: string;
+  status?: string;
+  tags?: string[];
+}
+
+/** Only what is given is sent (a sparse PATCH, as az sends); `--headers ''` sends `{}`, which clears. */
+export function updateBody(opts: UpdateOptions): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    ...(opts.uri !== undefined ? { serviceUri: opts.uri } : {}),
+    ...(opts.actions ? { actions: opts.actions } : {}),
+    ...(opts.headers ? { customHeaders: parseKeyValues(opts.headers) } : {}),
+    ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
+    ...(opts.status !== undefined ? { status: opts.status } : {}),
+  };
+  return {
+    ...(opts.tags ? { tags: parseKeyValues(opts.tags) } : {}),
+    ...(Object.keys(properties).length > 0 ? { properties } : {}),
+  };
+}
+
+export function registerWebhookUpdate(parent: Command, io: Io): void {
+  const cmd = parent
+    .command('update')
+    .description('Update a webhook; only the given settings change.')
+    .addOption(nameOption())
+    .addOption(registryOption())
+    .addOption(uriOption())
+    .addOption(actionsOption())
+    .addOption(headersOption())
+    .addOption(scopeOption())
+    .addOption(statusOption())
+    .addOption(tagsOption());
+  addGlobalOptions(cmd)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  Disable a webhook:
+    $ registry-webhooks webhook update -n myhook01 -r myregistry --status disabled
+
+  Change the service URI and clear the custom headers:
+    $ registry-webhooks webhook update -n myhook01 -r myregistry --uri https://example.com/new --headers ''`,
+    )
+    .action(
+      runWith<UpdateOptions>(io, async (opts) => {
+        const body = updateBody(opts);
+        if (Object.keys(body).length === 0) {
+          throw new CliError('Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags.', 2);
+        }
+        const webhook = await managementClient(opts).request({
+          method: 'PATCH',
+          path: webhooksPath(opts.registry, opts.name),
+          schema: webhookSchema,
+          body,
+        });
+        return { json: flattenWebhook(webhook), columns: WEBHOOK_COLUMNS, rows: [webhookRow(webhook)] };
+      }),
+    );
+}

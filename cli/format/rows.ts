@@ -1,0 +1,68 @@
+import type { CallbackConfig, IdResult, Webhook, WebhookEvent } from '../client/schemas.js';
+
+/*
+ * The rows of az's table output for `az acr webhook` (azure-cli, acr/_format.py), one function per
+ * command. az prints Python reprs for lists and dicts (`['push', 'delete']`); we print them readably
+ * (`push, delete`). Empty cells are a single space in az; here they are empty.
+ */
+
+export const WEBHOOK_COLUMNS = ['NAME', 'LOCATION', 'ACTIONS', 'SCOPE', 'STATUS'] as const;
+export const CONFIG_COLUMNS = ['SERVICE URI', 'HEADERS'] as const;
+export const EVENT_COLUMNS = ['ID', 'ACTION', 'IMAGE', 'HTTP STATUS', 'TIMESTAMP'] as const;
+export const PING_COLUMNS = ['ID'] as const;
+
+export function webhookRow(webhook: Webhook): Record<(typeof WEBHOOK_COLUMNS)[number], string> {
+  return {
+    NAME: webhook.name,
+    LOCATION: webhook.location,
+    ACTIONS: webhook.properties.actions.join(', '),
+    SCOPE: webhook.properties.scope,
+    STATUS: webhook.properties.status,
+  };
+}
+
+export function configRow(config: CallbackConfig): Record<(typeof CONFIG_COLUMNS)[number], string> {
+  return {
+    'SERVICE URI': config.serviceUri,
+    HEADERS: Object.entries(config.customHeaders)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', '),
+  };
+}
+
+/** `repo:tag` when the event has a tag, the repository alone otherwise (deletes, pushes by digest). */
+export function eventImage(event: WebhookEvent): string {
+  const target = event.eventRequestMessage?.content?.target;
+  const repository = target?.repository?.trim() ?? '';
+  const tag = target?.tag?.trim() ?? '';
+  return repository && tag ? `${repository}:${tag}` : repository;
+}
+
+/** `200 OK`: the status code and reason phrase, or whichever of them is known. */
+export function eventHttpStatus(event: WebhookEvent): string {
+  const status = event.eventResponseMessage?.statusCode?.trim() ?? '';
+  const reason = event.eventResponseMessage?.reasonPhrase?.trim() ?? '';
+  return status && reason ? `${status} ${reason}` : status || reason;
+}
+
+/** az's `_format_datetime`: seconds precision in UTC (`2024-05-01T12:00:00Z`); unparseable text as is. */
+export function formatTimestamp(value: string | undefined): string {
+  if (!value) return '';
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? value : `${new Date(time).toISOString().slice(0, 19)}Z`;
+}
+
+export function eventRow(event: WebhookEvent): Record<(typeof EVENT_COLUMNS)[number], string> {
+  const content = event.eventRequestMessage?.content;
+  return {
+    ID: event.id,
+    ACTION: content?.action ?? '',
+    IMAGE: eventImage(event),
+    'HTTP STATUS': eventHttpStatus(event),
+    TIMESTAMP: formatTimestamp(content?.timestamp),
+  };
+}
+
+export function pingRow(result: IdResult): Record<(typeof PING_COLUMNS)[number], string> {
+  return { ID: result.id };
+}

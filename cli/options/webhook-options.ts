@@ -1,0 +1,19 @@
+import { Option } from 'commander';
+
+/** ACR's webhook actions and statuses (WebhookAction, WebhookStatus in the ARM API). */
+export const ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
+export const STATUSES = ['enabled', 'disabled'] as const;
+
+export const uriOption = () => new Option('--uri <uri>', 'service URI the webhook posts events to');
+export const actionsOption = () =>
+  new Option('--actions <actions...>', 'space-separated actions that trigger the webhook').choices(ACTIONS);
+export const headersOption = () =>
+  new Option('--headers <headers...>', "space-separated custom headers in 'key[=value]' format; use '' to clear existing headers");
+export const scopeOption = () =>
+  new Option(
+    '--scope <scope>',
+    "events that trigger the webhook: 'repository:tag', 'repository:*' for every tag, empty for all events of the registry",
+  );
+export const statusOption = () => new Option('--status <status>', 'whether the webhook sends events').choices(STATUSES);
+export const tagsOption = () =>
+  new Option('--tags <tags...>', "space-separated tags: key[=value] [key[=value] ...]; use '' to clear existing tags");

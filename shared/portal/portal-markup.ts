@@ -1,0 +1,153 @@
+/**
+ * The page's static markup: every view is here, hidden until the client script shows it, so labels,
+ * landmarks and headings exist before any script runs. Mirrors the Azure portal's Webhooks blade.
+ */
+export const PORTAL_MARKUP = `
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <p class="brand">registry-webhooks</p>
+  <p id="who" hidden>Registry <strong id="who-registry"></strong> <button id="sign-out" type="button" class="link">Change registry or key</button></p>
+</header>
+<main id="main" tabindex="-1">
+  <div id="status" class="status" role="status" aria-live="polite"></div>
+
+  <section id="view-connect" hidden aria-labelledby="connect-title">
+    <h1 id="connect-title">Connect to a registry</h1>
+    <p class="hint">The registry name and management key are kept in this browser tab only (sessionStorage) and are sent to this service, nowhere else.</p>
+    <form id="connect-form" novalidate>
+      <div class="field">
+        <label for="connect-registry">Registry name</label>
+        <input id="connect-registry" name="registry" autocomplete="off" spellcheck="false" required aria-describedby="connect-registry-error">
+        <p class="error" id="connect-registry-error"></p>
+      </div>
+      <div class="field">
+        <label for="connect-key">Management key</label>
+        <input id="connect-key" name="key" type="password" autocomplete="off" required aria-describedby="connect-key-hint connect-key-error">
+        <p class="hint" id="connect-key-hint">npm start prints it; in Azure it is one of MANAGEMENT_KEYS.</p>
+        <p class="error" id="connect-key-error"></p>
+      </div>
+      <p class="error" id="connect-error" role="alert"></p>
+      <div class="buttons"><button type="submit" class="primary">Connect</button></div>
+    </form>
+  </section>
+
+  <section id="view-list" hidden aria-labelledby="list-title">
+    <div class="bar">
+      <h1 id="list-title">Webhooks</h1>
+      <div class="buttons">
+        <a class="button primary" href="#/add" id="add-button">Add</a>
+        <button id="list-refresh" type="button">Refresh</button>
+      </div>
+    </div>
+    <p class="error" id="list-error" role="alert"></p>
+    <div class="table-wrap">
+      <table id="webhooks-table" class="cards">
+        <caption class="sr-only">Webhooks of the registry</caption>
+        <thead><tr><th scope="col">Name</th><th scope="col">Location</th><th scope="col">Actions</th><th scope="col">Scope</th><th scope="col">Status</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <p id="list-empty" class="empty" hidden>No webhooks yet. Add one to be notified of pushes and deletes.</p>
+  </section>
+
+  <section id="view-add" hidden aria-labelledby="add-title">
+    <p><a href="#/">&larr; Webhooks</a></p>
+    <h1 id="add-title">Create webhook</h1>
+    <form id="add-form" novalidate>
+      <div class="field">
+        <label for="add-name">Webhook name <span class="req" aria-hidden="true">*</span></label>
+        <input id="add-name" name="name" autocomplete="off" spellcheck="false" required maxlength="50" aria-describedby="add-name-hint add-name-error">
+        <p class="hint" id="add-name-hint">5-50 lowercase letters and digits.</p>
+        <p class="error" id="add-name-error" aria-live="polite"></p>
+      </div>
+      <div class="field">
+        <label for="add-uri">Service URI <span class="req" aria-hidden="true">*</span></label>
+        <input id="add-uri" name="uri" type="url" inputmode="url" autocomplete="off" spellcheck="false" required placeholder="https://example.com/hook" aria-describedby="add-uri-error">
+        <p class="error" id="add-uri-error"></p>
+      </div>
+      <div class="field">
+        <label for="add-headers">Custom headers</label>
+        <textarea id="add-headers" name="headers" rows="3" spellcheck="false" placeholder="Authorization: Basic 000000" aria-describedby="add-headers-hint add-headers-error"></textarea>
+        <p class="hint" id="add-headers-hint">One header per line, as <code>key: value</code>.</p>
+        <p class="error" id="add-headers-error"></p>
+      </div>
+      <fieldset class="field" aria-describedby="add-actions-error">
+        <legend>Trigger actions <span class="req" aria-hidden="true">*</span></legend>
+        <label class="check"><input type="checkbox" name="actions" value="push"> push</label>
+        <label class="check"><input type="checkbox" name="actions" value="delete"> delete</label>
+        <label class="check"><input type="checkbox" name="actions" value="quarantine"> quarantine</label>
+        <label class="check"><input type="checkbox" name="actions" value="chart_push"> chart_push</label>
+        <label class="check"><input type="checkbox" name="actions" value="chart_delete"> chart_delete</label>
+        <p class="error" id="add-actions-error"></p>
+      </fieldset>
+      <fieldset class="field">
+        <legend>Status</legend>
+        <label class="check"><input type="radio" name="status" value="enabled" checked> On</label>
+        <label class="check"><input type="radio" name="status" value="disabled"> Off</label>
+      </fieldset>
+      <div class="field">
+        <label for="add-scope">Scope</label>
+        <input id="add-scope" name="scope" autocomplete="off" spellcheck="false" placeholder="hello-world:*" aria-describedby="add-scope-hint add-scope-error">
+        <p class="hint" id="add-scope-hint"><code>repository:tag</code>, <code>repository:*</code> for every tag; empty for all events of the registry.</p>
+        <p class="error" id="add-scope-error"></p>
+      </div>
+      <p class="error" id="add-error" role="alert"></p>
+      <div class="buttons"><button type="submit" class="primary" id="add-submit">Create</button><a class="button" href="#/">Cancel</a></div>
+    </form>
+  </section>
+
+  <section id="view-detail" hidden aria-labelledby="detail-title">
+    <p><a href="#/">&larr; Webhooks</a></p>
+    <div class="bar">
+      <h1 id="detail-title"></h1>
+      <div class="buttons">
+        <button id="ping" type="button" class="primary">Ping</button>
+        <button id="toggle-status" type="button"></button>
+        <button id="show-config" type="button" aria-expanded="false" aria-controls="config">Show configuration</button>
+        <button id="delete" type="button" class="danger">Delete</button>
+      </div>
+    </div>
+    <p class="error" id="detail-error" role="alert"></p>
+    <dl class="props">
+      <div><dt>Status</dt><dd id="prop-status"></dd></div>
+      <div><dt>Actions</dt><dd id="prop-actions"></dd></div>
+      <div><dt>Scope</dt><dd id="prop-scope"></dd></div>
+      <div><dt>Location</dt><dd id="prop-location"></dd></div>
+    </dl>
+    <section id="config" hidden aria-labelledby="config-title" class="panel">
+      <h2 id="config-title">Configuration</h2>
+      <dl class="props">
+        <div><dt>Service URI</dt><dd id="config-uri" class="mono"></dd></div>
+        <div><dt>Custom headers</dt><dd id="config-headers" class="mono"></dd></div>
+      </dl>
+    </section>
+    <div class="bar">
+      <h2 id="events-title">Events</h2>
+      <div class="buttons"><span id="events-updated" class="hint"></span><button id="events-refresh" type="button">Refresh</button></div>
+    </div>
+    <div class="table-wrap">
+      <table id="events-table" class="cards" aria-labelledby="events-title">
+        <thead><tr><th scope="col">ID</th><th scope="col">Action</th><th scope="col">Image</th><th scope="col">HTTP status</th><th scope="col">Timestamp</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <p id="events-empty" class="empty" hidden>No events yet. Ping the webhook to send one.</p>
+    <section id="event-detail" hidden aria-labelledby="event-detail-title" class="panel" tabindex="-1">
+      <div class="bar">
+        <h2 id="event-detail-title">Event</h2>
+        <div class="buttons"><button id="redeliver" type="button">Redeliver</button><button id="event-close" type="button">Close</button></div>
+      </div>
+      <div class="split">
+        <div><h3>Request</h3><pre id="event-request" tabindex="0" aria-label="Request"></pre></div>
+        <div><h3>Response</h3><pre id="event-response" tabindex="0" aria-label="Response"></pre></div>
+      </div>
+    </section>
+  </section>
+
+  <dialog id="confirm-delete" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+    <h2 id="confirm-title">Delete webhook</h2>
+    <p id="confirm-text"></p>
+    <div class="buttons"><button type="button" id="confirm-cancel">Cancel</button><button type="button" class="danger" id="confirm-yes">Delete</button></div>
+  </dialog>
+</main>
+`;
