@@ -44,10 +44,18 @@ const rxUrl = `http://127.0.0.1:${port}`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -154,7 +162,12 @@ interface Result {
   storageCalls: number;
 }
 
-async function scenario(name: string, events: number, webhooks: number, opts: { concurrency?: number; ratePerSecond?: number }): Promise<Result> {
+async function scenario(
+  name: string,
+  events: number,
+  webhooks: number,
+  opts: { concurrency?: number; ratePerSecond?: number },
+): Promise<Result> {
   const registry = name;
   await createWebhooks(registry, webhooks);
   const before = azurite.requestCounts();
@@ -162,7 +175,19 @@ async function scenario(name: string, events: number, webhooks: number, opts: { 
   const ids = Array.from({ length: events }, (_, i) => `${name}-${i}`);
   const t0 = now();
   const ingestOne = async (id: string) => {
-    const body = JSON.stringify({ id, timestamp: new Date().toISOString(), action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 525, digest: 'sha256:' + 'c'.repeat(64), length: 525, repository: 'bench/app', tag: id } });
+    const body = JSON.stringify({
+      id,
+      timestamp: new Date().toISOString(),
+      action: 'push',
+      target: {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        size: 525,
+        digest: 'sha256:' + 'c'.repeat(64),
+        length: 525,
+        repository: 'bench/app',
+        tag: id,
+      },
+    });
     sentAt.set(id, now());
     const status = await post(`${host.url}/registries/${registry}/events`, body, { 'x-functions-key': INGEST });
     if (status !== 202) throw new Error(`ingest: ${status}`);
@@ -218,10 +243,16 @@ rows.push(['steady  50 events/s × 10 webhooks, 10 s', await scenario('benchstea
 
 for (const [label, r] of rows) {
   console.log(label);
-  console.log(`  deliveries/s   ${fmt(r.deliveries / r.seconds)}   (${fmt((100 * r.deliveries) / r.seconds / postRate, 1)} % of the POST loop)`);
-  console.log(`  events/s       ${fmt(r.events / r.seconds, 1)}   (${fmt((100 * r.events) / r.seconds / queueRate, 1)} % of the raw queue round trip)`);
+  console.log(
+    `  deliveries/s   ${fmt(r.deliveries / r.seconds)}   (${fmt((100 * r.deliveries) / r.seconds / postRate, 1)} % of the POST loop)`,
+  );
+  console.log(
+    `  events/s       ${fmt(r.events / r.seconds, 1)}   (${fmt((100 * r.events) / r.seconds / queueRate, 1)} % of the raw queue round trip)`,
+  );
   console.log(`  latency        p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms (ingest request sent → delivery received)`);
-  console.log(`  storage calls  ${fmt(r.storageCalls)} in all, ${fmt(r.storageCalls / r.deliveries, 3)} per delivery, ${fmt(r.storageCalls / r.events, 2)} per event`);
+  console.log(
+    `  storage calls  ${fmt(r.storageCalls)} in all, ${fmt(r.storageCalls / r.deliveries, 3)} per delivery, ${fmt(r.storageCalls / r.events, 2)} per event`,
+  );
 }
 console.log(`\nresident memory of the host process (host + Azurite + driver): ${fmt(process.memoryUsage().rss / 1048576)} MB`);
 

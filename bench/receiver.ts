@@ -15,7 +15,8 @@ const server = createServer((req, res) => {
     const t = now();
     let id = '';
     try {
-      id = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown }).id ?? '');
+      const parsed = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown }).id;
+      id = typeof parsed === 'string' ? parsed : '';
     } catch {
       // the POST-loop baseline sends arbitrary JSON
     }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Server } from 'node:http';
 
 /*
  * Azurite's queue and table servers, in this process. The package's main module is its VS Code extension,
@@ -8,7 +9,7 @@ import { join } from 'node:path';
  * `dataDir` undefined keeps everything in memory; a folder makes data survive restarts.
  */
 interface AzuriteServer {
-  readonly httpServer: import('node:http').Server;
+  readonly httpServer: Server;
   start(): Promise<void>;
   close(): Promise<void>;
   clean(): Promise<void>;
