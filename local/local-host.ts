@@ -19,6 +19,8 @@ export interface LocalHostOptions {
   readonly log?: HostLogger;
   /** Run the queue-triggered functions too (default true). */
   readonly runQueues?: boolean;
+  /** Queue lease while a function runs (seconds); see queue-runner.ts. */
+  readonly queueLeaseSeconds?: number;
 }
 
 export interface LocalHost {
@@ -145,7 +147,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const runner =
     options.runQueues === false
       ? undefined
-      : startQueueRunner({ declarations: options.declarations, deps: options.deps, settings: options.settings, log: options.log });
+      : startQueueRunner({
+          declarations: options.declarations,
+          deps: options.deps,
+          settings: options.settings,
+          log: options.log,
+          leaseSeconds: options.queueLeaseSeconds,
+        });
   const address = server.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

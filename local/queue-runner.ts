@@ -17,8 +17,13 @@ import { makeInvocationContext, type HostLogger } from './invocation-context.js'
  * moves to `<queue>-poison`. An empty queue is polled with exponential back-off up to
  * `maxPollingInterval`.
  */
-const LEASE_SECONDS = 600;
 const MIN_POLL_MS = 100;
+/**
+ * How long a fetched message stays invisible while its function runs. The host leases for 10 minutes
+ * and renews; the local host leases for less (so a killed `npm start` gives its messages back sooner)
+ * and renews at half-time the same way.
+ */
+export const DEFAULT_LEASE_SECONDS = 60;
 
 export interface QueueRunner {
   stop(): Promise<void>;
@@ -46,6 +51,7 @@ function runOne(
   handler: QueueHandler,
   settings: HostSettings,
   log: HostLogger | undefined,
+  leaseSeconds: number,
 ) {
   const q = settings.queues;
   let stopped = false;
@@ -54,10 +60,30 @@ function runOne(
   let wake: (() => void) | undefined;
 
   const handle = async (message: DequeuedMessageItem) => {
+    let receipt = message.popReceipt;
+    const renew = setInterval(
+      () => {
+        queue.updateMessage(message.messageId, receipt, undefined, leaseSeconds).then(
+          (r) => {
+            if (r.popReceipt) receipt = r.popReceipt;
+          },
+          () => undefined,
+        );
+      },
+      (leaseSeconds * 1000) / 2,
+    );
+    try {
+      await handleLeased(message, () => receipt);
+    } finally {
+      clearInterval(renew);
+    }
+  };
+
+  const handleLeased = async (message: DequeuedMessageItem, receipt: () => string) => {
     const toPoison = async () => {
       await poison.createIfNotExists();
       await poison.sendMessage(message.messageText);
-      await queue.deleteMessage(message.messageId, message.popReceipt);
+      await queue.deleteMessage(message.messageId, receipt());
       log?.('error', name, `message ${message.messageId} moved to ${poisonQueueName(queue.name)} after ${message.dequeueCount} attempts`);
     };
     if (message.dequeueCount > q.maxDequeueCount) return toPoison();
@@ -74,11 +100,11 @@ function runOne(
         queueTrigger: decoded.text,
       });
       await handler(parseBody(decoded.text), context);
-      await queue.deleteMessage(message.messageId, message.popReceipt);
+      await queue.deleteMessage(message.messageId, receipt());
     } catch (err) {
       log?.('error', name, `invocation failed (dequeueCount ${message.dequeueCount}): ${err instanceof Error ? err.message : String(err)}`);
       if (message.dequeueCount >= q.maxDequeueCount) return toPoison();
-      await queue.updateMessage(message.messageId, message.popReceipt, undefined, Math.round(q.visibilityTimeoutMs / 1000));
+      await queue.updateMessage(message.messageId, receipt(), undefined, Math.round(q.visibilityTimeoutMs / 1000));
     }
   };
 
@@ -91,7 +117,7 @@ function runOne(
       }
       let messages: DequeuedMessageItem[] = [];
       try {
-        const res = await queue.receiveMessages({ numberOfMessages: Math.min(32, q.batchSize), visibilityTimeout: LEASE_SECONDS });
+        const res = await queue.receiveMessages({ numberOfMessages: Math.min(32, q.batchSize), visibilityTimeout: leaseSeconds });
         messages = res.receivedMessageItems;
       } catch (err) {
         if (!stopped) log?.('warning', name, `polling ${queue.name} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -134,6 +160,7 @@ export function startQueueRunner(options: {
   deps: Deps;
   settings: HostSettings;
   log?: HostLogger | undefined;
+  leaseSeconds?: number | undefined;
 }): QueueRunner {
   const runners = options.declarations.flatMap((decl) => {
     if (decl.kind !== 'queue') return [];
@@ -147,6 +174,7 @@ export function startQueueRunner(options: {
         bindQueue(decl, () => Promise.resolve(options.deps)),
         options.settings,
         options.log,
+        options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
       ),
     ];
   });

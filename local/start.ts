@@ -21,6 +21,7 @@ const localEnv = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'information', 'warning', 'error']).default('information'),
+  QUEUE_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
 });
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     settings,
     host: local.HOST,
     port: local.PORT,
+    queueLeaseSeconds: local.QUEUE_LEASE_SECONDS,
     log: (level, fn, message) => {
       if (levels.indexOf(level) >= minLevel) console.log(`[${new Date().toISOString()}] ${fn}: ${message}`);
     },

@@ -52,6 +52,8 @@ const envSchema = z.object({
     .regex(/^[-\w._()]{1,90}$/, `${Setting.defaultResourceGroup} must be a valid resource group name`)
     .default('registry-webhooks'),
   [Setting.maxEventsPerRequest]: intSetting(Setting.maxEventsPerRequest, 100, 1, 10_000),
+  // An event travels in a queue message (64 KiB base64, shared by a batch): 16 KiB leaves room.
+  [Setting.maxEventBytes]: intSetting(Setting.maxEventBytes, 16_384, 1024, 32_768),
   [Setting.deliveryTimeoutSeconds]: numSetting(Setting.deliveryTimeoutSeconds, 15, 0.05, 230),
   [Setting.deliveryInlineWaitSeconds]: numSetting(Setting.deliveryInlineWaitSeconds, 2, 0, 230),
   [Setting.deliveryRetrySchedule]: z
@@ -96,6 +98,7 @@ export interface Config {
   readonly defaultSubscriptionId: string;
   readonly defaultResourceGroup: string;
   readonly maxEventsPerRequest: number;
+  readonly maxEventBytes: number;
   readonly deliveryTimeoutMs: number;
   readonly deliveryInlineWaitMs: number;
   readonly retrySchedule: readonly number[];
@@ -170,6 +173,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     defaultSubscriptionId: s[Setting.defaultSubscriptionId],
     defaultResourceGroup: s[Setting.defaultResourceGroup],
     maxEventsPerRequest: s[Setting.maxEventsPerRequest],
+    maxEventBytes: s[Setting.maxEventBytes],
     deliveryTimeoutMs: Math.round(s[Setting.deliveryTimeoutSeconds] * 1000),
     deliveryInlineWaitMs: Math.round(s[Setting.deliveryInlineWaitSeconds] * 1000),
     retrySchedule: Object.freeze([...s[Setting.deliveryRetrySchedule]]),

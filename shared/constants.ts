@@ -12,6 +12,7 @@ export const Setting = {
   defaultSubscriptionId: 'DEFAULT_SUBSCRIPTION_ID',
   defaultResourceGroup: 'DEFAULT_RESOURCE_GROUP',
   maxEventsPerRequest: 'MAX_EVENTS_PER_REQUEST',
+  maxEventBytes: 'MAX_EVENT_BYTES',
   deliveryTimeoutSeconds: 'DELIVERY_TIMEOUT_SECONDS',
   deliveryInlineWaitSeconds: 'DELIVERY_INLINE_WAIT_SECONDS',
   deliveryRetrySchedule: 'DELIVERY_RETRY_SCHEDULE',
@@ -26,6 +27,7 @@ export const Setting = {
 export const Table = {
   webhooks: 'webhooks',
   events: 'events',
+  deadLetters: 'deadletters',
 } as const;
 
 /** Queue names (lowercase letters, digits and '-'); the host's poison queues are `<name>-poison`. */

@@ -9,6 +9,8 @@ import { renderWebhook } from '../webhooks/render.js';
 import { webhookCreateBody } from '../webhooks/webhook-schema.js';
 import { ConcurrencyError, type WebhookRecord } from '../webhooks/webhook-store.js';
 import { sameLocation } from './load-webhook.js';
+import { newSigningSecret } from '../delivery/signature.js';
+import { judgeServiceUri } from '../delivery/target-policy.js';
 
 /**
  * `PUT .../webhooks/{webhookName}`: creates (201) or replaces (200) a webhook. ARM treats this as a
@@ -39,7 +41,14 @@ export const createWebhookFunction: HttpFunctionDeclaration = {
       actions: body.properties.actions,
       createdAt: now,
       updatedAt: now,
+      signingSecret: newSigningSecret(),
+      previousSigningSecret: undefined,
+      previousSecretExpiresAt: undefined,
+      statusReason: undefined,
     };
+    const verdict = judgeServiceUri(record.serviceUri, deps.config.allowPrivateTargets);
+    if (!verdict.allowed)
+      throw new ApiError('InvalidParameter', `The serviceUri is not allowed: ${verdict.reason}.`, 'properties.serviceUri');
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await deps.webhooks.get(ref.registryName, name);
       if (!existing) {
@@ -71,6 +80,10 @@ export const createWebhookFunction: HttpFunctionDeclaration = {
         subscriptionId: existing.record.subscriptionId,
         resourceGroup: existing.record.resourceGroup,
         createdAt: existing.record.createdAt,
+        // A replace keeps the signing secret: receivers verifying with it keep working.
+        signingSecret: existing.record.signingSecret ?? record.signingSecret,
+        previousSigningSecret: existing.record.previousSigningSecret,
+        previousSecretExpiresAt: existing.record.previousSecretExpiresAt,
       };
       try {
         await deps.webhooks.replace(replaced, existing.etag);

@@ -16,6 +16,15 @@ export const getCallbackConfigFunction: HttpFunctionDeclaration = {
     const name = parseName('webhook', request.params['webhookName']);
     const { record } = await loadWebhook(deps.webhooks, ref.registryName, name);
     context.log(`callback config read: registry=${record.registryName} webhook=${record.name}`);
-    return json(200, { serviceUri: record.serviceUri, customHeaders: { ...record.customHeaders } }, { 'cache-control': 'no-store' });
+    // `signingSecret` is our addition (ACR has no signatures); ARM clients ignore the extra field.
+    return json(
+      200,
+      {
+        serviceUri: record.serviceUri,
+        customHeaders: { ...record.customHeaders },
+        ...(record.signingSecret ? { signingSecret: record.signingSecret } : {}),
+      },
+      { 'cache-control': 'no-store' },
+    );
   },
 };

@@ -8,6 +8,7 @@ import { loadWebhook } from './load-webhook.js';
 import { newDeliveryRecord } from '../pipeline/fan-out.js';
 import { attemptDelivery } from '../delivery/attempt-delivery.js';
 import type { PingEvent } from '../events/acr-event.js';
+import { disableGoneWebhooks } from '../pipeline/disable-gone.js';
 
 /**
  * `POST .../webhooks/{webhookName}/ping`: sends ACR's ping event now (disabled webhooks too, as in the
@@ -29,6 +30,7 @@ export const pingWebhookFunction: HttpFunctionDeclaration = {
     const final =
       result.record.state === 'pending' ? { ...result.record, state: 'failed' as const, nextAttemptAt: undefined } : result.record;
     await deps.events.putDelivery(ref.registryName, final);
+    await disableGoneWebhooks(deps, ref.registryName, [{ webhook, result }], context);
     context.log(
       `ping: registry=${ref.registryName} webhook=${webhook.name} event=${event.id} result=${final.state} ${final.lastError ?? final.responseStatus ?? ''}`,
     );

@@ -9,6 +9,8 @@ import { renderWebhook } from '../webhooks/render.js';
 import { webhookUpdateBody, type WebhookUpdateBody } from '../webhooks/webhook-schema.js';
 import { ConcurrencyError, type WebhookRecord } from '../webhooks/webhook-store.js';
 import { loadWebhook, sameLocation } from './load-webhook.js';
+import { newSigningSecret } from '../delivery/signature.js';
+import { judgeServiceUri } from '../delivery/target-policy.js';
 
 /** Merges only the fields sent (az sends sparse bodies); a map that is sent replaces the stored one. */
 function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): WebhookRecord {
@@ -19,6 +21,9 @@ function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): Web
     serviceUri: p.serviceUri ?? record.serviceUri,
     customHeaders: p.customHeaders ?? record.customHeaders,
     status: p.status ?? record.status,
+    // Enabling again clears why the service had disabled it.
+    statusReason: p.status === 'enabled' ? undefined : record.statusReason,
+    signingSecret: record.signingSecret ?? newSigningSecret(),
     scope: p.scope ?? record.scope,
     actions: p.actions ?? record.actions,
     updatedAt: now,
@@ -35,6 +40,11 @@ export const updateWebhookFunction: HttpFunctionDeclaration = {
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const body = await readJsonBody(request, webhookUpdateBody, deps.config.maxRequestBodyBytes);
+    if (body.properties?.serviceUri !== undefined) {
+      const verdict = judgeServiceUri(body.properties.serviceUri, deps.config.allowPrivateTargets);
+      if (!verdict.allowed)
+        throw new ApiError('InvalidParameter', `The serviceUri is not allowed: ${verdict.reason}.`, 'properties.serviceUri');
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await loadWebhook(deps.webhooks, ref.registryName, name);
       if (body.location !== undefined && !sameLocation(body.location, existing.record.location)) {

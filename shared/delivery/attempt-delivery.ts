@@ -2,6 +2,7 @@ import type { Deps } from '../runtime/deps.js';
 import type { WebhookRecord } from '../webhooks/webhook-store.js';
 import { withAttempt, type DeliveryRecord } from './delivery-record.js';
 import { outboundRequest } from './outbound-request.js';
+import { activeSecrets, signatureHeaders } from './signature.js';
 import { isRetryable, isSuccess, nextDelaySeconds } from './retry-policy.js';
 import type { PostOutcome } from './post-json.js';
 
@@ -17,7 +18,8 @@ export interface AttemptResult {
  * (succeeded, retry after a delay, or failed for good). Storage is not touched here; callers record.
  */
 export async function attemptDelivery(deps: Deps, webhook: WebhookRecord, record: DeliveryRecord): Promise<AttemptResult> {
-  const request = outboundRequest(webhook);
+  const at = deps.now();
+  const request = outboundRequest(webhook, signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body));
   const outcome = await deps.poster.post({
     url: request.url,
     headers: request.headers,
@@ -29,6 +31,10 @@ export async function attemptDelivery(deps: Deps, webhook: WebhookRecord, record
   const sent: DeliveryRecord = { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri };
   if (isSuccess(outcome))
     return { record: withAttempt(sent, outcome, 'succeeded', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
+  if (outcome.kind === 'response' && outcome.status === 410) {
+    const why = 'HTTP 410 Gone: the endpoint asked to stop; the webhook was disabled';
+    return { record: withAttempt(sent, outcome, 'failed', undefined, now.toISOString(), why), outcome, retryInSeconds: undefined };
+  }
   const attempt = record.attempts + 1;
   const delay = isRetryable(outcome) ? nextDelaySeconds(deps.retryPolicy, attempt, outcome, now) : undefined;
   if (delay === undefined)

@@ -14,7 +14,8 @@ export interface OutboundRequest {
 
 /**
  * The request for one delivery: `Content-Type: application/json` and our User-Agent unless a custom
- * header overrides them (names compare case-insensitively), then the webhook's custom headers.
+ * header overrides them (names compare case-insensitively), the signature headers (`extra`; custom
+ * headers cannot set them: the schema refuses those names), then the webhook's custom headers.
  */
 export function outboundRequest(
   webhook: Pick<WebhookRecord, 'serviceUri' | 'customHeaders'>,
@@ -22,6 +23,8 @@ export function outboundRequest(
 ): OutboundRequest {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...lowerKeys(extra) };
   const masked: Record<string, string> = { ...headers };
+  // Signatures are per attempt and useless to an attacker without the secret, but they are not for the log.
+  if (masked['webhook-signature']) masked['webhook-signature'] = MASK;
   for (const [name, value] of Object.entries(webhook.customHeaders)) {
     headers[name.toLowerCase()] = value;
     masked[name.toLowerCase()] = MASK;

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
+import dns from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
+import { judgeAddress, literalHost } from './target-policy.js';
 
 /** What one POST came to: a response (any status), or no response at all. */
 export type PostOutcome =
@@ -24,8 +26,42 @@ export interface PostRequest {
 }
 
 export interface PostOptions {
-  /** Resolves host names; may refuse an address by calling back with an error (SSRF checks live here). */
-  readonly lookup?: LookupFunction | undefined;
+  /** Allow loopback and private targets (ALLOW_PRIVATE_TARGETS); metadata addresses stay refused. */
+  readonly allowPrivate: boolean;
+  /** Name resolution; defaults to the system resolver. Tests pass their own to map names to addresses. */
+  readonly resolve?: (hostname: string) => Promise<readonly { address: string; family: number }[]>;
+}
+
+/** Raised when every address a name resolves to is refused by the target policy. */
+export class BlockedAddressError extends Error {
+  override readonly name = 'BlockedAddressError';
+}
+
+/**
+ * A `lookup` for the sockets deliveries open: it resolves, drops the addresses the policy refuses and
+ * connects to the first one left. The check is on the address actually connected to, so a name that
+ * resolves (or rebinds) to 127.0.0.1 or a metadata address is refused.
+ */
+function guardedLookup(options: PostOptions): LookupFunction {
+  const resolve = options.resolve ?? ((hostname: string) => dns.lookup(hostname, { all: true, verbatim: true }));
+  return (hostname, lookupOptions, callback) => {
+    resolve(hostname).then(
+      (addresses) => {
+        const wanted = addresses.filter((a) => !lookupOptions.family || a.family === lookupOptions.family);
+        const verdicts = wanted.map((a) => ({ a, v: judgeAddress(a.address, options.allowPrivate) }));
+        const allowed = verdicts.filter((x) => x.v.allowed).map((x) => x.a);
+        if (allowed.length === 0) {
+          const first = verdicts.find((x) => !x.v.allowed)?.v;
+          const reason = first && !first.allowed ? first.reason : 'no address';
+          callback(new BlockedAddressError(`refused: ${hostname} resolves to ${reason}`), '', 0);
+          return;
+        }
+        if (lookupOptions.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, allowed);
+        else callback(null, allowed[0]!.address, allowed[0]!.family);
+      },
+      (err: unknown) => callback(err as NodeJS.ErrnoException, '', 0),
+    );
+  };
 }
 
 /**
@@ -33,14 +69,8 @@ export interface PostOptions {
  * reuses connections per endpoint), no redirects followed, one deadline for the whole exchange, and at
  * most `maxResponseBytes` of the response kept.
  */
-export function makePoster(options: PostOptions = {}) {
-  const agentOptions = {
-    keepAlive: true,
-    maxSockets: 64,
-    maxFreeSockets: 16,
-    scheduling: 'lifo' as const,
-    ...(options.lookup ? { lookup: options.lookup } : {}),
-  };
+export function makePoster(options: PostOptions) {
+  const agentOptions = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, scheduling: 'lifo' as const, lookup: guardedLookup(options) };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
 
   function post(request: PostRequest): Promise<PostOutcome> {
@@ -60,6 +90,12 @@ export function makePoster(options: PostOptions = {}) {
         url = new URL(request.url);
       } catch {
         done({ kind: 'error', reason: 'network', message: 'the service URI is not a valid URL', durationMs: 0 });
+        return;
+      }
+      const literal = literalHost(url);
+      const verdict = literal ? judgeAddress(literal, options.allowPrivate) : { allowed: true as const };
+      if (!verdict.allowed) {
+        done({ kind: 'error', reason: 'refused', message: `refused: ${verdict.reason}`, durationMs: 0 });
         return;
       }
       const isHttps = url.protocol === 'https:';
@@ -103,7 +139,7 @@ export function makePoster(options: PostOptions = {}) {
         res.on('aborted', finish);
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
-        const refused = err.code === 'EADDRNOTAVAIL_BLOCKED' || err.name === 'BlockedAddressError';
+        const refused = err instanceof BlockedAddressError;
         done({
           kind: 'error',
           reason: refused ? 'refused' : 'network',

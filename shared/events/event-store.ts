@@ -136,6 +136,14 @@ export function makeEventStore(table: TableClient) {
       return { items: page.value.map(fromDeliveryEntity), continuationToken: page.value.continuationToken };
     },
 
+    /** The newest delivery of an event to a webhook, or undefined. */
+    async latestDelivery(registry: string, webhook: string, eventId: string): Promise<DeliveryRecord | undefined> {
+      const [from, to] = Rows.deliveryRange(webhook);
+      const filter = `${rangeFilter(registry, from, to)} and eventId eq '${escape(eventId)}'`;
+      for await (const e of table.listEntities({ queryOptions: { filter } })) return fromDeliveryEntity(e);
+      return undefined;
+    },
+
     /** Deletes a webhook's whole history, 100 rows a transaction. Returns how many rows went. */
     async deleteDeliveries(registry: string, webhook: string): Promise<number> {
       const [from, to] = Rows.deliveryRange(webhook);

@@ -44,6 +44,15 @@ export async function ingestEvents(deps: Deps, registry: string, candidates: rea
       report.ignored.push({ index: c.index, ...(c.id ? { id: c.id } : {}), reason: c.reason });
       continue;
     }
+    const size = Buffer.byteLength(JSON.stringify(c.event));
+    if (size > deps.config.maxEventBytes) {
+      report.rejected.push({
+        index: c.index,
+        id: c.event.id,
+        message: `the event is ${size} bytes; the limit is ${deps.config.maxEventBytes} (MAX_EVENT_BYTES)`,
+      });
+      continue;
+    }
     let event = c.event;
     if (c.kind === 'resolveDelete') {
       // A push earlier in this request must be remembered before its delete is looked up.

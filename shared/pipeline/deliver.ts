@@ -8,6 +8,7 @@ import { deliveriesMessage, type DeliveryRef } from './messages.js';
 import { sendToPoison } from './poison.js';
 import { scheduleRetries, writeRecords } from './schedule-delivery.js';
 import { logFailure } from './log-failure.js';
+import { disableGoneWebhooks } from './disable-gone.js';
 
 /**
  * The delivery worker: the next attempt of each delivery in a message (retries due now, or a fan-out's
@@ -36,11 +37,9 @@ export function makeDeliver(deps: Deps) {
       registry,
       done.map((o) => o.record),
     );
-    await scheduleRetries(
-      deps,
-      registry,
-      done.flatMap((o) => (o.webhook && o.result ? [{ webhook: o.webhook, result: o.result }] : [])),
-    );
+    const pairs = done.flatMap((o) => (o.webhook && o.result ? [{ webhook: o.webhook, result: o.result }] : []));
+    await scheduleRetries(deps, registry, pairs);
+    await disableGoneWebhooks(deps, registry, pairs, context);
   };
 }
 

@@ -13,6 +13,7 @@ import { matchWebhooks } from './match.js';
 import { sendToPoison } from './poison.js';
 import { scheduleRetries, trackHandoffs } from './schedule-delivery.js';
 import { logFailure } from './log-failure.js';
+import { disableGoneWebhooks } from './disable-gone.js';
 
 export function newDeliveryRecord(
   webhook: WebhookRecord,
@@ -177,5 +178,6 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
     );
   }
   await scheduleRetries(deps, registry, finished);
+  await disableGoneWebhooks(deps, registry, finished, context);
   await trackHandoffs(deps, registry, pending, context);
 }

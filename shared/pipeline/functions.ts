@@ -1,5 +1,6 @@
 import type { QueueFunctionDeclaration } from '../runtime/declaration.js';
-import { Queue } from '../constants.js';
+import { Queue, poisonQueueName } from '../constants.js';
+import { makePoisonHandler } from './dead-letters.js';
 import { makeFanOut } from './fan-out.js';
 import { makeDeliver } from './deliver.js';
 
@@ -17,4 +18,20 @@ export const deliverFunction: QueueFunctionDeclaration = {
   name: 'deliveries-deliver',
   queueName: Queue.deliveries,
   makeHandler: makeDeliver,
+};
+
+/** Poison trigger on `registry-events-poison`: records the dead message for inspection and replay. */
+export const eventsPoisonFunction: QueueFunctionDeclaration = {
+  kind: 'queue',
+  name: 'events-poison',
+  queueName: poisonQueueName(Queue.events),
+  makeHandler: makePoisonHandler(Queue.events),
+};
+
+/** Poison trigger on `webhook-deliveries-poison`: records it and fails the deliveries it carried. */
+export const deliveriesPoisonFunction: QueueFunctionDeclaration = {
+  kind: 'queue',
+  name: 'deliveries-poison',
+  queueName: poisonQueueName(Queue.deliveries),
+  makeHandler: makePoisonHandler(Queue.deliveries),
 };

@@ -8,6 +8,7 @@ import type { WebhookRecord } from '../webhooks/webhook-store.js';
 import { nameKey } from '../webhooks/names.js';
 import { encodeMessage, MAX_DELIVERIES_PER_MESSAGE, type DeliveryRef } from './messages.js';
 import { logFailure } from './log-failure.js';
+import { disableGoneWebhooks } from './disable-gone.js';
 
 /** Rows of one partition in transactions of ≤ 100: one storage call per hundred records. */
 export async function writeRecords(deps: Deps, registry: string, records: readonly DeliveryRecord[]): Promise<void> {
@@ -89,11 +90,9 @@ export async function trackHandoffs(
     results.forEach((r, i) => {
       if (r.record.state !== 'succeeded') logFailure(context, pending[i]!.tag, pending[i]!.webhook, r);
     });
-    await scheduleRetries(
-      deps,
-      registry,
-      results.map((result, i) => ({ webhook: pending[i]!.webhook, result })),
-    );
+    const pairs = results.map((result, i) => ({ webhook: pending[i]!.webhook, result }));
+    await scheduleRetries(deps, registry, pairs);
+    await disableGoneWebhooks(deps, registry, pairs, context);
     for (const s of sent) await deps.queues.deliveries.deleteMessage(s.messageId, s.popReceipt);
   });
   const tracked = finish.catch((err: unknown) => {

@@ -5,9 +5,10 @@ import { createQueueClient, createTableClient } from '../storage/clients.js';
 import { makeWebhookStore, type WebhookStore } from '../webhooks/webhook-store.js';
 import { makeEventStore, type EventStore } from '../events/event-store.js';
 import { makeWebhookCache, type WebhookCache } from '../pipeline/webhook-cache.js';
-import { makePoster, type Poster } from '../delivery/post-json.js';
+import { makePoster, type PostOptions, type Poster } from '../delivery/post-json.js';
 import type { RetryPolicy } from '../delivery/retry-policy.js';
 import { makeIngestBatcher, type IngestBatcher } from '../events/ingest-batcher.js';
+import { makeDeadLetterStore, type DeadLetterStore } from '../pipeline/dead-letters.js';
 
 /** Everything a handler needs, built once per process in a composition root and passed in. */
 export interface Deps {
@@ -16,6 +17,7 @@ export interface Deps {
   readonly webhookCache: WebhookCache;
   readonly events: EventStore;
   readonly ingestBatcher: IngestBatcher;
+  readonly deadLetters: DeadLetterStore;
   readonly queues: {
     readonly events: QueueClient;
     readonly deliveries: QueueClient;
@@ -30,16 +32,27 @@ export interface Deps {
 }
 
 /** Builds the dependencies from a config: storage clients, tables and queues created if missing. */
-export async function makeDeps(config: Config): Promise<Deps> {
+/** What a test may replace: name resolution for outbound requests (to map names to addresses). */
+export interface DepsOverrides {
+  readonly resolve?: PostOptions['resolve'];
+}
+
+export async function makeDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const webhooksTable = createTableClient(config.storage, Table.webhooks);
   const eventsTable = createTableClient(config.storage, Table.events);
+  const deadLettersTable = createTableClient(config.storage, Table.deadLetters);
   const queues = {
     events: createQueueClient(config.storage, Queue.events),
     deliveries: createQueueClient(config.storage, Queue.deliveries),
     eventsPoison: createQueueClient(config.storage, poisonQueueName(Queue.events)),
     deliveriesPoison: createQueueClient(config.storage, poisonQueueName(Queue.deliveries)),
   };
-  await Promise.all([webhooksTable.createTable(), eventsTable.createTable(), ...Object.values(queues).map((q) => q.createIfNotExists())]);
+  await Promise.all([
+    webhooksTable.createTable(),
+    eventsTable.createTable(),
+    deadLettersTable.createTable(),
+    ...Object.values(queues).map((q) => q.createIfNotExists()),
+  ]);
   const webhooks = makeWebhookStore(webhooksTable);
   const events = makeEventStore(eventsTable);
   const now = () => new Date();
@@ -49,8 +62,9 @@ export async function makeDeps(config: Config): Promise<Deps> {
     webhookCache: makeWebhookCache(webhooks, config.webhookCacheMs),
     events,
     ingestBatcher: makeIngestBatcher(events, queues.events, now),
+    deadLetters: makeDeadLetterStore(deadLettersTable),
     queues,
-    poster: makePoster(),
+    poster: makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) }),
     retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
     now,
     background: new Set(),

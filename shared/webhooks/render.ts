@@ -9,7 +9,7 @@ export interface WebhookResource {
   location: string;
   tags: Record<string, string>;
   systemData: { createdAt: string; lastModifiedAt: string };
-  properties: { status: string; scope: string; actions: string[]; provisioningState: 'Succeeded' };
+  properties: { status: string; scope: string; actions: string[]; provisioningState: 'Succeeded'; statusReason?: string };
 }
 
 export function registryId(record: Pick<WebhookRecord, 'subscriptionId' | 'resourceGroup' | 'registryName'>): string {
@@ -30,6 +30,7 @@ export function renderWebhook(record: WebhookRecord): WebhookResource {
       actions: [...record.actions],
       // Every write completes before we answer, so ARM's poller finishes on the first response.
       provisioningState: 'Succeeded',
+      ...(record.statusReason ? { statusReason: record.statusReason } : {}),
     },
   };
 }

@@ -28,6 +28,13 @@ export interface WebhookRecord {
   readonly actions: readonly (typeof WEBHOOK_ACTIONS)[number][];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Standard Webhooks signing secret (`whsec_…`), revealed only by getCallbackConfig. */
+  readonly signingSecret: string | undefined;
+  /** The secret before the last rotation, still used to sign until `previousSecretExpiresAt`. */
+  readonly previousSigningSecret: string | undefined;
+  readonly previousSecretExpiresAt: string | undefined;
+  /** Why the service changed the status (a 410 Gone disables the webhook). */
+  readonly statusReason: string | undefined;
 }
 
 /** A record plus the entity's ETag, for optimistic concurrency on update. */
@@ -49,6 +56,12 @@ const jsonOf = <T extends z.ZodType>(schema: T) =>
     })
     .pipe(schema);
 
+const opt = <T extends z.ZodType>(schema: T) =>
+  schema
+    .nullable()
+    .optional()
+    .transform((v) => v ?? undefined);
+
 const entitySchema = z.object({
   etag: z.string(),
   registryName: z.string(),
@@ -64,6 +77,11 @@ const entitySchema = z.object({
   actions: jsonOf(z.array(z.enum(WEBHOOK_ACTIONS))),
   createdAt: z.string(),
   updatedAt: z.string(),
+  // Absent in rows written before these existed; null when cleared.
+  signingSecret: opt(z.string()),
+  previousSigningSecret: opt(z.string()),
+  previousSecretExpiresAt: opt(z.string()),
+  statusReason: opt(z.string()),
 });
 
 function toEntity(record: WebhookRecord) {
@@ -83,6 +101,10 @@ function toEntity(record: WebhookRecord) {
     actions: JSON.stringify(record.actions),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
+    signingSecret: record.signingSecret ?? null,
+    previousSigningSecret: record.previousSigningSecret ?? null,
+    previousSecretExpiresAt: record.previousSecretExpiresAt ?? null,
+    statusReason: record.statusReason ?? null,
   };
 }
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { loadConfig, type Config } from '../../shared/config.js';
-import { makeDeps, type Deps } from '../../shared/runtime/deps.js';
+import { makeDeps, type Deps, type DepsOverrides } from '../../shared/runtime/deps.js';
 import { loadFunctions } from '../../local/load-functions.js';
 import { readHostSettings } from '../../local/host-json.js';
 import { startLocalHost, type LocalHost } from '../../local/local-host.js';
@@ -26,15 +26,21 @@ export interface TestService {
  * The whole service as `npm start` runs it: real Azurite (in this process, ephemeral ports), the function
  * modules from `functions/`, and the local host on a real socket at 127.0.0.1:<ephemeral>.
  */
-export async function startService(settings: Record<string, string> = {}, azurite?: Azurite): Promise<TestService> {
+export async function startService(
+  settings: Record<string, string> = {},
+  azurite?: Azurite,
+  overrides: DepsOverrides = {},
+): Promise<TestService> {
   const storage = azurite ?? (await startAzurite());
   const config = loadConfig({
     AzureWebJobsStorage: storage.connectionString,
     MANAGEMENT_KEYS: `${MANAGEMENT_KEY},${MANAGEMENT_KEY_2}`,
     INGEST_KEYS: INGEST_KEY,
+    // Test receivers listen on 127.0.0.1; the SSRF suite turns this off.
+    ALLOW_PRIVATE_TARGETS: 'true',
     ...settings,
   });
-  const deps = await makeDeps(config);
+  const deps = await makeDeps(config, overrides);
   const logs: string[] = [];
   const host = await startLocalHost({
     declarations: await loadFunctions(join(root, 'functions')),

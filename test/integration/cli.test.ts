@@ -67,6 +67,7 @@ describe('webhook create', () => {
     expect(JSON.parse(cfg.stdout)).toEqual({
       customHeaders: { Authorization: 'Basic a=b=', 'X-Empty': '' },
       serviceUri: 'https://hooks.example.com/acr?token=s3cret',
+      signingSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/),
     });
   });
 
@@ -199,7 +200,11 @@ describe('webhook update', () => {
       }),
     );
     const cfg = await cli('webhook', 'get-config', '-n', 'clihook01', '-r', 'cliregistry1');
-    expect(JSON.parse(cfg.stdout)).toEqual({ customHeaders: {}, serviceUri: 'https://hooks.example.com/acr?token=s3cret' });
+    expect(JSON.parse(cfg.stdout)).toEqual({
+      customHeaders: {},
+      serviceUri: 'https://hooks.example.com/acr?token=s3cret',
+      signingSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/),
+    });
   });
 
   it('changes the uri, actions, scope and tags', async () => {

@@ -63,7 +63,11 @@ describe('create (PUT)', () => {
     expect(body.systemData.createdAt).toBe(created.systemData.createdAt);
     // A replace clears what it does not send: the custom headers are gone.
     const cfg = await api(svc, arm('registry01', `/hook02/getCallbackConfig${V}`), { method: 'POST' });
-    expect(await cfg.json()).toEqual({ serviceUri: 'http://other.example.com', customHeaders: {} });
+    expect(await cfg.json()).toEqual({
+      serviceUri: 'http://other.example.com',
+      customHeaders: {},
+      signingSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/),
+    });
   });
 
   it('refuses to move a webhook to another location (409)', async () => {
@@ -320,14 +324,22 @@ describe('update (PATCH)', () => {
       properties: { status: 'disabled', scope: 'team/app:*', actions: ['push', 'delete'], provisioningState: 'Succeeded' },
     });
     let cfg = await api(svc, short('registry04', '/patch0001/getCallbackConfig'), { method: 'POST' });
-    expect(await cfg.json()).toEqual({ serviceUri: createBody.properties.serviceUri, customHeaders: createBody.properties.customHeaders });
+    expect(await cfg.json()).toEqual({
+      serviceUri: createBody.properties.serviceUri,
+      customHeaders: createBody.properties.customHeaders,
+      signingSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/),
+    });
 
     await api(svc, short('registry04', '/patch0001'), {
       method: 'PATCH',
       json: { tags: { a: 'b' }, properties: { customHeaders: {}, scope: '', actions: ['quarantine'] } },
     });
     cfg = await api(svc, short('registry04', '/patch0001/getCallbackConfig'), { method: 'POST' });
-    expect(await cfg.json()).toEqual({ serviceUri: createBody.properties.serviceUri, customHeaders: {} });
+    expect(await cfg.json()).toEqual({
+      serviceUri: createBody.properties.serviceUri,
+      customHeaders: {},
+      signingSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/),
+    });
     const got = await api(svc, short('registry04', '/patch0001'));
     expect(await got.json()).toMatchObject({ tags: { a: 'b' }, properties: { status: 'disabled', scope: '', actions: ['quarantine'] } });
   });
@@ -413,7 +425,11 @@ describe('getCallbackConfig', () => {
     const res = await api(svc, arm('registry01', `/hook01/getCallbackConfig${V}`), { method: 'POST' });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.json()).toEqual({ serviceUri: createBody.properties.serviceUri, customHeaders: createBody.properties.customHeaders });
+    expect(await res.json()).toEqual({
+      serviceUri: createBody.properties.serviceUri,
+      customHeaders: createBody.properties.customHeaders,
+      signingSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/),
+    });
   });
 
   it('404s for an unknown webhook', async () => {

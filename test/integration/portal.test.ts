@@ -105,6 +105,7 @@ describe('the Webhooks blade', () => {
     expect(await (await api(svc, '/registries/portalreg1/webhooks/portalhook1/getCallbackConfig', { method: 'POST' })).json()).toEqual({
       serviceUri: 'https://example.com/hook',
       customHeaders: { Authorization: 'Basic 000000', 'X-Team': 'a' },
+      signingSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/),
     });
 
     // The list, with az's columns.

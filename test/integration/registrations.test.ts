@@ -32,6 +32,8 @@ describe('function registrations', () => {
       'webhooks-get-callback-config': ['/{webhookName}/getCallbackConfig', ['POST']],
       'webhooks-ping': ['/{webhookName}/ping', ['POST']],
       'webhooks-list-events': ['/{webhookName}/listEvents', ['POST', 'GET']],
+      'webhooks-redeliver': ['/{webhookName}/events/{eventId}/redeliver', ['POST']],
+      'webhooks-rotate-signing-secret': ['/{webhookName}/rotateSigningSecret', ['POST']],
     };
     for (const [name, [suffix, methods]] of Object.entries(expected)) {
       expect(registered[name]).toEqual({ route: `${arm}${suffix}`, methods, authLevel: 'anonymous' });
@@ -41,6 +43,14 @@ describe('function registrations', () => {
     expect(Object.fromEntries(queue.mock.calls.map(([name, opts]) => [name, opts.queueName]))).toEqual({
       'events-fan-out': 'registry-events',
       'deliveries-deliver': 'webhook-deliveries',
+      'events-poison': 'registry-events-poison',
+      'deliveries-poison': 'webhook-deliveries-poison',
+    });
+    expect(registered['deadletters-list']).toEqual({ route: 'deadletters', methods: ['GET'], authLevel: 'anonymous' });
+    expect(registered['deadletters-replay']).toEqual({
+      route: 'deadletters/{queue}/{id}/replay',
+      methods: ['POST'],
+      authLevel: 'anonymous',
     });
     // Every handler is a function the host can call.
     for (const [, opts] of http.mock.calls) expect(typeof opts.handler).toBe('function');

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       defaultSubscriptionId: '00000000-0000-0000-0000-000000000000',
       defaultResourceGroup: 'registry-webhooks',
       maxEventsPerRequest: 100,
+      maxEventBytes: 16_384,
       deliveryTimeoutMs: 15_000,
       deliveryInlineWaitMs: 2000,
       retrySchedule: [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200],

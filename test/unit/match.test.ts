@@ -55,6 +55,10 @@ describe('matchWebhooks', () => {
     actions: ['push'],
     createdAt: '',
     updatedAt: '',
+    signingSecret: undefined,
+    previousSigningSecret: undefined,
+    previousSecretExpiresAt: undefined,
+    statusReason: undefined,
     ...over,
   });
   it('keeps enabled webhooks that list the action and cover the scope', () => {

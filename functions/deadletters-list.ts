@@ -1,0 +1,4 @@
+import { registerFunction } from '../shared/runtime/register-function.js';
+import { listDeadLettersFunction } from '../shared/api/dead-letters.js';
+
+registerFunction(listDeadLettersFunction);

@@ -1,0 +1,63 @@
+import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import { requireKey } from '../http/auth.js';
+import { json } from '../http/respond.js';
+import { ApiError } from '../errors.js';
+import { registryRef, webhookRoutes } from '../webhooks/routes.js';
+import { parseName } from '../webhooks/names.js';
+import { loadWebhook } from './load-webhook.js';
+import { Rows } from '../events/event-store.js';
+import { attemptDelivery } from '../delivery/attempt-delivery.js';
+import { renderEvent, type DeliveryRecord } from '../delivery/delivery-record.js';
+import { scheduleRetries } from '../pipeline/schedule-delivery.js';
+import { disableGoneWebhooks } from '../pipeline/disable-gone.js';
+
+/**
+ * `POST .../webhooks/{webhookName}/events/{eventId}/redeliver`: sends a recorded event again, byte for
+ * byte, as a new delivery with a fresh attempt history (the first attempt now; retries on the schedule).
+ * Works for exhausted and failed deliveries and on disabled webhooks (the user asked for it). The
+ * `webhook-id` stays the event id, so receivers that dedupe by it see a redelivery, as Standard Webhooks
+ * intends.
+ */
+export const redeliverEventFunction: HttpFunctionDeclaration = {
+  kind: 'http',
+  routes: webhookRoutes('webhooks-redeliver', '/{webhookName}/events/{eventId}/redeliver'),
+  methods: ['POST'],
+  makeHandler: (deps) => async (request, context) => {
+    requireKey(request, deps.config.managementKeys, 'management');
+    const ref = registryRef(request, deps.config);
+    const name = parseName('webhook', request.params['webhookName']);
+    const eventId = request.params['eventId'] ?? '';
+    if (eventId.length === 0 || eventId.length > 128)
+      throw new ApiError('InvalidParameter', 'The event id must be 1-128 characters.', 'eventId');
+    const { record: webhook } = await loadWebhook(deps.webhooks, ref.registryName, name);
+    const previous = await deps.events.latestDelivery(ref.registryName, webhook.name, eventId);
+    if (!previous) {
+      throw new ApiError(
+        'ResourceNotFound',
+        `No event '${eventId}' was delivered to webhook '${webhook.name}'. List its events to see their ids.`,
+      );
+    }
+    const now = deps.now();
+    const fresh: DeliveryRecord = {
+      ...previous,
+      rowKey: Rows.delivery(webhook.name, now.getTime(), eventId),
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: undefined,
+      lastError: undefined,
+      responseStatus: undefined,
+      responseReason: undefined,
+      responseHeaders: {},
+      responseBody: '',
+      durationMs: undefined,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const result = await attemptDelivery(deps, webhook, fresh);
+    await deps.events.putDelivery(ref.registryName, result.record);
+    await scheduleRetries(deps, ref.registryName, [{ webhook, result }]);
+    await disableGoneWebhooks(deps, ref.registryName, [{ webhook, result }], context);
+    context.log(`redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${eventId} result=${result.record.state}`);
+    return json(200, renderEvent(result.record));
+  },
+};
