@@ -31,6 +31,10 @@ export interface Azurite {
   readonly tableEndpoint: string;
   /** Requests served so far, by service: what the benchmark reports as storage calls. */
   requestCounts(): { queue: number; table: number };
+  /** Stops the queue service alone (tables stay up), for outage tests. */
+  stopQueueService(): Promise<void>;
+  /** Starts the queue service again on the same port (in memory: empty). */
+  startQueueService(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,7 +95,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     false,
     memory,
   );
-  const queue = new QueueServer(queueConfig);
+  let queue = new QueueServer(queueConfig);
   const table = new TableServer(tableConfig);
   await Promise.all([queue.start(), table.start()]);
   const counts = { queue: 0, table: 0 };
@@ -106,6 +110,36 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
       `QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
     requestCounts: () => ({ ...counts }),
+    async stopQueueService() {
+      await queue.close();
+    },
+    async startQueueService() {
+      const port = Number(new URL(queueEndpoint).port);
+      queue = new QueueServer(
+        new QueueConfiguration(
+          host,
+          port,
+          5,
+          path('__azurite_db_queue__.json'),
+          path('__azurite_db_queue_extent__.json'),
+          [{ locationId: 'Default', locationPath: path('__queuestorage__'), maxConcurrency: 1 }],
+          false,
+          undefined,
+          false,
+          undefined,
+          false,
+          true,
+          '',
+          '',
+          '',
+          undefined,
+          false,
+          memory,
+        ),
+      );
+      await queue.start();
+      queue.httpServer.on('request', () => counts.queue++);
+    },
     async close() {
       await Promise.all([queue.close(), table.close()]);
     },

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
-import { idResultSchema } from '../client/schemas.js';
+import { eventSchema } from '../client/schemas.js';
 import { webhooksPath } from '../client/paths.js';
-import { PING_COLUMNS, pingRow } from '../format/rows.js';
+import { EVENT_COLUMNS, eventRow } from '../format/rows.js';
 import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 
@@ -15,7 +15,7 @@ interface RedeliverOptions extends GlobalOptions {
 export function registerWebhookRedeliver(parent: Command, io: Io): void {
   const cmd = parent
     .command('redeliver')
-    .description('Send an event of a webhook again (not in az: ACR has no redelivery). Prints the new delivery id.')
+    .description('Send an event of a webhook again (not in az: ACR has no redelivery). Prints the new delivery, as list-events shows it.')
     .addOption(nameOption())
     .addOption(registryOption())
     .requiredOption('--event-id <id>', "id of the event to send again, from 'webhook list-events'");
@@ -33,9 +33,9 @@ Examples:
         const result = await managementClient(opts).request({
           method: 'POST',
           path: webhooksPath(opts.registry, opts.name, 'events', opts.eventId, 'redeliver'),
-          schema: idResultSchema,
+          schema: eventSchema,
         });
-        return { json: result, columns: PING_COLUMNS, rows: [pingRow(result)] };
+        return { json: result, columns: EVENT_COLUMNS, rows: [eventRow(result)] };
       }),
     );
 }

@@ -130,7 +130,7 @@ describe('retries', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const own = await startService({ DELIVERY_RETRY_SCHEDULE: '1,1,1,1,1', DELIVERY_TIMEOUT_SECONDS: '1' }, svc.azurite);
+    const own = await startService({ DELIVERY_RETRY_SCHEDULE: '1,1,1,1,1', DELIVERY_TIMEOUT_SECONDS: '1' });
     try {
       await api(own, '/registries/policyreg3/webhooks/downthenup', {
         method: 'PUT',
@@ -167,7 +167,7 @@ describe('retries', () => {
         await new Promise<void>((r) => back.close(() => r()));
       }
     } finally {
-      await own.host.close();
+      await own.close();
     }
   });
 });
@@ -279,5 +279,41 @@ describe('dead letters', () => {
     expect(after.value.map((d) => d.id)).not.toContain(listed.id);
     expect((await api(svc, `/deadletters/registry-events/${listed.id}/replay`, { method: 'POST' })).status).toBe(404);
     expect((await api(svc, '/deadletters', { key: INGEST_KEY })).status).toBe(401);
+  });
+});
+
+describe('bounds', () => {
+  it('keeps at most STORED_RESPONSE_BYTES of a response', async () => {
+    await hook('policybig1', 'bigreply1');
+    rx.script.push({ status: 200, body: 'x'.repeat(20_000) });
+    await push('policybig1');
+    const list = await settledTo('policybig1', 'bigreply1', 'succeeded');
+    expect((list[0] as unknown as { eventResponseMessage: { content: string } }).eventResponseMessage.content).toHaveLength(16_384);
+  });
+
+  it('rejects an event larger than MAX_EVENT_BYTES and keeps the others', async () => {
+    const tags = Array.from({ length: 200 }, (_, i) => `t${i}`.padEnd(100, 'x'));
+    const big = {
+      id: 'big-1',
+      timestamp: new Date().toISOString(),
+      action: 'delete',
+      target: { repository: 'app', digest: 'sha256:' + 'e'.repeat(64), tags },
+    };
+    const small = {
+      id: 'small-1',
+      timestamp: new Date().toISOString(),
+      action: 'delete',
+      target: { repository: 'app', digest: 'sha256:' + 'e'.repeat(64) },
+    };
+    const res = await api(svc, '/registries/policybig2/events', { method: 'POST', key: INGEST_KEY, json: [big, small] });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({
+      accepted: [{ index: 1, id: 'small-1', action: 'delete' }],
+      duplicates: [],
+      ignored: [],
+      rejected: [
+        { index: 0, id: 'big-1', message: expect.stringMatching(/^the event is \d+ bytes; the limit is 16384 \(MAX_EVENT_BYTES\)$/) },
+      ],
+    });
   });
 });
