@@ -69,7 +69,7 @@ describe('crash recovery', () => {
         hooks.flatMap((h) =>
           ids.filter((id) => !rx.forPath(`/${h}`).some((r) => (JSON.parse(r.body) as { id: string }).id === id)).map((id) => `${h}:${id}`),
         );
-      await eventually(async () => (missing().length === 0 ? true : undefined), 40_000, 'every event at every webhook');
+      await eventually(() => Promise.resolve(missing().length === 0 ? true : undefined), 40_000, 'every event at every webhook');
       for (const r of rx.requests) {
         const body = JSON.parse(r.body) as { id: string };
         expect(ids).toContain(body.id);
