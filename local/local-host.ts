@@ -9,6 +9,7 @@ import { bindHttp } from '../shared/runtime/bind.js';
 import { compileRoute, type RouteTemplate } from './route-template.js';
 import type { HostSettings } from './host-json.js';
 import { startQueueRunner } from './queue-runner.js';
+import { startTimerRunner } from './timer-runner.js';
 
 export interface LocalHostOptions {
   readonly declarations: readonly FunctionDeclaration[];
@@ -154,6 +155,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           log: options.log,
           leaseSeconds: options.queueLeaseSeconds,
         });
+  const timers =
+    options.runQueues === false
+      ? undefined
+      : startTimerRunner({ declarations: options.declarations, deps: options.deps, log: options.log });
   const address = server.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -164,6 +169,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      timers?.stop();
       await runner?.stop();
     },
   };

@@ -83,7 +83,9 @@ async function main(): Promise<void> {
     ...declarations.flatMap((d) =>
       d.kind === 'http'
         ? d.routes.map((r) => `  ${r.name}: [${d.methods.join(',')}] ${host.url}/${r.route}`)
-        : [`  ${d.name}: queueTrigger ${d.queueName}`],
+        : d.kind === 'timer'
+          ? [`  ${d.name}: timerTrigger ${d.schedule}`]
+          : [`  ${d.name}: queueTrigger ${d.queueName}`],
     ),
     '',
   ];

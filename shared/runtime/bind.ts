@@ -1,4 +1,11 @@
-import type { HttpHandler, HttpFunctionDeclaration, QueueFunctionDeclaration, QueueHandler } from './declaration.js';
+import type {
+  HttpHandler,
+  HttpFunctionDeclaration,
+  QueueFunctionDeclaration,
+  QueueHandler,
+  TimerFunctionDeclaration,
+  TimerHandler,
+} from './declaration.js';
 import type { Deps } from './deps.js';
 import { toErrorResponse } from '../errors.js';
 
@@ -28,5 +35,16 @@ export function bindQueue(declaration: QueueFunctionDeclaration, deps: () => Pro
     await (
       await handler
     )(message, context);
+  };
+}
+
+/** Binds a timer declaration; errors propagate to the host's log. */
+export function bindTimer(declaration: TimerFunctionDeclaration, deps: () => Promise<Deps>): TimerHandler {
+  let handler: Promise<TimerHandler> | undefined;
+  return async (timer, context) => {
+    handler ??= deps().then(declaration.makeHandler);
+    await (
+      await handler
+    )(timer, context);
   };
 }

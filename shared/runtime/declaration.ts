@@ -32,4 +32,15 @@ export interface QueueFunctionDeclaration {
   readonly makeHandler: (deps: Deps) => QueueHandler;
 }
 
-export type FunctionDeclaration = HttpFunctionDeclaration | QueueFunctionDeclaration;
+/** A timer handler; the host passes its timer info, which our handlers do not need. */
+export type TimerHandler = (timer: unknown, context: InvocationContext) => Promise<void>;
+
+/** A timer-triggered function (NCRONTAB schedule with seconds, as the Functions host reads it). */
+export interface TimerFunctionDeclaration {
+  readonly kind: 'timer';
+  readonly name: string;
+  readonly schedule: string;
+  readonly makeHandler: (deps: Deps) => TimerHandler;
+}
+
+export type FunctionDeclaration = HttpFunctionDeclaration | QueueFunctionDeclaration | TimerFunctionDeclaration;

@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import type { FunctionDeclaration } from './declaration.js';
 import { isRecordOnly, recordDeclaration } from './registry.js';
-import { bindHttp, bindQueue } from './bind.js';
+import { bindHttp, bindQueue, bindTimer } from './bind.js';
 import { azureDeps, failFastUnderHost } from './azure-deps.js';
 import { QUEUE_CONNECTION } from '../constants.js';
 
@@ -24,6 +24,8 @@ export function registerFunction(declaration: FunctionDeclaration): void {
     for (const { name, route } of declaration.routes) {
       app.http(name, { route, methods: [...declaration.methods], authLevel: 'anonymous', handler });
     }
+  } else if (declaration.kind === 'timer') {
+    app.timer(declaration.name, { schedule: declaration.schedule, handler: bindTimer(declaration, azureDeps) });
   } else {
     app.storageQueue(declaration.name, {
       queueName: declaration.queueName,

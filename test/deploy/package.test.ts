@@ -53,7 +53,11 @@ afterAll(() => {
 });
 
 /** What the source tree registers: its declarations, read the way the local host reads them. */
-async function sourceRegistrations(): Promise<{ http: Record<string, unknown>; queue: Record<string, unknown> }> {
+async function sourceRegistrations(): Promise<{
+  http: Record<string, unknown>;
+  queue: Record<string, unknown>;
+  timer: Record<string, unknown>;
+}> {
   const registry = await import('../../shared/runtime/registry.js');
   registry.setRecordOnly(true);
   const dir = join(root, 'functions');
@@ -61,14 +65,17 @@ async function sourceRegistrations(): Promise<{ http: Record<string, unknown>; q
   registry.setRecordOnly(false);
   const http: Record<string, unknown> = {};
   const queue: Record<string, unknown> = {};
+  const timer: Record<string, unknown> = {};
   for (const d of registry.registeredDeclarations()) {
     if (d.kind === 'http') {
       for (const r of d.routes) http[r.name] = { route: r.route, methods: [...d.methods], authLevel: 'anonymous' };
+    } else if (d.kind === 'timer') {
+      timer[d.name] = { schedule: d.schedule };
     } else {
       queue[d.name] = { queueName: d.queueName, connection: QUEUE_CONNECTION };
     }
   }
-  return { http, queue };
+  return { http, queue, timer };
 }
 
 /** The files `package.json` `main` (a glob such as dist/functions/*.js) names, as the host resolves it. */
@@ -162,6 +169,7 @@ describe('the deployment package', () => {
     const { app } = requireFromPackage('@azure/functions') as typeof AzureFunctions;
     const http = vi.spyOn(app, 'http').mockImplementation(() => undefined);
     const queue = vi.spyOn(app, 'storageQueue').mockImplementation(() => undefined);
+    const timer = vi.spyOn(app, 'timer').mockImplementation(() => undefined);
 
     const main = String(asObject(JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')), 'package.json')['main']);
     const modules = mainModules(unpacked, main);
@@ -176,8 +184,9 @@ describe('the deployment package', () => {
     );
     expect(registeredHttp).toEqual(expected.http);
     expect(registeredQueue).toEqual(expected.queue);
-    for (const [, o] of [...http.mock.calls, ...queue.mock.calls]) expect(typeof o.handler).toBe('function');
-    const names = [...http.mock.calls, ...queue.mock.calls].map(([n]) => n);
+    expect(Object.fromEntries(timer.mock.calls.map(([name, o]) => [name, { schedule: o.schedule }]))).toEqual(expected.timer);
+    for (const [, o] of [...http.mock.calls, ...queue.mock.calls, ...timer.mock.calls]) expect(typeof o.handler).toBe('function');
+    const names = [...http.mock.calls, ...queue.mock.calls, ...timer.mock.calls].map(([n]) => n);
     expect(new Set(names).size).toBe(names.length);
   });
 });

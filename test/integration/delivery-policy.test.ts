@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { purgeHistory } from '../../shared/pipeline/retention.js';
 
 /* Retries, 410, redelivery, signatures and dead letters, with short schedules set through config. */
 let svc: TestService;
@@ -315,5 +316,21 @@ describe('bounds', () => {
         { index: 0, id: 'big-1', message: expect.stringMatching(/^the event is \d+ bytes; the limit is 16384 \(MAX_EVENT_BYTES\)$/) },
       ],
     });
+  });
+});
+
+describe('history retention', () => {
+  it('deletes deliveries and accepted-event rows older than EVENT_RETENTION_DAYS, and nothing newer', async () => {
+    await hook('policyret1', 'retained1');
+    await push('policyret1');
+    await settledTo('policyret1', 'retained1', 'succeeded');
+    // Nothing is old yet.
+    expect(await purgeHistory(svc.deps)).toEqual({ deleted: 0 });
+    expect(await events('policyret1', 'retained1')).toHaveLength(1);
+    // 31 days later (retention 30), the row goes.
+    const later = new Date(Date.now() + 31 * 86_400_000);
+    const { deleted } = await purgeHistory(svc.deps, later);
+    expect(deleted).toBeGreaterThanOrEqual(2); // at least this delivery and its event row
+    expect(await events('policyret1', 'retained1')).toHaveLength(0);
   });
 });

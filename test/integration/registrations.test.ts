@@ -14,6 +14,7 @@ describe('function registrations', () => {
   it('registers every route on ARM and short paths, anonymous (keys are checked in code), and the queue triggers', async () => {
     const http = vi.spyOn(app, 'http').mockImplementation(() => undefined);
     const queue = vi.spyOn(app, 'storageQueue').mockImplementation(() => undefined);
+    const timer = vi.spyOn(app, 'timer').mockImplementation(() => undefined);
     const dir = join(root, 'functions');
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts'))) await import(pathToFileURL(join(dir, f)).href);
 
@@ -52,6 +53,7 @@ describe('function registrations', () => {
       methods: ['POST'],
       authLevel: 'anonymous',
     });
+    expect(timer.mock.calls.map(([name, o]) => [name, o.schedule])).toEqual([['history-retention', '0 30 3 * * *']]);
     // Every handler is a function the host can call.
     for (const [, opts] of http.mock.calls) expect(typeof opts.handler).toBe('function');
     for (const [, opts] of queue.mock.calls) {

@@ -1,0 +1,30 @@
+import { Cron } from 'croner';
+import type { FunctionDeclaration } from '../shared/runtime/declaration.js';
+import type { Deps } from '../shared/runtime/deps.js';
+import { bindTimer } from '../shared/runtime/bind.js';
+import { makeInvocationContext, type HostLogger } from './invocation-context.js';
+
+/**
+ * Timer triggers for the local host: the same six-field NCRONTAB schedules (seconds first) the Functions
+ * host reads, run by `croner` (a maintained cron library that takes the seconds field), in UTC as on Azure.
+ */
+export function startTimerRunner(options: { declarations: readonly FunctionDeclaration[]; deps: Deps; log?: HostLogger | undefined }) {
+  const jobs = options.declarations.flatMap((decl) => {
+    if (decl.kind !== 'timer') return [];
+    const handler = bindTimer(decl, () => Promise.resolve(options.deps));
+    return [
+      new Cron(decl.schedule, { timezone: 'UTC', protect: true }, async () => {
+        try {
+          await handler({ isPastDue: false }, makeInvocationContext(decl.name, options.log));
+        } catch (err) {
+          options.log?.('error', decl.name, `timer run failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }),
+    ];
+  });
+  return {
+    stop(): void {
+      for (const job of jobs) job.stop();
+    },
+  };
+}
