@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     'registry-webhooks is running (local host; Azure Functions Core Tools not needed)',
     '',
     `  API:            ${host.url}`,
+    `  Web page:       ${host.url}/portal`,
     `  Webhooks:       ${host.url}/registries/{registryName}/webhooks`,
     `  Storage:        ${azurite ? `embedded Azurite (${local.DATA_DIR ? `data in ${resolve(local.DATA_DIR)}` : 'in memory; set DATA_DIR to keep data'})` : 'from AzureWebJobsStorage'}`,
     '',

@@ -81,3 +81,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, LIST_PAGE_SIZE: '' }).listPageSize).toBe(100);
   });
 });
+
+describe('local.settings.sample.json', () => {
+  it('names every setting loadConfig reads, with values it accepts', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { Setting } = await import('../../shared/constants.js');
+    const { root } = await import('../helpers/service.js');
+    const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+    for (const name of Object.values(Setting)) expect(Object.keys(sample.Values)).toContain(name);
+    expect(() => loadConfig(sample.Values)).not.toThrow();
+  });
+});
