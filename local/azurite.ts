@@ -57,26 +57,27 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const path = (name: string) => (dir ? join(dir, name) : name);
   // Argument order as in azurite/dist/src/azurite.js (3.35): host, port, keep-alive, db paths, logs,
   // loose, skipApiVersionCheck, cert, key, pwd, oauth, disableProductStyleUrl, in-memory.
-  const queueConfig = new QueueConfiguration(
-    host,
-    options.queuePort ?? 0,
-    5,
-    path('__azurite_db_queue__.json'),
-    path('__azurite_db_queue_extent__.json'),
-    [{ locationId: 'Default', locationPath: path('__queuestorage__'), maxConcurrency: 1 }],
-    false,
-    undefined,
-    false,
-    undefined,
-    false,
-    true,
-    '',
-    '',
-    '',
-    undefined,
-    false,
-    memory,
-  );
+  const queueConfig = (port: number) =>
+    new QueueConfiguration(
+      host,
+      port,
+      5,
+      path('__azurite_db_queue__.json'),
+      path('__azurite_db_queue_extent__.json'),
+      [{ locationId: 'Default', locationPath: path('__queuestorage__'), maxConcurrency: 1 }],
+      false,
+      undefined,
+      false,
+      undefined,
+      false,
+      true,
+      '',
+      '',
+      '',
+      undefined,
+      false,
+      memory,
+    );
   const tableConfig = new TableConfiguration(
     host,
     options.tablePort ?? 0,
@@ -95,7 +96,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     false,
     memory,
   );
-  let queue = new QueueServer(queueConfig);
+  let queue = new QueueServer(queueConfig(options.queuePort ?? 0));
   const table = new TableServer(tableConfig);
   await Promise.all([queue.start(), table.start()]);
   const counts = { queue: 0, table: 0 };
@@ -115,28 +116,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     },
     async startQueueService() {
       const port = Number(new URL(queueEndpoint).port);
-      queue = new QueueServer(
-        new QueueConfiguration(
-          host,
-          port,
-          5,
-          path('__azurite_db_queue__.json'),
-          path('__azurite_db_queue_extent__.json'),
-          [{ locationId: 'Default', locationPath: path('__queuestorage__'), maxConcurrency: 1 }],
-          false,
-          undefined,
-          false,
-          undefined,
-          false,
-          true,
-          '',
-          '',
-          '',
-          undefined,
-          false,
-          memory,
-        ),
-      );
+      queue = new QueueServer(queueConfig(port));
       await queue.start();
       queue.httpServer.on('request', () => counts.queue++);
     },

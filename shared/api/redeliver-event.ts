@@ -5,7 +5,7 @@ import { ApiError } from '../errors.js';
 import { registryRef, webhookRoutes } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { loadWebhook } from './load-webhook.js';
-import { Rows } from '../events/event-store.js';
+import { newDeliveryRecord } from '../pipeline/fan-out.js';
 import { attemptDelivery } from '../delivery/attempt-delivery.js';
 import { renderEvent, type DeliveryRecord } from '../delivery/delivery-record.js';
 import { scheduleRetries } from '../pipeline/schedule-delivery.js';
@@ -38,20 +38,17 @@ export const redeliverEventFunction: HttpFunctionDeclaration = {
       );
     }
     const now = deps.now();
+    // A new row (newest first) with the same body, event and webhook, and a fresh attempt history.
     const fresh: DeliveryRecord = {
-      ...previous,
-      rowKey: Rows.delivery(webhook.name, now.getTime(), eventId),
-      state: 'pending',
-      attempts: 0,
-      nextAttemptAt: undefined,
-      lastError: undefined,
-      responseStatus: undefined,
-      responseReason: undefined,
-      responseHeaders: {},
-      responseBody: '',
-      durationMs: undefined,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
+      ...newDeliveryRecord(
+        webhook,
+        { id: eventId, timestamp: now.toISOString(), action: 'ping' },
+        previous.body,
+        now.getTime(),
+        now.toISOString(),
+      ),
+      action: previous.action,
+      image: previous.image,
     };
     const result = await attemptDelivery(deps, webhook, fresh);
     await deps.events.putDelivery(ref.registryName, result.record);
