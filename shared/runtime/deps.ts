@@ -8,6 +8,7 @@ import { makeWebhookCache, type WebhookCache } from '../pipeline/webhook-cache.j
 import { makePoster, type Poster } from '../delivery/post-json.js';
 import type { RetryPolicy } from '../delivery/retry-policy.js';
 import { makeIngestBatcher, type IngestBatcher } from '../events/ingest-batcher.js';
+import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
 
 /** Everything a handler needs, built once per process in a composition root and passed in. */
 export interface Deps {
@@ -21,7 +22,11 @@ export interface Deps {
     readonly deliveries: QueueClient;
     readonly eventsPoison: QueueClient;
     readonly deliveriesPoison: QueueClient;
+    readonly mirror: QueueClient;
+    readonly mirrorPoison: QueueClient;
   };
+  /** The Event Grid mirror, or the no-op one when no topic is configured. */
+  readonly mirror: EventMirror;
   readonly poster: Poster;
   readonly retryPolicy: RetryPolicy;
   readonly now: () => Date;
@@ -38,7 +43,12 @@ export async function makeDeps(config: Config): Promise<Deps> {
     deliveries: createQueueClient(config.storage, Queue.deliveries),
     eventsPoison: createQueueClient(config.storage, poisonQueueName(Queue.events)),
     deliveriesPoison: createQueueClient(config.storage, poisonQueueName(Queue.deliveries)),
+    mirror: createQueueClient(config.storage, Queue.mirror),
+    mirrorPoison: createQueueClient(config.storage, poisonQueueName(Queue.mirror)),
   };
+  const mirror = config.eventGrid
+    ? makeEventGridMirror(config.eventGrid, config.storage.kind === 'identity' ? config.storage.clientId : undefined)
+    : noopMirror;
   await Promise.all([webhooksTable.createTable(), eventsTable.createTable(), ...Object.values(queues).map((q) => q.createIfNotExists())]);
   const webhooks = makeWebhookStore(webhooksTable);
   const events = makeEventStore(eventsTable);
@@ -48,8 +58,9 @@ export async function makeDeps(config: Config): Promise<Deps> {
     webhooks,
     webhookCache: makeWebhookCache(webhooks, config.webhookCacheMs),
     events,
-    ingestBatcher: makeIngestBatcher(events, queues.events, now),
+    ingestBatcher: makeIngestBatcher(events, queues.events, now, mirror.enabled ? queues.mirror : undefined),
     queues,
+    mirror,
     poster: makePoster(),
     retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
     now,

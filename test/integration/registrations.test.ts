@@ -37,10 +37,15 @@ describe('function registrations', () => {
       expect(registered[name]).toEqual({ route: `${arm}${suffix}`, methods, authLevel: 'anonymous' });
       expect(registered[`${name}-short`]).toEqual({ route: `${short}${suffix}`, methods, authLevel: 'anonymous' });
     }
-    expect(registered['events-ingest']).toEqual({ route: 'registries/{registryName}/events', methods: ['POST'], authLevel: 'anonymous' });
+    expect(registered['events-ingest']).toEqual({
+      route: 'registries/{registryName}/events',
+      methods: ['POST', 'OPTIONS'],
+      authLevel: 'anonymous',
+    });
     expect(Object.fromEntries(queue.mock.calls.map(([name, opts]) => [name, opts.queueName]))).toEqual({
       'events-fan-out': 'registry-events',
       'deliveries-deliver': 'webhook-deliveries',
+      'eventgrid-mirror': 'eventgrid-mirror',
     });
     // Every handler is a function the host can call.
     for (const [, opts] of http.mock.calls) expect(typeof opts.handler).toBe('function');
