@@ -40,6 +40,7 @@ const endpoint = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
+const scheduleError = `${Setting.eventGridRetrySchedule} must be comma-separated whole seconds (each 1 to 604800), e.g. 5,30,300`;
 const schedule = z
   .string()
   .transform((raw) => raw.split(',').map((s) => Number(s.trim())))
@@ -47,16 +48,13 @@ const schedule = z
     z
       .array(
         z
-          .number()
-          .int()
-          .min(1)
-          .max(7 * 24 * 3600),
-        {
-          error: `${Setting.eventGridRetrySchedule} must be comma-separated whole seconds (each 1 to 604800), e.g. 5,30,300`,
-        },
+          .number({ error: scheduleError })
+          .int(scheduleError)
+          .min(1, scheduleError)
+          .max(7 * 24 * 3600, scheduleError),
       )
-      .min(1)
-      .max(50),
+      .min(1, scheduleError)
+      .max(50, `${Setting.eventGridRetrySchedule} may have at most 50 delays`),
   );
 
 const mirrorSchema = z
