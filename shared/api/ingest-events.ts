@@ -64,6 +64,6 @@ export const ingestEventsFunction: HttpFunctionDeclaration = {
         `No event was accepted: ${report.rejected.length} invalid; event ${first.index}${first.id ? ` (${first.id})` : ''}: ${first.message}.`,
       );
     }
-    return json(202, report);
+    return json(adapter.acceptedStatus ?? 202, report);
   },
 };

@@ -32,6 +32,8 @@ function toCandidate(raw: unknown, index: number): Candidate {
 
 export const cloudEventsAdapter: InputAdapter = {
   name: 'cloudevents',
+  // What an Event Grid topic answers: @azure/eventgrid's publisher takes only a 200; Event Grid's delivery any 2xx.
+  acceptedStatus: 200,
   accepts: (type) => /^application\/cloudevents(-batch)?\+json\b/i.test(type),
   // A batch (application/cloudevents-batch+json) is an array, a structured event one object.
   normalize(body) {

@@ -45,6 +45,8 @@ function toCandidate(raw: unknown, index: number): Candidate {
 
 export const eventGridAdapter: InputAdapter = {
   name: 'eventgrid',
+  // What an Event Grid topic answers: @azure/eventgrid's publisher takes only a 200; Event Grid's delivery any 2xx.
+  acceptedStatus: 200,
   accepts: (type) => /^application\/json\b/i.test(type),
   // Event Grid always sends aeg-event-type; a publisher posting Event Grid events itself (the SDK) does not.
   recognizes: (body: unknown, headers?: RequestHeaders) =>

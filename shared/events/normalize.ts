@@ -24,6 +24,8 @@ export interface RequestHeaders {
  */
 export interface InputAdapter {
   readonly name: string;
+  /** The status of a successful ingest (202 unless set). */
+  readonly acceptedStatus?: 200 | 202;
   accepts(contentType: string, headers?: RequestHeaders): boolean;
   recognizes?(body: unknown, headers?: RequestHeaders): boolean;
   validation?(body: unknown, headers?: RequestHeaders): { readonly validationResponse: string } | { readonly error: string } | undefined;
