@@ -309,4 +309,22 @@ describe('out: the Event Grid mirror', () => {
       'the publish log line',
     );
   });
+
+  it('moves a batch the topic refuses (400) to eventgrid-mirror-poison at once, with the reason', async () => {
+    topicEg.script.push({ status: 400, body: '{"error":{"code":"BadRequest","message":"bad event"}}' });
+    const [push] = mirrorBatch();
+    const res = await api(egMirror, '/registries/mirreg04/events', { method: 'POST', key: INGEST_KEY, json: push });
+    expect(res.status).toBe(202);
+    const poisoned = await eventually(async () => (await egMirror.deps.queues.mirrorPoison.peekMessages()).peekedMessageItems[0]);
+    const body = JSON.parse(Buffer.from(poisoned.messageText, 'base64').toString('utf8')) as { reason: string; message: string };
+    expect(body.reason).toMatch(/^publish failed 1 times; last: 400: /);
+    expect(JSON.parse(body.message)).toEqual({
+      v: 1,
+      type: 'mirror',
+      registry: 'mirreg04',
+      failures: 0,
+      since: expect.any(String),
+      events: [push],
+    });
+  });
 });
