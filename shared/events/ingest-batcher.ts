@@ -33,7 +33,7 @@ const MAX_EVENTS = 50;
 
 /**
  * `mirrorQueue`: set when the Event Grid mirror is on; each batch then also gets one message there (its
- * push, delete and chart events), sent with the fan-out's, so a batch costs one more queue call, not one per event.
+ * push, delete and chart events), so a batch costs one more queue call, not one per event.
  */
 export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: () => Date, mirrorQueue?: QueueClient) {
   const waiting = new Map<string, Pending[]>();
@@ -109,15 +109,15 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
       ...accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt })),
       ...requeue.map((r) => ({ ...r, recheck: true as const })),
     ];
+    // The mirror's message goes first: the fan-out can then only have run (and the retry path above skip
+    // an event) once its mirror message is safely queued, so a failed send here loses no mirror event.
     const mirrored = mirrorQueue ? items.map((i) => i.event).filter((e) => isSystemEventAction(e.action)) : [];
-    await Promise.all([
-      items.length > 0 ? queue.sendMessage(encodeMessage({ v: 1, type: 'events', registry, items })) : undefined,
-      mirrorQueue && mirrored.length > 0
-        ? mirrorQueue.sendMessage(
-            encodeMessage({ v: 1, type: 'mirror', registry, failures: 0, since: now().toISOString(), events: mirrored }),
-          )
-        : undefined,
-    ]);
+    if (mirrorQueue && mirrored.length > 0) {
+      await mirrorQueue.sendMessage(
+        encodeMessage({ v: 1, type: 'mirror', registry, failures: 0, since: now().toISOString(), events: mirrored }),
+      );
+    }
+    if (items.length > 0) await queue.sendMessage(encodeMessage({ v: 1, type: 'events', registry, items }));
     for (const p of accepted) p.resolve('accepted');
     for (const p of duplicates) p.resolve('duplicate');
   }
