@@ -29,8 +29,9 @@ param ingestKeys string
 @description('Create an Event Grid topic for the mirror.')
 param deployEventGridTopic bool = false
 
-@allowed(['EventGridSchema', 'CloudEventSchemaV1_0'])
-param eventGridSchema string = 'EventGridSchema'
+@description('EVENTGRID_SCHEMA: the schema the mirror publishes in (the topic is created with the matching input schema).')
+@allowed(['EventGrid', 'CloudEvent'])
+param eventGridSchema string = 'EventGrid'
 
 @minValue(1)
 @maxValue(1000)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Setting } from './constants.js';
 import { DEFAULT_RETRY_SCHEDULE } from './delivery/retry-policy.js';
+import { parseEventGridConfig, type EventGridConfig } from './mirror/eventgrid-config.js';
 
 /** How the service reaches Azure Storage: the Functions conventions for `AzureWebJobsStorage`. */
 export type StorageConfig =
@@ -107,6 +108,8 @@ export interface Config {
   readonly webhookCacheMs: number;
   readonly eventRetentionDays: number;
   readonly allowPrivateTargets: boolean;
+  /** The Event Grid mirror; undefined (a no-op mirror) unless EVENTGRID_TOPIC_ENDPOINT is set. */
+  readonly eventGrid: EventGridConfig | undefined;
 }
 
 /** Thrown when settings are missing or invalid; its message lists every problem. */
@@ -159,7 +162,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       problems.push(issue.message.includes(setting) ? issue.message : `${setting}: ${issue.message}`);
     }
   }
-  if (problems.length > 0 || !parsed.success || !storage) {
+  const eventGrid = parseEventGridConfig(present);
+  if ('problems' in eventGrid) problems.push(...eventGrid.problems);
+  if (problems.length > 0 || !parsed.success || !storage || 'problems' in eventGrid) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   const s = parsed.data;
@@ -182,5 +187,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     webhookCacheMs: Math.round(s[Setting.webhookCacheSeconds] * 1000),
     eventRetentionDays: s[Setting.eventRetentionDays],
     allowPrivateTargets: s[Setting.allowPrivateTargets],
+    eventGrid: eventGrid.config,
   });
 }

@@ -21,6 +21,10 @@ export const Setting = {
   webhookCacheSeconds: 'WEBHOOK_CACHE_SECONDS',
   eventRetentionDays: 'EVENT_RETENTION_DAYS',
   allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
+  eventGridTopicEndpoint: 'EVENTGRID_TOPIC_ENDPOINT',
+  eventGridTopicKey: 'EVENTGRID_TOPIC_KEY',
+  eventGridSchema: 'EVENTGRID_SCHEMA',
+  eventGridRetrySchedule: 'EVENTGRID_RETRY_SCHEDULE',
 } as const;
 
 /** Table names (letters and digits only, as Table Storage requires). */
@@ -34,6 +38,7 @@ export const Table = {
 export const Queue = {
   events: 'registry-events',
   deliveries: 'webhook-deliveries',
+  mirror: 'eventgrid-mirror',
 } as const;
 
 export const poisonQueueName = (queue: string) => `${queue}-poison`;

@@ -5,7 +5,7 @@ import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { Queue } from '../constants.js';
 
-const queues = new Set<string>([Queue.events, Queue.deliveries]);
+const queues = new Set<string>([Queue.events, Queue.deliveries, Queue.mirror]);
 const top = z.coerce.number().int().min(1).max(1000).optional();
 
 function parsed(message: string): unknown {
@@ -42,7 +42,7 @@ export const replayDeadLetterFunction: HttpFunctionDeclaration = {
     if (!queues.has(queue)) throw new ApiError('InvalidParameter', `The queue must be one of ${[...queues].join(', ')}.`, 'queue');
     const letter = await deps.deadLetters.get(queue, id);
     if (!letter) throw new ApiError('ResourceNotFound', `No dead letter '${id}' in queue '${queue}'. List them with GET /api/deadletters.`);
-    const target = queue === Queue.events ? deps.queues.events : deps.queues.deliveries;
+    const target = queue === Queue.events ? deps.queues.events : queue === Queue.mirror ? deps.queues.mirror : deps.queues.deliveries;
     await target.sendMessage(Buffer.from(letter.message, 'utf8').toString('base64'));
     await deps.deadLetters.remove(queue, id);
     context.log(`dead letter replayed: queue=${queue} id=${id}`);

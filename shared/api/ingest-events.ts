@@ -7,30 +7,42 @@ import { parseName } from '../webhooks/names.js';
 import { checkApiVersion } from '../http/api-version.js';
 import { ingestEvents } from '../events/ingest-events.js';
 import { inputAdapters } from '../events/input-adapters.js';
+import { abuseProtectionResponse } from '../events/webhook-handshake.js';
 
 /**
  * `POST /api/registries/{registryName}/events`: events from a registry. Checks run in a fixed order, each
  * with its status: key (401), content type (415), size (413), JSON (400), events. 202 means every
  * accepted event is durably queued; a storage failure is a 503 so the sender retries (dedupe by id makes
- * that safe).
+ * that safe). Event Grid's handshakes are answered here too, after the key check (Event Grid sends the
+ * `?code=` of the subscription's URL with them): its SubscriptionValidationEvent (200
+ * `{validationResponse}`) and, for CloudEvents subscriptions, the OPTIONS abuse-protection request.
  */
 export const ingestEventsFunction: HttpFunctionDeclaration = {
   kind: 'http',
   routes: [{ name: 'events-ingest', route: 'registries/{registryName}/events' }],
-  methods: ['POST'],
+  methods: ['POST', 'OPTIONS'],
   makeHandler: (deps) => async (request, context) => {
     requireKey(request, deps.config.ingestKeys, 'ingest');
     checkApiVersion(request.query.get('api-version'), false);
     const registry = parseName('registry', request.params['registryName']);
+    if (request.method === 'OPTIONS') return abuseProtectionResponse(request.headers);
     const type = request.headers.get('content-type') ?? '';
-    const adapter = inputAdapters.find((a) => a.accepts(type));
-    if (!adapter) {
+    const accepting = inputAdapters.filter((a) => a.accepts(type, request.headers));
+    if (accepting.length === 0) {
       throw new ApiError(
         'UnsupportedMediaType',
-        `Content-Type '${type || 'none'}' is not an event format this endpoint reads. Send ${inputAdapters.map((a) => a.name).join(', ')} events: application/vnd.docker.distribution.events.v1+json (CNCF registry) or application/json (ACR events).`,
+        `Content-Type '${type || 'none'}' is not an event format this endpoint reads. Send ${inputAdapters.map((a) => a.name).join(', ')} events: application/vnd.docker.distribution.events.v1+json (CNCF registry), application/json (ACR events, or Event Grid events) or application/cloudevents+json / application/cloudevents-batch+json (CloudEvents).`,
       );
     }
     const body = parseJsonText((await readBodyBytes(request, deps.config.maxRequestBodyBytes)).toString('utf8'));
+    // The last adapter for a content type has no `recognizes`: it takes whatever the others did not.
+    const adapter = accepting.find((a) => !a.recognizes || a.recognizes(body, request.headers)) ?? accepting[accepting.length - 1]!;
+    const validation = adapter.validation?.(body, request.headers);
+    if (validation && 'error' in validation) throw new ApiError('InvalidRequestContent', validation.error);
+    if (validation) {
+      context.log(`ingest: registry=${registry} format=${adapter.name} answered the subscription validation handshake`);
+      return json(200, { validationResponse: validation.validationResponse });
+    }
     const candidates = adapter.normalize(body);
     if ('error' in candidates) throw new ApiError('InvalidRequestContent', candidates.error);
     if (candidates.length > deps.config.maxEventsPerRequest) {
@@ -52,6 +64,6 @@ export const ingestEventsFunction: HttpFunctionDeclaration = {
         `No event was accepted: ${report.rejected.length} invalid; event ${first.index}${first.id ? ` (${first.id})` : ''}: ${first.message}.`,
       );
     }
-    return json(202, report);
+    return json(adapter.acceptedStatus ?? 202, report);
   },
 };

@@ -5,6 +5,7 @@ import { storageStatus } from '../storage/clients.js';
 import type { AcrEvent } from './acr-event.js';
 import { Rows, type EventStore } from './event-store.js';
 import { encodeMessage, type EventsMessage } from '../pipeline/messages.js';
+import { isSystemEventAction } from './acr-system-events.js';
 
 /*
  * Group commit for the ingest. Storage calls, not bytes, are what an event costs (Azure bills per call
@@ -30,7 +31,11 @@ const MAX_ACTIONS = 100;
 const MAX_MESSAGE_JSON_BYTES = 40_000;
 const MAX_EVENTS = 50;
 
-export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: () => Date) {
+/**
+ * `mirrorQueue`: set when the Event Grid mirror is on; each batch then also gets one message there (its
+ * push, delete and chart events), so a batch costs one more queue call, not one per event.
+ */
+export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: () => Date, mirrorQueue?: QueueClient) {
   const waiting = new Map<string, Pending[]>();
   const flushing = new Set<string>();
 
@@ -104,6 +109,14 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
       ...accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt })),
       ...requeue.map((r) => ({ ...r, recheck: true as const })),
     ];
+    // The mirror's message goes first: the fan-out can then only have run (and the retry path above skip
+    // an event) once its mirror message is safely queued, so a failed send here loses no mirror event.
+    const mirrored = mirrorQueue ? items.map((i) => i.event).filter((e) => isSystemEventAction(e.action)) : [];
+    if (mirrorQueue && mirrored.length > 0) {
+      await mirrorQueue.sendMessage(
+        encodeMessage({ v: 1, type: 'mirror', registry, failures: 0, since: now().toISOString(), events: mirrored }),
+      );
+    }
     if (items.length > 0) await queue.sendMessage(encodeMessage({ v: 1, type: 'events', registry, items }));
     for (const p of accepted) p.resolve('accepted');
     for (const p of duplicates) p.resolve('duplicate');

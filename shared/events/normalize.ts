@@ -11,10 +11,24 @@ export type Candidate =
   | { readonly kind: 'ignore'; readonly index: number; readonly id: string | undefined; readonly reason: string }
   | { readonly kind: 'reject'; readonly index: number; readonly id: string | undefined; readonly message: string };
 
-/** An input format: whether it takes a content type, and how it reads a parsed body. */
+/** The request headers an adapter may look at (`HttpRequest.headers` is one). */
+export interface RequestHeaders {
+  get(name: string): string | null;
+}
+
+/**
+ * An input format: whether it takes a request (by its content type, and headers where the content type is
+ * shared), optionally whether a parsed body is its own (Event Grid and plain ACR events are both
+ * application/json), and how it reads the body. A format with a subscription handshake in the body
+ * (Event Grid's validation event) says so in `validation`, which the ingest answers instead of reading events.
+ */
 export interface InputAdapter {
   readonly name: string;
-  accepts(contentType: string): boolean;
+  /** The status of a successful ingest (202 unless set). */
+  readonly acceptedStatus?: 200 | 202;
+  accepts(contentType: string, headers?: RequestHeaders): boolean;
+  recognizes?(body: unknown, headers?: RequestHeaders): boolean;
+  validation?(body: unknown, headers?: RequestHeaders): { readonly validationResponse: string } | { readonly error: string } | undefined;
   normalize(body: unknown): readonly Candidate[] | { readonly error: string };
 }
 

@@ -35,3 +35,11 @@ export const deliveriesPoisonFunction: QueueFunctionDeclaration = {
   queueName: poisonQueueName(Queue.deliveries),
   makeHandler: makePoisonHandler(Queue.deliveries),
 };
+
+/** Poison trigger on `eventgrid-mirror-poison`: records mirror batches the topic never took, for replay. */
+export const mirrorPoisonFunction: QueueFunctionDeclaration = {
+  kind: 'queue',
+  name: 'mirror-poison',
+  queueName: poisonQueueName(Queue.mirror),
+  makeHandler: makePoisonHandler(Queue.mirror),
+};

@@ -50,7 +50,23 @@ export const deliveriesMessage = z.object({
 export type DeliveriesMessage = z.infer<typeof deliveriesMessage>;
 export type DeliveryRef = DeliveriesMessage['items'][number];
 
+/**
+ * A batch of one registry's events to publish to the Event Grid topic (queue `eventgrid-mirror`). Events
+ * are carried, as in an events message; `failures` and `since` drive the mirror's own retry schedule.
+ */
+export const mirrorMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('mirror'),
+  registry: z.string().min(1).max(50),
+  /** Publish attempts of this batch that failed so far. */
+  failures: z.number().int().min(0),
+  /** When the batch was first queued; it is given up (poison queue) a day after. */
+  since: z.string(),
+  events: z.array(acrEvent).min(1).max(100),
+});
+export type MirrorMessage = z.infer<typeof mirrorMessage>;
+
 /** The Functions host's default queue encoding is base64 (host.json `messageEncoding`). */
-export function encodeMessage(message: EventsMessage | DeliveriesMessage): string {
+export function encodeMessage(message: EventsMessage | DeliveriesMessage | MirrorMessage): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
 }

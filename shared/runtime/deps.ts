@@ -9,6 +9,7 @@ import { makePoster, type PostOptions, type Poster } from '../delivery/post-json
 import type { RetryPolicy } from '../delivery/retry-policy.js';
 import { makeIngestBatcher, type IngestBatcher } from '../events/ingest-batcher.js';
 import { makeDeadLetterStore, type DeadLetterStore } from '../pipeline/dead-letters.js';
+import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
 
 /** Everything a handler needs, built once per process in a composition root and passed in. */
 export interface Deps {
@@ -23,7 +24,11 @@ export interface Deps {
     readonly deliveries: QueueClient;
     readonly eventsPoison: QueueClient;
     readonly deliveriesPoison: QueueClient;
+    readonly mirror: QueueClient;
+    readonly mirrorPoison: QueueClient;
   };
+  /** The Event Grid mirror, or the no-op one when no topic is configured. */
+  readonly mirror: EventMirror;
   readonly poster: Poster;
   readonly retryPolicy: RetryPolicy;
   readonly now: () => Date;
@@ -46,7 +51,12 @@ export async function makeDeps(config: Config, overrides: DepsOverrides = {}): P
     deliveries: createQueueClient(config.storage, Queue.deliveries),
     eventsPoison: createQueueClient(config.storage, poisonQueueName(Queue.events)),
     deliveriesPoison: createQueueClient(config.storage, poisonQueueName(Queue.deliveries)),
+    mirror: createQueueClient(config.storage, Queue.mirror),
+    mirrorPoison: createQueueClient(config.storage, poisonQueueName(Queue.mirror)),
   };
+  const mirror = config.eventGrid
+    ? makeEventGridMirror(config.eventGrid, config.storage.kind === 'identity' ? config.storage.clientId : undefined)
+    : noopMirror;
   await Promise.all([
     webhooksTable.createTable(),
     eventsTable.createTable(),
@@ -61,9 +71,10 @@ export async function makeDeps(config: Config, overrides: DepsOverrides = {}): P
     webhooks,
     webhookCache: makeWebhookCache(webhooks, config.webhookCacheMs),
     events,
-    ingestBatcher: makeIngestBatcher(events, queues.events, now),
+    ingestBatcher: makeIngestBatcher(events, queues.events, now, mirror.enabled ? queues.mirror : undefined),
     deadLetters: makeDeadLetterStore(deadLettersTable),
     queues,
+    mirror,
     poster: makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) }),
     retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
     now,

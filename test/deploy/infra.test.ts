@@ -32,11 +32,6 @@ const settingNames = appSettings.map((s) => s.name);
 const STORAGE_IDENTITY_SETTINGS = ['accountName', 'credential', 'clientId'].map((s) => `${Setting.storage}__${s}`);
 /** Read by the Functions host itself, not by loadConfig. */
 const PLATFORM_SETTINGS = ['APPLICATIONINSIGHTS_CONNECTION_STRING'];
-/**
- * The Event Grid mirror's settings, being added to loadConfig on another branch. Once `Setting` names them
- * this list is redundant; until then the template may set them.
- */
-const MIRROR_SETTINGS = ['EVENTGRID_TOPIC_ENDPOINT', 'EVENTGRID_SCHEMA'];
 
 const ROLE = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
@@ -55,7 +50,7 @@ function resolveSample(value: string, withTopic: boolean): string {
   if (value.includes('@Microsoft.KeyVault')) return 'resolved-from-key-vault-0001';
   if (value.includes("parameters('deployEventGridTopic')")) {
     if (!withTopic) return '';
-    return value.includes('.endpoint') ? 'https://evgt-rw-test.westus-1.eventgrid.azure.net/api/events' : 'EventGridSchema';
+    return value.includes('.endpoint') ? 'https://evgt-rw-test.westus-1.eventgrid.azure.net/api/events' : 'CloudEvent';
   }
   if (value === "[variables('storageAccountName')]") return 'strwtest1234567';
   if (value.endsWith('.clientId]')) return '11111111-2222-3333-4444-555555555555';
@@ -108,7 +103,7 @@ describe('infra/main.json', () => {
   });
 
   it('sets only settings the code reads, and every setting loadConfig requires', () => {
-    const known = new Set<string>([...Object.values(Setting), ...STORAGE_IDENTITY_SETTINGS, ...PLATFORM_SETTINGS, ...MIRROR_SETTINGS]);
+    const known = new Set<string>([...Object.values(Setting), ...STORAGE_IDENTITY_SETTINGS, ...PLATFORM_SETTINGS]);
     const unknown = settingNames.filter((n) => !known.has(n));
     expect(unknown, 'app settings nothing reads (renamed in shared/constants.ts?)').toEqual([]);
     expect(new Set(settingNames).size).toBe(settingNames.length);
@@ -118,7 +113,7 @@ describe('infra/main.json', () => {
     for (const banned of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE']) {
       expect(settingNames).not.toContain(banned);
     }
-    for (const mirror of MIRROR_SETTINGS) expect(settingNames).toContain(mirror);
+    for (const mirror of [Setting.eventGridTopicEndpoint, Setting.eventGridSchema]) expect(settingNames).toContain(mirror);
   });
 
   it.each([false, true])('gives loadConfig a valid identity-based configuration (Event Grid topic: %s)', (withTopic) => {
@@ -132,6 +127,29 @@ describe('infra/main.json', () => {
     });
     expect(config.managementKeys).toEqual(['resolved-from-key-vault-0001']);
     expect(config.defaultResourceGroup).toBe('rg-test');
+    // With the topic, the mirror publishes with the identity (no key app setting) in the template's schema.
+    expect(config.eventGrid).toEqual(
+      withTopic
+        ? {
+            endpoint: 'https://evgt-rw-test.westus-1.eventgrid.azure.net/api/events',
+            key: undefined,
+            schema: 'CloudEvent',
+            retrySchedule: [5, 30, 60, 300, 900, 1800, 3600],
+          }
+        : undefined,
+    );
+  });
+
+  it("creates the topic with the input schema matching the app's EVENTGRID_SCHEMA", () => {
+    const params = asObject(template['parameters'], 'parameters');
+    expect(asObject(params['eventGridSchema'], 'eventGridSchema')['allowedValues']).toEqual(['EventGrid', 'CloudEvent']);
+    const topic = asObject(one('Microsoft.EventGrid/topics')['properties'], 'topic.properties');
+    expect(topic['inputSchema']).toBe(
+      "[if(equals(parameters('eventGridSchema'), 'CloudEvent'), 'CloudEventSchemaV1_0', 'EventGridSchema')]",
+    );
+    const schema = appSettings.find((s) => s.name === Setting.eventGridSchema)?.value;
+    expect(schema).toBe("[if(parameters('deployEventGridTopic'), parameters('eventGridSchema'), '')]");
+    expect(settingNames).not.toContain(Setting.eventGridTopicKey); // the topic has local auth disabled
   });
 
   it('keeps secrets out of settings: Key Vault references for the keys, no storage keys anywhere', () => {

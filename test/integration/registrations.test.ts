@@ -40,12 +40,18 @@ describe('function registrations', () => {
       expect(registered[name]).toEqual({ route: `${arm}${suffix}`, methods, authLevel: 'anonymous' });
       expect(registered[`${name}-short`]).toEqual({ route: `${short}${suffix}`, methods, authLevel: 'anonymous' });
     }
-    expect(registered['events-ingest']).toEqual({ route: 'registries/{registryName}/events', methods: ['POST'], authLevel: 'anonymous' });
+    expect(registered['events-ingest']).toEqual({
+      route: 'registries/{registryName}/events',
+      methods: ['POST', 'OPTIONS'],
+      authLevel: 'anonymous',
+    });
     expect(Object.fromEntries(queue.mock.calls.map(([name, opts]) => [name, opts.queueName]))).toEqual({
       'events-fan-out': 'registry-events',
       'deliveries-deliver': 'webhook-deliveries',
       'events-poison': 'registry-events-poison',
       'deliveries-poison': 'webhook-deliveries-poison',
+      'eventgrid-mirror': 'eventgrid-mirror',
+      'mirror-poison': 'eventgrid-mirror-poison',
     });
     expect(registered['deadletters-list']).toEqual({ route: 'deadletters', methods: ['GET'], authLevel: 'anonymous' });
     expect(registered['deadletters-replay']).toEqual({

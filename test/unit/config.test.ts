@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../shared/config.js';
+import { Setting } from '../../shared/constants.js';
+import { root } from '../helpers/service.js';
 
 const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', MANAGEMENT_KEYS: 'a'.repeat(16), INGEST_KEYS: 'b'.repeat(16) };
 
@@ -83,11 +87,7 @@ describe('loadConfig', () => {
 });
 
 describe('local.settings.sample.json', () => {
-  it('names every setting loadConfig reads, with values it accepts', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { Setting } = await import('../../shared/constants.js');
-    const { root } = await import('../helpers/service.js');
+  it('names every setting loadConfig reads, with values it accepts', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
     for (const name of Object.values(Setting)) expect(Object.keys(sample.Values)).toContain(name);
     expect(() => loadConfig(sample.Values)).not.toThrow();
