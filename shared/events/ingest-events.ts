@@ -73,8 +73,11 @@ export async function ingestEvents(deps: Deps, registry: string, candidates: rea
       };
     }
     const accepted = event;
+    // Only a CNCF registry's pushes are remembered: only its deletes need telling from blob deletes
+    // (ACR's own events say what they are), and every row written costs a partition's throughput.
+    const memory = c.kind === 'accept' && c.remember ? memoryRows(registry, accepted, deps.now().toISOString()) : [];
     submitted.push(
-      deps.ingestBatcher.submit(registry, accepted, memoryRows(registry, accepted, deps.now().toISOString())).then((outcome) => {
+      deps.ingestBatcher.submit(registry, accepted, memory).then((outcome) => {
         if (outcome === 'accepted') report.accepted.push({ index: c.index, id: accepted.id, action: accepted.action });
         else report.duplicates.push({ index: c.index, id: accepted.id });
       }),

@@ -76,7 +76,7 @@ function toCandidate(raw: unknown, index: number): Candidate {
       },
     });
     return event.success
-      ? { kind: 'accept', index, event: event.data }
+      ? { kind: 'accept', index, event: event.data, remember: true }
       : { kind: 'reject', index, id: e.id, message: firstIssue(event.error) };
   }
   if (e.action === 'delete') {

@@ -6,7 +6,13 @@ import type { AcrEvent } from './acr-event.js';
  * wire); `ignore` is counted and acknowledged; `reject` is reported to the sender.
  */
 export type Candidate =
-  | { readonly kind: 'accept'; readonly index: number; readonly event: AcrEvent }
+  | {
+      readonly kind: 'accept';
+      readonly index: number;
+      readonly event: AcrEvent;
+      /** Remember the pushed manifest (the source's deletes will need it to be told from blob deletes). */
+      readonly remember?: boolean;
+    }
   | { readonly kind: 'resolveDelete'; readonly index: number; readonly event: AcrEvent }
   | { readonly kind: 'ignore'; readonly index: number; readonly id: string | undefined; readonly reason: string }
   | { readonly kind: 'reject'; readonly index: number; readonly id: string | undefined; readonly message: string };
