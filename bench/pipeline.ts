@@ -302,9 +302,11 @@ console.log(
 );
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 
-const postRate = await postLoopRate(5000, 64);
+// BENCH_SKIP_LIMITS=1 skips the limit measurements (for profiling a scenario alone; ratios become NaN).
+const skipLimits = process.env['BENCH_SKIP_LIMITS'] === '1';
+const postRate = skipLimits ? NaN : await postLoopRate(5000, 64);
 console.log(`limit: plain keep-alive POST loop to the receiver     ${fmt(postRate)} req/s (5,000 POSTs, 64 in flight)`);
-const queueRate = await rawQueueRate(2000);
+const queueRate = skipLimits ? NaN : await rawQueueRate(2000);
 console.log(`limit: raw queue send+receive+delete on this Azurite  ${fmt(queueRate)} msg/s (2,000 messages)\n`);
 
 // BENCH_ONLY=fanout|onetoone|steady runs one scenario (for profiling).
