@@ -53,7 +53,8 @@ function guardedLookup(options: PostOptions): LookupFunction {
         if (allowed.length === 0) {
           const first = verdicts.find((x) => !x.v.allowed)?.v;
           const reason = first && !first.allowed ? first.reason : 'no address';
-          callback(new BlockedAddressError(`refused: ${hostname} resolves to ${reason}`), '', 0);
+          // The host name is part of the write-only service URI: the message names only the address.
+          callback(new BlockedAddressError(`refused: the host resolves to ${reason}`), '', 0);
           return;
         }
         if (lookupOptions.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, allowed);

@@ -107,16 +107,17 @@ describe('deliveries check the address actually connected to', () => {
     const got = await deliverTo(strict, 'ssrfreg03', `http://evil.example:${port()}/evil`);
     expect(got.delivery).toMatchObject({
       state: 'failed',
-      lastError:
-        'refused: evil.example resolves to 127.0.0.1 is a loopback address (set ALLOW_PRIVATE_TARGETS=true to allow private targets)',
+      lastError: 'refused: the host resolves to 127.0.0.1 is a loopback address (set ALLOW_PRIVATE_TARGETS=true to allow private targets)',
     });
     expect(rx.forPath('/evil')).toHaveLength(0);
+    // The service URI is write-only: its host name is not in the log either.
+    expect(strict.logs.join('\n')).not.toContain('evil.example');
   });
 
   it('refuses when every address is blocked, whichever comes first', async () => {
     const got = await deliverTo(strict, 'ssrfreg04', `http://mixed.example:${port()}/mixed`);
     expect(got.delivery.state).toBe('failed');
-    expect(got.delivery.lastError).toMatch(/^refused: mixed\.example resolves to 10\.0\.0\.7 is a private address/);
+    expect(got.delivery.lastError).toMatch(/^refused: the host resolves to 10\.0\.0\.7 is a private address/);
   });
 
   it('allows the rebinding name with ALLOW_PRIVATE_TARGETS, but never a name that resolves to metadata', async () => {
@@ -126,7 +127,7 @@ describe('deliveries check the address actually connected to', () => {
     const meta = await deliverTo(relaxed, 'ssrfreg06', `http://meta.example:${port()}/meta`);
     expect(meta.delivery).toMatchObject({
       state: 'failed',
-      lastError: 'refused: meta.example resolves to 169.254.169.254 is a cloud metadata address',
+      lastError: 'refused: the host resolves to 169.254.169.254 is a cloud metadata address',
     });
   });
 
@@ -147,7 +148,7 @@ describe('deliveries check the address actually connected to', () => {
     const [first] = ((await res.json()) as { value: Listed[] }).value;
     expect(first!.delivery).toMatchObject({
       state: 'failed',
-      lastError: expect.stringMatching(/^refused: evil\.example resolves to 127\.0\.0\.1/),
+      lastError: expect.stringMatching(/^refused: the host resolves to 127\.0\.0\.1/),
     });
     expect(rx.forPath('/pinged')).toHaveLength(0);
   });
