@@ -438,8 +438,10 @@ export function portalClient(): void {
   el('redeliver').addEventListener('click', () => {
     if (!current || !selectedEvent) return;
     void api('POST', webhooksPath(current.name, 'events', selectedEvent, 'redeliver'))
-      .then(async () => {
-        say(`Event ${selectedEvent ?? ''} queued for redelivery.`);
+      .then(async (result) => {
+        // The first attempt of a redelivery is made before the answer; retries follow on the schedule.
+        const state = (result as { delivery?: { state?: string } } | undefined)?.delivery?.state ?? 'sent';
+        say(`Event ${selectedEvent ?? ''} sent again: ${state}.`);
         await loadEvents();
       })
       .catch((err: unknown) => showError('detail-error', err));

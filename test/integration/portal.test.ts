@@ -1,22 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { api, MANAGEMENT_KEY, root, startService, type TestService } from '../helpers/service.js';
+import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { collectPageErrors, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.js';
 
 /*
- * The portal page in a real browser against the real local host. The Ping -> "200 OK" part needs the
- * ping and listEvents endpoints and lives in cli-pipeline.test.ts.pending.
+ * The portal page in a real browser against the real local host and a real receiver. The Ping ->
+ * "200 OK" flow is in cli-pipeline.test.ts.
  */
 let svc: TestService;
 let browser: Browser;
+let rx: Receiver;
 beforeAll(async () => {
-  [svc, browser] = await Promise.all([startService(), launchChromium()]);
+  [svc, browser, rx] = await Promise.all([startService({ DELIVERY_RETRY_SCHEDULE: 'none' }), launchChromium(), startReceiver()]);
 });
 afterAll(async () => {
   await browser?.close();
   await svc?.close();
+  await rx?.close();
 });
 
 async function openPortal(viewport = DESKTOP): Promise<{ page: Page; errors: string[] }> {
@@ -176,52 +177,64 @@ describe('the Webhooks blade', () => {
 });
 
 describe('the events table', () => {
-  it('shows events as az lays them out, opens request and response on click, and redelivers', async () => {
-    // listEvents and redeliver are answered by the browser from the captured fixture, so the page's
-    // handling of them is tested before those endpoints exist (the real round trip is in the .pending file).
+  it('shows real deliveries as az lays them out, opens request and response on click, redelivers, and refreshes', async () => {
     await api(svc, '/registries/portalreg4/webhooks/eventhook1', {
       method: 'PUT',
-      json: { location: 'westus', properties: { serviceUri: 'https://e.example.com', actions: ['push', 'delete'] } },
+      json: { location: 'westus', properties: { serviceUri: `${rx.url}/hook`, actions: ['push', 'delete'] } },
     });
-    const fixture = readFileSync(join(root, 'test', 'fixtures', 'webhook-events.json'), 'utf8');
+    const push = {
+      id: 'portal-push-1',
+      timestamp: '2026-05-01T12:34:56.789Z',
+      action: 'push',
+      target: { repository: 'hello-world', tag: 'v1', digest: 'sha256:' + 'a'.repeat(64) },
+    };
+    const del = {
+      id: 'portal-delete-1',
+      timestamp: '2026-05-01T12:40:00.000Z',
+      action: 'delete',
+      target: { repository: 'hello-world', digest: 'sha256:' + 'a'.repeat(64) },
+    };
+    const ingest = (event: unknown) => api(svc, '/registries/portalreg4/events', { method: 'POST', key: INGEST_KEY, json: event });
+    rx.script.push({ status: 200, body: 'ok' }, { status: 503, headers: { 'retry-after': '30' }, body: 'upstream unavailable' });
+    expect((await ingest(push)).status).toBe(202);
+    await rx.waitFor(1, 10_000, '/hook');
+    expect((await ingest(del)).status).toBe(202);
+    await rx.waitFor(2, 10_000, '/hook');
+
     const { page, errors } = await openPortal();
+    // Observed, not answered: the page's requests go to the real host.
     let listCalls = 0;
-    const redelivered: string[] = [];
-    await page.route('**/webhooks/eventhook1/listEvents', (route) => {
-      listCalls++;
-      return route.fulfill({ status: 200, contentType: 'application/json', body: fixture });
-    });
-    await page.route('**/webhooks/eventhook1/events/*/redeliver', (route) => {
-      redelivered.push(new URL(route.request().url()).pathname);
-      return route.fulfill({ status: 202, contentType: 'application/json', body: '{"id":"new-delivery-id"}' });
+    page.on('request', (r) => {
+      if (r.url().includes('/webhooks/eventhook1/listEvents')) listCalls++;
     });
     await connect(page, 'portalreg4');
     await page.getByRole('link', { name: 'eventhook1' }).click();
     await expect
-      .poll(() => rowsOf(page, 'events-table'))
+      .poll(() => rowsOf(page, 'events-table'), { timeout: 10_000 })
       .toEqual([
-        ['8b8f9e8b-2e44-4c1b-9b54-2f6b2b0a6f01', 'push', 'hello-world:v1', '200 OK', '2024-05-01T12:34:56.7891234Z'],
-        ['5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02', 'delete', 'hello-world', '503 Service Unavailable', '2024-05-01T12:30:00Z'],
-        ['0f0e0d0c-1111-4222-8333-444455556603', 'ping', '', '', '2024-05-01T12:00:00.000Z'],
+        ['portal-delete-1', 'delete', 'hello-world', '503 Service Unavailable', '2026-05-01T12:40:00.000Z'],
+        ['portal-push-1', 'push', 'hello-world:v1', '200 OK', '2026-05-01T12:34:56.789Z'],
       ]);
     // Keyboard: the event id is a button.
-    await page.getByRole('button', { name: 'Show request and response of event 5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02' }).press('Enter');
-    await page.getByRole('heading', { name: 'Event 5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02' }).waitFor();
-    expect(await page.locator('#event-response').innerText()).toBe('503 Service Unavailable\nRetry-After: 30\n\nupstream unavailable');
-    const request = await page.locator('#event-request').innerText();
-    expect(request.split('\n').slice(0, 4)).toEqual([
-      'POST https://hooks.example.com/acr',
-      'Content-Type: application/json',
-      'User-Agent: AzureContainerRegistry/1.0',
-      '',
-    ]);
-    expect(JSON.parse(request.split('\n').slice(4).join('\n'))).toEqual(
-      (JSON.parse(fixture) as { value: { eventRequestMessage: { content: unknown } }[] }).value[1]?.eventRequestMessage.content,
-    );
+    await page.getByRole('button', { name: 'Show request and response of event portal-delete-1' }).press('Enter');
+    await page.getByRole('heading', { name: 'Event portal-delete-1' }).waitFor();
+    const response = await page.locator('#event-response').innerText();
+    expect(response.split('\n')[0]).toBe('503 Service Unavailable');
+    expect(response).toContain('retry-after: 30');
+    expect(response.endsWith('upstream unavailable')).toBe(true);
+    const request = (await page.locator('#event-request').innerText()).split('\n');
+    expect(request[0]).toBe(`POST ${rx.url}/hook`);
+    expect(request).toContain('content-type: application/json');
+    expect(request).toContain('webhook-signature: ***');
+    expect(JSON.parse(request.slice(request.indexOf('') + 1).join('\n'))).toEqual(del);
     await screenshot(page, 'desktop-7-event');
+
+    rx.script.push({ status: 200, body: 'ok now' });
     await page.getByRole('button', { name: 'Redeliver' }).click();
-    await expect.poll(() => page.getByRole('status').innerText()).toBe('Event 5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02 queued for redelivery.');
-    expect(redelivered).toEqual(['/api/registries/portalreg4/webhooks/eventhook1/events/5d1b6c1e-7a1f-4f0a-8c2e-2b9f4c3d2e02/redeliver']);
+    await expect.poll(() => page.getByRole('status').innerText()).toBe('Event portal-delete-1 sent again: succeeded.');
+    expect(rx.forPath('/hook')).toHaveLength(3);
+    expect(JSON.parse(rx.forPath('/hook')[2]!.body)).toEqual(del);
+    await expect.poll(() => rowsOf(page, 'events-table').then((rows) => rows[0]?.[3])).toBe('200 OK');
     // The table refreshes by itself (every 5 s).
     const before = listCalls;
     await expect.poll(() => listCalls, { timeout: 8000 }).toBeGreaterThan(before);
