@@ -40,6 +40,10 @@ export const replayDeadLetterFunction: HttpFunctionDeclaration = {
     const queue = request.params['queue'] ?? '';
     const id = request.params['id'] ?? '';
     if (!queues.has(queue)) throw new ApiError('InvalidParameter', `The queue must be one of ${[...queues].join(', ')}.`, 'queue');
+    // Ids are what the dead-letter store issues (inverted time, then a UUID); anything else would reach
+    // Table Storage as an invalid key.
+    if (!/^\d{13}-[0-9a-f-]{36}$/.test(id))
+      throw new ApiError('InvalidParameter', `'${id}' is not a dead-letter id; list them with GET /api/deadletters.`, 'id');
     const letter = await deps.deadLetters.get(queue, id);
     if (!letter) throw new ApiError('ResourceNotFound', `No dead letter '${id}' in queue '${queue}'. List them with GET /api/deadletters.`);
     const target = queue === Queue.events ? deps.queues.events : queue === Queue.mirror ? deps.queues.mirror : deps.queues.deliveries;

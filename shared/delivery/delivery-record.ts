@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PostOutcome } from './post-json.js';
+import { jsonField, optionalField } from '../storage/entity-fields.js';
 
 /**
  * One delivery of an event to a webhook, as stored in the `del|` rows and shown by listEvents. It keeps
@@ -30,17 +31,6 @@ export interface DeliveryRecord {
   readonly updatedAt: string;
 }
 
-const json = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((s) => JSON.parse(s) as unknown)
-    .pipe(schema);
-const opt = <T extends z.ZodType>(schema: T) =>
-  schema
-    .optional()
-    .nullable()
-    .transform((v) => v ?? undefined);
-
 export const deliveryEntity = z.object({
   rowKey: z.string(),
   webhook: z.string(),
@@ -48,17 +38,17 @@ export const deliveryEntity = z.object({
   action: z.string(),
   image: z.string(),
   body: z.string(),
-  requestHeaders: json(z.record(z.string(), z.string())),
+  requestHeaders: jsonField(z.record(z.string(), z.string())),
   requestUri: z.string(),
   state: z.enum(DELIVERY_STATES),
   attempts: z.number().int(),
-  nextAttemptAt: opt(z.string()),
-  lastError: opt(z.string()),
-  responseStatus: opt(z.number().int()),
-  responseReason: opt(z.string()),
-  responseHeaders: json(z.record(z.string(), z.string())),
+  nextAttemptAt: optionalField(z.string()),
+  lastError: optionalField(z.string()),
+  responseStatus: optionalField(z.number().int()),
+  responseReason: optionalField(z.string()),
+  responseHeaders: jsonField(z.record(z.string(), z.string())),
   responseBody: z.string(),
-  durationMs: opt(z.number()),
+  durationMs: optionalField(z.number()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { nameKey } from '../webhooks/names.js';
 import { storageStatus } from '../storage/clients.js';
+import { odataString } from '../storage/entity-fields.js';
 import { acrEvent, type AcrEvent } from './acr-event.js';
 import { fromDeliveryEntity, toDeliveryEntity, type DeliveryRecord } from '../delivery/delivery-record.js';
 
@@ -58,11 +59,9 @@ export interface ManifestInfo {
   readonly tags: readonly string[];
 }
 
-const escape = (s: string) => s.replaceAll("'", "''");
-
 /** The filter for one RowKey range inside a registry's partition (Table Storage has no startswith). */
 export function rangeFilter(registry: string, from: string, to: string): string {
-  return `PartitionKey eq '${escape(nameKey(registry))}' and RowKey ge '${escape(from)}' and RowKey lt '${escape(to)}'`;
+  return `PartitionKey eq ${odataString(nameKey(registry))} and RowKey ge ${odataString(from)} and RowKey lt ${odataString(to)}`;
 }
 
 export function makeEventStore(table: TableClient) {
@@ -139,7 +138,7 @@ export function makeEventStore(table: TableClient) {
     /** The newest delivery of an event to a webhook, or undefined. */
     async latestDelivery(registry: string, webhook: string, eventId: string): Promise<DeliveryRecord | undefined> {
       const [from, to] = Rows.deliveryRange(webhook);
-      const filter = `${rangeFilter(registry, from, to)} and eventId eq '${escape(eventId)}'`;
+      const filter = `${rangeFilter(registry, from, to)} and eventId eq ${odataString(eventId)}`;
       for await (const e of table.listEntities({ queryOptions: { filter } })) return fromDeliveryEntity(e);
       return undefined;
     },

@@ -3,6 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import { WEBHOOK_ACTIONS, WEBHOOK_STATUSES } from './webhook-schema.js';
 import { nameKey } from './names.js';
 import { storageStatus } from '../storage/clients.js';
+import { jsonField, odataString, optionalField } from '../storage/entity-fields.js';
 
 /*
  * Table `webhooks` — key layout
@@ -43,25 +44,6 @@ export interface StoredWebhook {
   readonly etag: string;
 }
 
-const jsonOf = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-
-const opt = <T extends z.ZodType>(schema: T) =>
-  schema
-    .nullable()
-    .optional()
-    .transform((v) => v ?? undefined);
-
 const entitySchema = z.object({
   etag: z.string(),
   registryName: z.string(),
@@ -69,19 +51,19 @@ const entitySchema = z.object({
   subscriptionId: z.string(),
   resourceGroup: z.string(),
   location: z.string(),
-  tags: jsonOf(z.record(z.string(), z.string())),
+  tags: jsonField(z.record(z.string(), z.string())),
   serviceUri: z.string(),
-  customHeaders: jsonOf(z.record(z.string(), z.string())),
+  customHeaders: jsonField(z.record(z.string(), z.string())),
   status: z.enum(WEBHOOK_STATUSES),
   scope: z.string(),
-  actions: jsonOf(z.array(z.enum(WEBHOOK_ACTIONS))),
+  actions: jsonField(z.array(z.enum(WEBHOOK_ACTIONS))),
   createdAt: z.string(),
   updatedAt: z.string(),
   // Absent in rows written before these existed; null when cleared.
-  signingSecret: opt(z.string()),
-  previousSigningSecret: opt(z.string()),
-  previousSecretExpiresAt: opt(z.string()),
-  statusReason: opt(z.string()),
+  signingSecret: optionalField(z.string()),
+  previousSigningSecret: optionalField(z.string()),
+  previousSecretExpiresAt: optionalField(z.string()),
+  statusReason: optionalField(z.string()),
 });
 
 function toEntity(record: WebhookRecord) {
@@ -138,7 +120,7 @@ export interface WebhookStore {
 }
 
 export function makeWebhookStore(table: TableClient): WebhookStore {
-  const partitionFilter = (registryName: string) => `PartitionKey eq '${nameKey(registryName).replaceAll("'", "''")}'`;
+  const partitionFilter = (registryName: string) => `PartitionKey eq ${odataString(nameKey(registryName))}`;
   return {
     async get(registryName, name) {
       try {

@@ -280,6 +280,10 @@ describe('dead letters', () => {
     expect(after.value.map((d) => d.id)).not.toContain(listed.id);
     expect((await api(svc, `/deadletters/registry-events/${listed.id}/replay`, { method: 'POST' })).status).toBe(404);
     expect((await api(svc, '/deadletters', { key: INGEST_KEY })).status).toBe(401);
+    const bad = await api(svc, '/deadletters/registry-events/%23bad/replay', { method: 'POST' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { target: string } }).error.target).toBe('id');
+    expect((await api(svc, `/deadletters/other-queue/${listed.id}/replay`, { method: 'POST' })).status).toBe(400);
   });
 });
 

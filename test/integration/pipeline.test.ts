@@ -189,6 +189,36 @@ describe('ingest → fan-out → delivery', () => {
     expect(await res.json()).toEqual({ error: { code: 'AuthenticationFailed', message: 'The ingest key is not valid.' } });
   });
 
+  it.each([
+    'application/json',
+    'application/vnd.docker.distribution.events.v1+json',
+    'application/cloudevents+json',
+    'application/cloudevents-batch+json',
+  ])('answers odd %s bodies with a 4xx (or an empty 2xx), never a 5xx', async (type) => {
+    const bodies = [
+      '[]',
+      '{}',
+      'null',
+      '"x"',
+      '[null]',
+      '[1]',
+      '{"events":null}',
+      '{"events":[null]}',
+      '[{"eventType":"x"}]',
+      '{"specversion":"1.0"}',
+    ];
+    for (const body of bodies) {
+      const res = await api(svc, '/registries/pipereg03/events', {
+        method: 'POST',
+        key: INGEST_KEY,
+        body,
+        headers: { 'content-type': type },
+      });
+      expect([200, 202, 400], `${type} ${body} → ${res.status}`).toContain(res.status);
+      if (res.status === 400) expect(await res.json()).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+    }
+  });
+
   it('records a failed delivery with the response, and never retries when the schedule is empty', async () => {
     await createHook('pipereg04', 'failing01', {});
     rx.script.push({ status: 500, body: 'boom' });
