@@ -80,14 +80,14 @@ function describe(err: unknown): string {
 
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'REQUEST_SEND_ERROR']);
 
-/** True for the errors the storage SDKs raise when the service cannot be reached or is throttling. */
+/**
+ * True for the errors the storage SDKs raise when the service cannot be reached or is failing: a
+ * network error code, or a RestError with no response, 500 or 503 (throttling, server busy).
+ */
 export function isStorageUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { code?: unknown; statusCode?: unknown; cause?: unknown; name?: unknown };
   if (typeof e.code === 'string' && unavailableCodes.has(e.code)) return true;
-  if (e.name === 'RestError' && (e.statusCode === 503 || e.statusCode === 500 || e.statusCode === undefined)) {
-    return e.statusCode !== undefined || typeof e.code === 'string';
-  }
-  if (e.name === 'AggregateError' || e.cause) return isStorageUnavailable(e.cause);
-  return false;
+  if (e.name === 'RestError') return e.statusCode === undefined || e.statusCode === 500 || e.statusCode === 503;
+  return e.cause !== undefined && isStorageUnavailable(e.cause);
 }
