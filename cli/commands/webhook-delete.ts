@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { webhooksPath } from '../client/paths.js';
-import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { managementClient, webhookCommand, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 
 interface DeleteOptions extends GlobalOptions {
@@ -10,8 +10,7 @@ interface DeleteOptions extends GlobalOptions {
 }
 
 export function registerWebhookDelete(parent: Command, io: Io): void {
-  const cmd = parent.command('delete').description('Delete a webhook.').addOption(nameOption()).addOption(registryOption());
-  addGlobalOptions(cmd)
+  webhookCommand(parent, 'delete', 'Delete a webhook.')
     .addHelpText(
       'after',
       `

@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import { callbackConfigSchema } from '../client/schemas.js';
 import { webhooksPath } from '../client/paths.js';
 import { CONFIG_COLUMNS, configRow } from '../format/rows.js';
-import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { managementClient, webhookCommand, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 
 interface GetConfigOptions extends GlobalOptions {
@@ -12,12 +12,11 @@ interface GetConfigOptions extends GlobalOptions {
 }
 
 export function registerWebhookGetConfig(parent: Command, io: Io): void {
-  const cmd = parent
-    .command('get-config')
-    .description('Get the service URI and custom headers for the webhook (write-only elsewhere: they contain secrets).')
-    .addOption(nameOption())
-    .addOption(registryOption());
-  addGlobalOptions(cmd)
+  webhookCommand(
+    parent,
+    'get-config',
+    'Get the service URI and custom headers for the webhook (write-only elsewhere: they contain secrets).',
+  )
     .addHelpText(
       'after',
       `

@@ -4,7 +4,7 @@ import { eventListSchema } from '../client/schemas.js';
 import { webhooksPath } from '../client/paths.js';
 import { listAll } from '../client/list-all.js';
 import { EVENT_COLUMNS, eventRow } from '../format/rows.js';
-import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { managementClient, webhookCommand, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 
 interface ListEventsOptions extends GlobalOptions {
@@ -13,12 +13,7 @@ interface ListEventsOptions extends GlobalOptions {
 }
 
 export function registerWebhookListEvents(parent: Command, io: Io): void {
-  const cmd = parent
-    .command('list-events')
-    .description("List the recent events of a webhook, newest first, with each delivery's request and response.")
-    .addOption(nameOption())
-    .addOption(registryOption());
-  addGlobalOptions(cmd)
+  webhookCommand(parent, 'list-events', "List the recent events of a webhook, newest first, with each delivery's request and response.")
     .addHelpText(
       'after',
       `

@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import { idResultSchema } from '../client/schemas.js';
 import { webhooksPath } from '../client/paths.js';
 import { PING_COLUMNS, pingRow } from '../format/rows.js';
-import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { managementClient, webhookCommand, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 
 interface PingOptions extends GlobalOptions {
@@ -12,12 +12,7 @@ interface PingOptions extends GlobalOptions {
 }
 
 export function registerWebhookPing(parent: Command, io: Io): void {
-  const cmd = parent
-    .command('ping')
-    .description("Trigger a ping event for a webhook; see the result with 'webhook list-events'.")
-    .addOption(nameOption())
-    .addOption(registryOption());
-  addGlobalOptions(cmd)
+  webhookCommand(parent, 'ping', "Trigger a ping event for a webhook; see the result with 'webhook list-events'.")
     .addHelpText(
       'after',
       `

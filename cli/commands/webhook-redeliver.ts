@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Io } from '../io.js';
 import { eventSchema } from '../client/schemas.js';
 import { webhooksPath } from '../client/paths.js';
 import { EVENT_COLUMNS, eventRow } from '../format/rows.js';
-import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { managementClient, webhookCommand, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 
 interface RedeliverOptions extends GlobalOptions {
@@ -13,13 +13,12 @@ interface RedeliverOptions extends GlobalOptions {
 }
 
 export function registerWebhookRedeliver(parent: Command, io: Io): void {
-  const cmd = parent
-    .command('redeliver')
-    .description('Send an event of a webhook again (not in az: ACR has no redelivery). Prints the new delivery, as list-events shows it.')
-    .addOption(nameOption())
-    .addOption(registryOption())
-    .requiredOption('--event-id <id>', "id of the event to send again, from 'webhook list-events'");
-  addGlobalOptions(cmd)
+  webhookCommand(
+    parent,
+    'redeliver',
+    'Send an event of a webhook again (not in az: ACR has no redelivery). Prints the new delivery, as list-events shows it.',
+    [new Option('--event-id <id>', "id of the event to send again, from 'webhook list-events'").makeOptionMandatory()],
+  )
     .addHelpText(
       'after',
       `

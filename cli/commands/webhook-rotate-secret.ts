@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Io } from '../io.js';
 import { webhooksPath } from '../client/paths.js';
-import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { managementClient, webhookCommand, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 
 interface RotateOptions extends GlobalOptions {
@@ -14,12 +14,11 @@ interface RotateOptions extends GlobalOptions {
 const rotateResult = z.union([z.record(z.string(), z.unknown()), z.undefined()]);
 
 export function registerWebhookRotateSecret(parent: Command, io: Io): void {
-  const cmd = parent
-    .command('rotate-secret')
-    .description("Replace the webhook's signing secret (not in az: ACR does not sign). Read the new one with 'webhook get-config'.")
-    .addOption(nameOption())
-    .addOption(registryOption());
-  addGlobalOptions(cmd)
+  webhookCommand(
+    parent,
+    'rotate-secret',
+    "Replace the webhook's signing secret (not in az: ACR does not sign). Read the new one with 'webhook get-config'.",
+  )
     .addHelpText(
       'after',
       `

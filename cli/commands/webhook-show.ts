@@ -4,7 +4,7 @@ import { webhookSchema } from '../client/schemas.js';
 import { webhooksPath } from '../client/paths.js';
 import { flattenWebhook } from '../format/flatten-webhook.js';
 import { WEBHOOK_COLUMNS, webhookRow } from '../format/rows.js';
-import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { managementClient, webhookCommand, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 
 interface ShowOptions extends GlobalOptions {
@@ -13,8 +13,7 @@ interface ShowOptions extends GlobalOptions {
 }
 
 export function registerWebhookShow(parent: Command, io: Io): void {
-  const cmd = parent.command('show').description('Get the details of a webhook.').addOption(nameOption()).addOption(registryOption());
-  addGlobalOptions(cmd)
+  webhookCommand(parent, 'show', 'Get the details of a webhook.')
     .addHelpText(
       'after',
       `

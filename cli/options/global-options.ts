@@ -34,3 +34,13 @@ export function nameOption(): Option {
 export function managementClient(opts: GlobalOptions): ApiClient {
   return makeApiClient({ endpoint: opts.endpoint, key: opts.key });
 }
+
+/**
+ * A `webhook <verb>` command on one webhook: `-n/--name`, `-r/--registry`, then the connection options
+ * every command has, so each command file adds only what is its own.
+ */
+export function webhookCommand(parent: Command, verb: string, description: string, extra: readonly Option[] = []): Command {
+  const cmd = parent.command(verb).description(description).addOption(nameOption()).addOption(registryOption());
+  for (const option of extra) cmd.addOption(option);
+  return addGlobalOptions(cmd);
+}

@@ -20,6 +20,8 @@ export type IngestOutcome = 'accepted' | 'duplicate';
 
 interface Pending {
   readonly event: AcrEvent;
+  /** The event as JSON, serialised once: its dedupe row's payload and its share of the message. */
+  readonly payload: string;
   readonly memory: readonly TransactionAction[];
   readonly receivedAt: string;
   readonly resolve: (o: IngestOutcome) => void;
@@ -46,7 +48,7 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
     let bytes = 0;
     while (list.length > 0) {
       const next = list[0]!;
-      const size = JSON.stringify(next.event).length + 64;
+      const size = next.payload.length + 64;
       const count = 1 + next.memory.length;
       if (batch.length > 0 && (actions + count > MAX_ACTIONS || bytes + size > MAX_MESSAGE_JSON_BYTES || batch.length >= MAX_EVENTS)) break;
       batch.push(list.shift()!);
@@ -63,7 +65,7 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
     for (const p of items) {
       byKey.set(Rows.event(p.event.id), [
         'create',
-        { partitionKey: pk, rowKey: Rows.event(p.event.id), payload: JSON.stringify(p.event), state: 'queued', receivedAt: p.receivedAt },
+        { partitionKey: pk, rowKey: Rows.event(p.event.id), payload: p.payload, state: 'queued', receivedAt: p.receivedAt },
       ]);
     }
     // Manifest memory: the last write of a row wins, as it would have one by one.
@@ -143,7 +145,7 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
       return new Promise<IngestOutcome>((resolve, reject) => {
         const key = nameKey(registry);
         const list = waiting.get(key) ?? [];
-        list.push({ event, memory, receivedAt: now().toISOString(), resolve, reject });
+        list.push({ event, payload: JSON.stringify(event), memory, receivedAt: now().toISOString(), resolve, reject });
         waiting.set(key, list);
         // Let events of the same tick (a batch request, concurrent requests) join the first commit.
         setImmediate(() => flush(key));
