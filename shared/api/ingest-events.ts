@@ -31,7 +31,7 @@ export const ingestEventsFunction: HttpFunctionDeclaration = {
     if (accepting.length === 0) {
       throw new ApiError(
         'UnsupportedMediaType',
-        `Content-Type '${type || 'none'}' is not an event format this endpoint reads. Send ${inputAdapters.map((a) => a.name).join(', ')} events: application/vnd.docker.distribution.events.v1+json (CNCF registry), application/json (ACR events, or Event Grid events) or application/cloudevents+json / application/cloudevents-batch+json (CloudEvents).`,
+        `Content-Type '${type || 'none'}' is not an event format this endpoint reads. Send ${inputAdapters.map((a) => a.name).join(', ')} events: application/vnd.docker.distribution.events.v1+json (CNCF registry), application/json (ACR events, Event Grid events or Harbor's default format) or application/cloudevents+json / application/cloudevents-batch+json (CloudEvents, Harbor's included).`,
       );
     }
     const body = parseJsonText((await readBodyBytes(request, deps.config.maxRequestBodyBytes)).toString('utf8'));

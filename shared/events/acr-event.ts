@@ -17,6 +17,26 @@ const repository = z
   .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'must be a lowercase repository name');
 const tag = z.string().regex(/^[\w][\w.-]{0,127}$/, 'must be a tag (letters, digits, _ . -)');
 
+/**
+ * One platform manifest of a multi-arch image (an OCI index or Docker manifest list), as a coalesced
+ * push lists it. `os`/`architecture` are absent when the index could not be read from the registry.
+ */
+export const platformEntry = z.object({
+  digest,
+  mediaType: z.string().max(255).optional(),
+  size: z.number().int().nonnegative().optional(),
+  os: z.string().max(64).optional(),
+  architecture: z.string().max(64).optional(),
+  variant: z.string().max(64).optional(),
+});
+export type PlatformEntry = z.infer<typeof platformEntry>;
+
+/** Media types of image indexes: a push of one of these is a multi-arch image. */
+export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
+
 export const acrTarget = z.object({
   mediaType: z.string().max(255).optional(),
   size: z.number().int().nonnegative().optional(),
@@ -26,6 +46,13 @@ export const acrTarget = z.object({
   tag: tag.optional(),
   tags: z.array(tag).max(1000).optional(),
   url: z.string().max(2048).optional(),
+  /** Our addition on pushes: the digest the tag pointed at before, as far as the service remembers. */
+  previousDigest: digest.optional(),
+  /**
+   * Our addition on index pushes: the child manifests. Internally it carries what the source told (a
+   * CNCF registry's `references`); only coalesced deliveries send it, completed from the index itself.
+   */
+  platforms: z.array(platformEntry).max(256).optional(),
   name: z.string().max(256).optional(),
   version: z.string().max(256).optional(),
 });
