@@ -137,7 +137,11 @@ export const harborAdapter: InputAdapter = {
 export const harborCloudEventsAdapter: InputAdapter = {
   name: 'harbor-cloudevents',
   accepts: (type) => /^application\/cloudevents\+json\b/i.test(type),
-  recognizes: (body) => typeof body === 'object' && body !== null && String((body as { type?: unknown }).type ?? '').startsWith('harbor.'),
+  recognizes: (body) =>
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { type?: unknown }).type === 'string' &&
+    (body as { type: string }).type.startsWith('harbor.'),
   normalize(body) {
     const parsed = cloudEvent.safeParse(body);
     if (!parsed.success) return { error: `The body is not a Harbor CloudEvent: ${issueText(parsed.error)}.` };

@@ -71,13 +71,13 @@ describe('Harbor webhook payloads through the ingest', () => {
     const d1 = 'sha256:7b3ccabffc97de872a30dfd234fd972a66d247c8cfc69b0550f276481852627c';
     const d2 = 'sha256:0f8e7fd1b2c1c6f4e0a43f3b4b12e3c5e1d8a9a2d5b0c4e6f7a8b9c0d1e2f3a4';
     const d3 = 'sha256:1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809';
-    const request = (method: string, id: string = expect.stringMatching(/^harbor-[0-9a-f]{40}$/) as unknown as string) => ({
+    const request = (method: string, id: unknown = expect.stringMatching(/^harbor-[0-9a-f]{40}$/)) => ({
       id,
       host: 'harbor.example.com',
       method,
     });
     const key = (b: Delivered) =>
-      `${b.action} ${String(b.target['repository'])} ${String(b.target['tag'] ?? b.target['tags'] ?? '')} ${String(b.target['digest'])}`;
+      `${b.action} ${String(b.target['repository'])} ${JSON.stringify(b.target['tag'] ?? b.target['tags'] ?? '')} ${String(b.target['digest'])}`;
     const sorted = [...bodies].sort((a, b) => key(a).localeCompare(key(b)));
     expect(sorted).toEqual([
       {
