@@ -6,7 +6,15 @@ import { flattenWebhook } from '../format/flatten-webhook.js';
 import { WEBHOOK_COLUMNS, webhookRow } from '../format/rows.js';
 import { parseKeyValues } from '../options/key-values.js';
 import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
-import { actionsOption, headersOption, scopeOption, statusOption, tagsOption, uriOption } from '../options/webhook-options.js';
+import {
+  actionsOption,
+  headersOption,
+  multiArchOption,
+  scopeOption,
+  statusOption,
+  tagsOption,
+  uriOption,
+} from '../options/webhook-options.js';
 import { runWith } from '../options/run.js';
 
 interface CreateOptions extends GlobalOptions {
@@ -19,6 +27,7 @@ interface CreateOptions extends GlobalOptions {
   status: string;
   location: string;
   tags?: string[];
+  multiArch?: string;
 }
 
 export function registerWebhookCreate(parent: Command, io: Io): void {
@@ -37,7 +46,8 @@ export function registerWebhookCreate(parent: Command, io: Io): void {
         .env('REGISTRY_WEBHOOKS_LOCATION')
         .default('eastus'),
     )
-    .addOption(tagsOption());
+    .addOption(tagsOption())
+    .addOption(multiArchOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -48,7 +58,10 @@ Examples:
 
   Only pushes to any tag of 'hello-world', with a basic-auth header:
     $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push \\
-        --scope 'hello-world:*' --headers 'Authorization=Basic 000000'`,
+        --scope 'hello-world:*' --headers 'Authorization=Basic 000000'
+
+  One event per multi-arch image (the index, listing its platforms) instead of one per manifest:
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --multi-arch coalesced`,
     )
     .action(
       runWith<CreateOptions>(io, async (opts) => {
@@ -65,6 +78,7 @@ Examples:
               status: opts.status,
               ...(opts.headers ? { customHeaders: parseKeyValues(opts.headers) } : {}),
               ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
+              ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
             },
           },
         });

@@ -7,7 +7,15 @@ import { flattenWebhook } from '../format/flatten-webhook.js';
 import { WEBHOOK_COLUMNS, webhookRow } from '../format/rows.js';
 import { parseKeyValues } from '../options/key-values.js';
 import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
-import { actionsOption, headersOption, scopeOption, statusOption, tagsOption, uriOption } from '../options/webhook-options.js';
+import {
+  actionsOption,
+  headersOption,
+  multiArchOption,
+  scopeOption,
+  statusOption,
+  tagsOption,
+  uriOption,
+} from '../options/webhook-options.js';
 import { runWith } from '../options/run.js';
 
 interface UpdateOptions extends GlobalOptions {
@@ -19,6 +27,7 @@ interface UpdateOptions extends GlobalOptions {
   scope?: string;
   status?: string;
   tags?: string[];
+  multiArch?: string;
 }
 
 /** Only what is given is sent (a sparse PATCH, as az sends); `--headers ''` sends `{}`, which clears. */
@@ -29,6 +38,7 @@ export function updateBody(opts: UpdateOptions): Record<string, unknown> {
     ...(opts.headers ? { customHeaders: parseKeyValues(opts.headers) } : {}),
     ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
     ...(opts.status !== undefined ? { status: opts.status } : {}),
+    ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
   };
   return {
     ...(opts.tags ? { tags: parseKeyValues(opts.tags) } : {}),
@@ -47,7 +57,8 @@ export function registerWebhookUpdate(parent: Command, io: Io): void {
     .addOption(headersOption())
     .addOption(scopeOption())
     .addOption(statusOption())
-    .addOption(tagsOption());
+    .addOption(tagsOption())
+    .addOption(multiArchOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -63,7 +74,10 @@ Examples:
       runWith<UpdateOptions>(io, async (opts) => {
         const body = updateBody(opts);
         if (Object.keys(body).length === 0) {
-          throw new CliError('Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags.', 2);
+          throw new CliError(
+            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch.',
+            2,
+          );
         }
         const webhook = await managementClient(opts).request({
           method: 'PATCH',

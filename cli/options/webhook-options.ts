@@ -3,6 +3,8 @@ import { Option } from 'commander';
 /** ACR's webhook actions and statuses (WebhookAction, WebhookStatus in the ARM API). */
 export const ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
 export const STATUSES = ['enabled', 'disabled'] as const;
+/** Our addition: how a multi-arch push is reported (the API's `properties.multiArch`). */
+export const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
 
 export const uriOption = () => new Option('--uri <uri>', 'service URI the webhook posts events to');
 export const actionsOption = () =>
@@ -17,3 +19,8 @@ export const scopeOption = () =>
 export const statusOption = () => new Option('--status <status>', 'whether the webhook sends events').choices(STATUSES);
 export const tagsOption = () =>
   new Option('--tags <tags...>', "space-separated tags: key[=value] [key[=value] ...]; use '' to clear existing tags");
+export const multiArchOption = () =>
+  new Option(
+    '--multi-arch <mode>',
+    "multi-arch pushes: 'perManifest' (one event per manifest, as ACR) or 'coalesced' (one event per image index, listing its platforms)",
+  ).choices(MULTI_ARCH_MODES);

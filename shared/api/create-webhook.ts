@@ -45,6 +45,7 @@ export const createWebhookFunction: HttpFunctionDeclaration = {
       previousSigningSecret: undefined,
       previousSecretExpiresAt: undefined,
       statusReason: undefined,
+      multiArch: body.properties.multiArch,
     };
     const verdict = judgeServiceUri(record.serviceUri, deps.config.allowPrivateTargets);
     if (!verdict.allowed)

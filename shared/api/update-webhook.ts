@@ -26,6 +26,7 @@ function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): Web
     signingSecret: record.signingSecret ?? newSigningSecret(),
     scope: p.scope ?? record.scope,
     actions: p.actions ?? record.actions,
+    multiArch: p.multiArch ?? record.multiArch,
     updatedAt: now,
   };
 }

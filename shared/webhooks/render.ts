@@ -9,7 +9,7 @@ export interface WebhookResource {
   location: string;
   tags: Record<string, string>;
   systemData: { createdAt: string; lastModifiedAt: string };
-  properties: { status: string; scope: string; actions: string[]; provisioningState: 'Succeeded'; statusReason?: string };
+  properties: { status: string; scope: string; actions: string[]; provisioningState: 'Succeeded'; statusReason?: string; multiArch?: string };
 }
 
 export function registryId(record: Pick<WebhookRecord, 'subscriptionId' | 'resourceGroup' | 'registryName'>): string {
@@ -31,6 +31,8 @@ export function renderWebhook(record: WebhookRecord): WebhookResource {
       // Every write completes before we answer, so ARM's poller finishes on the first response.
       provisioningState: 'Succeeded',
       ...(record.statusReason ? { statusReason: record.statusReason } : {}),
+      // Our addition, shown once set: ARM clients that never set it see ACR's resource unchanged.
+      ...(record.multiArch ? { multiArch: record.multiArch } : {}),
     },
   };
 }

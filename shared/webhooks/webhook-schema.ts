@@ -4,6 +4,12 @@ import { scopeProblem } from './scope.js';
 export const WEBHOOK_ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
 export type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
 export const WEBHOOK_STATUSES = ['enabled', 'disabled'] as const;
+/**
+ * How a webhook hears of a multi-arch push: `perManifest` (ACR's behaviour, the default: one event per
+ * manifest, the index included) or `coalesced` (one event for the index, listing its platforms).
+ */
+export const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
+export type MultiArchMode = (typeof MULTI_ARCH_MODES)[number];
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
 /** Limits on what a webhook may carry; generous for real use, small enough to keep entities in bounds. */
@@ -106,6 +112,11 @@ const actions = z
   .min(1, `actions must name at least one of ${WEBHOOK_ACTIONS.join(', ')}`)
   .transform((list) => [...new Set(list)]);
 
+const multiArch = z.preprocess(
+  (v) => (typeof v === 'string' ? MULTI_ARCH_MODES.find((m) => m.toLowerCase() === v.toLowerCase()) ?? v : v),
+  z.enum(MULTI_ARCH_MODES, { error: "multiArch must be 'perManifest' (one event per manifest, as ACR) or 'coalesced' (one per image index)" }),
+);
+
 const scope = z.string({ error: "scope must be a string such as 'repository:tag'" }).superRefine((value, ctx) => {
   const problem = scopeProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -139,6 +150,7 @@ export const webhookCreateBody = z.object({
         status: optional(status),
         scope: optional(scope),
         actions,
+        multiArch: optional(multiArch),
       },
       { error: (issue) => (issue.code === 'invalid_type' ? 'properties is required: {serviceUri, actions, ...}' : undefined) },
     )
@@ -158,6 +170,7 @@ export const webhookUpdateBody = z.object({
         status: optional(status),
         scope: optional(scope),
         actions: optional(actions),
+        multiArch: optional(multiArch),
       })
       .strict(),
   ),

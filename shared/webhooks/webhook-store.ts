@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { TableClient } from '@azure/data-tables';
-import { WEBHOOK_ACTIONS, WEBHOOK_STATUSES } from './webhook-schema.js';
+import { MULTI_ARCH_MODES, WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type MultiArchMode } from './webhook-schema.js';
 import { nameKey } from './names.js';
 import { storageStatus } from '../storage/clients.js';
 import { jsonField, odataString, optionalField } from '../storage/entity-fields.js';
@@ -36,6 +36,8 @@ export interface WebhookRecord {
   readonly previousSecretExpiresAt: string | undefined;
   /** Why the service changed the status (a 410 Gone disables the webhook). */
   readonly statusReason: string | undefined;
+  /** As set through the API; undefined (never set) behaves as `perManifest`. */
+  readonly multiArch: MultiArchMode | undefined;
 }
 
 /** A record plus the entity's ETag, for optimistic concurrency on update. */
@@ -64,6 +66,7 @@ const entitySchema = z.object({
   previousSigningSecret: optionalField(z.string()),
   previousSecretExpiresAt: optionalField(z.string()),
   statusReason: optionalField(z.string()),
+  multiArch: optionalField(z.enum(MULTI_ARCH_MODES)),
 });
 
 function toEntity(record: WebhookRecord) {
@@ -87,6 +90,7 @@ function toEntity(record: WebhookRecord) {
     previousSigningSecret: record.previousSigningSecret ?? null,
     previousSecretExpiresAt: record.previousSecretExpiresAt ?? null,
     statusReason: record.statusReason ?? null,
+    multiArch: record.multiArch ?? null,
   };
 }
 

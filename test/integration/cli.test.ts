@@ -188,6 +188,18 @@ describe('webhook show and list', () => {
 });
 
 describe('webhook update', () => {
+  it('--multi-arch sets properties.multiArch, shown by show; an unknown mode is refused before any request', async () => {
+    await cli('webhook', 'create', '-n', 'climulti01', '-r', 'climultireg1', '--uri', 'https://hooks.example.com/m', '--actions', 'push');
+    const run = await cli('webhook', 'update', '-n', 'climulti01', '-r', 'climultireg1', '--multi-arch', 'coalesced');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(flat('climultireg1', 'climulti01', { multiArch: 'coalesced' }));
+    const show = await cli('webhook', 'show', '-n', 'climulti01', '-r', 'climultireg1');
+    expect((JSON.parse(show.stdout) as { multiArch?: string }).multiArch).toBe('coalesced');
+    const bad = await cli('webhook', 'update', '-n', 'climulti01', '-r', 'climultireg1', '--multi-arch', 'merged');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("option '--multi-arch <mode>' argument 'merged' is invalid. Allowed choices are perManifest, coalesced.");
+  });
+
   it('sends only what is given; --headers with a single empty item clears the headers', async () => {
     const run = await cli('webhook', 'update', '-n', 'clihook01', '-r', 'cliregistry1', '--status', 'disabled', '--headers', '');
     expect(run.code).toBe(0);

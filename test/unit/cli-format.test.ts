@@ -157,6 +157,7 @@ describe('update body', () => {
     expect(updateBody({ ...base, status: 'disabled' })).toEqual({ properties: { status: 'disabled' } });
     expect(updateBody({ ...base, headers: [''], tags: ['a=b'] })).toEqual({ tags: { a: 'b' }, properties: { customHeaders: {} } });
     expect(updateBody({ ...base, scope: '' })).toEqual({ properties: { scope: '' } });
+    expect(updateBody({ ...base, multiArch: 'coalesced' })).toEqual({ properties: { multiArch: 'coalesced' } });
     expect(updateBody(base)).toEqual({});
   });
 });
