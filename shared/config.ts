@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Setting } from './constants.js';
 import { DEFAULT_RETRY_SCHEDULE } from './delivery/retry-policy.js';
 import { parseEventGridConfig, type EventGridConfig } from './mirror/eventgrid-config.js';
+import { parseRegistryCredentials, type RegistryCredential } from './multiarch/registry-credentials.js';
 
 /** How the service reaches Azure Storage: the Functions conventions for `AzureWebJobsStorage`. */
 export type StorageConfig =
@@ -82,6 +83,7 @@ const envSchema = z.object({
   [Setting.storedResponseBytes]: intSetting(Setting.storedResponseBytes, 16_384, 0, 32_000),
   [Setting.webhookCacheSeconds]: numSetting(Setting.webhookCacheSeconds, 10, 0, 3600),
   [Setting.eventRetentionDays]: intSetting(Setting.eventRetentionDays, 30, 1, 3650),
+  [Setting.multiArchWindowSeconds]: numSetting(Setting.multiArchWindowSeconds, 10, 0, 600),
   [Setting.allowPrivateTargets]: z
     .enum(['true', 'false', '1', '0'], { error: `${Setting.allowPrivateTargets} must be true or false` })
     .default('false')
@@ -108,6 +110,10 @@ export interface Config {
   readonly webhookCacheMs: number;
   readonly eventRetentionDays: number;
   readonly allowPrivateTargets: boolean;
+  /** How long a tagless manifest push waits for an index to claim it, for coalesced webhooks. */
+  readonly multiArchWindowMs: number;
+  /** Pull credentials per registry host, for reading image indexes back (secrets). */
+  readonly registryCredentials: ReadonlyMap<string, RegistryCredential>;
   /** The Event Grid mirror; undefined (a no-op mirror) unless EVENTGRID_TOPIC_ENDPOINT is set. */
   readonly eventGrid: EventGridConfig | undefined;
 }
@@ -164,7 +170,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   }
   const eventGrid = parseEventGridConfig(present);
   if ('problems' in eventGrid) problems.push(...eventGrid.problems);
-  if (problems.length > 0 || !parsed.success || !storage || 'problems' in eventGrid) {
+  const credentials = parseRegistryCredentials(present[Setting.registryCredentials], Setting.registryCredentials);
+  if ('problem' in credentials) problems.push(credentials.problem);
+  if (problems.length > 0 || !parsed.success || !storage || 'problems' in eventGrid || 'problem' in credentials) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   const s = parsed.data;
@@ -187,6 +195,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     webhookCacheMs: Math.round(s[Setting.webhookCacheSeconds] * 1000),
     eventRetentionDays: s[Setting.eventRetentionDays],
     allowPrivateTargets: s[Setting.allowPrivateTargets],
+    multiArchWindowMs: Math.round(s[Setting.multiArchWindowSeconds] * 1000),
+    registryCredentials: credentials.credentials,
     eventGrid: eventGrid.config,
   });
 }

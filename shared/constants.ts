@@ -25,6 +25,8 @@ export const Setting = {
   eventGridTopicKey: 'EVENTGRID_TOPIC_KEY',
   eventGridSchema: 'EVENTGRID_SCHEMA',
   eventGridRetrySchedule: 'EVENTGRID_RETRY_SCHEDULE',
+  multiArchWindowSeconds: 'MULTI_ARCH_WINDOW_SECONDS',
+  registryCredentials: 'REGISTRY_CREDENTIALS',
 } as const;
 
 /** Table names (letters and digits only, as Table Storage requires). */

@@ -18,6 +18,8 @@ export type PostOutcome =
   | { readonly kind: 'error'; readonly reason: 'timeout' | 'refused' | 'network'; readonly message: string; readonly durationMs: number };
 
 export interface PostRequest {
+  /** POST unless set (reading an index from a registry is a GET). */
+  readonly method?: 'POST' | 'GET';
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
@@ -66,7 +68,8 @@ function guardedLookup(options: PostOptions): LookupFunction {
 }
 
 /**
- * Makes the POSTs deliveries and pings send: node's own http client with keep-alive agents (a fan-out
+ * Makes the POSTs deliveries and pings send (and the GETs that read an image index from a registry, under
+ * the same policy): node's own http client with keep-alive agents (a fan-out
  * reuses connections per endpoint), no redirects followed, one deadline for the whole exchange, and at
  * most `maxResponseBytes` of the response kept.
  */
@@ -100,11 +103,12 @@ export function makePoster(options: PostOptions) {
         return;
       }
       const isHttps = url.protocol === 'https:';
+      const method = request.method ?? 'POST';
       const body = Buffer.from(request.body, 'utf8');
       const req = (isHttps ? https : http).request(url, {
-        method: 'POST',
+        method,
         agent: isHttps ? agents.https : agents.http,
-        headers: { ...request.headers, 'content-length': String(body.length) },
+        headers: method === 'GET' ? request.headers : { ...request.headers, 'content-length': String(body.length) },
       });
       const timer = setTimeout(() => {
         req.destroy();
@@ -148,7 +152,8 @@ export function makePoster(options: PostOptions) {
           durationMs: elapsed(),
         });
       });
-      req.end(body);
+      if (method === 'GET') req.end();
+      else req.end(body);
     });
   }
 

@@ -6,6 +6,7 @@ import type { AcrEvent } from './acr-event.js';
 import { Rows, type EventStore } from './event-store.js';
 import { encodeMessage, type EventsMessage } from '../pipeline/messages.js';
 import { isSystemEventAction } from './acr-system-events.js';
+import { withPreviousDigests } from './previous-digest.js';
 
 /*
  * Group commit for the ingest. Storage calls, not bytes, are what an event costs (Azure bills per call
@@ -49,7 +50,8 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
     while (list.length > 0) {
       const next = list[0]!;
       const size = next.payload.length + 64;
-      const count = 1 + next.memory.length;
+      // Its dedupe row, its manifest memory and (a tagged push) its tag row.
+      const count = 2 + next.memory.length;
       if (batch.length > 0 && (actions + count > MAX_ACTIONS || bytes + size > MAX_MESSAGE_JSON_BYTES || batch.length >= MAX_EVENTS)) break;
       batch.push(list.shift()!);
       actions += count;
@@ -84,26 +86,42 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
         fresh.push(p);
       }
     }
-    let accepted: Pending[] = fresh;
+    let accepted: Pending[] = [];
     const requeue: { event: AcrEvent; receivedAt: string }[] = [];
     const duplicates: Pending[] = [];
+    // Moved tags: the batch's events with previousDigest, and their tag rows' conditional writes.
+    const prepare = async (items: readonly Pending[]) => {
+      const r = await withPreviousDigests(events.table, registry, items, now().toISOString());
+      const ready = r.items.map((p, i) => (p === items[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
+      return { ready, actions: [...rowsFor(registry, ready), ...r.actions] };
+    };
+    const conflict = (err: unknown) => storageStatus(err) === 409 || storageStatus(err) === 412;
     try {
-      await events.transact(rowsFor(registry, fresh));
+      const all = await prepare(fresh);
+      await events.transact(all.actions);
+      accepted = all.ready;
     } catch (err) {
-      if (storageStatus(err) !== 409) throw err;
-      // Some id was seen before (the sender is retrying): sort the batch out one event at a time.
-      accepted = [];
+      if (!conflict(err)) throw err;
+      // Some id was seen before (the sender is retrying), or a tag moved under us: one event at a time.
       for (const p of fresh) {
-        try {
-          await events.transact(rowsFor(registry, [p]));
-          accepted.push(p);
-        } catch (e) {
-          if (storageStatus(e) !== 409) throw e;
-          duplicates.push(p);
-          const stored = await events.getEvent(registry, p.event.id);
-          // Queue it again unless its fan-out is known to have run; the fan-out checks before delivering.
-          if (stored?.state !== 'fannedout')
-            requeue.push({ event: stored?.event ?? p.event, receivedAt: stored?.receivedAt ?? p.receivedAt });
+        for (let attempt = 1; ; attempt++) {
+          const one = await prepare([p]);
+          try {
+            await events.transact(one.actions);
+            accepted.push(one.ready[0]!);
+            break;
+          } catch (e) {
+            if (!conflict(e)) throw e;
+            const stored = await events.getEvent(registry, p.event.id);
+            if (stored) {
+              duplicates.push(p);
+              // Queue it again unless its fan-out is known to have run; the fan-out checks before delivering.
+              if (stored.state !== 'fannedout') requeue.push({ event: stored.event, receivedAt: stored.receivedAt });
+              break;
+            }
+            // Not a duplicate: its tag row changed since it was read. Read again (bounded).
+            if (attempt >= 5) throw e;
+          }
         }
       }
     }

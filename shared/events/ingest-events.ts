@@ -19,10 +19,8 @@ function memoryRows(registry: string, event: AcrEvent, now: string): Transaction
   const rows: TransactionAction[] = [
     ['upsert', { partitionKey: pk, rowKey: Rows.manifest(t.repository, t.digest), mediaType: t.mediaType ?? null, pushedAt: now }, 'Merge'],
   ];
-  if (t.tag) {
-    rows.push(['upsert', { partitionKey: pk, rowKey: Rows.manifestTag(t.repository, t.digest, t.tag), tag: t.tag }, 'Replace']);
-    rows.push(['upsert', { partitionKey: pk, rowKey: Rows.tag(t.repository, t.tag), digest: t.digest, pushedAt: now }, 'Replace']);
-  }
+  // Where the tag points now (`tag|…`) is written by the batcher for every source: see previous-digest.ts.
+  if (t.tag) rows.push(['upsert', { partitionKey: pk, rowKey: Rows.manifestTag(t.repository, t.digest, t.tag), tag: t.tag }, 'Replace']);
   return rows;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { acrEvent, type AcrEvent } from './acr-event.js';
+import { acrEvent, INDEX_MEDIA_TYPES, type AcrEvent } from './acr-event.js';
 import { MANIFEST_MEDIA_TYPES, type Candidate, type InputAdapter } from './normalize.js';
 
 /*
@@ -22,6 +22,19 @@ const cncfEvent = z.object({
       repository: z.string().optional(),
       url: z.string().optional(),
       tag: z.string().optional(),
+      // With `notifications.events.includereferences: true`: an index's child descriptors (2.8 leaves
+      // out `platform`, 3.x has it). On an image manifest they are its config and layers.
+      references: z
+        .array(
+          z.object({
+            mediaType: z.string().optional(),
+            digest: z.string(),
+            size: z.number().optional(),
+            platform: z.object({ os: z.string(), architecture: z.string(), variant: z.string().optional() }).optional(),
+          }),
+        )
+        .max(256)
+        .optional(),
     })
     .default({}),
   request: z
@@ -63,6 +76,17 @@ function toCandidate(raw: unknown, index: number): Candidate {
   };
   if (e.action === 'push') {
     if (!isManifest(t)) return { kind: 'ignore', index, id: e.id, reason: 'blob push (ACR reports manifests only)' };
+    // An index keeps its children and its URL for coalesced webhooks (payloads.ts leaves them out of ACR's payload).
+    const isIndex = t.mediaType !== undefined && INDEX_MEDIA_TYPES.has(t.mediaType);
+    const platforms = isIndex
+      ? t.references?.map((r) => ({
+          digest: r.digest,
+          ...(r.mediaType ? { mediaType: r.mediaType } : {}),
+          ...(r.size !== undefined ? { size: r.size } : {}),
+          ...(r.platform ? { os: r.platform.os, architecture: r.platform.architecture } : {}),
+          ...(r.platform?.variant ? { variant: r.platform.variant } : {}),
+        }))
+      : undefined;
     const event = acrEvent.safeParse({
       ...base,
       action: 'push',
@@ -73,6 +97,8 @@ function toCandidate(raw: unknown, index: number): Candidate {
         length: t.length ?? t.size,
         repository: t.repository,
         ...(t.tag ? { tag: t.tag } : {}),
+        ...(isIndex && t.url ? { url: t.url } : {}),
+        ...(platforms && platforms.length > 0 ? { platforms } : {}),
       },
     });
     return event.success

@@ -8,6 +8,8 @@ import { storageStatus } from '../storage/clients.js';
 import { encodeMessage, mirrorMessage, type MirrorMessage } from '../pipeline/messages.js';
 import { sendToPoison } from '../pipeline/poison.js';
 import type { MirrorEvent } from './system-event.js';
+import { acrPayload, coalescedPayload, isIndexPush } from '../multiarch/payloads.js';
+import { resolvePlatforms } from '../multiarch/coalesce.js';
 
 /*
  * The mirror's own stage: a topic outage delays only this queue, never a webhook delivery. A failed publish
@@ -25,7 +27,7 @@ export function mirrorRetryDelay(schedule: readonly number[], failures: number):
   return schedule[Math.min(failures, schedule.length) - 1] ?? 60;
 }
 
-async function toMirrorEvents(deps: Deps, m: MirrorMessage): Promise<MirrorEvent[]> {
+async function toMirrorEvents(deps: Deps, m: MirrorMessage, log: (message: string) => void): Promise<MirrorEvent[]> {
   // The registry's webhooks name its ARM id and region (ACR: a webhook's location is its registry's);
   // a registry without webhooks gets the default subscription and resource group and no location.
   const hooks = await deps.webhookCache.get(m.registry);
@@ -37,9 +39,16 @@ async function toMirrorEvents(deps: Deps, m: MirrorMessage): Promise<MirrorEvent
       registryName: m.registry,
     },
   );
-  return m.events.flatMap((event) =>
-    isSystemEventAction(event.action) ? [{ event: { ...event, action: event.action }, registryId: id, location: hook?.location }] : [],
-  );
+  const out: MirrorEvent[] = [];
+  for (const raw of m.events) {
+    if (!isSystemEventAction(raw.action)) continue;
+    // ACR's payload; an index push once, with its platforms (as coalesced webhooks get it).
+    const event = isIndexPush(raw)
+      ? coalescedPayload(raw, await resolvePlatforms(deps.indexReader, raw, (x) => log(`event=${raw.id} ${x}`)))
+      : acrPayload(raw);
+    out.push({ event: { ...event, action: raw.action }, registryId: id, location: hook?.location });
+  }
+  return out;
 }
 
 export function makeMirrorHandler(deps: Deps) {
@@ -58,7 +67,7 @@ export function makeMirrorHandler(deps: Deps) {
       context.warn(`mirror: ${tag} moved to the poison queue: EVENTGRID_TOPIC_ENDPOINT is not set`);
       return;
     }
-    const events = await toMirrorEvents(deps, m);
+    const events = await toMirrorEvents(deps, m, (x) => context.log(`mirror: registry=${m.registry} ${x}`));
     if (events.length === 0) return;
     try {
       await deps.mirror.publish(events);

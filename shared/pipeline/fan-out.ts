@@ -14,6 +14,7 @@ import { sendToPoison } from './poison.js';
 import { scheduleRetries, trackHandoffs } from './schedule-delivery.js';
 import { logFailure } from './log-failure.js';
 import { disableGoneWebhooks } from './disable-gone.js';
+import { planMultiArch } from '../multiarch/coalesce.js';
 
 export function newDeliveryRecord(
   webhook: WebhookRecord,
@@ -81,6 +82,8 @@ interface Planned {
   readonly targets: readonly WebhookRecord[];
   readonly records: readonly DeliveryRecord[];
   readonly attempts: readonly Promise<AttemptResult>[];
+  /** Rows written with the records (a released multi-arch hold's removal). */
+  readonly extra: readonly TransactionAction[];
 }
 
 /** Packs each event's rows (records, then its mark) into transactions of ≤ 100, keeping an event's rows together when they fit. */
@@ -113,22 +116,30 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
   for (const item of m.items) {
     const { event } = item;
     const tag = `registry=${registry} event=${event.id} action=${event.action}`;
-    if (item.recheck || dequeueCount > 1) {
+    if (!item.release && (item.recheck || dequeueCount > 1)) {
       const stored = await deps.events.getEvent(registry, event.id);
       if (stored?.state === 'fannedout') {
         context.log(`fan-out: ${tag} already fanned out; nothing to do`);
         continue;
       }
     }
-    const targets = matchWebhooks(webhooks, event);
-    if (targets.length === 0) {
+    // Multi-arch images: coalesced webhooks get one event per index; held pushes and their release.
+    const plan = await planMultiArch(deps, registry, item, matchWebhooks(webhooks, event), (m) => context.log(`fan-out: ${tag} ${m}`));
+    const targets = plan.sends.map((s) => s.webhook);
+    if (targets.length === 0 && plan.extra.length === 0) {
       context.log(`fan-out: ${tag} matched no webhook`);
       continue;
     }
     const receivedMs = Date.parse(item.receivedAt);
-    const body = JSON.stringify(event);
-    const records = targets.map((w) => newDeliveryRecord(w, event, body, receivedMs, created));
-    planned.push({ event, tag, targets, records, attempts: targets.map((w, i) => attemptDelivery(deps, w, records[i]!)) });
+    const records = plan.sends.map((s) => newDeliveryRecord(s.webhook, event, s.body, receivedMs, created));
+    planned.push({
+      event,
+      tag,
+      targets,
+      records,
+      attempts: targets.map((w, i) => attemptDelivery(deps, w, records[i]!)),
+      extra: plan.extra,
+    });
   }
   if (planned.length === 0) return;
 
@@ -148,6 +159,7 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
       'Replace',
     ]),
     ['upsert', { partitionKey: pk, rowKey: Rows.event(p.event.id), state: 'fannedout' }, 'Merge'],
+    ...p.extra,
   ]);
   for (const tx of pack(groups)) await deps.events.transact(tx);
 

@@ -21,6 +21,11 @@ export const eventsMessage = z.object({
         receivedAt: z.string(),
         /** Set when the same event id was accepted before: the fan-out checks whether it already ran. */
         recheck: z.boolean().optional(),
+        /**
+         * The end of a multi-arch hold window (sent delayed by MULTI_ARCH_WINDOW_SECONDS): deliver this
+         * held child push to these coalesced webhooks, unless an index claimed it meanwhile.
+         */
+        release: z.object({ webhooks: z.array(z.string().min(1).max(50)).min(1).max(1000) }).optional(),
       }),
     )
     .min(1)

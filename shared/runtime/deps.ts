@@ -10,6 +10,9 @@ import type { RetryPolicy } from '../delivery/retry-policy.js';
 import { makeIngestBatcher, type IngestBatcher } from '../events/ingest-batcher.js';
 import { makeDeadLetterStore, type DeadLetterStore } from '../pipeline/dead-letters.js';
 import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
+import { makeCoalesceWindow, type CoalesceWindow } from '../multiarch/coalesce-window.js';
+import { makeIndexReader, type IndexReader } from '../multiarch/index-reader.js';
+import { entraTokenSource } from '../multiarch/entra-token.js';
 
 /** Everything a handler needs, built once per process in a composition root and passed in. */
 export interface Deps {
@@ -30,6 +33,10 @@ export interface Deps {
   /** The Event Grid mirror, or the no-op one when no topic is configured. */
   readonly mirror: EventMirror;
   readonly poster: Poster;
+  /** The hold window of coalesced (multi-arch) webhooks. */
+  readonly coalesceWindow: CoalesceWindow;
+  /** Reads image indexes back from registries (platforms of a multi-arch push). */
+  readonly indexReader: IndexReader;
   readonly retryPolicy: RetryPolicy;
   readonly now: () => Date;
   /** Work that outlives an invocation (hand-offs); the local host and tests wait for it to drain. */
@@ -66,6 +73,8 @@ export async function makeDeps(config: Config, overrides: DepsOverrides = {}): P
   const webhooks = makeWebhookStore(webhooksTable);
   const events = makeEventStore(eventsTable);
   const now = () => new Date();
+  const poster = makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) });
+  const usesIdentity = [...config.registryCredentials.values()].some((c) => c.kind === 'managedIdentity');
   return {
     config,
     webhooks,
@@ -75,7 +84,14 @@ export async function makeDeps(config: Config, overrides: DepsOverrides = {}): P
     deadLetters: makeDeadLetterStore(deadLettersTable),
     queues,
     mirror,
-    poster: makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) }),
+    poster,
+    coalesceWindow: makeCoalesceWindow(eventsTable, config.multiArchWindowMs),
+    indexReader: makeIndexReader({
+      send: poster.post,
+      credentials: config.registryCredentials,
+      timeoutMs: config.deliveryTimeoutMs,
+      ...(usesIdentity ? { entraToken: entraTokenSource() } : {}),
+    }),
     retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
     now,
     background: new Set(),

@@ -9,7 +9,14 @@ export interface WebhookResource {
   location: string;
   tags: Record<string, string>;
   systemData: { createdAt: string; lastModifiedAt: string };
-  properties: { status: string; scope: string; actions: string[]; provisioningState: 'Succeeded'; statusReason?: string; multiArch?: string };
+  properties: {
+    status: string;
+    scope: string;
+    actions: string[];
+    provisioningState: 'Succeeded';
+    statusReason?: string;
+    multiArch?: string;
+  };
 }
 
 export function registryId(record: Pick<WebhookRecord, 'subscriptionId' | 'resourceGroup' | 'registryName'>): string {

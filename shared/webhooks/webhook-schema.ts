@@ -113,8 +113,10 @@ const actions = z
   .transform((list) => [...new Set(list)]);
 
 const multiArch = z.preprocess(
-  (v) => (typeof v === 'string' ? MULTI_ARCH_MODES.find((m) => m.toLowerCase() === v.toLowerCase()) ?? v : v),
-  z.enum(MULTI_ARCH_MODES, { error: "multiArch must be 'perManifest' (one event per manifest, as ACR) or 'coalesced' (one per image index)" }),
+  (v) => (typeof v === 'string' ? (MULTI_ARCH_MODES.find((m) => m.toLowerCase() === v.toLowerCase()) ?? v) : v),
+  z.enum(MULTI_ARCH_MODES, {
+    error: "multiArch must be 'perManifest' (one event per manifest, as ACR) or 'coalesced' (one per image index)",
+  }),
 );
 
 const scope = z.string({ error: "scope must be a string such as 'repository:tag'" }).superRefine((value, ctx) => {

@@ -30,7 +30,11 @@ export interface CncfRegistry {
  * Debian's `docker-registry` (CNCF distribution 2.8) as a child process on 127.0.0.1, its notifications
  * pointed at our ingest URL with the ingest key as a static header (header values are YAML lists).
  */
-export async function startCncfRegistry(ingestUrl: string, ingestKey: string): Promise<CncfRegistry> {
+export async function startCncfRegistry(
+  ingestUrl: string,
+  ingestKey: string,
+  options: { readonly includeReferences?: boolean } = {},
+): Promise<CncfRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'rw-registry-'));
   const port = await freePort();
   const config = `version: 0.1
@@ -46,7 +50,7 @@ storage:
 http:
   addr: 127.0.0.1:${port}
 notifications:
-  endpoints:
+${options.includeReferences ? '  events:\n    includereferences: true\n' : ''}  endpoints:
     - name: registry-webhooks
       url: ${ingestUrl}
       headers:
@@ -135,4 +139,93 @@ export function writeOciImage(ref: string): OciImage {
 
 export async function skopeo(...args: string[]): Promise<void> {
   await run('skopeo', ['--insecure-policy', ...args], { timeout: 60_000 });
+}
+
+export interface OciIndexImage {
+  readonly dir: string;
+  readonly indexDigest: string;
+  readonly indexSize: number;
+  readonly platforms: readonly { os: string; architecture: string; variant?: string; digest: string; size: number }[];
+  close(): void;
+}
+
+/**
+ * An OCI layout holding an image index of one tiny image per platform (each with its own layer, so the
+ * manifests differ), tagged `ref`. `seed` changes every layer, so a second call gives a new index.
+ */
+export function writeOciIndex(
+  ref: string,
+  platforms: readonly { os: string; architecture: string; variant?: string }[],
+  seed = 'a',
+): OciIndexImage {
+  const dir = mkdtempSync(join(tmpdir(), 'rw-oci-index-'));
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const put = (b: Buffer) => {
+    writeFileSync(join(blobs, sha(b)), b);
+    return { digest: `sha256:${sha(b)}`, size: b.length };
+  };
+  const children = platforms.map((p) => {
+    const tar = Buffer.alloc(1024);
+    tar.write(`${seed}-${p.os}-${p.architecture}-${p.variant ?? ''}`);
+    const layer = gzipSync(tar);
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: p.architecture,
+        os: p.os,
+        ...(p.variant ? { variant: p.variant } : {}),
+        rootfs: { type: 'layers', diff_ids: [`sha256:${sha(tar)}`] },
+        config: {},
+      }),
+    );
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(config) },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...put(layer) }],
+      }),
+    );
+    return { ...p, ...put(manifest) };
+  });
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: children.map((c) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: c.digest,
+        size: c.size,
+        platform: { os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) },
+      })),
+    }),
+  );
+  const indexBlob = put(index);
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          ...indexBlob,
+          annotations: { 'org.opencontainers.image.ref.name': ref },
+        },
+      ],
+    }),
+  );
+  return {
+    dir,
+    indexDigest: indexBlob.digest,
+    indexSize: indexBlob.size,
+    platforms: children.map(({ os, architecture, variant, digest, size }) => ({
+      os,
+      architecture,
+      ...(variant ? { variant } : {}),
+      digest,
+      size,
+    })),
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -1,0 +1,130 @@
+import type { TransactionAction } from '@azure/data-tables';
+import type { QueueClient } from '@azure/storage-queue';
+import type { AcrEvent, PlatformEntry } from '../events/acr-event.js';
+import type { WebhookRecord } from '../webhooks/webhook-store.js';
+import { nameKey } from '../webhooks/names.js';
+import { encodeMessage, type EventsMessage } from '../pipeline/messages.js';
+import type { CoalesceWindow } from './coalesce-window.js';
+import type { IndexReader } from './index-reader.js';
+import { acrPayload, coalescedPayload, isIndexPush, isTaglessChildPush } from './payloads.js';
+
+/** What the multi-arch step of a fan-out uses. */
+export interface MultiArchDeps {
+  readonly config: { readonly multiArchWindowMs: number };
+  readonly coalesceWindow: CoalesceWindow;
+  readonly indexReader: IndexReader;
+  readonly queues: { readonly events: QueueClient };
+}
+
+export interface Send {
+  readonly webhook: WebhookRecord;
+  readonly body: string;
+}
+
+/** The deliveries of one event, and rows to write with their records (a released hold's removal). */
+export interface Plan {
+  readonly sends: readonly Send[];
+  readonly extra: readonly TransactionAction[];
+}
+
+type Item = EventsMessage['items'][number];
+
+/** Where the index of an index push can be read: the CNCF event's `target.url`, else ACR's manifest URL on `request.host`. */
+export function indexUrl(event: AcrEvent): string | undefined {
+  if (event.target.url) return event.target.url;
+  const host = event.request?.host;
+  if (!host || !event.target.digest) return undefined;
+  return `https://${host}/v2/${event.target.repository}/manifests/${event.target.digest}`;
+}
+
+/**
+ * The platforms of an index push: what the source reported when it carries platforms, else read from
+ * the registry. When the index cannot be read, the digests the source reported (without os and
+ * architecture), and the reason is logged; the event is never held back for it.
+ */
+export async function resolvePlatforms(reader: IndexReader, event: AcrEvent, log: (message: string) => void): Promise<PlatformEntry[]> {
+  const reported = event.target.platforms ?? [];
+  if (reported.length > 0 && reported.every((p) => p.os !== undefined && p.architecture !== undefined)) return [...reported];
+  const url = indexUrl(event);
+  if (!url) {
+    log(`platforms not read: the event names no registry host`);
+    return [...reported];
+  }
+  const result = await reader.read(url);
+  if ('error' in result) {
+    log(`platforms not read: ${result.error}`);
+    return [...reported];
+  }
+  return [...result.platforms];
+}
+
+/**
+ * The multi-arch step of a fan-out, between matching and sending. perManifest webhooks get every event
+ * as ACR sends it. For coalesced webhooks: a tagless child push is held (see coalesce-window.ts) and
+ * its window's end scheduled as a delayed events message that names the webhooks; an index push claims
+ * its children and goes out once, with `target.platforms`; a release item delivers the held push on its
+ * own unless an index claimed it meanwhile.
+ */
+export async function planMultiArch(
+  deps: MultiArchDeps,
+  registry: string,
+  item: Item,
+  targets: readonly WebhookRecord[],
+  log: (message: string) => void,
+): Promise<Plan> {
+  const { event } = item;
+  const plain = JSON.stringify(acrPayload(event));
+  if (item.release) {
+    const names = new Set(item.release.webhooks.map(nameKey));
+    const waiting = targets.filter((w) => names.has(nameKey(w.name)));
+    const child = { repository: event.target.repository, digest: event.target.digest ?? '', eventId: event.id };
+    if ((await deps.coalesceWindow.release(registry, child)) === 'claimed') {
+      log('held push was claimed by an index; nothing to deliver on its own');
+      return { sends: [], extra: [] };
+    }
+    log(`held push released after the multi-arch window to ${waiting.length} coalesced webhook(s)`);
+    return { sends: waiting.map((webhook) => ({ webhook, body: plain })), extra: [deps.coalesceWindow.doneAction(registry, child)] };
+  }
+  const coalesced = targets.filter((w) => w.multiArch === 'coalesced');
+  if (coalesced.length === 0) return { sends: targets.map((webhook) => ({ webhook, body: plain })), extra: [] };
+
+  if (isTaglessChildPush(event)) {
+    const webhooks = coalesced.map((w) => w.name);
+    const outcome = await deps.coalesceWindow.hold(registry, {
+      repository: event.target.repository,
+      digest: event.target.digest!,
+      eventId: event.id,
+      receivedAt: item.receivedAt,
+      webhooks,
+    });
+    if (outcome === 'held') {
+      const release: EventsMessage = {
+        v: 1,
+        type: 'events',
+        registry,
+        items: [{ event, receivedAt: item.receivedAt, release: { webhooks } }],
+      };
+      await deps.queues.events.sendMessage(encodeMessage(release), { visibilityTimeout: Math.ceil(deps.config.multiArchWindowMs / 1000) });
+    }
+    log(
+      outcome === 'held'
+        ? `held for ${coalesced.length} coalesced webhook(s)`
+        : 'claimed by an index already seen; not delivered on its own',
+    );
+    return { sends: targets.filter((w) => w.multiArch !== 'coalesced').map((webhook) => ({ webhook, body: plain })), extra: [] };
+  }
+
+  if (isIndexPush(event) && event.target.digest) {
+    const platforms = await resolvePlatforms(deps.indexReader, event, log);
+    const taken = await deps.coalesceWindow.claim(
+      registry,
+      event.target.repository,
+      { digest: event.target.digest, receivedAt: item.receivedAt },
+      platforms.map((p) => p.digest),
+    );
+    log(`index with ${platforms.length} platform(s) claimed ${taken.length} held push(es)`);
+    const body = JSON.stringify(coalescedPayload(event, platforms));
+    return { sends: targets.map((webhook) => ({ webhook, body: webhook.multiArch === 'coalesced' ? body : plain })), extra: [] };
+  }
+  return { sends: targets.map((webhook) => ({ webhook, body: plain })), extra: [] };
+}
