@@ -167,4 +167,28 @@ describe('a multi-arch push (skopeo copy --all of an OCI index) to a real CNCF r
       [first.indexDigest, 2],
     ]);
   });
+
+  it('a tagless push no index claims reaches the coalesced webhook on its own once the window ends; perManifest at once', async () => {
+    const digest = `sha256:${'e'.repeat(64)}`;
+    const event = {
+      id: 'solo-push-0001',
+      timestamp: new Date().toISOString(),
+      action: 'push',
+      target: { mediaType: MANIFEST, size: 100, digest, length: 100, repository: 'solo/app' },
+      request: { id: 'r1', host: 'myregistry.azurecr.io', method: 'PUT', useragent: 'test' },
+    };
+    const sent = Date.now();
+    const res = await fetch(`${svc.url}/registries/multireg01/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-functions-key': INGEST_KEY },
+      body: JSON.stringify(event),
+    });
+    expect(res.status).toBe(202);
+    const [per] = (await rx.waitFor(7, 30_000, '/permanifest')).slice(6);
+    const [alone] = (await rx.waitFor(3, 30_000, '/coalesced')).slice(2);
+    expect(JSON.parse(per!.body)).toEqual(event);
+    expect(JSON.parse(alone!.body)).toEqual(event);
+    expect(alone!.at - sent).toBeGreaterThanOrEqual(WINDOW_SECONDS * 1000 - 500);
+    expect(per!.at).toBeLessThan(alone!.at);
+  });
 });
