@@ -82,6 +82,8 @@ export function makePoster(options: PostOptions) {
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise((resolve) => {
       let settled = false;
+      // Declared before `done`: a refusal settles before the timer exists.
+      let timer: NodeJS.Timeout | undefined = undefined;
       const done = (outcome: PostOutcome) => {
         if (!settled) {
           settled = true;
@@ -110,7 +112,7 @@ export function makePoster(options: PostOptions) {
         agent: isHttps ? agents.https : agents.http,
         headers: method === 'GET' ? request.headers : { ...request.headers, 'content-length': String(body.length) },
       });
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         req.destroy();
         done({ kind: 'error', reason: 'timeout', message: `no response within ${request.timeoutMs / 1000} s`, durationMs: elapsed() });
       }, request.timeoutMs);
