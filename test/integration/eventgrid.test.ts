@@ -327,4 +327,67 @@ describe('out: the Event Grid mirror', () => {
       events: [push],
     });
   });
+  it('publishes an index push once, with data.target.platforms read back from the registry; its children as ACR sends them', async () => {
+    const registryStub = await startReceiver();
+    const child = (c: string) => `sha256:${c.repeat(64)}`;
+    const index = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: child('a'),
+          size: 400,
+          platform: { os: 'linux', architecture: 'amd64' },
+        },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: child('b'),
+          size: 401,
+          platform: { os: 'linux', architecture: 'arm64' },
+        },
+      ],
+    };
+    registryStub.answer = {
+      status: 200,
+      headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' },
+      body: JSON.stringify(index),
+    };
+    const push = (digest: string, mediaType: string, tag?: string, url?: string) => ({
+      id: randomUUID(),
+      timestamp: '2026-11-29T00:00:00.000Z',
+      action: 'push',
+      target: { mediaType, size: 400, digest, length: 400, repository: 'team/multi', ...(tag ? { tag } : {}), ...(url ? { url } : {}) },
+      request: { id: randomUUID(), host: 'myregistry.azurecr.io', method: 'PUT', useragent: 'buildkit' },
+    });
+    const indexDigest = child('f');
+    const batch = [
+      push(child('a'), 'application/vnd.oci.image.manifest.v1+json'),
+      push(child('b'), 'application/vnd.oci.image.manifest.v1+json'),
+      push(indexDigest, 'application/vnd.oci.image.index.v1+json', 'v1', `${registryStub.url}/v2/team/multi/manifests/${indexDigest}`),
+    ];
+    const before = topicCe.requests.length;
+    const res = await api(ceMirror, '/registries/mirreg05/events', { method: 'POST', key: INGEST_KEY, json: batch });
+    expect(res.status).toBe(202);
+    const published = (await topicCe.waitFor(before + 1)).slice(before);
+    const events = (await Promise.all(published.map((p) => new EventGridDeserializer().deserializeCloudEvents(p.body)))).flat();
+    expect(events.map((e) => e.data)).toEqual([
+      batch[0],
+      batch[1],
+      {
+        ...batch[2],
+        target: {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          size: 400,
+          digest: indexDigest,
+          length: 400,
+          repository: 'team/multi',
+          tag: 'v1',
+          platforms: index.manifests.map((m) => ({ digest: m.digest, mediaType: m.mediaType, size: m.size, ...m.platform })),
+        },
+      },
+    ]);
+    expect(registryStub.requests.map((r) => [r.method, r.path])).toEqual([['GET', `/v2/team/multi/manifests/${indexDigest}`]]);
+    await registryStub.close();
+  });
 });
