@@ -35,7 +35,7 @@ beforeAll(async () => {
       expect(readText('.ci/run')).toMatch(/^npm ci\b/m);
       continue;
     }
-    await run('bash', ['-c', command], { cwd: root, timeout: 150_000 });
+    await run('bash', ['-c', command], { cwd: root, timeout: 240_000 });
     ran.push(command);
   }
   const entries = unzipSync(readFileSync(join(root, DEFAULT_OUT, ZIP_NAME)));
@@ -46,7 +46,7 @@ beforeAll(async () => {
     writeFileSync(join(unpacked, name), data);
   }
   files = Object.keys(entries).filter((n) => !n.endsWith('/'));
-}, 180_000);
+}, 270_000);
 
 afterAll(() => {
   if (unpacked) rmSync(unpacked, { recursive: true, force: true });
