@@ -29,8 +29,25 @@ describe('loadConfig', () => {
       webhookCacheMs: 10_000,
       eventRetentionDays: 30,
       allowPrivateTargets: false,
+      multiArchWindowMs: 10_000,
+      registryCredentials: new Map(),
+      eventGrid: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the multi-arch window and registry credentials, and names the setting (never a secret) when one is wrong', () => {
+    const config = loadConfig({
+      ...base,
+      MULTI_ARCH_WINDOW_SECONDS: '2.5',
+      REGISTRY_CREDENTIALS: '{"myregistry.azurecr.io":"managedIdentity","registry.example.com":{"username":"u","password":"p4ss"}}',
+    });
+    expect(config.multiArchWindowMs).toBe(2500);
+    expect([...config.registryCredentials.keys()]).toEqual(['myregistry.azurecr.io', 'registry.example.com']);
+    expect(() => loadConfig({ ...base, MULTI_ARCH_WINDOW_SECONDS: '601' })).toThrow('MULTI_ARCH_WINDOW_SECONDS must be at most 600');
+    expect(() => loadConfig({ ...base, REGISTRY_CREDENTIALS: '{"registry.example.com":{"username":"u","pass":"s3cr3t"}}' })).toThrow(
+      /REGISTRY_CREDENTIALS \(registry\.example\.com\): each value must be/,
+    );
   });
 
   it('splits key lists for rotation', () => {
