@@ -369,10 +369,9 @@ describe('update (PATCH)', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
       error: {
-        code: 'InvalidRequestContent',
-        message: expect.stringContaining(
-          "multiArch must be 'perManifest' (one event per manifest, as ACR) or 'coalesced' (one per image index)",
-        ),
+        code: 'InvalidParameter',
+        message:
+          "The request is invalid. properties.multiArch: multiArch must be 'perManifest' (one event per manifest, as ACR) or 'coalesced' (one per image index).",
         target: 'properties.multiArch',
       },
     });
