@@ -14,6 +14,8 @@ export interface ReceiverAnswer {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  /** Answer only once this settles: the test decides when, after it has seen what it wanted to see. */
+  hold?: Promise<unknown>;
 }
 
 /**
@@ -57,7 +59,8 @@ export async function startReceiver(): Promise<Receiver> {
         res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
         res.end(a.body ?? '');
       };
-      if (a.delayMs) setTimeout(reply, a.delayMs);
+      if (a.hold) void a.hold.finally(reply);
+      else if (a.delayMs) setTimeout(reply, a.delayMs);
       else reply();
     });
   });
