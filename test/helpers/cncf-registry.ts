@@ -65,8 +65,8 @@ async function startRelay(ingestUrl: string) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     notifications,
-    waitForNotification(match: (n: Notification) => boolean, timeoutMs = 20_000): Promise<Notification> {
-      return new Promise((resolve, reject) => {
+    waitForNotification: (match: (n: Notification) => boolean, timeoutMs = 20_000): Promise<Notification> =>
+      new Promise((resolve, reject) => {
         const check = () => {
           const found = notifications.find(match);
           if (!found) return;
@@ -80,8 +80,7 @@ async function startRelay(ingestUrl: string) {
         }, timeoutMs);
         waiters.add(check);
         check();
-      });
-    },
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
