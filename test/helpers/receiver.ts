@@ -13,7 +13,6 @@ export interface ReceiverAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
-  delayMs?: number;
   /** Answer only once this settles: the test decides when, after it has seen what it wanted to see. */
   hold?: Promise<unknown>;
 }
@@ -60,7 +59,6 @@ export async function startReceiver(): Promise<Receiver> {
         res.end(a.body ?? '');
       };
       if (a.hold) void a.hold.finally(reply);
-      else if (a.delayMs) setTimeout(reply, a.delayMs);
       else reply();
     });
   });
