@@ -26,6 +26,8 @@ async function createWebhook(): Promise<void> {
   const actions = Array.from(form.querySelectorAll<HTMLInputElement>('input[name=actions]:checked')).map((c) => c.value);
   const status = form.querySelector<HTMLInputElement>('input[name=status]:checked')?.value ?? 'enabled';
   const scope = input('add-scope').value.trim();
+  // Off by default; left out of the body then, which is exactly what ACR's clients send.
+  const coalesced = input('add-multi-arch').checked;
   const problems: [string, string][] = [
     ['add-name', nameProblem(name, state.webhooks)],
     ['add-uri', uri ? '' : 'Enter the service URI that events are posted to.'],
@@ -52,7 +54,7 @@ async function createWebhook(): Promise<void> {
     const location = state.webhooks[0]?.location ?? 'eastus';
     await api('PUT', webhooksPath(name), {
       location,
-      properties: { serviceUri: uri, customHeaders: headers, actions, status, scope },
+      properties: { serviceUri: uri, customHeaders: headers, actions, status, scope, ...(coalesced ? { multiArch: 'coalesced' } : {}) },
     });
     state.flash = `Webhook '${name}' created.`;
     window.location.hash = `#/webhooks/${encodeURIComponent(name)}`;

@@ -39,6 +39,8 @@ function renderDetail(webhook: Webhook): void {
   el('prop-status').replaceChildren(statusBadge(webhook.properties.status));
   el('prop-actions').textContent = webhook.properties.actions.join(', ');
   el('prop-scope').textContent = webhook.properties.scope || 'All events';
+  el('prop-multi-arch').textContent =
+    webhook.properties.multiArch === 'coalesced' ? 'One event per image (coalesced)' : 'One event per manifest';
   el('prop-location').textContent = webhook.location;
   el('toggle-status').textContent = webhook.properties.status === 'enabled' ? 'Disable' : 'Enable';
 }

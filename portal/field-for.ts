@@ -4,6 +4,7 @@ const FIELDS: Record<string, string> = {
   'properties.customHeaders': 'add-headers',
   'properties.scope': 'add-scope',
   'properties.actions': 'add-actions',
+  'properties.multiArch': 'add-multi-arch',
   webhookName: 'add-name',
 };
 

@@ -2,7 +2,7 @@
 export interface Webhook {
   name: string;
   location: string;
-  properties: { status: string; scope: string; actions: string[] };
+  properties: { status: string; scope: string; actions: string[]; multiArch?: string };
 }
 
 export interface WebhookPage {

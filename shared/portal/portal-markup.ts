@@ -91,6 +91,11 @@ export const PORTAL_MARKUP = `
         <p class="hint" id="add-scope-hint"><code>repository:tag</code>, <code>repository:*</code> for every tag; empty for all events of the registry.</p>
         <p class="error" id="add-scope-error"></p>
       </div>
+      <fieldset class="field" aria-describedby="add-multi-arch-hint">
+        <legend>Multi-arch images</legend>
+        <label class="check"><input type="checkbox" id="add-multi-arch" name="multiArch" value="coalesced"> One event per multi-arch image</label>
+        <p class="hint" id="add-multi-arch-hint">Off: one event per manifest, as ACR sends them. On: one push for the image index, listing its platforms.</p>
+      </fieldset>
       <p class="error" id="add-error" role="alert"></p>
       <div class="buttons"><button type="submit" class="primary" id="add-submit">Create</button><a class="button" href="#/">Cancel</a></div>
     </form>
@@ -112,6 +117,7 @@ export const PORTAL_MARKUP = `
       <div><dt>Status</dt><dd id="prop-status"></dd></div>
       <div><dt>Actions</dt><dd id="prop-actions"></dd></div>
       <div><dt>Scope</dt><dd id="prop-scope"></dd></div>
+      <div><dt>Multi-arch images</dt><dd id="prop-multi-arch"></dd></div>
       <div><dt>Location</dt><dd id="prop-location"></dd></div>
     </dl>
     <section id="config" hidden aria-labelledby="config-title" class="panel">

@@ -107,8 +107,17 @@ describe('the Webhooks blade', () => {
     await screenshot(page, 'desktop-3-add-server-error');
 
     await page.getByLabel('Service URI').fill('https://example.com/hook');
+    // Multi-arch coalescing is off unless asked for.
+    const multiArch = page.getByLabel('One event per multi-arch image');
+    expect(await multiArch.isChecked()).toBe(false);
+    await multiArch.check();
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('heading', { name: 'portalhook1', level: 1 }).waitFor();
+    expect(await page.locator('#prop-multi-arch').innerText()).toBe('One event per image (coalesced)');
+    expect(
+      ((await (await api(svc, '/registries/portalreg1/webhooks/portalhook1')).json()) as { properties: { multiArch?: string } }).properties
+        .multiArch,
+    ).toBe('coalesced');
     expect(await page.getByRole('status').innerText()).toBe("Webhook 'portalhook1' created.");
     expect(await (await api(svc, '/registries/portalreg1/webhooks/portalhook1/getCallbackConfig', { method: 'POST' })).json()).toEqual({
       serviceUri: 'https://example.com/hook',

@@ -34,8 +34,10 @@ const cncfIndexPush = {
 };
 
 describe('multi-arch payloads', () => {
-  const [candidate] = cncfAdapter.normalize(cncfIndexPush) as { kind: string; event: AcrEvent }[];
-  const event = candidate!.event;
+  const candidates = cncfAdapter.normalize(cncfIndexPush);
+  const candidate = 'error' in candidates ? undefined : candidates[0];
+  if (candidate?.kind !== 'accept') throw new Error('expected the index push to be accepted');
+  const event = candidate.event;
 
   it("keeps a CNCF index push's references as platforms and its URL, for coalesced webhooks", () => {
     expect(event.target.platforms).toEqual([
