@@ -345,27 +345,27 @@ describe('update (PATCH)', () => {
   });
 
   it('sets properties.multiArch with PUT and PATCH, shows it in get and list once set, and refuses unknown modes', async () => {
-    const plain = await api(svc, short('registry04', '/multi0001'), { method: 'PUT', json: createBody });
+    const plain = await api(svc, short('registry07', '/multi0001'), { method: 'PUT', json: createBody });
     expect(((await plain.json()) as { properties: Record<string, unknown> }).properties).not.toHaveProperty('multiArch');
-    const created = await api(svc, short('registry04', '/multi0002'), {
+    const created = await api(svc, short('registry07', '/multi0002'), {
       method: 'PUT',
       json: { ...createBody, properties: { ...createBody.properties, multiArch: 'coalesced' } },
     });
     expect(((await created.json()) as { properties: Record<string, unknown> }).properties['multiArch']).toBe('coalesced');
-    const patched = await api(svc, short('registry04', '/multi0001'), {
+    const patched = await api(svc, short('registry07', '/multi0001'), {
       method: 'PATCH',
       json: { properties: { multiArch: 'COALESCED' } },
     });
     expect(((await patched.json()) as { properties: Record<string, unknown> }).properties['multiArch']).toBe('coalesced');
-    await api(svc, short('registry04', '/multi0002'), { method: 'PATCH', json: { properties: { multiArch: 'perManifest' } } });
-    const list = (await (await api(svc, short('registry04', ''))).json()) as {
+    await api(svc, short('registry07', '/multi0002'), { method: 'PATCH', json: { properties: { multiArch: 'perManifest' } } });
+    const list = (await (await api(svc, short('registry07', ''))).json()) as {
       value: { name: string; properties: Record<string, unknown> }[];
     };
     expect(list.value.filter((w) => w.name.startsWith('multi')).map((w) => [w.name, w.properties['multiArch']])).toEqual([
       ['multi0001', 'coalesced'],
       ['multi0002', 'perManifest'],
     ]);
-    const bad = await api(svc, short('registry04', '/multi0001'), { method: 'PATCH', json: { properties: { multiArch: 'merged' } } });
+    const bad = await api(svc, short('registry07', '/multi0001'), { method: 'PATCH', json: { properties: { multiArch: 'merged' } } });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
       error: {
