@@ -1,4 +1,5 @@
 import { ApiError } from '../errors.js';
+import { keyPart } from '../storage/key-part.js';
 
 /** ACR's rule for registry and webhook names: 5-50 letters and digits. Identity is case-insensitive. */
 const NAME = /^[a-zA-Z0-9]{5,50}$/;
@@ -21,7 +22,7 @@ export function parseName(kind: 'registry' | 'webhook', name: string | undefined
   return value;
 }
 
-/** The storage key of a name: lowercase, so 'MyHook01' and 'myhook01' are the same webhook. */
+/** The storage key of a name: lowercase, so 'MyHook01' and 'myhook01' are the same webhook (names are validated; the encoding is the safety net). */
 export function nameKey(name: string): string {
-  return name.toLowerCase();
+  return keyPart(name.toLowerCase(), 100);
 }
