@@ -8,5 +8,7 @@ export default defineConfig({
     // Integration files each start their own Azurite and host on ephemeral ports; two cores, two workers.
     maxWorkers: 2,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    // A test fails when a promise rejection goes unhandled while it runs (Node's default would end the process).
+    setupFiles: ['./test/helpers/unhandled-rejections.ts'],
   },
 });

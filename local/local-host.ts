@@ -170,7 +170,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (!socket.writable) return socket.destroy();
     const answer =
       err.code === 'HPE_HEADER_OVERFLOW'
-        ? errorResponse('RequestEntityTooLarge', 'The request headers are too large.')
+        ? errorResponse('RequestHeaderFieldsTooLarge', 'The request line and headers are larger than the host accepts (16 KiB).')
         : errorResponse('InvalidRequestContent', 'The request is not well-formed HTTP/1.1.');
     const body = JSON.stringify(answer.jsonBody);
     const status = answer.status ?? 400;

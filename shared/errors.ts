@@ -19,6 +19,7 @@ export const ErrorStatus = {
   QuotaExceeded: 409,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
+  RequestHeaderFieldsTooLarge: 431,
   TooManyRequests: 429,
   InternalServerError: 500,
   ServiceUnavailable: 503,
