@@ -5,11 +5,13 @@ import { isEventId } from '../../shared/events/event-id.js';
 import { Rows } from '../../shared/events/event-store.js';
 import { parseJsonText } from '../../shared/http/read-json-body.js';
 import { ApiError } from '../../shared/errors.js';
+import { makePoster } from '../../shared/delivery/post-json.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from '../helpers/service.js';
 
 // Table Storage: no / \ # ? or control characters in a key, at most 1 KiB.
+// eslint-disable-next-line no-control-regex -- the characters Table Storage refuses
 const KEY_SAFE = /^[^/\\#?\u0000-\u001f\u007f-\u009f]*$/;
 
 describe('keyPart, the one key encoding', () => {
@@ -141,5 +143,30 @@ describe('JSON syntax errors', () => {
     expect(message('['.repeat(10_000))).toBe(
       "The request body is not valid JSON: at line 1, column 10001: expected a value or ']', found the end of the body.",
     );
+  });
+});
+
+describe('an outbound POST always settles', () => {
+  it('answers a header node refuses and a bad URL with a refusal instead of rejecting', async () => {
+    const poster = makePoster({ allowPrivate: true });
+    try {
+      const base = { body: '{}', timeoutMs: 1000, maxResponseBytes: 100 };
+      await expect(
+        poster.post({ ...base, url: 'http://127.0.0.1:9/', headers: { 'webhook-id': 'evt\r\nX-Injected: 1' } }),
+      ).resolves.toEqual({
+        kind: 'error',
+        reason: 'refused',
+        message: 'the request could not be built (ERR_INVALID_CHAR)',
+        durationMs: 0,
+      });
+      await expect(poster.post({ ...base, url: 'not a url', headers: {} })).resolves.toEqual({
+        kind: 'error',
+        reason: 'network',
+        message: 'the service URI is not a valid URL',
+        durationMs: 0,
+      });
+    } finally {
+      poster.close();
+    }
   });
 });
