@@ -1,17 +1,11 @@
 import { ApiError } from '../errors.js';
 import { keyPart } from '../storage/key-part.js';
-
-/** ACR's rule for registry and webhook names: 5-50 letters and digits. Identity is case-insensitive. */
-const NAME = /^[a-zA-Z0-9]{5,50}$/;
-
-export function isValidName(name: string): boolean {
-  return NAME.test(name);
-}
+import { isValidName } from './acr-conventions.js';
 
 /** Validates a registry or webhook name from a route and returns it unchanged; throws a 400 otherwise. */
 export function parseName(kind: 'registry' | 'webhook', name: string | undefined): string {
   const value = name ?? '';
-  if (!NAME.test(value)) {
+  if (!isValidName(value)) {
     const what = kind === 'registry' ? 'registryName' : 'webhookName';
     throw new ApiError(
       'InvalidParameter',
@@ -22,7 +16,10 @@ export function parseName(kind: 'registry' | 'webhook', name: string | undefined
   return value;
 }
 
-/** The storage key of a name: lowercase, so 'MyHook01' and 'myhook01' are the same webhook (names are validated; the encoding is the safety net). */
+/**
+ * The storage key of a name: lowercase, so 'MyHook01' and 'myhook01' are the same webhook. Names are
+ * validated before they get here; the key encoding is the safety net.
+ */
 export function nameKey(name: string): string {
   return keyPart(name.toLowerCase(), 100);
 }
