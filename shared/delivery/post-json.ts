@@ -82,8 +82,7 @@ export function makePoster(options: PostOptions) {
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise((resolve) => {
       let settled = false;
-      // Declared before `done`: a refusal settles before the timer exists.
-      let timer: NodeJS.Timeout | undefined = undefined;
+      let timer: NodeJS.Timeout | undefined = undefined; // set below; `done` may run before (a bad URL)
       const done = (outcome: PostOutcome) => {
         if (!settled) {
           settled = true;
@@ -107,11 +106,20 @@ export function makePoster(options: PostOptions) {
       const isHttps = url.protocol === 'https:';
       const method = request.method ?? 'POST';
       const body = Buffer.from(request.body, 'utf8');
-      const req = (isHttps ? https : http).request(url, {
-        method,
-        agent: isHttps ? agents.https : agents.http,
-        headers: method === 'GET' ? request.headers : { ...request.headers, 'content-length': String(body.length) },
-      });
+      let req: http.ClientRequest;
+      try {
+        req = (isHttps ? https : http).request(url, {
+          method,
+          agent: isHttps ? agents.https : agents.http,
+          headers: method === 'GET' ? request.headers : { ...request.headers, 'content-length': String(body.length) },
+        });
+      } catch (err) {
+        // Node refuses to build a request with an invalid header (ERR_INVALID_CHAR and the like); trying
+        // again cannot help, so this is a refusal, not a network error. The code only: values are secrets.
+        const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+        done({ kind: 'error', reason: 'refused', message: `the request could not be built (${code})`, durationMs: 0 });
+        return;
+      }
       timer = setTimeout(() => {
         req.destroy();
         done({ kind: 'error', reason: 'timeout', message: `no response within ${request.timeoutMs / 1000} s`, durationMs: elapsed() });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { nameKey } from '../webhooks/names.js';
 import { storageStatus } from '../storage/clients.js';
 import { jsonField, odataString } from '../storage/entity-fields.js';
-import { idKey, repoKey } from '../events/event-store.js';
+import { keyPart } from '../storage/key-part.js';
 
 /*
  * The hold window of coalesced webhooks. A multi-arch push arrives child manifests first (by digest,
@@ -25,10 +25,12 @@ import { idKey, repoKey } from '../events/event-store.js';
  * times, so a backed-up queue does not change what belongs together.
  */
 
+// Parts from events go through the one key encoding (storage/key-part.ts), as in the event store.
 export const HoldRows = {
-  hold: (repository: string, digest: string, eventId: string) => `hold|${repoKey(repository)}|${digest}|${idKey(eventId)}`,
-  holdRange: (repository: string) => [`hold|${repoKey(repository)}|`, `hold|${repoKey(repository)}}`] as const,
-  claim: (repository: string, digest: string) => `claim|${repoKey(repository)}|${digest}`,
+  hold: (repository: string, digest: string, eventId: string) =>
+    `hold|${keyPart(repository, 300)}|${keyPart(digest, 200)}|${keyPart(eventId)}`,
+  holdRange: (repository: string) => [`hold|${keyPart(repository, 300)}|`, `hold|${keyPart(repository, 300)}}`] as const,
+  claim: (repository: string, digest: string) => `claim|${keyPart(repository, 300)}|${keyPart(digest, 200)}`,
 };
 
 const holdEntity = z.object({

@@ -3,6 +3,7 @@ import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { loadConfig } from '../../shared/config.js';
 import { makeDeps, type Deps } from '../../shared/runtime/deps.js';
 import type { AcrEvent } from '../../shared/events/acr-event.js';
+import { Rows } from '../../shared/events/event-store.js';
 import { INGEST_KEY, MANAGEMENT_KEY } from '../helpers/service.js';
 
 /*
@@ -64,7 +65,7 @@ describe('target.previousDigest', () => {
     const chain: (string | undefined)[] = [];
     for (let at = byPrevious.get(undefined); at !== undefined; at = byPrevious.get(at)) chain.push(at);
     expect(chain).toHaveLength(n);
-    const row = await a.events.table.getEntity<{ digest: string }>('movereg01', 'tag|team:app|race');
+    const row = await a.events.table.getEntity<{ digest: string }>('movereg01', Rows.tag('team/app', 'race'));
     expect(row.digest).toBe(chain[n - 1]);
   });
 });
