@@ -4,7 +4,7 @@ import { Option } from 'commander';
 export const ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
 export const STATUSES = ['enabled', 'disabled'] as const;
 /** Our addition: how a multi-arch push is reported (the API's `properties.multiArch`). */
-export const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
+const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
 
 export const uriOption = () => new Option('--uri <uri>', 'service URI the webhook posts events to');
 export const actionsOption = () =>

@@ -23,7 +23,7 @@ const tag = z.string().regex(/^[\w][\w.-]{0,127}$/, 'must be a tag (letters, dig
  * One platform manifest of a multi-arch image (an OCI index or Docker manifest list), as a coalesced
  * push lists it. `os`/`architecture` are absent when the index could not be read from the registry.
  */
-export const platformEntry = z.object({
+const platformEntry = z.object({
   digest,
   mediaType: z.string().max(255).optional(),
   size: z.number().int().nonnegative().optional(),

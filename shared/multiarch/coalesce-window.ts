@@ -59,9 +59,9 @@ export interface HeldChild {
 }
 
 /** What became of a child push offered to the window. */
-export type HoldOutcome = 'held' | 'claimed';
+type HoldOutcome = 'held' | 'claimed';
 /** What the window's end finds: deliver the child on its own, or nothing to do (an index claimed it). */
-export type ReleaseOutcome = 'release' | 'claimed';
+type ReleaseOutcome = 'release' | 'claimed';
 
 export function makeCoalesceWindow(table: TableClient, windowMs: number) {
   async function getHold(pk: string, rowKey: string) {

@@ -9,20 +9,20 @@ import type { IndexReader } from './index-reader.js';
 import { acrPayload, coalescedPayload, isIndexPush, isTaglessChildPush } from './payloads.js';
 
 /** What the multi-arch step of a fan-out uses. */
-export interface MultiArchDeps {
+interface MultiArchDeps {
   readonly config: { readonly multiArchWindowMs: number };
   readonly coalesceWindow: CoalesceWindow;
   readonly indexReader: IndexReader;
   readonly queues: { readonly events: QueueClient };
 }
 
-export interface Send {
+interface Send {
   readonly webhook: WebhookRecord;
   readonly body: string;
 }
 
 /** The deliveries of one event, and rows to write with their records (a released hold's removal). */
-export interface Plan {
+interface Plan {
   readonly sends: readonly Send[];
   readonly extra: readonly TransactionAction[];
 }

@@ -16,7 +16,7 @@ import type { RegistryCredential } from './registry-credentials.js';
  * Indexes are immutable by digest, so results are cached per URL.
  */
 
-export const INDEX_ACCEPT = [
+const INDEX_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -40,9 +40,9 @@ const indexManifest = z.object({
 const tokenAnswer = z.union([z.object({ token: z.string().min(1) }), z.object({ access_token: z.string().min(1) })]);
 const refreshAnswer = z.object({ refresh_token: z.string().min(1) });
 
-export type IndexReadResult = { readonly platforms: readonly PlatformEntry[] } | { readonly error: string };
+type IndexReadResult = { readonly platforms: readonly PlatformEntry[] } | { readonly error: string };
 
-export interface IndexReaderOptions {
+interface IndexReaderOptions {
   readonly send: (request: PostRequest) => Promise<PostOutcome>;
   readonly credentials: ReadonlyMap<string, RegistryCredential>;
   readonly timeoutMs: number;
