@@ -92,7 +92,6 @@ const settings = z.object({
     .transform((v) => v === 'true' || v === '1'),
 });
 
-
 // How the service reaches Azure Storage: the Functions conventions for `AzureWebJobsStorage`, a connection
 // string or an identity-based connection:
 // https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity

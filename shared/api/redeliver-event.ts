@@ -1,15 +1,24 @@
-import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import type { HttpHandler } from '../handler-types.js';
 import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
-import { registryRef, webhookRoutes } from '../webhooks/routes.js';
+import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { loadWebhook } from './load-webhook.js';
-import { newDeliveryRecord } from '../pipeline/fan-out.js';
-import { attemptDelivery } from '../delivery/attempt-delivery.js';
+import { newDeliveryRecord } from '../pipeline/new-delivery.js';
+import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
 import { renderEvent, type DeliveryRecord } from '../delivery/delivery-record.js';
-import { scheduleRetries } from '../pipeline/schedule-delivery.js';
-import { disableGoneWebhooks } from '../pipeline/disable-gone.js';
+import { followUp, type FollowUpDeps } from '../pipeline/follow-up.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
+import type { EventStore } from '../storage/event-store.js';
+import type { ManagementConfig } from './management-deps.js';
+
+export interface RedeliverEventDeps extends FollowUpDeps {
+  readonly config: ManagementConfig;
+  readonly webhooks: Pick<WebhookStore, 'get' | 'update'>;
+  readonly events: Pick<EventStore, 'latestDelivery' | 'putDelivery'>;
+  readonly attempt: AttemptDelivery;
+}
 
 /**
  * `POST .../webhooks/{webhookName}/events/{eventId}/redeliver`: sends a recorded event again, byte for
@@ -18,18 +27,15 @@ import { disableGoneWebhooks } from '../pipeline/disable-gone.js';
  * `webhook-id` stays the event id, so receivers that dedupe by it see a redelivery, as Standard Webhooks
  * intends.
  */
-export const redeliverEventFunction: HttpFunctionDeclaration = {
-  kind: 'http',
-  routes: webhookRoutes('webhooks-redeliver', '/{webhookName}/events/{eventId}/redeliver'),
-  methods: ['POST'],
-  makeHandler: (deps) => async (request, context) => {
+export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
+  return async (request, context) => {
     requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const eventId = request.params['eventId'] ?? '';
     if (eventId.length === 0 || eventId.length > 128)
       throw new ApiError('InvalidParameter', 'The event id must be 1-128 characters.', 'eventId');
-    const { record: webhook } = await loadWebhook(deps.webhooks, ref.registryName, name);
+    const webhook = await loadWebhook(deps.webhooks, ref.registryName, name);
     const previous = await deps.events.latestDelivery(ref.registryName, webhook.name, eventId);
     if (!previous) {
       throw new ApiError(
@@ -50,11 +56,10 @@ export const redeliverEventFunction: HttpFunctionDeclaration = {
       action: previous.action,
       image: previous.image,
     };
-    const result = await attemptDelivery(deps, webhook, fresh);
+    const result = await deps.attempt(webhook, fresh);
     await deps.events.putDelivery(ref.registryName, result.record);
-    await scheduleRetries(deps, ref.registryName, [{ webhook, result }]);
-    await disableGoneWebhooks(deps, ref.registryName, [{ webhook, result }], context);
+    await followUp(deps, ref.registryName, [{ webhook, result }], context);
     context.log(`redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${eventId} result=${result.record.state}`);
     return json(200, renderEvent(result.record));
-  },
-};
+  };
+}

@@ -12,7 +12,6 @@ export interface RetryPolicy {
   readonly jitter: number;
 }
 
-
 /** Success is 2xx only; redirects are not followed, so a 3xx is a failure. */
 export function isSuccess(outcome: PostOutcome): boolean {
   return outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300;

@@ -1,48 +1,29 @@
 import type { InvocationContext } from '@azure/functions';
-import type { TransactionAction } from '@azure/data-tables';
-import type { Deps } from '../runtime/deps.js';
-import { imageOf, type AcrEvent } from '../events/acr-event.js';
-import { Rows } from '../events/event-store.js';
-import { toDeliveryEntity, type DeliveryRecord } from '../delivery/delivery-record.js';
-import { attemptDelivery, type AttemptResult } from '../delivery/attempt-delivery.js';
-import { maskUri } from '../delivery/outbound-request.js';
-import type { WebhookRecord } from '../webhooks/webhook-store.js';
-import { nameKey } from '../webhooks/names.js';
+import type { QueueClient } from '@azure/storage-queue';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { QueueHandler } from '../handler-types.js';
+import type { AcrEvent } from '../events/acr-event.js';
+import type { DeliveryRecord } from '../delivery/delivery-record.js';
+import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
+import type { EventStore } from '../storage/event-store.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
 import { eventsMessage, type EventsMessage } from './messages.js';
 import { matchWebhooks } from './match.js';
-import { sendToPoison } from './poison.js';
-import { scheduleRetries, trackHandoffs } from './schedule-delivery.js';
+import { parseOrPoison } from './poison.js';
+import { newDeliveryRecord } from './new-delivery.js';
+import { followUp } from './follow-up.js';
+import { trackHandoffs, type Handoff, type HandoffDeps } from './handoffs.js';
 import { logFailure } from './log-failure.js';
-import { disableGoneWebhooks } from './disable-gone.js';
 
-export function newDeliveryRecord(
-  webhook: WebhookRecord,
-  event: AcrEvent | { id: string; timestamp: string; action: 'ping' },
-  body: string,
-  receivedMs: number,
-  now: string,
-): DeliveryRecord {
-  return {
-    rowKey: Rows.delivery(webhook.name, receivedMs, event.id),
-    webhook: webhook.name,
-    eventId: event.id,
-    action: event.action,
-    image: imageOf(event),
-    body,
-    requestHeaders: {},
-    requestUri: maskUri(webhook.serviceUri),
-    state: 'pending',
-    attempts: 0,
-    nextAttemptAt: undefined,
-    lastError: undefined,
-    responseStatus: undefined,
-    responseReason: undefined,
-    responseHeaders: {},
-    responseBody: '',
-    durationMs: undefined,
-    createdAt: now,
-    updatedAt: now,
-  };
+export interface FanOutDeps extends HandoffDeps {
+  readonly config: Pick<Config, 'deliveryInlineWaitMs' | 'deliveryTimeoutMs'>;
+  readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
+  readonly events: Pick<EventStore, 'getEvent' | 'recordFanOut' | 'putDeliveries'>;
+  readonly queues: { readonly eventsPoison: QueueClient };
+  readonly attempt: AttemptDelivery;
+  readonly now: Clock;
 }
 
 /** Waits for all attempts, or until `budgetMs`; unfinished slots stay undefined. */
@@ -63,16 +44,8 @@ async function settleWithin<T>(promises: readonly Promise<T>[], budgetMs: number
  * storage call for a fan-out to 99 webhooks, or for a batch of small ones). An endpoint still answering
  * then is handed off to the delivery queue, so one slow endpoint holds up no other.
  */
-export function makeFanOut(deps: Deps) {
-  return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const parsed = eventsMessage.safeParse(message);
-    if (!parsed.success) {
-      await sendToPoison(deps.queues.eventsPoison, message, `malformed event message: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      context.error(`fan-out: malformed message moved to the poison queue: ${parsed.error.issues[0]?.message ?? ''}`);
-      return;
-    }
-    await fanOut(deps, parsed.data, context);
-  };
+export function makeFanOut(deps: FanOutDeps): QueueHandler {
+  return parseOrPoison(eventsMessage, deps.queues.eventsPoison, 'event', (m, context) => fanOut(deps, m, context));
 }
 
 interface Planned {
@@ -83,31 +56,10 @@ interface Planned {
   readonly attempts: readonly Promise<AttemptResult>[];
 }
 
-/** Packs each event's rows (records, then its mark) into transactions of ≤ 100, keeping an event's rows together when they fit. */
-function pack(groups: readonly TransactionAction[][]): TransactionAction[][] {
-  const txs: TransactionAction[][] = [];
-  let current: TransactionAction[] = [];
-  for (const group of groups) {
-    if (current.length + group.length > 100 && current.length > 0) {
-      txs.push(current);
-      current = [];
-    }
-    for (const action of group) {
-      if (current.length === 100) {
-        txs.push(current);
-        current = [];
-      }
-      current.push(action);
-    }
-  }
-  if (current.length > 0) txs.push(current);
-  return txs;
-}
-
-async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext): Promise<void> {
+async function fanOut(deps: FanOutDeps, m: EventsMessage, context: InvocationContext): Promise<void> {
   const { registry } = m;
   const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
-  const webhooks = await deps.webhookCache.get(registry);
+  const webhooks = await deps.webhooks.listCached(registry);
   const created = deps.now().toISOString();
   const planned: Planned[] = [];
   for (const item of m.items) {
@@ -128,30 +80,29 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
     const receivedMs = Date.parse(item.receivedAt);
     const body = JSON.stringify(event);
     const records = targets.map((w) => newDeliveryRecord(w, event, body, receivedMs, created));
-    planned.push({ event, tag, targets, records, attempts: targets.map((w, i) => attemptDelivery(deps, w, records[i]!)) });
+    planned.push({ event, tag, targets, records, attempts: targets.map((w, i) => deps.attempt(w, records[i]!)) });
   }
   if (planned.length === 0) return;
 
-  const all = planned.flatMap((p) => p.attempts);
-  const settled = await settleWithin(all, deps.config.deliveryInlineWaitMs);
-  const pk = nameKey(registry);
+  const settled = await settleWithin(
+    planned.flatMap((p) => p.attempts),
+    deps.config.deliveryInlineWaitMs,
+  );
   let offset = 0;
   const results = planned.map((p) => {
     const r = settled.slice(offset, offset + p.attempts.length);
     offset += p.attempts.length;
     return r;
   });
-  const groups = planned.map((p, e): TransactionAction[] => [
-    ...p.records.map((rec, i): TransactionAction => [
-      'upsert',
-      toDeliveryEntity(pk, results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }),
-      'Replace',
-    ]),
-    ['upsert', { partitionKey: pk, rowKey: Rows.event(p.event.id), state: 'fannedout' }, 'Merge'],
-  ]);
-  for (const tx of pack(groups)) await deps.events.transact(tx);
+  await deps.events.recordFanOut(
+    registry,
+    planned.map((p, e) => ({
+      eventId: p.event.id,
+      records: p.records.map((rec, i) => results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }),
+    })),
+  );
 
-  const pending: Parameters<typeof trackHandoffs>[2][number][] = [];
+  const pending: Handoff[] = [];
   const finished: { webhook: WebhookRecord; result: AttemptResult }[] = [];
   for (const [e, p] of planned.entries()) {
     let succeeded = 0;
@@ -177,7 +128,6 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
       `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff}`,
     );
   }
-  await scheduleRetries(deps, registry, finished);
-  await disableGoneWebhooks(deps, registry, finished, context);
+  await followUp(deps, registry, finished, context);
   await trackHandoffs(deps, registry, pending, context);
 }

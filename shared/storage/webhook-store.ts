@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { TableClient } from '@azure/data-tables';
-import { WEBHOOK_ACTIONS, WEBHOOK_STATUSES } from './webhook-schema.js';
-import { nameKey } from './names.js';
-import { storageStatus } from '../storage/clients.js';
-import { jsonField, odataString, optionalField } from '../storage/entity-fields.js';
+import { WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type WebhookRecord } from '../webhooks/webhook.js';
+import { nameKey } from '../webhooks/names.js';
+import { ApiError } from '../errors.js';
+import { statusOf, unless404 } from './rest-errors.js';
+import { jsonField, odataString, optionalField } from './entity-fields.js';
+import { makeWebhookCache } from './webhook-cache.js';
 
 /*
  * Table `webhooks` — key layout
@@ -13,33 +15,14 @@ import { jsonField, odataString, optionalField } from '../storage/entity-fields.
  * Names are case-insensitive (ACR), so keys are lowercase and the name as created is kept in `name`.
  * Maps and lists are JSON strings (Table Storage has no nested types); every read is parsed with zod
  * because rows may have been written by an older deploy.
+ *
+ * Every write goes through this store, which owns what a write implies: a change is a conditional
+ * (ETag) replace retried on a concurrent change (`update`), and the registry's cached list
+ * (`listCached`, the fan-out's read) is invalidated after each write in this process.
  */
 
-export interface WebhookRecord {
-  readonly registryName: string;
-  readonly name: string;
-  readonly subscriptionId: string;
-  readonly resourceGroup: string;
-  readonly location: string;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly serviceUri: string;
-  readonly customHeaders: Readonly<Record<string, string>>;
-  readonly status: (typeof WEBHOOK_STATUSES)[number];
-  readonly scope: string;
-  readonly actions: readonly (typeof WEBHOOK_ACTIONS)[number][];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** Standard Webhooks signing secret (`whsec_…`), revealed only by getCallbackConfig. */
-  readonly signingSecret: string | undefined;
-  /** The secret before the last rotation, still used to sign until `previousSecretExpiresAt`. */
-  readonly previousSigningSecret: string | undefined;
-  readonly previousSecretExpiresAt: string | undefined;
-  /** Why the service changed the status (a 410 Gone disables the webhook). */
-  readonly statusReason: string | undefined;
-}
-
 /** A record plus the entity's ETag, for optimistic concurrency on update. */
-export interface StoredWebhook {
+interface StoredWebhook {
   readonly record: WebhookRecord;
   readonly etag: string;
 }
@@ -95,40 +78,51 @@ function fromEntity(entity: unknown): StoredWebhook {
   return { record, etag };
 }
 
-/** Optimistic-concurrency conflicts: the caller re-reads and retries. */
-export class ConcurrencyError extends Error {
-  override readonly name = 'ConcurrencyError';
-}
-
 export interface WebhookPage {
   readonly items: readonly WebhookRecord[];
   readonly continuationToken: string | undefined;
 }
 
+/** Tries of a read-modify-write before a concurrent writer wins (409 Conflict). */
+const UPDATE_TRIES = 3;
+
 /** Webhook persistence over one table; see the key layout above. */
 export interface WebhookStore {
-  get(registryName: string, name: string): Promise<StoredWebhook | undefined>;
+  get(registryName: string, name: string): Promise<WebhookRecord | undefined>;
   listPage(registryName: string, pageSize: number, continuationToken: string | undefined): Promise<WebhookPage>;
-  listAll(registryName: string): Promise<readonly WebhookRecord[]>;
+  /** The registry's webhooks, read at most once per WEBHOOK_CACHE_SECONDS per process (writes here invalidate). */
+  listCached(registryName: string): Promise<readonly WebhookRecord[]>;
   count(registryName: string): Promise<number>;
   /** Inserts; false when a webhook of that name exists already. */
   insert(record: WebhookRecord): Promise<boolean>;
-  /** Replaces the stored webhook if its ETag still matches; throws ConcurrencyError otherwise. */
-  replace(record: WebhookRecord, etag: string): Promise<void>;
+  /**
+   * Reads the webhook, applies `mutate` and writes the result if no one wrote in between (ETag),
+   * re-reading and re-applying on a concurrent change. `mutate` returning its argument writes nothing;
+   * it may throw to refuse the change. Undefined when there is no such webhook; a 409 Conflict when
+   * other writers won every try.
+   */
+  update(registryName: string, name: string, mutate: (current: WebhookRecord) => WebhookRecord): Promise<WebhookRecord | undefined>;
   /** Deletes; false when there was nothing to delete. */
   remove(registryName: string, name: string): Promise<boolean>;
 }
 
-export function makeWebhookStore(table: TableClient): WebhookStore {
+export function makeWebhookStore(table: TableClient, cacheMs: number): WebhookStore {
   const partitionFilter = (registryName: string) => `PartitionKey eq ${odataString(nameKey(registryName))}`;
+  const read = async (registryName: string, name: string) => {
+    const entity = await unless404(table.getEntity(nameKey(registryName), nameKey(name)));
+    return entity === undefined ? undefined : fromEntity(entity);
+  };
+  const listAll = async (registryName: string) => {
+    const out: WebhookRecord[] = [];
+    for await (const entity of table.listEntities({ queryOptions: { filter: partitionFilter(registryName) } })) {
+      out.push(fromEntity(entity).record);
+    }
+    return out;
+  };
+  const cache = makeWebhookCache(listAll, cacheMs);
   return {
     async get(registryName, name) {
-      try {
-        return fromEntity(await table.getEntity(nameKey(registryName), nameKey(name)));
-      } catch (err) {
-        if (storageStatus(err) === 404) return undefined;
-        throw err;
-      }
+      return (await read(registryName, name))?.record;
     },
     async listPage(registryName, pageSize, continuationToken) {
       const pages = table
@@ -138,13 +132,7 @@ export function makeWebhookStore(table: TableClient): WebhookStore {
       if (page.done) return { items: [], continuationToken: undefined };
       return { items: page.value.map((e) => fromEntity(e).record), continuationToken: page.value.continuationToken };
     },
-    async listAll(registryName) {
-      const out: WebhookRecord[] = [];
-      for await (const entity of table.listEntities({ queryOptions: { filter: partitionFilter(registryName) } })) {
-        out.push(fromEntity(entity).record);
-      }
-      return out;
-    },
+    listCached: (registryName) => cache.get(registryName),
     async count(registryName) {
       let n = 0;
       const iter = table.listEntities({ queryOptions: { filter: partitionFilter(registryName), select: ['RowKey'] } });
@@ -154,29 +142,36 @@ export function makeWebhookStore(table: TableClient): WebhookStore {
     async insert(record) {
       try {
         await table.createEntity(toEntity(record));
-        return true;
       } catch (err) {
-        if (storageStatus(err) === 409) return false;
+        if (statusOf(err) === 409) return false;
         throw err;
       }
+      cache.invalidate(record.registryName);
+      return true;
     },
-    async replace(record, etag) {
-      try {
-        await table.updateEntity(toEntity(record), 'Replace', { etag });
-      } catch (err) {
-        const status = storageStatus(err);
-        if (status === 412 || status === 404) throw new ConcurrencyError('the webhook changed while it was being updated');
-        throw err;
+    async update(registryName, name, mutate) {
+      for (let attempt = 0; attempt < UPDATE_TRIES; attempt++) {
+        const stored = await read(registryName, name);
+        if (!stored) return undefined;
+        const next = mutate(stored.record);
+        if (next === stored.record) return next;
+        try {
+          await table.updateEntity(toEntity(next), 'Replace', { etag: stored.etag });
+        } catch (err) {
+          // 412: someone wrote since the read; 404: someone deleted it. Read again.
+          const status = statusOf(err);
+          if (status === 412 || status === 404) continue;
+          throw err;
+        }
+        cache.invalidate(registryName);
+        return next;
       }
+      throw new ApiError('Conflict', `The webhook '${name}' is being changed by another request. Retry.`);
     },
     async remove(registryName, name) {
-      try {
-        await table.deleteEntity(nameKey(registryName), nameKey(name));
-        return true;
-      } catch (err) {
-        if (storageStatus(err) === 404) return false;
-        throw err;
-      }
+      const deleted = await unless404(table.deleteEntity(nameKey(registryName), nameKey(name)));
+      cache.invalidate(registryName);
+      return deleted !== undefined;
     },
   };
 }

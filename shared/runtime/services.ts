@@ -1,0 +1,81 @@
+import type { Config } from '../config.js';
+import type { Clock } from '../clock.js';
+import { Table } from '../constants.js';
+import { createTableClient } from '../storage/clients.js';
+import { makeQueues, type Queues } from '../storage/queues.js';
+import { makeWebhookStore, type WebhookStore } from '../storage/webhook-store.js';
+import { makeEventStore, type EventStore } from '../storage/event-store.js';
+import { makeDeadLetterStore, type DeadLetterStore } from '../storage/dead-letter-store.js';
+import { makePoster, type PostOptions } from '../delivery/post-json.js';
+import { makeAttemptDelivery, type AttemptDelivery } from '../delivery/attempt-delivery.js';
+import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
+import { makeIngestBatcher, type IngestBatcher } from '../pipeline/ingest-batcher.js';
+import { makeDeliveryQueue, type DeliveryQueue } from '../pipeline/delivery-queue.js';
+import type { Background } from '../pipeline/background.js';
+
+/*
+ * The composition root: the one module that builds clients from config and wires the stages. Nothing in
+ * shared/ imports it; each stage declares the narrow part it takes (a store, a queue, a clock, some
+ * settings), and a function's declaration hands it this whole object, which satisfies all of them.
+ */
+
+/** Everything the stages are built from, once per process. */
+export interface Services {
+  readonly config: Config;
+  readonly webhooks: WebhookStore;
+  readonly events: EventStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly ingestBatcher: IngestBatcher;
+  readonly queues: Queues;
+  readonly deliveryQueue: DeliveryQueue;
+  /** The Event Grid mirror, or the no-op one when no topic is configured. */
+  readonly mirror: EventMirror;
+  readonly attempt: AttemptDelivery;
+  readonly now: Clock;
+  /** Work that outlives an invocation (hand-offs); the local host and tests wait for it to drain. */
+  readonly background: Background;
+}
+
+/** What a test may replace: name resolution for outbound requests (to map names to addresses). */
+export interface ServiceOverrides {
+  readonly resolve?: PostOptions['resolve'];
+}
+
+/** Builds the services from a config: storage clients, tables and queues created if missing. */
+export async function makeServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
+  const webhooksTable = createTableClient(config.storage, Table.webhooks);
+  const eventsTable = createTableClient(config.storage, Table.events);
+  const deadLettersTable = createTableClient(config.storage, Table.deadLetters);
+  const queues = makeQueues(config.storage);
+  const mirror = config.eventGrid
+    ? makeEventGridMirror(config.eventGrid, config.storage.kind === 'identity' ? config.storage.clientId : undefined)
+    : noopMirror;
+  await Promise.all([
+    webhooksTable.createTable(),
+    eventsTable.createTable(),
+    deadLettersTable.createTable(),
+    ...Object.values(queues).map((q) => q.createIfNotExists()),
+  ]);
+  const events = makeEventStore(eventsTable);
+  const now = () => new Date();
+  const poster = makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) });
+  return {
+    config,
+    webhooks: makeWebhookStore(webhooksTable, config.webhookCacheMs),
+    events,
+    deadLetters: makeDeadLetterStore(deadLettersTable),
+    ingestBatcher: makeIngestBatcher(events, queues.events, now, mirror.enabled ? queues.mirror : undefined),
+    queues,
+    deliveryQueue: makeDeliveryQueue(queues.deliveries),
+    mirror,
+    attempt: makeAttemptDelivery({
+      poster,
+      retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
+      timeoutMs: config.deliveryTimeoutMs,
+      maxResponseBytes: config.storedResponseBytes,
+      now,
+    }),
+    now,
+    background: new Set(),
+  };
+}
