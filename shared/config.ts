@@ -9,13 +9,13 @@ import { Setting } from './constants.js';
  */
 
 /** Seconds before each retry of a failed delivery; a delivery gets `length + 1` attempts in all. */
-export const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200] as const;
+const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200] as const;
 
 /** Seconds before each retry of a failed mirror publish (the last repeats); whole seconds, a queue's visibility unit. */
-export const DEFAULT_MIRROR_RETRY_SCHEDULE = [5, 30, 60, 300, 900, 1800, 3600] as const;
+const DEFAULT_MIRROR_RETRY_SCHEDULE = [5, 30, 60, 300, 900, 1800, 3600] as const;
 
 /** Input schemas the mirror publishes in; the names are `@azure/eventgrid`'s (`EventGrid` | `CloudEvent`). */
-export const MIRROR_SCHEMAS = ['EventGrid', 'CloudEvent'] as const;
+const MIRROR_SCHEMAS = ['EventGrid', 'CloudEvent'] as const;
 
 const keyList = (setting: string) =>
   z

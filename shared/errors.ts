@@ -5,7 +5,7 @@ import { isRestError } from '@azure/core-rest-pipeline';
  * The closed set of error codes the API answers with, each mapped to exactly one HTTP status.
  * Codes follow ARM's and ACR's names where one exists, so clients that switch on them keep working.
  */
-export const ErrorStatus = {
+const ErrorStatus = {
   InvalidRequestContent: 400,
   InvalidParameter: 400,
   MissingApiVersionParameter: 400,
@@ -41,12 +41,12 @@ export class ApiError extends Error {
 }
 
 /** ARM's error body: `{"error":{"code","message","target"?}}`. */
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: ErrorCode; message: string; target?: string };
 }
 
 /** Builds the response for an error code: the one place codes become statuses and bodies. */
-export function errorResponse(code: ErrorCode, message: string, target?: string, headers?: Record<string, string>): HttpResponseInit {
+function errorResponse(code: ErrorCode, message: string, target?: string, headers?: Record<string, string>): HttpResponseInit {
   const error: ErrorBody['error'] = target === undefined ? { code, message } : { code, message, target };
   return {
     status: ErrorStatus[code],

@@ -30,7 +30,7 @@ export interface DeliveryRecord {
 }
 
 /** A one-line reason for a failed attempt, for the record and the log. */
-export function describeOutcome(outcome: PostOutcome): string {
+function describeOutcome(outcome: PostOutcome): string {
   if (outcome.kind === 'error') return outcome.message;
   return `HTTP ${outcome.status}${outcome.statusText ? ` ${outcome.statusText}` : ''}`;
 }

@@ -29,7 +29,7 @@ export interface MirrorDeps {
  * it was first queued (Event Grid's own delivery retry window). Answers no retry can fix (400, 404, 413)
  * go to the poison queue at once. Only a failure to re-queue is thrown, so the host retries that.
  */
-export const MIRROR_MAX_AGE_MS = 24 * 3600 * 1000;
+const MIRROR_MAX_AGE_MS = 24 * 3600 * 1000;
 const PERMANENT = new Set([400, 404, 413]);
 
 /** The delay before retry number `failures` (1-based): the schedule's entry, the last one repeating. */

@@ -9,7 +9,7 @@ import type { Services } from './services.js';
  */
 
 /** One route a function answers on; each becomes one registered function named `name`. */
-export interface RouteDeclaration {
+interface RouteDeclaration {
   readonly name: string;
   readonly route: string;
 }

@@ -1,7 +1,7 @@
 import type { TransactionAction } from '@azure/data-tables';
 
 /** Table Storage's limit on one entity-group transaction (one partition, one call). */
-export const MAX_TRANSACTION_ACTIONS = 100;
+const MAX_TRANSACTION_ACTIONS = 100;
 
 /**
  * Packs groups of actions (all of one partition) into as few transactions as the 100-action limit allows,

@@ -78,7 +78,7 @@ function fromEntity(entity: unknown): StoredWebhook {
   return { record, etag };
 }
 
-export interface WebhookPage {
+interface WebhookPage {
   readonly items: readonly WebhookRecord[];
   readonly continuationToken: string | undefined;
 }

@@ -6,9 +6,9 @@ import { scopeProblem } from './scope.js';
  * create and change it (ACR's WebhookCreateParameters and WebhookUpdateParameters), parsed with zod.
  */
 export const WEBHOOK_ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
-export type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
+type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
 export const WEBHOOK_STATUSES = ['enabled', 'disabled'] as const;
-export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
 /** A webhook as stored. `serviceUri`, `customHeaders` and the secrets are write-only: only getCallbackConfig shows them. */
 export interface WebhookRecord {
@@ -41,7 +41,7 @@ export function sameLocation(a: string, b: string): boolean {
 }
 
 /** Limits on what a webhook may carry; generous for real use, small enough to keep entities in bounds. */
-export const Limits = {
+const Limits = {
   serviceUriLength: 2048,
   customHeaderCount: 50,
   customHeaderNameLength: 256,
