@@ -9,6 +9,7 @@
  * glob is what the host loads), and the production dependency tree copied from this checkout's
  * `node_modules` by the lockfile's own `dev` flags (less type declarations and source maps), so packaging
  * needs no network and ships exactly the versions that were tested. `local/` (the local host), `cli/`, tests, settings files and secrets stay out.
+ * An empty `.funcignore` keeps azd from dropping that `node_modules` (see FUNCIGNORE).
  *
  * Usage: tsx scripts/package.ts [--out DIR] [--help]
  */
@@ -31,6 +32,12 @@ export const ZIP_NAME = 'registry-webhooks.zip';
 export const DEFAULT_OUT = '.deploy';
 /** The staging folder under the default output: azure.yaml's `dist` for the `api` service. */
 export const STAGING_FOLDER = `${DEFAULT_OUT}/package`;
+/**
+ * Written empty into the staging folder. Without an ignore file, azd before 1.23.12 left `node_modules` out
+ * of a JS/TS function package even with `remoteBuild: false`, so the app started without its dependencies;
+ * any `.funcignore` (an empty one excludes nothing) turns that default off. azure.yaml also requires 1.23.12.
+ */
+export const FUNCIGNORE = '.funcignore';
 
 interface PackageJson {
   name: string;
@@ -111,6 +118,7 @@ export function stage(out: string): string {
     cpSync(join(buildDir, folder), join(staging, 'dist', folder), { recursive: true });
   }
   cpSync(join(root, 'host.json'), join(staging, 'host.json'));
+  writeFileSync(join(staging, FUNCIGNORE), '');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
   writeFileSync(join(staging, 'package.json'), `${JSON.stringify(deployedPackageJson(pkg), null, 2)}\n`);
 

@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as AzureFunctions from '@azure/functions';
 import { QUEUE_CONNECTION } from '../../shared/constants.js';
-import { DEFAULT_OUT, ZIP_NAME } from '../../scripts/package.js';
+import { DEFAULT_OUT, FUNCIGNORE, STAGING_FOLDER, ZIP_NAME } from '../../scripts/package.js';
 import { devOnlyPackageNames } from '../../scripts/production-deps.js';
 import { asObject, needsAzure, readJson, readText, readmeDeploySection, root } from './helpers.js';
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
       expect(readText('.ci/run')).toMatch(/^npm ci\b/m);
       continue;
     }
-    await run('bash', ['-c', command], { cwd: root, timeout: 150_000 });
+    await run('bash', ['-c', command], { cwd: root, timeout: 240_000 });
     ran.push(command);
   }
   const entries = unzipSync(readFileSync(join(root, DEFAULT_OUT, ZIP_NAME)));
@@ -46,7 +46,7 @@ beforeAll(async () => {
     writeFileSync(join(unpacked, name), data);
   }
   files = Object.keys(entries).filter((n) => !n.endsWith('/'));
-}, 180_000);
+}, 270_000);
 
 afterAll(() => {
   if (unpacked) rmSync(unpacked, { recursive: true, force: true });
@@ -97,9 +97,9 @@ describe('the deployment package', () => {
     expect(ran).toContain('npm run package');
   });
 
-  it('holds the compiled functions and shared code, host.json, package.json and node_modules, and nothing else', () => {
+  it('holds the compiled functions and shared code, host.json, package.json, node_modules and .funcignore, and nothing else', () => {
     const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
-    expect(top).toEqual(['dist', 'host.json', 'node_modules', 'package.json']);
+    expect(top).toEqual(['.funcignore', 'dist', 'host.json', 'node_modules', 'package.json']);
     const own = files.filter((f) => !f.startsWith('node_modules/'));
     expect([...new Set(own.filter((f) => f.startsWith('dist/')).map((f) => f.split('/')[1]))].sort()).toEqual(['functions', 'shared']);
     // Compiled JavaScript only: no sources, no source maps, no tests.
@@ -112,6 +112,16 @@ describe('the deployment package', () => {
       sources.map((f) => `dist/functions/${f.replace(/\.ts$/, '.js')}`).sort(),
     );
     expect(readFileSync(join(unpacked, 'host.json'), 'utf8')).toBe(readText('host.json'));
+  });
+
+  it('carries an empty .funcignore beside node_modules, so no azd version leaves the dependencies out', () => {
+    // azd zips the staging folder (azure.yaml's dist); before 1.23.12 it dropped node_modules from it unless
+    // the folder has a .funcignore. An empty one excludes nothing.
+    for (const dir of [join(root, STAGING_FOLDER), unpacked]) {
+      expect(readFileSync(join(dir, FUNCIGNORE), 'utf8'), dir).toBe('');
+      expect(readdirSync(join(dir, 'node_modules')).length, dir).toBeGreaterThan(0);
+      expect(readFileSync(join(dir, 'node_modules', '@azure', 'functions', 'package.json'), 'utf8'), dir).toContain('"name"');
+    }
   });
 
   it('ships a package.json the host can use: the same main glob, ESM, no scripts or devDependencies', () => {
