@@ -5,9 +5,9 @@
  *   .deploy/registry-webhooks.zip    the same folder zipped, for `az functionapp deployment source config-zip`
  *
  * Contents: compiled `dist/functions` + `dist/shared` (no source maps: the sources are not shipped and the
- * host does not enable them), `host.json`, a `package.json` without scripts or devDependencies (its `main`
- * glob is what the host loads), and the production dependency tree copied from this checkout's
- * `node_modules` by the lockfile's own `dev` flags (less type declarations and source maps), so packaging
+ * host does not enable them), the page's bundled script `dist/portal/portal.js`, `host.json`, a
+ * `package.json` without scripts or devDependencies (its `main` glob is what the host loads), and the
+ * production dependency tree copied from this checkout's `node_modules` by the lockfile's own `dev` flags (less type declarations and source maps), so packaging
  * needs no network and ships exactly the versions that were tested. `local/` (the local host), `cli/`, tests, settings files and secrets stay out.
  * An empty `.funcignore` keeps azd from dropping that `node_modules` (see FUNCIGNORE).
  *
@@ -19,12 +19,13 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync, type Zippable } from 'fflate';
+import { buildPortal, PORTAL_BUNDLE } from './build-portal.js';
 import { productionPackagePaths } from './production-deps.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The compiled folders the host needs: registrations and the service they import. */
-const COMPILED_FOLDERS = ['functions', 'shared'] as const;
+/** The built folders the host needs: registrations, the service they import and the page's script. */
+const COMPILED_FOLDERS = ['functions', 'shared', 'portal'] as const;
 
 /** The name of the zip inside the output folder. */
 export const ZIP_NAME = 'registry-webhooks.zip';
@@ -44,6 +45,7 @@ interface PackageJson {
   version: string;
   type?: string;
   main?: string;
+  imports?: Record<string, string>;
   engines?: Record<string, string>;
   dependencies?: Record<string, string>;
 }
@@ -70,7 +72,7 @@ function parseArgs(argv: readonly string[]): { out: string } | 'help' {
   return { out };
 }
 
-/** Compiles with the project's build config into a clean folder, without source maps. */
+/** Compiles with the project's build config into a clean folder, without source maps; bundles the page's script there too. */
 function compile(buildDir: string): void {
   rmSync(buildDir, { recursive: true, force: true });
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
@@ -79,13 +81,25 @@ function compile(buildDir: string): void {
     stdio: 'inherit',
   });
   if (result.status !== 0) throw new Error(`tsc failed (exit ${String(result.status)})`);
+  buildPortal(join(buildDir, relative('dist', PORTAL_BUNDLE)));
 }
 
-/** package.json as the host needs it: the `main` glob, ESM, engines and runtime dependencies only. */
+/**
+ * package.json as the host needs it: the `main` glob, ESM, `imports` (where the page's script is), engines
+ * and runtime dependencies only.
+ */
 function deployedPackageJson(source: PackageJson): PackageJson {
-  const { name, version, type, main, engines, dependencies } = source;
+  const { name, version, type, main, imports, engines, dependencies } = source;
   if (!main) throw new Error('package.json has no "main": the Functions host finds the functions through it');
-  return { name, version, ...(type ? { type } : {}), main, ...(engines ? { engines } : {}), dependencies: dependencies ?? {} };
+  return {
+    name,
+    version,
+    ...(type ? { type } : {}),
+    main,
+    ...(imports ? { imports } : {}),
+    ...(engines ? { engines } : {}),
+    dependencies: dependencies ?? {},
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as AzureFunctions from '@azure/functions';
+import type * as PortalPage from '../../shared/portal/portal-page.js';
 import { QUEUE_CONNECTION } from '../../shared/constants.js';
 import { DEFAULT_OUT, FUNCIGNORE, STAGING_FOLDER, ZIP_NAME } from '../../scripts/package.js';
 import { devOnlyPackageNames } from '../../scripts/production-deps.js';
@@ -97,11 +99,16 @@ describe('the deployment package', () => {
     expect(ran).toContain('npm run package');
   });
 
-  it('holds the compiled functions and shared code, host.json, package.json, node_modules and .funcignore, and nothing else', () => {
+  it('holds the compiled functions and shared code, the page script, host.json, package.json, node_modules and .funcignore, and nothing else', () => {
     const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
     expect(top).toEqual(['.funcignore', 'dist', 'host.json', 'node_modules', 'package.json']);
     const own = files.filter((f) => !f.startsWith('node_modules/'));
-    expect([...new Set(own.filter((f) => f.startsWith('dist/')).map((f) => f.split('/')[1]))].sort()).toEqual(['functions', 'shared']);
+    expect([...new Set(own.filter((f) => f.startsWith('dist/')).map((f) => f.split('/')[1]))].sort()).toEqual([
+      'functions',
+      'portal',
+      'shared',
+    ]);
+    expect(own.filter((f) => f.startsWith('dist/portal/'))).toEqual(['dist/portal/portal.js']);
     // Compiled JavaScript only: no sources, no source maps, no tests.
     expect(own.filter((f) => f.startsWith('dist/') && !f.endsWith('.js'))).toEqual([]);
     expect(files.filter((f) => /\.(map|d\.ts)$/.test(f))).toEqual([]);
@@ -128,6 +135,7 @@ describe('the deployment package', () => {
     const deployed = asObject(JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')), 'deployed package.json');
     const source = asObject(readJson('package.json'), 'package.json');
     expect(deployed['main']).toBe(source['main']);
+    expect(deployed['imports']).toEqual(source['imports']);
     expect(deployed['type']).toBe('module');
     expect(deployed['dependencies']).toEqual(source['dependencies']);
     expect(deployed).not.toHaveProperty('devDependencies');
@@ -167,6 +175,17 @@ describe('the deployment package', () => {
       const text = readFileSync(join(unpacked, f), 'utf8');
       for (const secret of secrets) expect(text.includes(secret), `${f} contains ${secret}`).toBe(false);
     }
+  });
+
+  it('serves the portal page with the bundled script inline, allowed by its hash', async () => {
+    const pageModule = join(unpacked, 'dist', 'shared', 'portal', 'portal-page.js');
+    const { renderPortalPage } = (await import(pathToFileURL(pageModule).href)) as typeof PortalPage;
+    const page = renderPortalPage();
+    const script = readFileSync(join(unpacked, 'dist', 'portal', 'portal.js'), 'utf8').trimEnd();
+    expect(script.length).toBeGreaterThan(1000);
+    expect(page.html).toContain(`<script>${script}</script>`);
+    const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+    expect(page.contentSecurityPolicy).toContain(`script-src 'sha256-${hash}'`);
   });
 
   it('registers every function the source declares, with the same routes, methods, auth and queues', async () => {
