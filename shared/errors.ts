@@ -1,5 +1,6 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { isRestError } from '@azure/core-rest-pipeline';
+import { describeError } from './log-value.js';
 
 /**
  * The closed set of error codes the API answers with, each mapped to exactly one HTTP status.
@@ -17,6 +18,7 @@ const ErrorStatus = {
   QuotaExceeded: 409,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
+  RequestHeaderFieldsTooLarge: 431,
   InternalServerError: 500,
   ServiceUnavailable: 503,
 } as const;
@@ -46,7 +48,7 @@ interface ErrorBody {
 }
 
 /** Builds the response for an error code: the one place codes become statuses and bodies. */
-function errorResponse(code: ErrorCode, message: string, target?: string, headers?: Record<string, string>): HttpResponseInit {
+export function errorResponse(code: ErrorCode, message: string, target?: string, headers?: Record<string, string>): HttpResponseInit {
   const error: ErrorBody['error'] = target === undefined ? { code, message } : { code, message, target };
   return {
     status: ErrorStatus[code],
@@ -62,18 +64,14 @@ function errorResponse(code: ErrorCode, message: string, target?: string, header
 export function toErrorResponse(err: unknown, context: InvocationContext): HttpResponseInit {
   if (err instanceof ApiError) return errorResponse(err.code, err.message, err.target, err.headers ? { ...err.headers } : undefined);
   if (isStorageUnavailable(err)) {
-    context.error('storage unavailable:', describe(err));
+    context.error('storage unavailable:', describeError(err));
     return errorResponse('ServiceUnavailable', 'Storage is unavailable. Retry the request later.', undefined, { 'retry-after': '5' });
   }
-  context.error('unhandled error:', describe(err));
+  context.error('unhandled error:', describeError(err));
   return errorResponse(
     'InternalServerError',
     'An internal error occurred. Retry later; if it persists, report it with the time of the request.',
   );
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
 }
 
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'REQUEST_SEND_ERROR']);

@@ -12,6 +12,7 @@ import { decodeMessage } from './decode.js';
 import { moveToPoison } from './poison.js';
 import { makeBackoff } from './backoff.js';
 import { makeInFlight } from './in-flight.js';
+import { describeError, logValue } from '../../shared/log-value.js';
 
 /*
  * The Functions host's queue trigger, emulated for `npm start`
@@ -66,11 +67,7 @@ async function invoke(t: Trigger, message: DequeuedMessageItem, receipt: () => s
     await t.handler(decoded.body, context);
     await t.queue.deleteMessage(message.messageId, receipt());
   } catch (err) {
-    t.log?.(
-      'error',
-      t.name,
-      `invocation failed (dequeueCount ${message.dequeueCount}): ${err instanceof Error ? err.message : String(err)}`,
-    );
+    t.log?.('error', t.name, `invocation failed (dequeueCount ${message.dequeueCount}): ${describeError(err)}`);
     if (message.dequeueCount >= t.settings.maxDequeueCount) return toPoison();
     await t.queue.updateMessage(message.messageId, receipt(), undefined, Math.round(t.settings.visibilityTimeoutMs / 1000));
   }
@@ -102,7 +99,8 @@ function runTrigger(t: Trigger): QueueRunner {
         });
         messages = res.receivedMessageItems;
       } catch (err) {
-        if (!stopped) t.log?.('warning', t.name, `polling ${t.queue.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (!stopped)
+          t.log?.('warning', t.name, `polling ${t.queue.name} failed: ${logValue(err instanceof Error ? err.message : err, 1000)}`);
       }
       if (messages.length === 0) {
         await backoff.idle();
@@ -112,7 +110,11 @@ function runTrigger(t: Trigger): QueueRunner {
       for (const message of messages) {
         inFlight.add(
           handle(message).catch((err: unknown) =>
-            t.log?.('error', t.name, `message ${message.messageId} not settled: ${err instanceof Error ? err.message : String(err)}`),
+            t.log?.(
+              'error',
+              t.name,
+              `message ${message.messageId} not settled: ${logValue(err instanceof Error ? err.message : err, 1000)}`,
+            ),
           ),
         );
       }

@@ -16,7 +16,7 @@ import type { ManagementConfig } from './management-deps.js';
 
 export interface CreateWebhookDeps {
   readonly config: ManagementConfig & Pick<Config, 'maxRequestBodyBytes' | 'allowPrivateTargets' | 'webhooksPerRegistryLimit'>;
-  readonly webhooks: Pick<WebhookStore, 'update' | 'count' | 'insert'>;
+  readonly webhooks: Pick<WebhookStore, 'update' | 'insertWithinQuota'>;
   readonly now: Clock;
 }
 
@@ -81,17 +81,18 @@ export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
         context.log(`webhook replaced: registry=${ref.registryName} webhook=${name}`);
         return json(200, renderWebhook(replaced));
       }
-      const count = await deps.webhooks.count(ref.registryName);
-      if (count >= deps.config.webhooksPerRegistryLimit) {
+      const outcome = await deps.webhooks.insertWithinQuota(record, deps.config.webhooksPerRegistryLimit);
+      if (outcome.kind === 'quota') {
         throw new ApiError(
           'QuotaExceeded',
-          `Registry '${ref.registryName}' has ${count} webhooks, the most allowed (${deps.config.webhooksPerRegistryLimit}). Delete one first.`,
+          `Registry '${ref.registryName}' has ${outcome.count} webhooks, the most allowed (${deps.config.webhooksPerRegistryLimit}, WEBHOOKS_PER_REGISTRY_LIMIT). Delete one first.`,
         );
       }
-      if (await deps.webhooks.insert(record)) {
+      if (outcome.kind === 'inserted') {
         context.log(`webhook created: registry=${ref.registryName} webhook=${name}`);
         return json(201, renderWebhook(record));
       }
+      // Created concurrently: go round and replace it.
     }
     throw new ApiError('Conflict', `The webhook '${name}' is being changed by another request. Retry.`);
   };

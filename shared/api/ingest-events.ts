@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 export interface IngestEventsDeps extends IngestDeps {
   readonly config: IngestDeps['config'] & Pick<Config, 'ingestKeys' | 'maxRequestBodyBytes' | 'maxEventsPerRequest'>;
 }
+import { logValue } from '../log-value.js';
 
 /**
  * `POST /api/registries/{registryName}/events`: events from a registry. Checks run in a fixed order, each
@@ -56,7 +57,7 @@ export function makeIngestEvents(deps: IngestEventsDeps): HttpHandler {
     const report = await ingestEvents(deps, registry, candidates);
     context.log(
       `ingest: registry=${registry} format=${adapter.name} accepted=${report.accepted.length} duplicates=${report.duplicates.length} ignored=${report.ignored.length} rejected=${report.rejected.length}` +
-        (report.accepted.length ? ` ids=${report.accepted.map((a) => a.id).join(',')}` : ''),
+        (report.accepted.length ? ` ids=${logValue(report.accepted.map((a) => a.id).join(','), 4096)}` : ''),
     );
     const taken = report.accepted.length + report.duplicates.length + report.ignored.length;
     if (taken === 0 && report.rejected.length > 0) {

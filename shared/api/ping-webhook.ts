@@ -12,6 +12,7 @@ import { disableGoneWebhooks, type DisableGoneDeps } from '../pipeline/disable-g
 import type { WebhookStore } from '../storage/webhook-store.js';
 import type { EventStore } from '../storage/event-store.js';
 import type { ManagementConfig } from './management-deps.js';
+import { logValue } from '../log-value.js';
 
 export interface PingWebhookDeps extends DisableGoneDeps {
   readonly config: ManagementConfig;
@@ -39,7 +40,7 @@ export function makePingWebhook(deps: PingWebhookDeps): HttpHandler {
     await deps.events.putDelivery(ref.registryName, final);
     await disableGoneWebhooks(deps, ref.registryName, [{ webhook, result }], context);
     context.log(
-      `ping: registry=${ref.registryName} webhook=${webhook.name} event=${event.id} result=${final.state} ${final.lastError ?? final.responseStatus ?? ''}`,
+      `ping: registry=${ref.registryName} webhook=${webhook.name} event=${event.id} result=${final.state} ${logValue(final.lastError ?? final.responseStatus ?? '', 1000)}`,
     );
     return json(200, { id: event.id });
   };

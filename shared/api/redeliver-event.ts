@@ -2,6 +2,7 @@ import type { HttpHandler } from '../handler-types.js';
 import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
+import { EVENT_ID_RULE, isEventId } from '../events/event-id.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { loadWebhook } from './load-webhook.js';
@@ -12,6 +13,7 @@ import { followUp, type FollowUpDeps } from '../pipeline/follow-up.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import type { EventStore } from '../storage/event-store.js';
 import type { ManagementConfig } from './management-deps.js';
+import { logValue } from '../log-value.js';
 
 export interface RedeliverEventDeps extends FollowUpDeps {
   readonly config: ManagementConfig;
@@ -33,8 +35,7 @@ export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const eventId = request.params['eventId'] ?? '';
-    if (eventId.length === 0 || eventId.length > 128)
-      throw new ApiError('InvalidParameter', 'The event id must be 1-128 characters.', 'eventId');
+    if (!isEventId(eventId)) throw new ApiError('InvalidParameter', `The event id ${EVENT_ID_RULE}.`, 'eventId');
     const webhook = await loadWebhook(deps.webhooks, ref.registryName, name);
     const previous = await deps.events.latestDelivery(ref.registryName, webhook.name, eventId);
     if (!previous) {
@@ -59,7 +60,9 @@ export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
     const result = await deps.attempt(webhook, fresh);
     await deps.events.putDelivery(ref.registryName, result.record);
     await followUp(deps, ref.registryName, [{ webhook, result }], context);
-    context.log(`redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${eventId} result=${result.record.state}`);
+    context.log(
+      `redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${logValue(eventId)} result=${result.record.state}`,
+    );
     return json(200, renderEvent(result.record));
   };
 }

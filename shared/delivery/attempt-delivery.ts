@@ -26,21 +26,31 @@ export interface AttemptSettings {
 
 /**
  * One attempt: POST the recorded body with the webhook's current headers, then decide what comes next
- * (succeeded, retry after a delay, or failed for good).
+ * (succeeded, retry after a delay, or failed for good). It never rejects: whatever goes wrong becomes a
+ * failed outcome.
  */
 export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery {
   return async (webhook, record) => {
     const at = settings.now();
-    const request = outboundRequest(webhook, signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body));
-    const outcome = await settings.poster.post({
-      url: request.url,
-      headers: request.headers,
-      body: record.body,
-      timeoutMs: settings.timeoutMs,
-      maxResponseBytes: settings.maxResponseBytes,
-    });
+    let outcome: PostOutcome;
+    let sent: DeliveryRecord = record;
+    try {
+      const request = outboundRequest(webhook, signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body));
+      sent = { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri };
+      outcome = await settings.poster.post({
+        url: request.url,
+        headers: request.headers,
+        body: record.body,
+        timeoutMs: settings.timeoutMs,
+        maxResponseBytes: settings.maxResponseBytes,
+      });
+    } catch (err) {
+      // An attempt always settles with a result: callers start many at once and a rejection would escape
+      // them (one bad event id once crashed the process). What cannot be sent now cannot be later either.
+      const code = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.name) : 'unknown';
+      outcome = { kind: 'error', reason: 'refused', message: `the request could not be sent (${code})`, durationMs: 0 };
+    }
     const now = settings.now();
-    const sent: DeliveryRecord = { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri };
     if (isSuccess(outcome))
       return { record: withAttempt(sent, outcome, 'succeeded', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
     if (outcome.kind === 'response' && outcome.status === 410) {

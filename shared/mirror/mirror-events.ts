@@ -11,6 +11,7 @@ import { mirrorMessage, type MirrorMessage } from '../pipeline/messages.js';
 import { parseOrPoison, sendToPoison } from '../pipeline/poison.js';
 import type { EventMirror } from './event-mirror.js';
 import type { MirrorEvent } from './system-event.js';
+import { logValue } from '../log-value.js';
 
 export interface MirrorDeps {
   readonly config: Pick<Config, 'defaultSubscriptionId' | 'defaultResourceGroup' | 'eventGrid'>;
@@ -56,7 +57,7 @@ async function toMirrorEvents(deps: MirrorDeps, m: MirrorMessage): Promise<Mirro
 
 export function makeMirrorHandler(deps: MirrorDeps): QueueHandler {
   return parseOrPoison(mirrorMessage, deps.queues.mirrorPoison, 'mirror', async (m, context) => {
-    const tag = `registry=${m.registry} events=${m.events.length} ids=${m.events.map((e) => e.id).join(',')}`;
+    const tag = `registry=${m.registry} events=${m.events.length} ids=${logValue(m.events.map((e) => e.id).join(','), 4096)}`;
     if (!deps.mirror.enabled) {
       // Queued while a topic was configured; keep the events for a replay rather than drop them.
       await sendToPoison(deps.queues.mirrorPoison, m, 'the Event Grid mirror is no longer configured');
@@ -77,11 +78,11 @@ export function makeMirrorHandler(deps: MirrorDeps): QueueHandler {
       const expired = deps.now().getTime() + delay * 1000 - Date.parse(m.since) > MIRROR_MAX_AGE_MS;
       if ((status !== undefined && PERMANENT.has(status)) || expired) {
         await sendToPoison(deps.queues.mirrorPoison, m, `publish failed ${failures} times; last: ${reason}`);
-        context.error(`mirror: ${tag} given up after ${failures} attempts (${reason}); moved to the poison queue`);
+        context.error(`mirror: ${tag} given up after ${failures} attempts (${logValue(reason, 1000)}); moved to the poison queue`);
         return;
       }
       await sendQueueMessage(deps.queues.mirror, { ...m, failures } satisfies MirrorMessage, delay);
-      context.warn(`mirror: ${tag} publish failed (${reason}); retry ${failures + 1} in ${delay}s`);
+      context.warn(`mirror: ${tag} publish failed (${logValue(reason, 1000)}); retry ${failures + 1} in ${delay}s`);
     }
   });
 }

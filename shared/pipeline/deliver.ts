@@ -18,6 +18,7 @@ export interface DeliverDeps extends FollowUpDeps {
   readonly queues: { readonly deliveriesPoison: QueueClient };
   readonly attempt: AttemptDelivery;
 }
+import { logValue } from '../log-value.js';
 
 /**
  * The delivery worker: the next attempt of each delivery in a message (retries due now, or a fan-out's
@@ -48,11 +49,11 @@ async function deliverOne(
 ): Promise<{ record: DeliveryRecord; webhook?: WebhookRecord; result?: AttemptResult } | undefined> {
   const record = await deps.events.getDelivery(registry, item.rowKey);
   if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
-  const tag = `registry=${registry} event=${record.eventId} action=${record.action}`;
+  const tag = `registry=${registry} event=${logValue(record.eventId)} action=${record.action}`;
   const webhook = webhooks.find((w) => nameKey(w.name) === nameKey(item.webhook));
   if (!webhook || webhook.status !== 'enabled') {
     const why = webhook ? 'the webhook is disabled; redeliver once it is enabled' : 'the webhook was deleted';
-    context.warn(`delivery abandoned: ${tag} webhook=${item.webhook}: ${why}`);
+    context.warn(`delivery abandoned: ${tag} webhook=${logValue(item.webhook)}: ${why}`);
     return { record: { ...record, state: 'failed', nextAttemptAt: undefined, lastError: why, updatedAt: deps.now().toISOString() } };
   }
   const result = await deps.attempt(webhook, record);

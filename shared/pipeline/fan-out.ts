@@ -16,6 +16,7 @@ import { newDeliveryRecord } from './new-delivery.js';
 import { followUp } from './follow-up.js';
 import { trackHandoffs, type Handoff, type HandoffDeps } from './handoffs.js';
 import { logFailure } from './log-failure.js';
+import { logValue } from '../log-value.js';
 
 export interface FanOutDeps extends HandoffDeps {
   readonly config: Pick<Config, 'deliveryInlineWaitMs' | 'deliveryTimeoutMs'>;
@@ -61,10 +62,10 @@ async function fanOut(deps: FanOutDeps, m: EventsMessage, context: InvocationCon
   const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
   const webhooks = await deps.webhooks.listCached(registry);
   const created = deps.now().toISOString();
-  const planned: Planned[] = [];
+  const plans: Omit<Planned, 'attempts'>[] = [];
   for (const item of m.items) {
     const { event } = item;
-    const tag = `registry=${registry} event=${event.id} action=${event.action}`;
+    const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
     if (item.recheck || dequeueCount > 1) {
       const stored = await deps.events.getEvent(registry, event.id);
       if (stored?.state === 'fannedout') {
@@ -79,11 +80,13 @@ async function fanOut(deps: FanOutDeps, m: EventsMessage, context: InvocationCon
     }
     const receivedMs = Date.parse(item.receivedAt);
     const body = JSON.stringify(event);
-    const records = targets.map((w) => newDeliveryRecord(w, event, body, receivedMs, created));
-    planned.push({ event, tag, targets, records, attempts: targets.map((w, i) => deps.attempt(w, records[i]!)) });
+    plans.push({ event, tag, targets, records: targets.map((w) => newDeliveryRecord(w, event, body, receivedMs, created)) });
   }
-  if (planned.length === 0) return;
+  if (plans.length === 0) return;
 
+  // Attempts start only after the last await of the planning above: a promise created before an await
+  // that throws would be left without a handler (attempts never reject, but nothing here relies on it).
+  const planned: Planned[] = plans.map((p) => ({ ...p, attempts: p.targets.map((w, i) => deps.attempt(w, p.records[i]!)) }));
   const settled = await settleWithin(
     planned.flatMap((p) => p.attempts),
     deps.config.deliveryInlineWaitMs,

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Candidate } from '../events/normalize.js';
+import { isEventId } from '../events/event-id.js';
 import type { EventStore } from '../storage/event-store.js';
 import type { IngestBatcher } from './ingest-batcher.js';
 
@@ -27,11 +28,11 @@ export async function ingestEvents(deps: IngestDeps, registry: string, candidate
   const submitted: Promise<void>[] = [];
   for (const c of candidates) {
     if (c.kind === 'reject') {
-      report.rejected.push({ index: c.index, ...(c.id ? { id: c.id } : {}), message: c.message });
+      report.rejected.push({ index: c.index, ...(isEventId(c.id) ? { id: c.id } : {}), message: c.message });
       continue;
     }
     if (c.kind === 'ignore') {
-      report.ignored.push({ index: c.index, ...(c.id ? { id: c.id } : {}), reason: c.reason });
+      report.ignored.push({ index: c.index, ...(isEventId(c.id) ? { id: c.id } : {}), reason: c.reason });
       continue;
     }
     const size = Buffer.byteLength(JSON.stringify(c.event));

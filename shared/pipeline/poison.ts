@@ -2,6 +2,7 @@ import type { QueueClient } from '@azure/storage-queue';
 import type { z } from 'zod';
 import type { QueueHandler } from '../handler-types.js';
 import { sendQueueMessage } from '../storage/queue-message.js';
+import { logValue } from '../log-value.js';
 
 /**
  * Moves a message that can never be processed to the poison queue at once (instead of failing it
@@ -33,6 +34,6 @@ export function parseOrPoison<T extends z.ZodType>(
     if (parsed.success) return handle(parsed.data, context);
     const why = parsed.error.issues[0]?.message ?? 'invalid';
     await sendToPoison(poison, message, `malformed ${label} message: ${why}`);
-    context.error(`${label}: malformed message moved to the poison queue: ${why}`);
+    context.error(`${label}: malformed message moved to the poison queue: ${logValue(why)}`);
   };
 }

@@ -4,6 +4,7 @@ import type { QueueHandler } from '../handler-types.js';
 import type { DeadLetterStore } from '../storage/dead-letter-store.js';
 import type { EventStore } from '../storage/event-store.js';
 import { deliveriesMessage } from './messages.js';
+import { logValue } from '../log-value.js';
 
 /** What `sendToPoison` wraps a message in; the host's own poison moves carry the bare message. */
 const wrapper = z.object({ reason: z.string(), message: z.string(), at: z.string() });
@@ -27,7 +28,7 @@ export function makeRecordDeadLetter(sourceQueue: string) {
         ? ours.data.reason
         : `processing failed maxDequeueCount times (host.json), so the host moved it to ${sourceQueue}-poison`;
       const id = await deps.deadLetters.add(sourceQueue, text, reason, deps.now());
-      context.error(`dead letter recorded: queue=${sourceQueue} id=${id}: ${reason}`);
+      context.error(`dead letter recorded: queue=${sourceQueue} id=${id}: ${logValue(reason, 1000)}`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text) as unknown;

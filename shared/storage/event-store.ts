@@ -6,6 +6,7 @@ import { DELIVERY_STATES, type DeliveryRecord } from '../delivery/delivery-recor
 import { jsonField, odataString, optionalField } from './entity-fields.js';
 import { packTransactions, singly } from './transactions.js';
 import { unless404 } from './rest-errors.js';
+import { keyPart } from './key-part.js';
 
 /*
  * Table `events` — one partition per registry (PartitionKey = registry name, lowercase), so everything an
@@ -20,23 +21,24 @@ import { unless404 } from './rest-errors.js';
  *                                      one delivery of an event to a webhook: listEvents reads the
  *                                      `del|{webhook}|` range, newest first thanks to the inverted time
  *
- * Keys may not contain / \ # ?: repositories store '/' as ':' (never in a repository name) and event ids
- * are URI-encoded. The inverted time is the event's ingest time, so a re-run of a fan-out rewrites the
- * same rows instead of adding new ones.
+ * Keys may not contain / \ # ? or control characters, and '|' separates their parts: every part that
+ * comes from an event (id, repository, digest, tag) goes through `keyPart`, the one key encoding, which
+ * cannot throw and bounds the length: the longest key (man|repo|digest|tag) is at most 706 characters.
+ * The inverted time is the event's ingest time, so a re-run of a fan-out rewrites the same rows instead
+ * of adding new ones.
  */
 
-const repoKey = (repository: string) => repository.replaceAll('/', ':');
-const idKey = (id: string) => encodeURIComponent(id);
 const MAX_MS = 9_999_999_999_999;
 /** Milliseconds counted down, so a RowKey range lists newest first. */
 export const invertedMs = (ms: number) => String(MAX_MS - ms).padStart(13, '0');
 
 export const Rows = {
-  event: (eventId: string) => `evt|${idKey(eventId)}`,
-  manifest: (repository: string, digest: string) => `man|${repoKey(repository)}|${digest}`,
-  manifestTag: (repository: string, digest: string, tag: string) => `man|${repoKey(repository)}|${digest}|${tag}`,
-  tag: (repository: string, tag: string) => `tag|${repoKey(repository)}|${tag}`,
-  delivery: (webhook: string, receivedMs: number, eventId: string) => `del|${nameKey(webhook)}|${invertedMs(receivedMs)}|${idKey(eventId)}`,
+  event: (eventId: string) => `evt|${keyPart(eventId)}`,
+  manifest: (repository: string, digest: string) => `man|${keyPart(repository, 300)}|${keyPart(digest, 200)}`,
+  manifestTag: (repository: string, digest: string, tag: string) => `${Rows.manifest(repository, digest)}|${keyPart(tag, 200)}`,
+  tag: (repository: string, tag: string) => `tag|${keyPart(repository, 300)}|${keyPart(tag, 200)}`,
+  delivery: (webhook: string, receivedMs: number, eventId: string) =>
+    `del|${nameKey(webhook)}|${invertedMs(receivedMs)}|${keyPart(eventId)}`,
   deliveryRange: (webhook: string) => [`del|${nameKey(webhook)}|`, `del|${nameKey(webhook)}}`] as const,
 };
 

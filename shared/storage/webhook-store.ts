@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../webhooks/names.js';
 import { ApiError } from '../errors.js';
@@ -12,6 +12,11 @@ import { makeWebhookCache } from './webhook-cache.js';
  *   PartitionKey = registry name, lowercase   → a registry's webhooks are one partition: list, quota count
  *                                                and fan-out matching are a single-partition query.
  *   RowKey       = webhook name, lowercase    → get/update/delete are point reads and writes.
+ *   RowKey       = '!count'                   → the registry's quota counter (`count`): every insert and
+ *                                                delete moves it in the same entity-group transaction,
+ *                                                conditional on its ETag, so the limit holds under
+ *                                                concurrent creates and a crash cannot part the two.
+ *                                                '!' is no name character and sorts before them all.
  * Names are case-insensitive (ACR), so keys are lowercase and the name as created is kept in `name`.
  * Maps and lists are JSON strings (Table Storage has no nested types); every read is parsed with zod
  * because rows may have been written by an older deploy.
@@ -78,6 +83,17 @@ function fromEntity(entity: unknown): StoredWebhook {
   return { record, etag };
 }
 
+const COUNTER_ROW = '!count';
+const counterEntity = z.object({ etag: z.string(), count: z.number().int().nonnegative() });
+/** Rounds of read-counter-then-transact before giving up: each round one of the contenders wins. */
+const QUOTA_ROUNDS = 100;
+
+type InsertOutcome =
+  { readonly kind: 'inserted' } | { readonly kind: 'exists' } | { readonly kind: 'quota'; readonly count: number };
+
+const busy = (registryName: string) =>
+  new ApiError('Conflict', `The registry '${registryName}' is being changed by other requests. Retry.`);
+
 interface WebhookPage {
   readonly items: readonly WebhookRecord[];
   readonly continuationToken: string | undefined;
@@ -92,9 +108,11 @@ export interface WebhookStore {
   listPage(registryName: string, pageSize: number, continuationToken: string | undefined): Promise<WebhookPage>;
   /** The registry's webhooks, read at most once per WEBHOOK_CACHE_SECONDS per process (writes here invalidate). */
   listCached(registryName: string): Promise<readonly WebhookRecord[]>;
-  count(registryName: string): Promise<number>;
-  /** Inserts; false when a webhook of that name exists already. */
-  insert(record: WebhookRecord): Promise<boolean>;
+  /**
+   * Inserts unless a webhook of that name exists or the registry has `limit` webhooks already: the row
+   * and the registry's counter are written in one transaction, conditional on the counter's ETag.
+   */
+  insertWithinQuota(record: WebhookRecord, limit: number): Promise<InsertOutcome>;
   /**
    * Reads the webhook, applies `mutate` and writes the result if no one wrote in between (ETag),
    * re-reading and re-applying on a concurrent change. `mutate` returning its argument writes nothing;
@@ -102,12 +120,13 @@ export interface WebhookStore {
    * other writers won every try.
    */
   update(registryName: string, name: string, mutate: (current: WebhookRecord) => WebhookRecord): Promise<WebhookRecord | undefined>;
-  /** Deletes; false when there was nothing to delete. */
+  /** Deletes (and decrements the registry's counter in the same transaction); false when there was nothing to delete. */
   remove(registryName: string, name: string): Promise<boolean>;
 }
 
 export function makeWebhookStore(table: TableClient, cacheMs: number): WebhookStore {
-  const partitionFilter = (registryName: string) => `PartitionKey eq ${odataString(nameKey(registryName))}`;
+  const partitionFilter = (registryName: string) =>
+    `PartitionKey eq ${odataString(nameKey(registryName))} and RowKey ne ${odataString(COUNTER_ROW)}`;
   const read = async (registryName: string, name: string) => {
     const entity = await unless404(table.getEntity(nameKey(registryName), nameKey(name)));
     return entity === undefined ? undefined : fromEntity(entity);
@@ -120,6 +139,23 @@ export function makeWebhookStore(table: TableClient, cacheMs: number): WebhookSt
     return out;
   };
   const cache = makeWebhookCache(listAll, cacheMs);
+
+  /** The counter row and its ETag; undefined in a partition written before counters existed (or empty). */
+  const readCounter = async (pk: string) => {
+    const entity = await unless404(table.getEntity(pk, COUNTER_ROW));
+    return entity === undefined ? undefined : counterEntity.parse(entity);
+  };
+  const countRows = async (registryName: string) => {
+    let n = 0;
+    for await (const _ of table.listEntities({ queryOptions: { filter: partitionFilter(registryName), select: ['RowKey'] } })) n++;
+    return n;
+  };
+  /** The action that moves the counter from what was read to `count`. */
+  const counterAction = (pk: string, current: { etag: string } | undefined, count: number): TransactionAction => {
+    const entity = { partitionKey: pk, rowKey: COUNTER_ROW, count };
+    return current ? ['update', entity, 'Replace', { etag: current.etag }] : ['create', entity];
+  };
+
   return {
     async get(registryName, name) {
       return (await read(registryName, name))?.record;
@@ -133,21 +169,25 @@ export function makeWebhookStore(table: TableClient, cacheMs: number): WebhookSt
       return { items: page.value.map((e) => fromEntity(e).record), continuationToken: page.value.continuationToken };
     },
     listCached: (registryName) => cache.get(registryName),
-    async count(registryName) {
-      let n = 0;
-      const iter = table.listEntities({ queryOptions: { filter: partitionFilter(registryName), select: ['RowKey'] } });
-      for await (const _ of iter) n++;
-      return n;
-    },
-    async insert(record) {
-      try {
-        await table.createEntity(toEntity(record));
-      } catch (err) {
-        if (statusOf(err) === 409) return false;
-        throw err;
+    async insertWithinQuota(record, limit) {
+      const pk = nameKey(record.registryName);
+      for (let round = 0; round < QUOTA_ROUNDS; round++) {
+        const counter = await readCounter(pk);
+        // A partition without a counter (written by an older deploy) starts from its rows.
+        const count = counter ? counter.count : await countRows(record.registryName);
+        if (count >= limit) return { kind: 'quota', count };
+        try {
+          await table.submitTransaction([['create', toEntity(record)], counterAction(pk, counter, count + 1)]);
+          cache.invalidate(record.registryName);
+          return { kind: 'inserted' };
+        } catch (err) {
+          const status = statusOf(err);
+          // 412: the counter moved; 409: the counter was created meanwhile, or the webhook exists.
+          if (status === 409 && (await read(record.registryName, record.name))) return { kind: 'exists' };
+          if (status !== 409 && status !== 412) throw err;
+        }
       }
-      cache.invalidate(record.registryName);
-      return true;
+      throw busy(record.registryName);
     },
     async update(registryName, name, mutate) {
       for (let attempt = 0; attempt < UPDATE_TRIES; attempt++) {
@@ -169,9 +209,25 @@ export function makeWebhookStore(table: TableClient, cacheMs: number): WebhookSt
       throw new ApiError('Conflict', `The webhook '${name}' is being changed by another request. Retry.`);
     },
     async remove(registryName, name) {
-      const deleted = await unless404(table.deleteEntity(nameKey(registryName), nameKey(name)));
-      cache.invalidate(registryName);
-      return deleted !== undefined;
+      const pk = nameKey(registryName);
+      for (let round = 0; round < QUOTA_ROUNDS; round++) {
+        const counter = await readCounter(pk);
+        const actions: TransactionAction[] = [['delete', { partitionKey: pk, rowKey: nameKey(name) }]];
+        if (counter) actions.push(counterAction(pk, counter, Math.max(0, counter.count - 1)));
+        try {
+          await table.submitTransaction(actions);
+          cache.invalidate(registryName);
+          return true;
+        } catch (err) {
+          const status = statusOf(err);
+          if (status === 404) {
+            cache.invalidate(registryName);
+            return false;
+          }
+          if (status !== 412) throw err;
+        }
+      }
+      throw busy(registryName);
     },
   };
 }
