@@ -12,11 +12,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { startAzurite } from '../local/azurite.js';
-import { loadConfig } from '../shared/config.js';
-import { makeDeps } from '../shared/runtime/deps.js';
-import { loadFunctions } from '../local/load-functions.js';
-import { readHostSettings } from '../local/host-json.js';
-import { startLocalHost } from '../local/local-host.js';
+import { boot } from '../local/boot.js';
+import { createTableClient } from '../shared/storage/clients.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'bench-management-key-00000001';
@@ -36,23 +33,23 @@ await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
 const rxUrl = `http://127.0.0.1:${(rx.address() as AddressInfo).port}`;
 
 const azurite = await startAzurite();
-const config = loadConfig({
-  AzureWebJobsStorage: azurite.connectionString,
-  MANAGEMENT_KEYS: KEY,
-  INGEST_KEYS: INGEST,
-  ALLOW_PRIVATE_TARGETS: 'true',
-  MULTI_ARCH_WINDOW_SECONDS: '1',
-});
-const deps = await makeDeps(config);
-const host = await startLocalHost({
-  declarations: await loadFunctions(join(root, 'functions')),
-  deps,
-  settings: await readHostSettings(join(root, 'host.json')),
+const host = await boot({
+  env: {
+    AzureWebJobsStorage: azurite.connectionString,
+    MANAGEMENT_KEYS: KEY,
+    INGEST_KEYS: INGEST,
+    ALLOW_PRIVATE_TARGETS: 'true',
+    MULTI_ARCH_WINDOW_SECONDS: '1',
+  },
+  functionsDir: join(root, 'functions'),
+  hostJsonPath: join(root, 'host.json'),
   port: 0,
   log: (level, fn, message) => {
     if (level === 'error') console.error(`${fn}: ${message}`);
   },
 });
+const deps = host.services;
+const eventsTable = createTableClient(host.config.storage, 'events');
 
 async function call(path: string, method: string, body: unknown, key = KEY): Promise<number> {
   const res = await fetch(`${host.url}${path}`, {
@@ -106,7 +103,7 @@ async function drained(registry: string, expected: number) {
   for (;;) {
     const props = await deps.queues.events.getProperties();
     let held = 0;
-    for await (const _ of deps.events.table.listEntities({ queryOptions: { filter: holds } })) held++;
+    for await (const _ of eventsTable.listEntities({ queryOptions: { filter: holds } })) held++;
     if (arrived >= expected && (props.approximateMessagesCount ?? 0) === 0 && held === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }

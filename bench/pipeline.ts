@@ -11,11 +11,7 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import { QueueClient } from '@azure/storage-queue';
 import { startAzurite } from '../local/azurite.js';
-import { loadConfig } from '../shared/config.js';
-import { makeDeps } from '../shared/runtime/deps.js';
-import { loadFunctions } from '../local/load-functions.js';
-import { readHostSettings } from '../local/host-json.js';
-import { startLocalHost } from '../local/local-host.js';
+import { boot } from '../local/boot.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -117,17 +113,10 @@ async function storage(): Promise<{ connectionString: string; requestCounts(): P
   };
 }
 const azurite = await storage();
-const config = loadConfig({
-  AzureWebJobsStorage: azurite.connectionString,
-  MANAGEMENT_KEYS: KEY,
-  INGEST_KEYS: INGEST,
-  ALLOW_PRIVATE_TARGETS: 'true',
-});
-const deps = await makeDeps(config);
-const host = await startLocalHost({
-  declarations: await loadFunctions(join(root, 'functions')),
-  deps,
-  settings: await readHostSettings(join(root, 'host.json')),
+const host = await boot({
+  env: { AzureWebJobsStorage: azurite.connectionString, MANAGEMENT_KEYS: KEY, INGEST_KEYS: INGEST, ALLOW_PRIVATE_TARGETS: 'true' },
+  functionsDir: join(root, 'functions'),
+  hostJsonPath: join(root, 'host.json'),
   port: 0,
   log: (level, fn, message) => {
     if (level === 'error') console.error(`${fn}: ${message}`);

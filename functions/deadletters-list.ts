@@ -1,4 +1,10 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { listDeadLettersFunction } from '../shared/api/dead-letters.js';
+import { makeListDeadLetters } from '../shared/api/dead-letters.js';
 
-registerFunction(listDeadLettersFunction);
+/** `GET /api/deadletters`: messages the pipeline gave up on, with the reason. */
+registerFunction({
+  kind: 'http',
+  routes: [{ name: 'deadletters-list', route: 'deadletters' }],
+  methods: ['GET'],
+  makeHandler: makeListDeadLetters,
+});

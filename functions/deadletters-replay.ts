@@ -1,4 +1,10 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { replayDeadLetterFunction } from '../shared/api/dead-letters.js';
+import { makeReplayDeadLetter } from '../shared/api/dead-letters.js';
 
-registerFunction(replayDeadLetterFunction);
+/** `POST /api/deadletters/{queue}/{id}/replay`: puts a dead message back on its queue. */
+registerFunction({
+  kind: 'http',
+  routes: [{ name: 'deadletters-replay', route: 'deadletters/{queue}/{id}/replay' }],
+  methods: ['POST'],
+  makeHandler: makeReplayDeadLetter,
+});

@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { mirrorFunction } from '../shared/mirror/mirror-events.js';
+import { Queue } from '../shared/constants.js';
+import { makeMirrorHandler } from '../shared/mirror/mirror-events.js';
 
-registerFunction(mirrorFunction);
+/** One batch of a registry's events to the Event Grid topic, on the mirror's own retry schedule. */
+registerFunction({
+  kind: 'queue',
+  name: 'eventgrid-mirror',
+  queueName: Queue.mirror, // eventgrid-mirror
+  makeHandler: makeMirrorHandler,
+});

@@ -1,4 +1,10 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { ingestEventsFunction } from '../shared/api/ingest-events.js';
+import { makeIngestEvents } from '../shared/api/ingest-events.js';
 
-registerFunction(ingestEventsFunction);
+/** `POST /api/registries/{registryName}/events`: events from a registry (CNCF, ACR, Event Grid, CloudEvents); OPTIONS is the CloudEvents handshake. */
+registerFunction({
+  kind: 'http',
+  routes: [{ name: 'events-ingest', route: 'registries/{registryName}/events' }],
+  methods: ['POST', 'OPTIONS'],
+  makeHandler: makeIngestEvents,
+});

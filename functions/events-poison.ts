@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { eventsPoisonFunction } from '../shared/pipeline/functions.js';
+import { Queue, poisonQueueName } from '../shared/constants.js';
+import { makeRecordDeadLetter } from '../shared/pipeline/record-dead-letter.js';
 
-registerFunction(eventsPoisonFunction);
+/** Event batches that could not be fanned out: recorded as dead letters for inspection and replay. */
+registerFunction({
+  kind: 'queue',
+  name: 'events-poison',
+  queueName: poisonQueueName(Queue.events), // registry-events-poison
+  makeHandler: makeRecordDeadLetter(Queue.events),
+});

@@ -1,4 +1,10 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { portalFunction } from '../shared/portal/portal-function.js';
+import { makePortal } from '../shared/portal/portal-function.js';
 
-registerFunction(portalFunction);
+/** `GET /api/portal`: the Webhooks page (anonymous: it holds no secret and asks for the key). */
+registerFunction({
+  kind: 'http',
+  routes: [{ name: 'portal', route: 'portal' }],
+  methods: ['GET'],
+  makeHandler: makePortal,
+});

@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { createWebhookFunction } from '../shared/api/create-webhook.js';
+import { webhookRoutes } from '../shared/webhooks/routes.js';
+import { makeCreateWebhook } from '../shared/api/create-webhook.js';
 
-registerFunction(createWebhookFunction);
+/** `PUT .../webhooks/{webhookName}`: creates (201) or replaces (200) a webhook. */
+registerFunction({
+  kind: 'http',
+  routes: webhookRoutes('webhooks-create', '/{webhookName}'),
+  methods: ['PUT'],
+  makeHandler: makeCreateWebhook,
+});

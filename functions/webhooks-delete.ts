@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { deleteWebhookFunction } from '../shared/api/delete-webhook.js';
+import { webhookRoutes } from '../shared/webhooks/routes.js';
+import { makeDeleteWebhook } from '../shared/api/delete-webhook.js';
 
-registerFunction(deleteWebhookFunction);
+/** `DELETE .../webhooks/{webhookName}`: 200 when deleted, 204 when there was none; its history goes too. */
+registerFunction({
+  kind: 'http',
+  routes: webhookRoutes('webhooks-delete', '/{webhookName}'),
+  methods: ['DELETE'],
+  makeHandler: makeDeleteWebhook,
+});

@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { getCallbackConfigFunction } from '../shared/api/get-callback-config.js';
+import { webhookRoutes } from '../shared/webhooks/routes.js';
+import { makeGetCallbackConfig } from '../shared/api/get-callback-config.js';
 
-registerFunction(getCallbackConfigFunction);
+/** `POST .../webhooks/{webhookName}/getCallbackConfig`: the only read of the write-only secrets. */
+registerFunction({
+  kind: 'http',
+  routes: webhookRoutes('webhooks-get-callback-config', '/{webhookName}/getCallbackConfig'),
+  methods: ['POST'],
+  makeHandler: makeGetCallbackConfig,
+});

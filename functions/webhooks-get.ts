@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { getWebhookFunction } from '../shared/api/get-webhook.js';
+import { webhookRoutes } from '../shared/webhooks/routes.js';
+import { makeGetWebhook } from '../shared/api/get-webhook.js';
 
-registerFunction(getWebhookFunction);
+/** `GET .../webhooks/{webhookName}`: one webhook, without its write-only fields. */
+registerFunction({
+  kind: 'http',
+  routes: webhookRoutes('webhooks-get', '/{webhookName}'),
+  methods: ['GET'],
+  makeHandler: makeGetWebhook,
+});

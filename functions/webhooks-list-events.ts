@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { listEventsFunction } from '../shared/api/list-events.js';
+import { webhookRoutes } from '../shared/webhooks/routes.js';
+import { makeListEvents } from '../shared/api/list-events.js';
 
-registerFunction(listEventsFunction);
+/** `POST .../webhooks/{webhookName}/listEvents` (and GET, for `nextLink`): deliveries, newest first. */
+registerFunction({
+  kind: 'http',
+  routes: webhookRoutes('webhooks-list-events', '/{webhookName}/listEvents'),
+  methods: ['POST', 'GET'],
+  makeHandler: makeListEvents,
+});

@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { listWebhooksFunction } from '../shared/api/list-webhooks.js';
+import { webhookRoutes } from '../shared/webhooks/routes.js';
+import { makeListWebhooks } from '../shared/api/list-webhooks.js';
 
-registerFunction(listWebhooksFunction);
+/** `GET .../webhooks`: one page of the registry's webhooks, `nextLink` when there are more. */
+registerFunction({
+  kind: 'http',
+  routes: webhookRoutes('webhooks-list', ''),
+  methods: ['GET'],
+  makeHandler: makeListWebhooks,
+});

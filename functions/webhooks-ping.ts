@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { pingWebhookFunction } from '../shared/api/ping-webhook.js';
+import { webhookRoutes } from '../shared/webhooks/routes.js';
+import { makePingWebhook } from '../shared/api/ping-webhook.js';
 
-registerFunction(pingWebhookFunction);
+/** `POST .../webhooks/{webhookName}/ping`: sends a ping event now, records it, returns its id. */
+registerFunction({
+  kind: 'http',
+  routes: webhookRoutes('webhooks-ping', '/{webhookName}/ping'),
+  methods: ['POST'],
+  makeHandler: makePingWebhook,
+});

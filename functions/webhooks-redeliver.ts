@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { redeliverEventFunction } from '../shared/api/redeliver-event.js';
+import { webhookRoutes } from '../shared/webhooks/routes.js';
+import { makeRedeliverEvent } from '../shared/api/redeliver-event.js';
 
-registerFunction(redeliverEventFunction);
+/** `POST .../webhooks/{webhookName}/events/{eventId}/redeliver`: sends a recorded event again. */
+registerFunction({
+  kind: 'http',
+  routes: webhookRoutes('webhooks-redeliver', '/{webhookName}/events/{eventId}/redeliver'),
+  methods: ['POST'],
+  makeHandler: makeRedeliverEvent,
+});

@@ -1,4 +1,11 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
-import { rotateSigningSecretFunction } from '../shared/api/rotate-signing-secret.js';
+import { webhookRoutes } from '../shared/webhooks/routes.js';
+import { makeRotateSigningSecret } from '../shared/api/rotate-signing-secret.js';
 
-registerFunction(rotateSigningSecretFunction);
+/** `POST .../webhooks/{webhookName}/rotateSigningSecret`: a new secret; the old one signs for 24 h more. */
+registerFunction({
+  kind: 'http',
+  routes: webhookRoutes('webhooks-rotate-signing-secret', '/{webhookName}/rotateSigningSecret'),
+  methods: ['POST'],
+  makeHandler: makeRotateSigningSecret,
+});

@@ -35,7 +35,7 @@ export interface HostSettings {
 }
 
 /** "hh:mm:ss" (host.json's TimeSpan format) to milliseconds. */
-export function timeSpanMs(value: string): number {
+function timeSpanMs(value: string): number {
   const m = value.match(/^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/);
   if (!m) throw new Error(`host.json: '${value}' is not a TimeSpan (hh:mm:ss)`);
   return (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000;

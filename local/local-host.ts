@@ -1,21 +1,22 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import functions from '@azure/functions';
 import { makeInvocationContext, type HostLogger } from './invocation-context.js';
 export type { HostLogger } from './invocation-context.js';
-import type { FunctionDeclaration, HttpHandler } from '../shared/runtime/declaration.js';
-import type { Deps } from '../shared/runtime/deps.js';
+import type { HttpHandler } from '../shared/handler-types.js';
+import type { FunctionDeclaration } from '../shared/runtime/declaration.js';
+import type { Services } from '../shared/runtime/services.js';
 import { bindHttp } from '../shared/runtime/bind.js';
 import { compileRoute, type RouteTemplate } from './route-template.js';
 import type { HostSettings } from './host-json.js';
-import { startQueueRunner } from './queue-runner.js';
+import { startQueueRunner } from './queue/queue-runner.js';
 import { startTimerRunner } from './timer-runner.js';
 import { describeError } from '../shared/log-value.js';
 import { errorResponse } from '../shared/errors.js';
 
 export interface LocalHostOptions {
   readonly declarations: readonly FunctionDeclaration[];
-  readonly deps: Deps;
+  readonly services: Services;
   readonly settings: HostSettings;
   readonly host?: string;
   readonly port?: number;
@@ -29,7 +30,6 @@ export interface LocalHostOptions {
 export interface LocalHost {
   /** Base URL including the route prefix, e.g. `http://127.0.0.1:7071/api`. */
   readonly url: string;
-  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -100,7 +100,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const routes: BoundRoute[] = [];
   for (const decl of options.declarations) {
     if (decl.kind !== 'http') continue;
-    const handler = bindHttp(decl, () => Promise.resolve(options.deps));
+    const handler = bindHttp(decl, () => Promise.resolve(options.services));
     for (const { name, route } of decl.routes) {
       routes.push({ name, template: compileRoute(route), methods: new Set(decl.methods), handler });
     }
@@ -188,7 +188,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       ? undefined
       : startQueueRunner({
           declarations: options.declarations,
-          deps: options.deps,
+          services: options.services,
           settings: options.settings,
           log: options.log,
           leaseSeconds: options.queueLeaseSeconds,
@@ -196,12 +196,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const timers =
     options.runQueues === false
       ? undefined
-      : startTimerRunner({ declarations: options.declarations, deps: options.deps, log: options.log });
+      : startTimerRunner({ declarations: options.declarations, services: options.services, log: options.log });
   const address = server.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${hostPart}:${address.port}${prefix}`,
-    server,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

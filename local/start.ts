@@ -3,13 +3,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { startAzurite } from './azurite.js';
-import { loadConfig, ConfigError } from '../shared/config.js';
+import { ConfigError } from '../shared/config.js';
 import { Setting } from '../shared/constants.js';
-import { makeDeps } from '../shared/runtime/deps.js';
-import { loadFunctions } from './load-functions.js';
-import { readHostSettings } from './host-json.js';
-import { startLocalHost } from './local-host.js';
+import { boot } from './boot.js';
 
 /*
  * `npm start`: the whole service on this machine with no Azure account and no Core Tools. Azurite runs in
@@ -32,11 +28,6 @@ async function main(): Promise<void> {
   const local = localEnv.parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
   const env: Record<string, string | undefined> = { ...process.env };
   const generated: string[] = [];
-  let azurite: Awaited<ReturnType<typeof startAzurite>> | undefined;
-  if (!env[Setting.storage] && !env[`${Setting.storage}__accountName`]) {
-    azurite = await startAzurite({ dataDir: local.DATA_DIR ? resolve(local.DATA_DIR) : undefined });
-    env[Setting.storage] = azurite.connectionString;
-  }
   for (const setting of [Setting.managementKeys, Setting.ingestKeys]) {
     if (!env[setting]) {
       env[setting] = randomBytes(24).toString('base64url');
@@ -46,16 +37,13 @@ async function main(): Promise<void> {
   // Locally, the receivers people test with run on this machine: allow private and loopback targets
   // unless told otherwise (cloud metadata addresses stay blocked whatever this says).
   env[Setting.allowPrivateTargets] ??= 'true';
-  const config = loadConfig(env);
-  const deps = await makeDeps(config);
-  const settings = await readHostSettings(join(root, 'host.json'));
-  // The functions folder beside this one: dist/functions when built, functions/ when run from source.
-  const declarations = await loadFunctions(join(here, '..', 'functions'));
   const minLevel = levels.indexOf(local.LOG_LEVEL);
-  const host = await startLocalHost({
-    declarations,
-    deps,
-    settings,
+  const booted = await boot({
+    env,
+    // The functions folder beside this one: dist/functions when built, functions/ when run from source.
+    functionsDir: join(here, '..', 'functions'),
+    hostJsonPath: join(root, 'host.json'),
+    dataDir: local.DATA_DIR ? resolve(local.DATA_DIR) : undefined,
     host: local.HOST,
     port: local.PORT,
     queueLeaseSeconds: local.QUEUE_LEASE_SECONDS,
@@ -63,6 +51,7 @@ async function main(): Promise<void> {
       if (levels.indexOf(level) >= minLevel) console.log(`[${new Date().toISOString()}] ${fn}: ${message}`);
     },
   });
+  const { config, declarations, azurite, host } = booted;
 
   const out = [
     '',
@@ -96,8 +85,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    await host.close();
-    await azurite?.close();
+    await booted.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

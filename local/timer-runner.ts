@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { FunctionDeclaration } from '../shared/runtime/declaration.js';
-import type { Deps } from '../shared/runtime/deps.js';
+import type { Services } from '../shared/runtime/services.js';
 import { bindTimer } from '../shared/runtime/bind.js';
 import { makeInvocationContext, type HostLogger } from './invocation-context.js';
 import { logValue } from '../shared/log-value.js';
@@ -9,10 +9,14 @@ import { logValue } from '../shared/log-value.js';
  * Timer triggers for the local host: the same six-field NCRONTAB schedules (seconds first) the Functions
  * host reads, run by `croner` (a maintained cron library that takes the seconds field), in UTC as on Azure.
  */
-export function startTimerRunner(options: { declarations: readonly FunctionDeclaration[]; deps: Deps; log?: HostLogger | undefined }) {
+export function startTimerRunner(options: {
+  declarations: readonly FunctionDeclaration[];
+  services: Services;
+  log?: HostLogger | undefined;
+}) {
   const jobs = options.declarations.flatMap((decl) => {
     if (decl.kind !== 'timer') return [];
-    const handler = bindTimer(decl, () => Promise.resolve(options.deps));
+    const handler = bindTimer(decl, () => Promise.resolve(options.services));
     return [
       new Cron(decl.schedule, { timezone: 'UTC', protect: true }, async () => {
         try {

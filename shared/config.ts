@@ -1,18 +1,22 @@
 import { z } from 'zod';
 import { Setting } from './constants.js';
-import { DEFAULT_RETRY_SCHEDULE } from './delivery/retry-policy.js';
-import { parseEventGridConfig, type EventGridConfig } from './mirror/eventgrid-config.js';
-import { parseRegistryCredentials, type RegistryCredential } from './multiarch/registry-credentials.js';
+import { parseRegistryCredentials } from './multiarch/registry-credentials.js';
 
-/** How the service reaches Azure Storage: the Functions conventions for `AzureWebJobsStorage`. */
-export type StorageConfig =
-  | { readonly kind: 'connectionString'; readonly connectionString: string }
-  | {
-      readonly kind: 'identity';
-      readonly tableServiceUri: string;
-      readonly queueServiceUri: string;
-      readonly clientId: string | undefined;
-    };
+/*
+ * The service's configuration: one zod schema over the environment, parsed once at start-up
+ * (`loadConfig`), frozen, and failing fast with every problem named. `Config` is what the schema's
+ * transform produces, so there is no second description of it to keep in step. Defaults that are policy
+ * (the retry schedules) live here too, as data.
+ */
+
+/** Seconds before each retry of a failed delivery; a delivery gets `length + 1` attempts in all. */
+const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200] as const;
+
+/** Seconds before each retry of a failed mirror publish (the last repeats); whole seconds, a queue's visibility unit. */
+const DEFAULT_MIRROR_RETRY_SCHEDULE = [5, 30, 60, 300, 900, 1800, 3600] as const;
+
+/** Input schemas the mirror publishes in; the names are `@azure/eventgrid`'s (`EventGrid` | `CloudEvent`). */
+const MIRROR_SCHEMAS = ['EventGrid', 'CloudEvent'] as const;
 
 const keyList = (setting: string) =>
   z
@@ -42,7 +46,7 @@ const numSetting = (setting: string, def: number, min: number, max: number) =>
     .max(max, `${setting} must be at most ${max}`)
     .default(def);
 
-const envSchema = z.object({
+const settings = z.object({
   [Setting.managementKeys]: keyList(Setting.managementKeys),
   [Setting.ingestKeys]: keyList(Setting.ingestKeys),
   [Setting.webhooksPerRegistryLimit]: intSetting(Setting.webhooksPerRegistryLimit, 500, 1, 100_000),
@@ -90,113 +94,174 @@ const envSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
 });
 
+// How the service reaches Azure Storage: the Functions conventions for `AzureWebJobsStorage`, a connection
+// string or an identity-based connection:
+// https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
+const storage = z
+  .object({
+    [Setting.storage]: z.string().optional(),
+    [`${Setting.storage}__accountName`]: z.string().optional(),
+    [`${Setting.storage}__tableServiceUri`]: z.string().optional(),
+    [`${Setting.storage}__queueServiceUri`]: z.string().optional(),
+    [`${Setting.storage}__clientId`]: z.string().optional(),
+  })
+  .transform((s, ctx) => {
+    const conn = s[Setting.storage]?.trim();
+    if (conn) return { kind: 'connectionString' as const, connectionString: conn };
+    const account = s[`${Setting.storage}__accountName`]?.trim();
+    const tableUri = s[`${Setting.storage}__tableServiceUri`]?.trim();
+    const queueUri = s[`${Setting.storage}__queueServiceUri`]?.trim();
+    const clientId = s[`${Setting.storage}__clientId`]?.trim() || undefined;
+    if (tableUri && queueUri) return { kind: 'identity' as const, tableServiceUri: tableUri, queueServiceUri: queueUri, clientId };
+    if (account && /^[a-z0-9]{3,24}$/.test(account)) {
+      return {
+        kind: 'identity' as const,
+        tableServiceUri: tableUri ?? `https://${account}.table.core.windows.net`,
+        queueServiceUri: queueUri ?? `https://${account}.queue.core.windows.net`,
+        clientId,
+      };
+    }
+    ctx.addIssue({
+      code: 'custom',
+      path: [account ? `${Setting.storage}__accountName` : Setting.storage],
+      message: account
+        ? `${Setting.storage}__accountName must be a storage account name (3-24 lowercase letters and digits)`
+        : `${Setting.storage} is required: a connection string (UseDevelopmentStorage=true for Azurite), ` +
+          `or ${Setting.storage}__accountName for a managed identity`,
+    });
+    return z.NEVER;
+  });
+
+export type StorageConfig = z.output<typeof storage>;
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+const topicEndpoint = z.string().transform((raw, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${Setting.eventGridTopicEndpoint} must be a URL such as https://<topic>.<region>-1.eventgrid.azure.net/api/events`,
+    });
+    return z.NEVER;
+  }
+  // Plain http only for a local stand-in: a topic key or token must never cross the network in clear.
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname))) return url.toString();
+  ctx.addIssue({
+    code: 'custom',
+    message: `${Setting.eventGridTopicEndpoint} must be https (plain http is accepted only for a loopback host such as 127.0.0.1)`,
+  });
+  return z.NEVER;
+});
+
+const mirrorScheduleError = `${Setting.eventGridRetrySchedule} must be comma-separated whole seconds (each 1 to 604800), e.g. 5,30,300`;
+
+// The Event Grid mirror: absent (a no-op mirror) unless a topic endpoint is set.
+const eventGrid = z
+  .object({
+    [Setting.eventGridTopicEndpoint]: topicEndpoint.optional(),
+    /** A topic access key; without one the mirror authenticates with Entra ID (DefaultAzureCredential). */
+    [Setting.eventGridTopicKey]: z.string().min(1).optional(),
+    [Setting.eventGridSchema]: z
+      .enum(MIRROR_SCHEMAS, { error: `${Setting.eventGridSchema} must be EventGrid (the default) or CloudEvent` })
+      .default('EventGrid'),
+    [Setting.eventGridRetrySchedule]: z
+      .string()
+      .default(DEFAULT_MIRROR_RETRY_SCHEDULE.join(','))
+      .transform((raw) => raw.split(',').map((s) => Number(s.trim())))
+      .pipe(
+        z
+          .array(
+            z
+              .number({ error: mirrorScheduleError })
+              .int(mirrorScheduleError)
+              .min(1, mirrorScheduleError)
+              .max(7 * 24 * 3600, mirrorScheduleError),
+          )
+          .min(1, mirrorScheduleError)
+          .max(50, `${Setting.eventGridRetrySchedule} may have at most 50 delays`),
+      ),
+  })
+  .refine((s) => !s[Setting.eventGridTopicKey] || s[Setting.eventGridTopicEndpoint], {
+    message: `${Setting.eventGridTopicKey} is set but ${Setting.eventGridTopicEndpoint} is not: set the topic's endpoint too`,
+    path: [Setting.eventGridTopicKey],
+  })
+  .transform((s) => {
+    const endpoint = s[Setting.eventGridTopicEndpoint];
+    if (!endpoint) return undefined;
+    return Object.freeze({
+      endpoint,
+      key: s[Setting.eventGridTopicKey],
+      schema: s[Setting.eventGridSchema],
+      /** Seconds to wait before each retry of a failed publish; the last delay repeats. */
+      retrySchedule: Object.freeze([...s[Setting.eventGridRetrySchedule]]),
+    });
+  });
+
+export type EventGridConfig = NonNullable<z.output<typeof eventGrid>>;
+
+// Pull credentials per registry host, for reading image indexes back (secrets: a problem names the host only).
+const registryCredentials = z.object({ [Setting.registryCredentials]: z.string().optional() }).transform((s, ctx) => {
+  const parsed = parseRegistryCredentials(s[Setting.registryCredentials], Setting.registryCredentials);
+  if ('credentials' in parsed) return parsed.credentials;
+  ctx.addIssue({ code: 'custom', path: [Setting.registryCredentials], message: parsed.problem });
+  return z.NEVER;
+});
+
+/*
+ * The parts read the same environment (each object keeps only its own settings), so a problem in
+ * any of them is reported with all the others.
+ */
+const configSchema = z
+  .object({ settings, storage, eventGrid, registryCredentials })
+  .transform(({ settings: s, storage, eventGrid, registryCredentials }) =>
+    Object.freeze({
+      storage: Object.freeze(storage),
+      managementKeys: Object.freeze([...s[Setting.managementKeys]]),
+      ingestKeys: Object.freeze([...s[Setting.ingestKeys]]),
+      webhooksPerRegistryLimit: s[Setting.webhooksPerRegistryLimit],
+      maxRequestBodyBytes: s[Setting.maxRequestBodyBytes],
+      listPageSize: s[Setting.listPageSize],
+      defaultSubscriptionId: s[Setting.defaultSubscriptionId],
+      defaultResourceGroup: s[Setting.defaultResourceGroup],
+      maxEventsPerRequest: s[Setting.maxEventsPerRequest],
+      maxEventBytes: s[Setting.maxEventBytes],
+      deliveryTimeoutMs: Math.round(s[Setting.deliveryTimeoutSeconds] * 1000),
+      deliveryInlineWaitMs: Math.round(s[Setting.deliveryInlineWaitSeconds] * 1000),
+      retrySchedule: Object.freeze([...s[Setting.deliveryRetrySchedule]]),
+      maxRetryAfterSeconds: s[Setting.maxRetryAfterSeconds],
+      storedResponseBytes: s[Setting.storedResponseBytes],
+      webhookCacheMs: Math.round(s[Setting.webhookCacheSeconds] * 1000),
+      eventRetentionDays: s[Setting.eventRetentionDays],
+      allowPrivateTargets: s[Setting.allowPrivateTargets],
+      /** How long a tagless manifest push waits for an index to claim it, for coalesced webhooks. */
+      multiArchWindowMs: Math.round(s[Setting.multiArchWindowSeconds] * 1000),
+      /** Pull credentials per registry host, for reading image indexes back (secrets). */
+      registryCredentials,
+      /** The Event Grid mirror; undefined (a no-op mirror) unless EVENTGRID_TOPIC_ENDPOINT is set. */
+      eventGrid,
+    }),
+  );
+
 /** The service's configuration, parsed once from the environment and frozen. */
-export interface Config {
-  readonly storage: StorageConfig;
-  readonly managementKeys: readonly string[];
-  readonly ingestKeys: readonly string[];
-  readonly webhooksPerRegistryLimit: number;
-  readonly maxRequestBodyBytes: number;
-  readonly listPageSize: number;
-  readonly defaultSubscriptionId: string;
-  readonly defaultResourceGroup: string;
-  readonly maxEventsPerRequest: number;
-  readonly maxEventBytes: number;
-  readonly deliveryTimeoutMs: number;
-  readonly deliveryInlineWaitMs: number;
-  readonly retrySchedule: readonly number[];
-  readonly maxRetryAfterSeconds: number;
-  readonly storedResponseBytes: number;
-  readonly webhookCacheMs: number;
-  readonly eventRetentionDays: number;
-  readonly allowPrivateTargets: boolean;
-  /** How long a tagless manifest push waits for an index to claim it, for coalesced webhooks. */
-  readonly multiArchWindowMs: number;
-  /** Pull credentials per registry host, for reading image indexes back (secrets). */
-  readonly registryCredentials: ReadonlyMap<string, RegistryCredential>;
-  /** The Event Grid mirror; undefined (a no-op mirror) unless EVENTGRID_TOPIC_ENDPOINT is set. */
-  readonly eventGrid: EventGridConfig | undefined;
-}
+export type Config = z.output<typeof configSchema>;
 
 /** Thrown when settings are missing or invalid; its message lists every problem. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-function parseStorage(env: Readonly<Record<string, string | undefined>>): StorageConfig {
-  const conn = env[Setting.storage]?.trim();
-  if (conn) return { kind: 'connectionString', connectionString: conn };
-  // Identity-based connection, the Functions way:
-  // https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
-  const account = env[`${Setting.storage}__accountName`]?.trim();
-  const tableUri = env[`${Setting.storage}__tableServiceUri`]?.trim();
-  const queueUri = env[`${Setting.storage}__queueServiceUri`]?.trim();
-  const clientId = env[`${Setting.storage}__clientId`]?.trim() || undefined;
-  if (tableUri && queueUri) return { kind: 'identity', tableServiceUri: tableUri, queueServiceUri: queueUri, clientId };
-  if (account) {
-    if (!/^[a-z0-9]{3,24}$/.test(account)) {
-      throw new ConfigError(`${Setting.storage}__accountName must be a storage account name (3-24 lowercase letters and digits)`);
-    }
-    return {
-      kind: 'identity',
-      tableServiceUri: tableUri ?? `https://${account}.table.core.windows.net`,
-      queueServiceUri: queueUri ?? `https://${account}.queue.core.windows.net`,
-      clientId,
-    };
-  }
-  throw new ConfigError(
-    `${Setting.storage} is required: a connection string (UseDevelopmentStorage=true for Azurite), ` +
-      `or ${Setting.storage}__accountName for a managed identity`,
-  );
-}
-
 /** Parses the settings once; fails fast with every problem named. Handlers never read `process.env`. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const problems: string[] = [];
-  let storage: StorageConfig | undefined;
-  try {
-    storage = parseStorage(env);
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
   // Empty strings mean "unset", as app settings left blank do in the portal.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const setting = String(issue.path[0] ?? '');
-      problems.push(issue.message.includes(setting) ? issue.message : `${setting}: ${issue.message}`);
-    }
-  }
-  const eventGrid = parseEventGridConfig(present);
-  if ('problems' in eventGrid) problems.push(...eventGrid.problems);
-  const credentials = parseRegistryCredentials(present[Setting.registryCredentials], Setting.registryCredentials);
-  if ('problem' in credentials) problems.push(credentials.problem);
-  if (problems.length > 0 || !parsed.success || !storage || 'problems' in eventGrid || 'problem' in credentials) {
-    throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  }
-  const s = parsed.data;
-  return Object.freeze({
-    storage,
-    managementKeys: Object.freeze([...s[Setting.managementKeys]]),
-    ingestKeys: Object.freeze([...s[Setting.ingestKeys]]),
-    webhooksPerRegistryLimit: s[Setting.webhooksPerRegistryLimit],
-    maxRequestBodyBytes: s[Setting.maxRequestBodyBytes],
-    listPageSize: s[Setting.listPageSize],
-    defaultSubscriptionId: s[Setting.defaultSubscriptionId],
-    defaultResourceGroup: s[Setting.defaultResourceGroup],
-    maxEventsPerRequest: s[Setting.maxEventsPerRequest],
-    maxEventBytes: s[Setting.maxEventBytes],
-    deliveryTimeoutMs: Math.round(s[Setting.deliveryTimeoutSeconds] * 1000),
-    deliveryInlineWaitMs: Math.round(s[Setting.deliveryInlineWaitSeconds] * 1000),
-    retrySchedule: Object.freeze([...s[Setting.deliveryRetrySchedule]]),
-    maxRetryAfterSeconds: s[Setting.maxRetryAfterSeconds],
-    storedResponseBytes: s[Setting.storedResponseBytes],
-    webhookCacheMs: Math.round(s[Setting.webhookCacheSeconds] * 1000),
-    eventRetentionDays: s[Setting.eventRetentionDays],
-    allowPrivateTargets: s[Setting.allowPrivateTargets],
-    multiArchWindowMs: Math.round(s[Setting.multiArchWindowSeconds] * 1000),
-    registryCredentials: credentials.credentials,
-    eventGrid: eventGrid.config,
+  const parsed = configSchema.safeParse({ settings: present, storage: present, eventGrid: present, registryCredentials: present });
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const setting = String(issue.path[1] ?? issue.path[0] ?? '');
+    return issue.message.includes(setting) ? issue.message : `${setting}: ${issue.message}`;
   });
+  throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
 }

@@ -1,26 +1,24 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
+import { isRestError } from '@azure/core-rest-pipeline';
 import { describeError } from './log-value.js';
 
 /**
  * The closed set of error codes the API answers with, each mapped to exactly one HTTP status.
  * Codes follow ARM's and ACR's names where one exists, so clients that switch on them keep working.
  */
-export const ErrorStatus = {
+const ErrorStatus = {
   InvalidRequestContent: 400,
   InvalidParameter: 400,
   MissingApiVersionParameter: 400,
   InvalidApiVersionParameter: 400,
   AuthenticationFailed: 401,
   ResourceNotFound: 404,
-  NotFound: 404,
-  MethodNotAllowed: 405,
   Conflict: 409,
   InvalidResourceLocation: 409,
   QuotaExceeded: 409,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
   RequestHeaderFieldsTooLarge: 431,
-  TooManyRequests: 429,
   InternalServerError: 500,
   ServiceUnavailable: 503,
 } as const;
@@ -45,7 +43,7 @@ export class ApiError extends Error {
 }
 
 /** ARM's error body: `{"error":{"code","message","target"?}}`. */
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: ErrorCode; message: string; target?: string };
 }
 
@@ -84,8 +82,8 @@ const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EN
  */
 export function isStorageUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; statusCode?: unknown; cause?: unknown; name?: unknown };
-  if (typeof e.code === 'string' && unavailableCodes.has(e.code)) return true;
-  if (e.name === 'RestError') return e.statusCode === undefined || e.statusCode === 500 || e.statusCode === 503;
-  return e.cause !== undefined && isStorageUnavailable(e.cause);
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && unavailableCodes.has(code)) return true;
+  if (isRestError(err)) return err.statusCode === undefined || err.statusCode === 500 || err.statusCode === 503;
+  return err instanceof Error && err.cause !== undefined && isStorageUnavailable(err.cause);
 }

@@ -9,7 +9,7 @@ export interface ApiClientOptions {
   readonly key: string | undefined;
 }
 
-export interface ApiRequest {
+interface ApiRequest {
   readonly method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
   /** A path under the endpoint (`/registries/...`) or an absolute URL (a `nextLink`). */
   readonly path: string;

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { OUTPUT_FORMATS, type OutputFormat } from '../format/output.js';
 import { makeApiClient, type ApiClient } from '../client/api-client.js';
 
-export const DEFAULT_ENDPOINT = 'http://127.0.0.1:7071/api';
+const DEFAULT_ENDPOINT = 'http://127.0.0.1:7071/api';
 
 /** Options every command takes, as az's global `--output`; the endpoint and key stand in for `az login`. */
 export interface GlobalOptions {

@@ -1,8 +1,8 @@
 import { Option } from 'commander';
 
 /** ACR's webhook actions and statuses (WebhookAction, WebhookStatus in the ARM API). */
-export const ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
-export const STATUSES = ['enabled', 'disabled'] as const;
+const ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
+const STATUSES = ['enabled', 'disabled'] as const;
 /** Our addition: how a multi-arch push is reported (the API's `properties.multiArch`). */
 const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
 

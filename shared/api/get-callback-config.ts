@@ -1,20 +1,24 @@
-import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import type { HttpHandler } from '../handler-types.js';
 import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
-import { registryRef, webhookRoutes } from '../webhooks/routes.js';
+import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { loadWebhook } from './load-webhook.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
+import type { ManagementConfig } from './management-deps.js';
+
+export interface GetCallbackConfigDeps {
+  readonly config: ManagementConfig;
+  readonly webhooks: Pick<WebhookStore, 'get'>;
+}
 
 /** `POST .../webhooks/{webhookName}/getCallbackConfig`: the only place the write-only secrets are read back. */
-export const getCallbackConfigFunction: HttpFunctionDeclaration = {
-  kind: 'http',
-  routes: webhookRoutes('webhooks-get-callback-config', '/{webhookName}/getCallbackConfig'),
-  methods: ['POST'],
-  makeHandler: (deps) => async (request, context) => {
+export function makeGetCallbackConfig(deps: GetCallbackConfigDeps): HttpHandler {
+  return async (request, context) => {
     requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
-    const { record } = await loadWebhook(deps.webhooks, ref.registryName, name);
+    const record = await loadWebhook(deps.webhooks, ref.registryName, name);
     context.log(`callback config read: registry=${record.registryName} webhook=${record.name}`);
     // `signingSecret` is our addition (ACR has no signatures); ARM clients ignore the extra field.
     return json(
@@ -26,5 +30,5 @@ export const getCallbackConfigFunction: HttpFunctionDeclaration = {
       },
       { 'cache-control': 'no-store' },
     );
-  },
-};
+  };
+}

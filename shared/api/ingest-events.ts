@@ -1,13 +1,18 @@
-import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import type { HttpHandler } from '../handler-types.js';
 import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { parseJsonText, readBodyBytes } from '../http/read-json-body.js';
 import { ApiError } from '../errors.js';
 import { parseName } from '../webhooks/names.js';
 import { checkApiVersion } from '../http/api-version.js';
-import { ingestEvents } from '../events/ingest-events.js';
+import { ingestEvents, type IngestDeps } from '../pipeline/ingest-events.js';
 import { inputAdapters } from '../events/input-adapters.js';
 import { abuseProtectionResponse } from '../events/webhook-handshake.js';
+import type { Config } from '../config.js';
+
+export interface IngestEventsDeps extends IngestDeps {
+  readonly config: IngestDeps['config'] & Pick<Config, 'ingestKeys' | 'maxRequestBodyBytes' | 'maxEventsPerRequest'>;
+}
 import { logValue } from '../log-value.js';
 
 /**
@@ -18,11 +23,8 @@ import { logValue } from '../log-value.js';
  * `?code=` of the subscription's URL with them): its SubscriptionValidationEvent (200
  * `{validationResponse}`) and, for CloudEvents subscriptions, the OPTIONS abuse-protection request.
  */
-export const ingestEventsFunction: HttpFunctionDeclaration = {
-  kind: 'http',
-  routes: [{ name: 'events-ingest', route: 'registries/{registryName}/events' }],
-  methods: ['POST', 'OPTIONS'],
-  makeHandler: (deps) => async (request, context) => {
+export function makeIngestEvents(deps: IngestEventsDeps): HttpHandler {
+  return async (request, context) => {
     requireKey(request, deps.config.ingestKeys, 'ingest');
     checkApiVersion(request.query.get('api-version'), false);
     const registry = parseName('registry', request.params['registryName']);
@@ -66,5 +68,5 @@ export const ingestEventsFunction: HttpFunctionDeclaration = {
       );
     }
     return json(adapter.acceptedStatus ?? 202, report);
-  },
-};
+  };
+}

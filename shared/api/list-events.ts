@@ -1,13 +1,23 @@
 import { z } from 'zod';
-import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import type { HttpHandler } from '../handler-types.js';
 import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
-import { registryRef, webhookRoutes } from '../webhooks/routes.js';
+import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { decodeSkipToken, encodeSkipToken, nextLink } from '../http/paging.js';
 import { renderEvent } from '../delivery/delivery-record.js';
 import { loadWebhook } from './load-webhook.js';
+import type { Config } from '../config.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
+import type { EventStore } from '../storage/event-store.js';
+import type { ManagementConfig } from './management-deps.js';
+
+export interface ListEventsDeps {
+  readonly config: ManagementConfig & Pick<Config, 'listPageSize'>;
+  readonly webhooks: Pick<WebhookStore, 'get'>;
+  readonly events: Pick<EventStore, 'listDeliveries'>;
+}
 
 const top = z.coerce.number().int().min(1).max(1000).optional();
 
@@ -16,11 +26,8 @@ const top = z.coerce.number().int().min(1).max(1000).optional();
  * shape plus a `delivery` object (state, attempts, next attempt). `nextLink` is fetched with GET, as the
  * SDK's pager does, so GET answers too.
  */
-export const listEventsFunction: HttpFunctionDeclaration = {
-  kind: 'http',
-  routes: webhookRoutes('webhooks-list-events', '/{webhookName}/listEvents'),
-  methods: ['POST', 'GET'],
-  makeHandler: (deps) => async (request) => {
+export function makeListEvents(deps: ListEventsDeps): HttpHandler {
+  return async (request) => {
     requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
@@ -32,5 +39,5 @@ export const listEventsFunction: HttpFunctionDeclaration = {
     const body: { value: unknown[]; nextLink?: string } = { value: page.items.map(renderEvent) };
     if (page.continuationToken) body.nextLink = nextLink(request.url, encodeSkipToken(page.continuationToken));
     return json(200, body);
-  },
-};
+  };
+}

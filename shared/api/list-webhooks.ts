@@ -1,22 +1,27 @@
 import { z } from 'zod';
-import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import type { HttpHandler } from '../handler-types.js';
 import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
-import { registryRef, webhookRoutes } from '../webhooks/routes.js';
+import { registryRef } from '../webhooks/routes.js';
 import { renderWebhook } from '../webhooks/render.js';
 import { decodeSkipToken, encodeSkipToken, nextLink } from '../http/paging.js';
+import type { Config } from '../config.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
+import type { ManagementConfig } from './management-deps.js';
+
+export interface ListWebhooksDeps {
+  readonly config: ManagementConfig & Pick<Config, 'listPageSize'>;
+  readonly webhooks: Pick<WebhookStore, 'listPage'>;
+}
 
 const query = z.object({
   top: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
 /** `GET .../webhooks`: one page of the registry's webhooks, `nextLink` when there are more. */
-export const listWebhooksFunction: HttpFunctionDeclaration = {
-  kind: 'http',
-  routes: webhookRoutes('webhooks-list', ''),
-  methods: ['GET'],
-  makeHandler: (deps) => async (request) => {
+export function makeListWebhooks(deps: ListWebhooksDeps): HttpHandler {
+  return async (request) => {
     requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const parsed = query.safeParse({ top: request.query.get('$top') ?? undefined });
@@ -27,5 +32,5 @@ export const listWebhooksFunction: HttpFunctionDeclaration = {
     const body: { value: unknown[]; nextLink?: string } = { value: page.items.map(renderWebhook) };
     if (page.continuationToken) body.nextLink = nextLink(request.url, encodeSkipToken(page.continuationToken));
     return json(200, body);
-  },
-};
+  };
+}

@@ -1,17 +1,26 @@
-import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import type { HttpHandler } from '../handler-types.js';
 import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { EVENT_ID_RULE, isEventId } from '../events/event-id.js';
-import { registryRef, webhookRoutes } from '../webhooks/routes.js';
+import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { loadWebhook } from './load-webhook.js';
-import { newDeliveryRecord } from '../pipeline/fan-out.js';
-import { attemptDelivery } from '../delivery/attempt-delivery.js';
+import { newDeliveryRecord } from '../pipeline/new-delivery.js';
+import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
 import { renderEvent, type DeliveryRecord } from '../delivery/delivery-record.js';
-import { scheduleRetries } from '../pipeline/schedule-delivery.js';
-import { disableGoneWebhooks } from '../pipeline/disable-gone.js';
+import { followUp, type FollowUpDeps } from '../pipeline/follow-up.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
+import type { EventStore } from '../storage/event-store.js';
+import type { ManagementConfig } from './management-deps.js';
 import { logValue } from '../log-value.js';
+
+export interface RedeliverEventDeps extends FollowUpDeps {
+  readonly config: ManagementConfig;
+  readonly webhooks: Pick<WebhookStore, 'get' | 'update'>;
+  readonly events: Pick<EventStore, 'latestDelivery' | 'putDelivery'>;
+  readonly attempt: AttemptDelivery;
+}
 
 /**
  * `POST .../webhooks/{webhookName}/events/{eventId}/redeliver`: sends a recorded event again, byte for
@@ -20,17 +29,14 @@ import { logValue } from '../log-value.js';
  * `webhook-id` stays the event id, so receivers that dedupe by it see a redelivery, as Standard Webhooks
  * intends.
  */
-export const redeliverEventFunction: HttpFunctionDeclaration = {
-  kind: 'http',
-  routes: webhookRoutes('webhooks-redeliver', '/{webhookName}/events/{eventId}/redeliver'),
-  methods: ['POST'],
-  makeHandler: (deps) => async (request, context) => {
+export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
+  return async (request, context) => {
     requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const eventId = request.params['eventId'] ?? '';
     if (!isEventId(eventId)) throw new ApiError('InvalidParameter', `The event id ${EVENT_ID_RULE}.`, 'eventId');
-    const { record: webhook } = await loadWebhook(deps.webhooks, ref.registryName, name);
+    const webhook = await loadWebhook(deps.webhooks, ref.registryName, name);
     const previous = await deps.events.latestDelivery(ref.registryName, webhook.name, eventId);
     if (!previous) {
       throw new ApiError(
@@ -51,13 +57,12 @@ export const redeliverEventFunction: HttpFunctionDeclaration = {
       action: previous.action,
       image: previous.image,
     };
-    const result = await attemptDelivery(deps, webhook, fresh);
+    const result = await deps.attempt(webhook, fresh);
     await deps.events.putDelivery(ref.registryName, result.record);
-    await scheduleRetries(deps, ref.registryName, [{ webhook, result }]);
-    await disableGoneWebhooks(deps, ref.registryName, [{ webhook, result }], context);
+    await followUp(deps, ref.registryName, [{ webhook, result }], context);
     context.log(
       `redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${logValue(eventId)} result=${result.record.state}`,
     );
     return json(200, renderEvent(result.record));
-  },
-};
+  };
+}

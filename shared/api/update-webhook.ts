@@ -1,16 +1,25 @@
-import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { HttpHandler } from '../handler-types.js';
 import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { ApiError } from '../errors.js';
-import { registryRef, webhookRoutes } from '../webhooks/routes.js';
+import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { renderWebhook } from '../webhooks/render.js';
-import { webhookUpdateBody, type WebhookUpdateBody } from '../webhooks/webhook-schema.js';
-import { ConcurrencyError, type WebhookRecord } from '../webhooks/webhook-store.js';
-import { loadWebhook, sameLocation } from './load-webhook.js';
+import { sameLocation, webhookUpdateBody, type WebhookRecord, type WebhookUpdateBody } from '../webhooks/webhook.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
 import { newSigningSecret } from '../delivery/signature.js';
 import { judgeServiceUri } from '../delivery/target-policy.js';
+import type { ManagementConfig } from './management-deps.js';
+import { notFound } from './load-webhook.js';
+
+export interface UpdateWebhookDeps {
+  readonly config: ManagementConfig & Pick<Config, 'maxRequestBodyBytes' | 'allowPrivateTargets'>;
+  readonly webhooks: Pick<WebhookStore, 'update'>;
+  readonly now: Clock;
+}
 
 /** Merges only the fields sent (az sends sparse bodies); a map that is sent replaces the stored one. */
 function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): WebhookRecord {
@@ -32,11 +41,8 @@ function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): Web
 }
 
 /** `PATCH .../webhooks/{webhookName}`: a sparse update; `customHeaders: {}` clears the headers. */
-export const updateWebhookFunction: HttpFunctionDeclaration = {
-  kind: 'http',
-  routes: webhookRoutes('webhooks-update', '/{webhookName}'),
-  methods: ['PATCH'],
-  makeHandler: (deps) => async (request, context) => {
+export function makeUpdateWebhook(deps: UpdateWebhookDeps): HttpHandler {
+  return async (request, context) => {
     requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
@@ -46,25 +52,18 @@ export const updateWebhookFunction: HttpFunctionDeclaration = {
       if (!verdict.allowed)
         throw new ApiError('InvalidParameter', `The serviceUri is not allowed: ${verdict.reason}.`, 'properties.serviceUri');
     }
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = await loadWebhook(deps.webhooks, ref.registryName, name);
-      if (body.location !== undefined && !sameLocation(body.location, existing.record.location)) {
+    const updated = await deps.webhooks.update(ref.registryName, name, (existing) => {
+      if (body.location !== undefined && !sameLocation(body.location, existing.location)) {
         throw new ApiError(
           'InvalidResourceLocation',
-          `A webhook's location cannot change: '${existing.record.name}' is in '${existing.record.location}'. Leave location out of the update.`,
+          `A webhook's location cannot change: '${existing.name}' is in '${existing.location}'. Leave location out of the update.`,
           'location',
         );
       }
-      const updated = merge(existing.record, body, deps.now().toISOString());
-      try {
-        await deps.webhooks.replace(updated, existing.etag);
-        deps.webhookCache.invalidate(ref.registryName);
-        context.log(`webhook updated: registry=${ref.registryName} webhook=${existing.record.name}`);
-        return json(200, renderWebhook(updated));
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError)) throw err;
-      }
-    }
-    throw new ApiError('Conflict', `The webhook '${name}' is being changed by another request. Retry.`);
-  },
-};
+      return merge(existing, body, deps.now().toISOString());
+    });
+    if (!updated) notFound(ref.registryName, name);
+    context.log(`webhook updated: registry=${ref.registryName} webhook=${updated.name}`);
+    return json(200, renderWebhook(updated));
+  };
+}

@@ -1,6 +1,4 @@
-import { z } from 'zod';
 import type { PostOutcome } from './post-json.js';
-import { jsonField, optionalField } from '../storage/entity-fields.js';
 
 /**
  * One delivery of an event to a webhook, as stored in the `del|` rows and shown by listEvents. It keeps
@@ -31,59 +29,8 @@ export interface DeliveryRecord {
   readonly updatedAt: string;
 }
 
-export const deliveryEntity = z.object({
-  rowKey: z.string(),
-  webhook: z.string(),
-  eventId: z.string(),
-  action: z.string(),
-  image: z.string(),
-  body: z.string(),
-  requestHeaders: jsonField(z.record(z.string(), z.string())),
-  requestUri: z.string(),
-  state: z.enum(DELIVERY_STATES),
-  attempts: z.number().int(),
-  nextAttemptAt: optionalField(z.string()),
-  lastError: optionalField(z.string()),
-  responseStatus: optionalField(z.number().int()),
-  responseReason: optionalField(z.string()),
-  responseHeaders: jsonField(z.record(z.string(), z.string())),
-  responseBody: z.string(),
-  durationMs: optionalField(z.number()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-export function toDeliveryEntity(partitionKey: string, record: DeliveryRecord) {
-  return {
-    partitionKey,
-    rowKey: record.rowKey,
-    webhook: record.webhook,
-    eventId: record.eventId,
-    action: record.action,
-    image: record.image,
-    body: record.body,
-    requestHeaders: JSON.stringify(record.requestHeaders),
-    requestUri: record.requestUri,
-    state: record.state,
-    attempts: record.attempts,
-    nextAttemptAt: record.nextAttemptAt ?? null,
-    lastError: record.lastError ?? null,
-    responseStatus: record.responseStatus ?? null,
-    responseReason: record.responseReason ?? null,
-    responseHeaders: JSON.stringify(record.responseHeaders),
-    responseBody: record.responseBody,
-    durationMs: record.durationMs ?? null,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-  };
-}
-
-export function fromDeliveryEntity(entity: unknown): DeliveryRecord {
-  return deliveryEntity.parse(entity);
-}
-
 /** A one-line reason for a failed attempt, for the record and the log. */
-export function describeOutcome(outcome: PostOutcome): string {
+function describeOutcome(outcome: PostOutcome): string {
   if (outcome.kind === 'error') return outcome.message;
   return `HTTP ${outcome.status}${outcome.statusText ? ` ${outcome.statusText}` : ''}`;
 }

@@ -1,8 +1,8 @@
-import type { WebhookRecord } from '../webhooks/webhook-store.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
 
 /** ACR's deliveries carry a User-Agent starting `AzureContainerRegistry/`; receivers (Kargo, …) detect ACR by it. */
 export const USER_AGENT = 'AzureContainerRegistry/1.0 registry-webhooks/0.1';
-export const MASK = '***';
+const MASK = '***';
 
 export interface OutboundRequest {
   readonly url: string;

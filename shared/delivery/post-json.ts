@@ -35,7 +35,7 @@ export interface PostOptions {
 }
 
 /** Raised when every address a name resolves to is refused by the target policy. */
-export class BlockedAddressError extends Error {
+class BlockedAddressError extends Error {
   override readonly name = 'BlockedAddressError';
 }
 

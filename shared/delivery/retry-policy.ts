@@ -12,8 +12,6 @@ export interface RetryPolicy {
   readonly jitter: number;
 }
 
-export const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200] as const;
-
 /** Success is 2xx only; redirects are not followed, so a 3xx is a failure. */
 export function isSuccess(outcome: PostOutcome): boolean {
   return outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { WebhookRecord } from '../webhooks/webhook-store.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
 
 /*
  * Standard Webhooks signatures (https://www.standardwebhooks.com): `webhook-id`, `webhook-timestamp` and

@@ -8,8 +8,7 @@ import { imageName } from '../webhooks/acr-conventions.js';
  * are; `target.tags` is our addition on deletes (the tags that pointed at the deleted manifest), since
  * ACR's delete payload has none and users asked for them.
  */
-export const EVENT_ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
-export type EventAction = (typeof EVENT_ACTIONS)[number];
+const EVENT_ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
 
 const digest = z.string().regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'must be a digest such as sha256:<hex>');
 const repository = z
@@ -39,7 +38,7 @@ export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ]);
 
-export const acrTarget = z.object({
+const acrTarget = z.object({
   mediaType: z.string().max(255).optional(),
   size: z.number().int().nonnegative().optional(),
   digest: digest.optional(),
@@ -58,9 +57,8 @@ export const acrTarget = z.object({
   name: z.string().max(256).optional(),
   version: z.string().max(256).optional(),
 });
-export type AcrTarget = z.infer<typeof acrTarget>;
 
-export const acrRequest = z.object({
+const acrRequest = z.object({
   id: z.string().max(256),
   host: z.string().max(256).optional(),
   method: z.string().max(16).optional(),

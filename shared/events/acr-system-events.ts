@@ -20,7 +20,7 @@ const byType = new Map<string, SystemEventAction>(
 );
 
 /** The webhook action of an ACR event type, or undefined for any other type. Types compare case-insensitively. */
-export function actionOfType(type: string): SystemEventAction | undefined {
+function actionOfType(type: string): SystemEventAction | undefined {
   return byType.get(type.toLowerCase());
 }
 

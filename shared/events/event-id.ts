@@ -7,7 +7,7 @@ import { z } from 'zod';
  * storage keys (at most 3 × 128 characters once encoded, well under Table Storage's 1 KiB) and a field
  * of log lines, so anything else (control characters, spaces, non-ASCII) is refused at ingest, per event.
  */
-export const EVENT_ID_MAX = 128;
+const EVENT_ID_MAX = 128;
 const EVENT_ID = /^[!-~]{1,128}$/;
 
 export const EVENT_ID_RULE = `must be 1-${EVENT_ID_MAX} printable ASCII characters without spaces (a UUID, for example)`;

@@ -10,7 +10,7 @@ import { systemEventCandidate } from './acr-system-events.js';
  * `Microsoft.EventGrid.SubscriptionValidationEvent` whose `data.validationCode` is echoed back as
  * `{"validationResponse": code}` with a 200.
  */
-export const VALIDATION_EVENT_TYPE = 'Microsoft.EventGrid.SubscriptionValidationEvent';
+const VALIDATION_EVENT_TYPE = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 
 const eventGridEvent = z.object({
   id: z.string().min(1).max(256),

@@ -38,7 +38,7 @@ export function parseJsonText(text: string): unknown {
 }
 
 /** Turns zod issues into one 400 whose message names each field and how to fix it. */
-export function validationError(error: z.ZodError): ApiError {
+function validationError(error: z.ZodError): ApiError {
   const parts = error.issues.slice(0, 10).map((issue) => {
     const path = issue.path.map(String).join('.');
     return path ? `${path}: ${issue.message}` : issue.message;

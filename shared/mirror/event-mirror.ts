@@ -1,6 +1,6 @@
 import { AzureKeyCredential, EventGridPublisherClient } from '@azure/eventgrid';
 import { DefaultAzureCredential } from '@azure/identity';
-import type { EventGridConfig } from './eventgrid-config.js';
+import type { EventGridConfig } from '../config.js';
 import { toCloudEvent, toEventGridEvent, type MirrorEvent } from './system-event.js';
 
 /** Where ingested events are mirrored: an Event Grid topic, or nowhere. */

@@ -1,16 +1,30 @@
-import type { InvocationContext } from '@azure/functions';
-import type { Deps } from '../runtime/deps.js';
-import type { QueueFunctionDeclaration } from '../runtime/declaration.js';
-import { Queue } from '../constants.js';
+import type { QueueClient } from '@azure/storage-queue';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { QueueHandler } from '../handler-types.js';
 import { isSystemEventAction } from '../events/acr-system-events.js';
 import { registryId } from '../webhooks/render.js';
-import { storageStatus } from '../storage/clients.js';
-import { encodeMessage, mirrorMessage, type MirrorMessage } from '../pipeline/messages.js';
-import { sendToPoison } from '../pipeline/poison.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
+import { statusOf } from '../storage/rest-errors.js';
+import { sendQueueMessage } from '../storage/queue-message.js';
+import { mirrorMessage, type MirrorMessage } from '../pipeline/messages.js';
+import { parseOrPoison, sendToPoison } from '../pipeline/poison.js';
+import type { EventMirror } from './event-mirror.js';
 import type { MirrorEvent } from './system-event.js';
 import { acrPayload, coalescedPayload, isIndexPush } from '../multiarch/payloads.js';
 import { resolvePlatforms } from '../multiarch/coalesce.js';
+import type { IndexReader } from '../multiarch/index-reader.js';
 import { logValue } from '../log-value.js';
+
+export interface MirrorDeps {
+  readonly config: Pick<Config, 'defaultSubscriptionId' | 'defaultResourceGroup' | 'eventGrid'>;
+  readonly webhooks: Pick<WebhookStore, 'listCached'>;
+  readonly queues: { readonly mirror: QueueClient; readonly mirrorPoison: QueueClient };
+  /** The Event Grid mirror, or the no-op one when no topic is configured. */
+  readonly mirror: EventMirror;
+  readonly indexReader: IndexReader;
+  readonly now: Clock;
+}
 
 /*
  * The mirror's own stage: a topic outage delays only this queue, never a webhook delivery. A failed publish
@@ -20,7 +34,7 @@ import { logValue } from '../log-value.js';
  * it was first queued (Event Grid's own delivery retry window). Answers no retry can fix (400, 404, 413)
  * go to the poison queue at once. Only a failure to re-queue is thrown, so the host retries that.
  */
-export const MIRROR_MAX_AGE_MS = 24 * 3600 * 1000;
+const MIRROR_MAX_AGE_MS = 24 * 3600 * 1000;
 const PERMANENT = new Set([400, 404, 413]);
 
 /** The delay before retry number `failures` (1-based): the schedule's entry, the last one repeating. */
@@ -28,10 +42,10 @@ export function mirrorRetryDelay(schedule: readonly number[], failures: number):
   return schedule[Math.min(failures, schedule.length) - 1] ?? 60;
 }
 
-async function toMirrorEvents(deps: Deps, m: MirrorMessage, log: (message: string) => void): Promise<MirrorEvent[]> {
+async function toMirrorEvents(deps: MirrorDeps, m: MirrorMessage, log: (message: string) => void): Promise<MirrorEvent[]> {
   // The registry's webhooks name its ARM id and region (ACR: a webhook's location is its registry's);
   // a registry without webhooks gets the default subscription and resource group and no location.
-  const hooks = await deps.webhookCache.get(m.registry);
+  const hooks = await deps.webhooks.listCached(m.registry);
   const hook = hooks[0];
   const id = registryId(
     hook ?? {
@@ -52,19 +66,12 @@ async function toMirrorEvents(deps: Deps, m: MirrorMessage, log: (message: strin
   return out;
 }
 
-export function makeMirrorHandler(deps: Deps) {
-  return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const parsed = mirrorMessage.safeParse(message);
-    if (!parsed.success) {
-      await sendToPoison(deps.queues.mirrorPoison, message, `malformed mirror message: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      context.error(`mirror: malformed message moved to the poison queue: ${logValue(parsed.error.issues[0]?.message ?? '')}`);
-      return;
-    }
-    const m = parsed.data;
+export function makeMirrorHandler(deps: MirrorDeps): QueueHandler {
+  return parseOrPoison(mirrorMessage, deps.queues.mirrorPoison, 'mirror', async (m, context) => {
     const tag = `registry=${m.registry} events=${m.events.length} ids=${logValue(m.events.map((e) => e.id).join(','), 4096)}`;
     if (!deps.mirror.enabled) {
       // Queued while a topic was configured; keep the events for a replay rather than drop them.
-      await sendToPoison(deps.queues.mirrorPoison, message, 'the Event Grid mirror is no longer configured');
+      await sendToPoison(deps.queues.mirrorPoison, m, 'the Event Grid mirror is no longer configured');
       context.warn(`mirror: ${tag} moved to the poison queue: EVENTGRID_TOPIC_ENDPOINT is not set`);
       return;
     }
@@ -75,7 +82,7 @@ export function makeMirrorHandler(deps: Deps) {
       context.log(`mirror: ${tag} published${m.failures > 0 ? ` after ${m.failures} failed attempts` : ''}`);
       return;
     } catch (err) {
-      const status = storageStatus(err);
+      const status = statusOf(err);
       const reason = `${status ?? 'no answer'}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
       const failures = m.failures + 1;
       const delay = mirrorRetryDelay(deps.config.eventGrid?.retrySchedule ?? [60], failures);
@@ -85,16 +92,8 @@ export function makeMirrorHandler(deps: Deps) {
         context.error(`mirror: ${tag} given up after ${failures} attempts (${logValue(reason, 1000)}); moved to the poison queue`);
         return;
       }
-      await deps.queues.mirror.sendMessage(encodeMessage({ ...m, failures }), { visibilityTimeout: delay });
+      await sendQueueMessage(deps.queues.mirror, { ...m, failures } satisfies MirrorMessage, delay);
       context.warn(`mirror: ${tag} publish failed (${logValue(reason, 1000)}); retry ${failures + 1} in ${delay}s`);
     }
-  };
+  });
 }
-
-/** Queue trigger on `eventgrid-mirror`: one batch of a registry's events to the Event Grid topic. */
-export const mirrorFunction: QueueFunctionDeclaration = {
-  kind: 'queue',
-  name: 'eventgrid-mirror',
-  queueName: Queue.mirror,
-  makeHandler: makeMirrorHandler,
-};

@@ -15,7 +15,7 @@ export interface MirrorEvent {
 export type SystemEventData = AcrEvent & { location?: string };
 
 /** ACR's Event Grid schema uses dataVersion "2.0" for data with `location` (1.0 had none). */
-export const DATA_VERSION = '2.0';
+const DATA_VERSION = '2.0';
 
 function dataOf(m: MirrorEvent): SystemEventData {
   const { id, timestamp, action, ...rest } = m.event;

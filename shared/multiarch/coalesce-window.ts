@@ -1,7 +1,7 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { nameKey } from '../webhooks/names.js';
-import { storageStatus } from '../storage/clients.js';
+import { statusOf as storageStatus } from '../storage/rest-errors.js';
 import { jsonField, odataString } from '../storage/entity-fields.js';
 import { keyPart } from '../storage/key-part.js';
 

@@ -1,15 +1,16 @@
 import type { TransactionAction } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
 import type { AcrEvent, PlatformEntry } from '../events/acr-event.js';
-import type { WebhookRecord } from '../webhooks/webhook-store.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../webhooks/names.js';
-import { encodeMessage, type EventsMessage } from '../pipeline/messages.js';
+import type { EventsMessage } from '../pipeline/messages.js';
+import { sendQueueMessage } from '../storage/queue-message.js';
 import type { CoalesceWindow } from './coalesce-window.js';
 import type { IndexReader } from './index-reader.js';
 import { acrPayload, coalescedPayload, isIndexPush, isTaglessChildPush } from './payloads.js';
 
 /** What the multi-arch step of a fan-out uses. */
-interface MultiArchDeps {
+export interface MultiArchDeps {
   readonly config: { readonly multiArchWindowMs: number };
   readonly coalesceWindow: CoalesceWindow;
   readonly indexReader: IndexReader;
@@ -104,7 +105,7 @@ export async function planMultiArch(
         registry,
         items: [{ event, receivedAt: item.receivedAt, release: { webhooks } }],
       };
-      await deps.queues.events.sendMessage(encodeMessage(release), { visibilityTimeout: Math.ceil(deps.config.multiArchWindowMs / 1000) });
+      await sendQueueMessage(deps.queues.events, release, Math.ceil(deps.config.multiArchWindowMs / 1000));
     }
     log(
       outcome === 'held'

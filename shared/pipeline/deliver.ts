@@ -1,14 +1,23 @@
 import type { InvocationContext } from '@azure/functions';
-import type { Deps } from '../runtime/deps.js';
+import type { QueueClient } from '@azure/storage-queue';
+import type { QueueHandler } from '../handler-types.js';
 import type { DeliveryRecord } from '../delivery/delivery-record.js';
-import { attemptDelivery, type AttemptResult } from '../delivery/attempt-delivery.js';
-import type { WebhookRecord } from '../webhooks/webhook-store.js';
+import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../webhooks/names.js';
+import type { EventStore } from '../storage/event-store.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
 import { deliveriesMessage, type DeliveryRef } from './messages.js';
-import { sendToPoison } from './poison.js';
-import { scheduleRetries, writeRecords } from './schedule-delivery.js';
+import { parseOrPoison } from './poison.js';
+import { followUp, type FollowUpDeps } from './follow-up.js';
 import { logFailure } from './log-failure.js';
-import { disableGoneWebhooks } from './disable-gone.js';
+
+export interface DeliverDeps extends FollowUpDeps {
+  readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
+  readonly events: Pick<EventStore, 'getDelivery' | 'putDeliveries'>;
+  readonly queues: { readonly deliveriesPoison: QueueClient };
+  readonly attempt: AttemptDelivery;
+}
 import { logValue } from '../log-value.js';
 
 /**
@@ -17,35 +26,22 @@ import { logValue } from '../log-value.js';
  * duplicate or stale message (a hand-off whose attempts finished, a retry already made) does nothing.
  * Outcomes are written in transactions and further retries grouped by due time.
  */
-export function makeDeliver(deps: Deps) {
-  return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const parsed = deliveriesMessage.safeParse(message);
-    if (!parsed.success) {
-      await sendToPoison(
-        deps.queues.deliveriesPoison,
-        message,
-        `malformed delivery message: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-      );
-      context.error(`deliver: malformed message moved to the poison queue`);
-      return;
-    }
-    const { registry, items } = parsed.data;
-    const webhooks = await deps.webhookCache.get(registry);
+export function makeDeliver(deps: DeliverDeps): QueueHandler {
+  return parseOrPoison(deliveriesMessage, deps.queues.deliveriesPoison, 'delivery', async ({ registry, items }, context) => {
+    const webhooks = await deps.webhooks.listCached(registry);
     const outcomes = await Promise.all(items.map((item) => deliverOne(deps, registry, webhooks, item, context)));
     const done = outcomes.filter((o): o is NonNullable<typeof o> => o !== undefined);
-    await writeRecords(
-      deps,
+    await deps.events.putDeliveries(
       registry,
       done.map((o) => o.record),
     );
     const pairs = done.flatMap((o) => (o.webhook && o.result ? [{ webhook: o.webhook, result: o.result }] : []));
-    await scheduleRetries(deps, registry, pairs);
-    await disableGoneWebhooks(deps, registry, pairs, context);
-  };
+    await followUp(deps, registry, pairs, context);
+  });
 }
 
 async function deliverOne(
-  deps: Deps,
+  deps: DeliverDeps,
   registry: string,
   webhooks: readonly WebhookRecord[],
   item: DeliveryRef,
@@ -60,7 +56,7 @@ async function deliverOne(
     context.warn(`delivery abandoned: ${tag} webhook=${logValue(item.webhook)}: ${why}`);
     return { record: { ...record, state: 'failed', nextAttemptAt: undefined, lastError: why, updatedAt: deps.now().toISOString() } };
   }
-  const result = await attemptDelivery(deps, webhook, record);
+  const result = await deps.attempt(webhook, record);
   if (result.record.state === 'succeeded') {
     context.log(`delivered: ${tag} webhook=${webhook.name} attempt=${result.record.attempts} status=${result.record.responseStatus ?? ''}`);
   } else logFailure(context, tag, webhook, result);

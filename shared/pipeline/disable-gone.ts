@@ -1,8 +1,14 @@
 import type { InvocationContext } from '@azure/functions';
-import type { Deps } from '../runtime/deps.js';
+import type { Clock } from '../clock.js';
 import type { AttemptResult } from '../delivery/attempt-delivery.js';
-import type { WebhookRecord } from '../webhooks/webhook-store.js';
-import { ConcurrencyError } from '../webhooks/webhook-store.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
+import { ApiError } from '../errors.js';
+
+export interface DisableGoneDeps {
+  readonly webhooks: Pick<WebhookStore, 'update'>;
+  readonly now: Clock;
+}
 
 /**
  * A 410 Gone means the endpoint is gone for good (Standard Webhooks, Svix and GitHub treat it so): the
@@ -10,7 +16,7 @@ import { ConcurrencyError } from '../webhooks/webhook-store.js';
  * Enabling it again (PATCH status enabled) clears the reason.
  */
 export async function disableGoneWebhooks(
-  deps: Deps,
+  deps: DisableGoneDeps,
   registry: string,
   results: readonly { webhook: WebhookRecord; result: AttemptResult }[],
   context: InvocationContext,
@@ -20,19 +26,21 @@ export async function disableGoneWebhooks(
     if (result.outcome.kind === 'response' && result.outcome.status === 410) gone.set(webhook.name, result);
   }
   for (const [name, result] of gone) {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = await deps.webhooks.get(registry, name);
-      if (!existing || existing.record.status === 'disabled') break;
-      const now = deps.now().toISOString();
-      const reason = `Disabled by the service at ${now}: the endpoint answered 410 Gone to event ${result.record.eventId}. Enable the webhook again once the endpoint is back.`;
-      try {
-        await deps.webhooks.replace({ ...existing.record, status: 'disabled', statusReason: reason, updatedAt: now }, existing.etag);
-        deps.webhookCache.invalidate(registry);
-        context.warn(`webhook disabled: registry=${registry} webhook=${name}: the endpoint answered 410 Gone`);
-        break;
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError)) throw err;
-      }
+    let disabled = false;
+    try {
+      await deps.webhooks.update(registry, name, (current) => {
+        if (current.status === 'disabled') return current;
+        const now = deps.now().toISOString();
+        disabled = true;
+        const reason = `Disabled by the service at ${now}: the endpoint answered 410 Gone to event ${result.record.eventId}. Enable the webhook again once the endpoint is back.`;
+        return { ...current, status: 'disabled', statusReason: reason, updatedAt: now };
+      });
+    } catch (err) {
+      // Other writers kept winning: the next 410 tries again.
+      if (!(err instanceof ApiError && err.code === 'Conflict')) throw err;
+      context.warn(`webhook not disabled: registry=${registry} webhook=${name}: it kept changing under the update`);
+      continue;
     }
+    if (disabled) context.warn(`webhook disabled: registry=${registry} webhook=${name}: the endpoint answered 410 Gone`);
   }
 }

@@ -1,50 +1,32 @@
-import type { InvocationContext } from '@azure/functions';
 import type { TransactionAction } from '@azure/data-tables';
-import type { Deps } from '../runtime/deps.js';
-import { imageOf, type AcrEvent } from '../events/acr-event.js';
-import { Rows } from '../events/event-store.js';
-import { toDeliveryEntity, type DeliveryRecord } from '../delivery/delivery-record.js';
-import { attemptDelivery, type AttemptResult } from '../delivery/attempt-delivery.js';
-import { maskUri } from '../delivery/outbound-request.js';
-import type { WebhookRecord } from '../webhooks/webhook-store.js';
-import { nameKey } from '../webhooks/names.js';
+import type { InvocationContext } from '@azure/functions';
+import type { QueueClient } from '@azure/storage-queue';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { QueueHandler } from '../handler-types.js';
+import type { AcrEvent } from '../events/acr-event.js';
+import type { DeliveryRecord } from '../delivery/delivery-record.js';
+import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
+import type { EventStore } from '../storage/event-store.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
 import { eventsMessage, type EventsMessage } from './messages.js';
 import { matchWebhooks } from './match.js';
-import { sendToPoison } from './poison.js';
-import { scheduleRetries, trackHandoffs } from './schedule-delivery.js';
+import { parseOrPoison } from './poison.js';
+import { newDeliveryRecord } from './new-delivery.js';
+import { followUp } from './follow-up.js';
+import { trackHandoffs, type Handoff, type HandoffDeps } from './handoffs.js';
 import { logFailure } from './log-failure.js';
-import { disableGoneWebhooks } from './disable-gone.js';
-import { planMultiArch } from '../multiarch/coalesce.js';
+import { planMultiArch, type MultiArchDeps } from '../multiarch/coalesce.js';
 import { logValue } from '../log-value.js';
 
-export function newDeliveryRecord(
-  webhook: WebhookRecord,
-  event: AcrEvent | { id: string; timestamp: string; action: 'ping' },
-  body: string,
-  receivedMs: number,
-  now: string,
-): DeliveryRecord {
-  return {
-    rowKey: Rows.delivery(webhook.name, receivedMs, event.id),
-    webhook: webhook.name,
-    eventId: event.id,
-    action: event.action,
-    image: imageOf(event),
-    body,
-    requestHeaders: {},
-    requestUri: maskUri(webhook.serviceUri),
-    state: 'pending',
-    attempts: 0,
-    nextAttemptAt: undefined,
-    lastError: undefined,
-    responseStatus: undefined,
-    responseReason: undefined,
-    responseHeaders: {},
-    responseBody: '',
-    durationMs: undefined,
-    createdAt: now,
-    updatedAt: now,
-  };
+export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
+  readonly config: Pick<Config, 'deliveryInlineWaitMs' | 'deliveryTimeoutMs' | 'multiArchWindowMs'>;
+  readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
+  readonly events: Pick<EventStore, 'getEvent' | 'recordFanOut' | 'putDeliveries'>;
+  readonly queues: { readonly eventsPoison: QueueClient; readonly events: QueueClient };
+  readonly attempt: AttemptDelivery;
+  readonly now: Clock;
 }
 
 /** Waits for all attempts, or until `budgetMs`; unfinished slots stay undefined. */
@@ -65,16 +47,8 @@ async function settleWithin<T>(promises: readonly Promise<T>[], budgetMs: number
  * storage call for a fan-out to 99 webhooks, or for a batch of small ones). An endpoint still answering
  * then is handed off to the delivery queue, so one slow endpoint holds up no other.
  */
-export function makeFanOut(deps: Deps) {
-  return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const parsed = eventsMessage.safeParse(message);
-    if (!parsed.success) {
-      await sendToPoison(deps.queues.eventsPoison, message, `malformed event message: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      context.error(`fan-out: malformed message moved to the poison queue: ${logValue(parsed.error.issues[0]?.message ?? '')}`);
-      return;
-    }
-    await fanOut(deps, parsed.data, context);
-  };
+export function makeFanOut(deps: FanOutDeps): QueueHandler {
+  return parseOrPoison(eventsMessage, deps.queues.eventsPoison, 'event', (m, context) => fanOut(deps, m, context));
 }
 
 interface Planned {
@@ -87,31 +61,10 @@ interface Planned {
   readonly extra: readonly TransactionAction[];
 }
 
-/** Packs each event's rows (records, then its mark) into transactions of ≤ 100, keeping an event's rows together when they fit. */
-function pack(groups: readonly TransactionAction[][]): TransactionAction[][] {
-  const txs: TransactionAction[][] = [];
-  let current: TransactionAction[] = [];
-  for (const group of groups) {
-    if (current.length + group.length > 100 && current.length > 0) {
-      txs.push(current);
-      current = [];
-    }
-    for (const action of group) {
-      if (current.length === 100) {
-        txs.push(current);
-        current = [];
-      }
-      current.push(action);
-    }
-  }
-  if (current.length > 0) txs.push(current);
-  return txs;
-}
-
-async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext): Promise<void> {
+async function fanOut(deps: FanOutDeps, m: EventsMessage, context: InvocationContext): Promise<void> {
   const { registry } = m;
   const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
-  const webhooks = await deps.webhookCache.get(registry);
+  const webhooks = await deps.webhooks.listCached(registry);
   const created = deps.now().toISOString();
   const plans: Omit<Planned, 'attempts'>[] = [];
   for (const item of m.items) {
@@ -139,28 +92,27 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
 
   // Attempts start only after the last await of the planning above: a promise created before an await
   // that throws would be left without a handler (attempts never reject, but nothing here relies on it).
-  const planned: Planned[] = plans.map((p) => ({ ...p, attempts: p.targets.map((w, i) => attemptDelivery(deps, w, p.records[i]!)) }));
-  const all = planned.flatMap((p) => p.attempts);
-  const settled = await settleWithin(all, deps.config.deliveryInlineWaitMs);
-  const pk = nameKey(registry);
+  const planned: Planned[] = plans.map((p) => ({ ...p, attempts: p.targets.map((w, i) => deps.attempt(w, p.records[i]!)) }));
+  const settled = await settleWithin(
+    planned.flatMap((p) => p.attempts),
+    deps.config.deliveryInlineWaitMs,
+  );
   let offset = 0;
   const results = planned.map((p) => {
     const r = settled.slice(offset, offset + p.attempts.length);
     offset += p.attempts.length;
     return r;
   });
-  const groups = planned.map((p, e): TransactionAction[] => [
-    ...p.records.map((rec, i): TransactionAction => [
-      'upsert',
-      toDeliveryEntity(pk, results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }),
-      'Replace',
-    ]),
-    ['upsert', { partitionKey: pk, rowKey: Rows.event(p.event.id), state: 'fannedout' }, 'Merge'],
-    ...p.extra,
-  ]);
-  for (const tx of pack(groups)) await deps.events.transact(tx);
+  await deps.events.recordFanOut(
+    registry,
+    planned.map((p, e) => ({
+      eventId: p.event.id,
+      records: p.records.map((rec, i) => results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }),
+      extra: p.extra,
+    })),
+  );
 
-  const pending: Parameters<typeof trackHandoffs>[2][number][] = [];
+  const pending: Handoff[] = [];
   const finished: { webhook: WebhookRecord; result: AttemptResult }[] = [];
   for (const [e, p] of planned.entries()) {
     let succeeded = 0;
@@ -186,7 +138,6 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
       `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff}`,
     );
   }
-  await scheduleRetries(deps, registry, finished);
-  await disableGoneWebhooks(deps, registry, finished, context);
+  await followUp(deps, registry, finished, context);
   await trackHandoffs(deps, registry, pending, context);
 }

@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { AttemptResult } from '../delivery/attempt-delivery.js';
-import type { WebhookRecord } from '../webhooks/webhook-store.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
 import { logValue } from '../log-value.js';
 
 /** One line per failed attempt: which delivery, why, and what happens next. Never a header or the URI. */

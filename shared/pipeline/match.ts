@@ -1,6 +1,6 @@
 import type { AcrEvent } from '../events/acr-event.js';
 import { parseScope, type Scope } from '../webhooks/scope.js';
-import type { WebhookRecord } from '../webhooks/webhook-store.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
 
 const scopes = new Map<string, Scope>();
 function scopeOf(scope: string): Scope {

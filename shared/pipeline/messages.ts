@@ -70,8 +70,3 @@ export const mirrorMessage = z.object({
   events: z.array(acrEvent).min(1).max(100),
 });
 export type MirrorMessage = z.infer<typeof mirrorMessage>;
-
-/** The Functions host's default queue encoding is base64 (host.json `messageEncoding`). */
-export function encodeMessage(message: EventsMessage | DeliveriesMessage | MirrorMessage): string {
-  return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
-}

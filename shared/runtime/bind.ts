@@ -1,25 +1,23 @@
-import type {
-  HttpHandler,
-  HttpFunctionDeclaration,
-  QueueFunctionDeclaration,
-  QueueHandler,
-  TimerFunctionDeclaration,
-  TimerHandler,
-} from './declaration.js';
-import type { Deps } from './deps.js';
+import type { HttpHandler, QueueHandler, TimerHandler } from '../handler-types.js';
+import type { HttpFunctionDeclaration, QueueFunctionDeclaration, TimerFunctionDeclaration } from './declaration.js';
+import type { Services } from './services.js';
+import { onceUnlessFailed } from './once-unless-failed.js';
 import { toErrorResponse } from '../errors.js';
 
+/** Where a binder gets the services from (built on the first call; after a failure, built again). */
+type ServiceSource = () => Promise<Services>;
+
 /**
- * Binds an HTTP declaration to a source of deps. Deps are built on the first call and shared after;
- * every error becomes ACR's error body here, the one place that happens.
+ * Binds an HTTP declaration to a source of services. The handler is made on the first call and shared
+ * after, unless making it failed: then the next call tries again. Every error becomes ACR's error body
+ * here, the one place that happens.
  */
-export function bindHttp(declaration: HttpFunctionDeclaration, deps: () => Promise<Deps>): HttpHandler {
-  let handler: Promise<HttpHandler> | undefined;
+export function bindHttp(declaration: HttpFunctionDeclaration, services: ServiceSource): HttpHandler {
+  const handler = onceUnlessFailed(() => services().then(declaration.makeHandler));
   return async (request, context) => {
     try {
-      handler ??= deps().then(declaration.makeHandler);
       return await (
-        await handler
+        await handler()
       )(request, context);
     } catch (err) {
       return toErrorResponse(err, context);
@@ -28,23 +26,13 @@ export function bindHttp(declaration: HttpFunctionDeclaration, deps: () => Promi
 }
 
 /** Binds a queue declaration; errors propagate so the host retries the message (then poisons it). */
-export function bindQueue(declaration: QueueFunctionDeclaration, deps: () => Promise<Deps>): QueueHandler {
-  let handler: Promise<QueueHandler> | undefined;
-  return async (message, context) => {
-    handler ??= deps().then(declaration.makeHandler);
-    await (
-      await handler
-    )(message, context);
-  };
+export function bindQueue(declaration: QueueFunctionDeclaration, services: ServiceSource): QueueHandler {
+  const handler = onceUnlessFailed(() => services().then(declaration.makeHandler));
+  return async (message, context) => (await handler())(message, context);
 }
 
 /** Binds a timer declaration; errors propagate to the host's log. */
-export function bindTimer(declaration: TimerFunctionDeclaration, deps: () => Promise<Deps>): TimerHandler {
-  let handler: Promise<TimerHandler> | undefined;
-  return async (timer, context) => {
-    handler ??= deps().then(declaration.makeHandler);
-    await (
-      await handler
-    )(timer, context);
-  };
+export function bindTimer(declaration: TimerFunctionDeclaration, services: ServiceSource): TimerHandler {
+  const handler = onceUnlessFailed(() => services().then(declaration.makeHandler));
+  return async (timer, context) => (await handler())(timer, context);
 }

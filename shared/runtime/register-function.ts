@@ -2,7 +2,7 @@ import { app } from '@azure/functions';
 import type { FunctionDeclaration } from './declaration.js';
 import { isRecordOnly, recordDeclaration } from './registry.js';
 import { bindHttp, bindQueue, bindTimer } from './bind.js';
-import { azureDeps, failFastUnderHost } from './azure-deps.js';
+import { azureServices, failFastUnderHost } from './azure-services.js';
 import { QUEUE_CONNECTION } from '../constants.js';
 
 let checked = false;
@@ -20,17 +20,17 @@ export function registerFunction(declaration: FunctionDeclaration): void {
   recordDeclaration(declaration);
   if (isRecordOnly()) return;
   if (declaration.kind === 'http') {
-    const handler = bindHttp(declaration, azureDeps);
+    const handler = bindHttp(declaration, azureServices);
     for (const { name, route } of declaration.routes) {
       app.http(name, { route, methods: [...declaration.methods], authLevel: 'anonymous', handler });
     }
   } else if (declaration.kind === 'timer') {
-    app.timer(declaration.name, { schedule: declaration.schedule, handler: bindTimer(declaration, azureDeps) });
+    app.timer(declaration.name, { schedule: declaration.schedule, handler: bindTimer(declaration, azureServices) });
   } else {
     app.storageQueue(declaration.name, {
       queueName: declaration.queueName,
       connection: QUEUE_CONNECTION,
-      handler: bindQueue(declaration, azureDeps),
+      handler: bindQueue(declaration, azureServices),
     });
   }
 }

@@ -38,17 +38,3 @@ export function createQueueClient(storage: StorageConfig, queueName: string): Qu
     retryOptions: queueRetry,
   });
 }
-
-/** The error code Table Storage returned, if any (`err.details.errorCode`; `err.code` is not set). */
-export function tableErrorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const details = (err as { details?: { errorCode?: unknown } }).details;
-  return typeof details?.errorCode === 'string' ? details.errorCode : undefined;
-}
-
-/** The HTTP status of a storage error, if any. */
-export function storageStatus(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const status = (err as { statusCode?: unknown }).statusCode;
-  return typeof status === 'number' ? status : undefined;
-}

@@ -1,5 +1,5 @@
 import { WEBHOOK_RESOURCE_TYPE } from '../constants.js';
-import type { WebhookRecord } from './webhook-store.js';
+import type { WebhookRecord } from './webhook.js';
 
 /** ACR's Webhook resource. `serviceUri` and `customHeaders` are write-only and never appear here. */
 export interface WebhookResource {

@@ -1,5 +1,4 @@
 import type { HttpRequest } from '@azure/functions';
-import type { RouteDeclaration } from '../runtime/declaration.js';
 import type { Config } from '../config.js';
 import { checkApiVersion } from '../http/api-version.js';
 import { parseName } from './names.js';
@@ -13,7 +12,7 @@ const SHORT_BASE = 'registries/{registryName}/webhooks';
  * Every management operation answers on ACR's ARM path and on the short alias. Each becomes one
  * registered function (Azure Functions gives one route per function): `name` and `name-short`.
  */
-export function webhookRoutes(name: string, suffix: string): readonly RouteDeclaration[] {
+export function webhookRoutes(name: string, suffix: string): readonly { readonly name: string; readonly route: string }[] {
   return [
     { name, route: `${ARM_BASE}${suffix}` },
     { name: `${name}-short`, route: `${SHORT_BASE}${suffix}` },
@@ -34,7 +33,7 @@ const SUBSCRIPTION = /^[0-9a-fA-F-]{36}$/;
  * Reads the registry coordinates and checks api-version. Registry names are globally unique (as
  * `*.azurecr.io` names are), so identity is the name; subscription and resource group are recorded for ids.
  */
-export function registryRef(request: HttpRequest, config: Config): RegistryRef {
+export function registryRef(request: HttpRequest, config: Pick<Config, 'defaultSubscriptionId' | 'defaultResourceGroup'>): RegistryRef {
   const sub = request.params['subscriptionId'];
   const arm = sub !== undefined;
   checkApiVersion(request.query.get('api-version'), arm);

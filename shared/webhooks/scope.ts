@@ -11,7 +11,7 @@ export interface Scope {
 }
 
 /** A repository pattern of a scope; `test` takes time linear in pattern × repository length, never more. */
-export interface RepositoryGlob {
+interface RepositoryGlob {
   test(repository: string): boolean;
 }
 

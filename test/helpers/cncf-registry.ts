@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 const run = promisify(execFile);
 
 /** One notification request the registry sent, and what our ingest answered it. */
-export interface Notification {
+interface Notification {
   readonly events: readonly { action: string; target: { repository?: string; tag?: string; digest?: string } }[];
   readonly status: number;
   readonly answer: unknown;

@@ -9,7 +9,7 @@ export interface ReceivedRequest {
   readonly at: number;
 }
 
-export interface ReceiverAnswer {
+interface ReceiverAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: string;

@@ -4,7 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 export const SDK_SUBSCRIPTION = '0b1f6471-1bf0-4dda-aec3-111122223333';
 
 /** A credential whose token is the management key: what a user does against a deployed (https) app. */
-export function keyCredential(key: string): TokenCredential {
+function keyCredential(key: string): TokenCredential {
   return { getToken: () => Promise.resolve({ token: key, expiresOnTimestamp: Date.now() + 3_600_000 }) };
 }
 

@@ -1,11 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
-import { loadConfig, type Config } from '../../shared/config.js';
-import { makeDeps, type Deps, type DepsOverrides } from '../../shared/runtime/deps.js';
-import { loadFunctions } from '../../local/load-functions.js';
-import { readHostSettings } from '../../local/host-json.js';
-import { startLocalHost, type LocalHost } from '../../local/local-host.js';
+import type { Config } from '../../shared/config.js';
+import type { ServiceOverrides, Services } from '../../shared/runtime/services.js';
+import type { LocalHost } from '../../local/local-host.js';
+import { boot } from '../../local/boot.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MANAGEMENT_KEY = 'test-management-key-0000000001';
@@ -16,7 +15,7 @@ export interface TestService {
   readonly url: string;
   readonly azurite: Azurite;
   readonly config: Config;
-  readonly deps: Deps;
+  readonly deps: Services;
   readonly host: LocalHost;
   readonly logs: string[];
   close(): Promise<void>;
@@ -29,35 +28,34 @@ export interface TestService {
 export async function startService(
   settings: Record<string, string> = {},
   azurite?: Azurite,
-  overrides: DepsOverrides = {},
+  overrides: ServiceOverrides = {},
 ): Promise<TestService> {
   const storage = azurite ?? (await startAzurite());
-  const config = loadConfig({
-    AzureWebJobsStorage: storage.connectionString,
-    MANAGEMENT_KEYS: `${MANAGEMENT_KEY},${MANAGEMENT_KEY_2}`,
-    INGEST_KEYS: INGEST_KEY,
-    // Test receivers listen on 127.0.0.1; the SSRF suite turns this off.
-    ALLOW_PRIVATE_TARGETS: 'true',
-    ...settings,
-  });
-  const deps = await makeDeps(config, overrides);
   const logs: string[] = [];
-  const host = await startLocalHost({
-    declarations: await loadFunctions(join(root, 'functions')),
-    deps,
-    settings: await readHostSettings(join(root, 'host.json')),
+  const booted = await boot({
+    env: {
+      AzureWebJobsStorage: storage.connectionString,
+      MANAGEMENT_KEYS: `${MANAGEMENT_KEY},${MANAGEMENT_KEY_2}`,
+      INGEST_KEYS: INGEST_KEY,
+      // Test receivers listen on 127.0.0.1; the SSRF suite turns this off.
+      ALLOW_PRIVATE_TARGETS: 'true',
+      ...settings,
+    },
+    functionsDir: join(root, 'functions'),
+    hostJsonPath: join(root, 'host.json'),
     port: 0,
     log: (level, fn, message) => logs.push(`${level} ${fn}: ${message}`),
+    overrides,
   });
   return {
-    url: host.url,
+    url: booted.url,
     azurite: storage,
-    config,
-    deps,
-    host,
+    config: booted.config,
+    deps: booted.services,
+    host: booted.host,
     logs,
     async close() {
-      await host.close();
+      await booted.close();
       if (!azurite) await storage.close();
     },
   };

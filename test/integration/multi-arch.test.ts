@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
+import { createTableClient } from '../../shared/storage/clients.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { skopeo, startCncfRegistry, writeOciIndex, type CncfRegistry, type OciIndexImage } from '../helpers/cncf-registry.js';
 
@@ -67,7 +68,7 @@ async function holdsDrained() {
   const filter = "PartitionKey eq 'multireg01' and RowKey ge 'hold|' and RowKey lt 'hold}'";
   await eventually(
     async () => {
-      for await (const _ of svc.deps.events.table.listEntities({ queryOptions: { filter } })) return undefined;
+      for await (const _ of createTableClient(svc.config.storage, 'events').listEntities({ queryOptions: { filter } })) return undefined;
       return true;
     },
     (WINDOW_SECONDS + 20) * 1000,

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { loadConfig } from '../../shared/config.js';
-import { makeDeps, type Deps } from '../../shared/runtime/deps.js';
+import { makeServices, type Services as Deps } from '../../shared/runtime/services.js';
+import { createTableClient } from '../../shared/storage/clients.js';
 import type { AcrEvent } from '../../shared/events/acr-event.js';
-import { Rows } from '../../shared/events/event-store.js';
+import { Rows } from '../../shared/storage/event-store.js';
 import { INGEST_KEY, MANAGEMENT_KEY } from '../helpers/service.js';
 
 /*
@@ -18,11 +19,9 @@ let b: Deps;
 beforeAll(async () => {
   azurite = await startAzurite();
   const config = loadConfig({ AzureWebJobsStorage: azurite.connectionString, MANAGEMENT_KEYS: MANAGEMENT_KEY, INGEST_KEYS: INGEST_KEY });
-  [a, b] = await Promise.all([makeDeps(config), makeDeps(config)]);
+  [a, b] = await Promise.all([makeServices(config), makeServices(config)]);
 });
 afterAll(async () => {
-  a.poster.close();
-  b.poster.close();
   await azurite.close();
 });
 
@@ -42,9 +41,9 @@ async function stored(deps: Deps, id: string): Promise<AcrEvent> {
 
 describe('target.previousDigest', () => {
   it('is absent on the first push of a tag, the old digest when it moves, absent when pushed again to the same digest', async () => {
-    expect(await a.ingestBatcher.submit('movereg01', push(1, 'solo'), [])).toBe('accepted');
-    expect(await a.ingestBatcher.submit('movereg01', push(2, 'solo'), [])).toBe('accepted');
-    expect(await a.ingestBatcher.submit('movereg01', { ...push(2, 'solo'), id: 'move-solo-2b' }, [])).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', push(1, 'solo'), false)).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', push(2, 'solo'), false)).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', { ...push(2, 'solo'), id: 'move-solo-2b' }, false)).toBe('accepted');
     expect((await stored(a, 'move-solo-1')).target.previousDigest).toBeUndefined();
     expect((await stored(a, 'move-solo-2')).target.previousDigest).toBe(digest(1));
     expect((await stored(a, 'move-solo-2b')).target.previousDigest).toBeUndefined();
@@ -53,7 +52,7 @@ describe('target.previousDigest', () => {
   it('two instances pushing the same tag at once: every push names a different predecessor, one chain through all', async () => {
     const n = 16;
     const outcomes = await Promise.all(
-      Array.from({ length: n }, (_, i) => (i % 2 ? a : b).ingestBatcher.submit('movereg01', push(100 + i, 'race'), [])),
+      Array.from({ length: n }, (_, i) => (i % 2 ? a : b).ingestBatcher.submit('movereg01', push(100 + i, 'race'), false)),
     );
     expect(outcomes.every((o) => o === 'accepted')).toBe(true);
     const events = await Promise.all(Array.from({ length: n }, (_, i) => stored(a, `move-race-${100 + i}`)));
@@ -65,7 +64,10 @@ describe('target.previousDigest', () => {
     const chain: (string | undefined)[] = [];
     for (let at = byPrevious.get(undefined); at !== undefined; at = byPrevious.get(at)) chain.push(at);
     expect(chain).toHaveLength(n);
-    const row = await a.events.table.getEntity<{ digest: string }>('movereg01', Rows.tag('team/app', 'race'));
+    const row = await createTableClient(a.config.storage, 'events').getEntity<{ digest: string }>(
+      'movereg01',
+      Rows.tag('team/app', 'race'),
+    );
     expect(row.digest).toBe(chain[n - 1]);
   });
 });

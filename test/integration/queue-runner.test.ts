@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
-import { startQueueRunner } from '../../local/queue-runner.js';
+import { startQueueRunner } from '../../local/queue/queue-runner.js';
 import type { HostSettings } from '../../local/host-json.js';
 import type { QueueFunctionDeclaration } from '../../shared/runtime/declaration.js';
 import { loadConfig } from '../../shared/config.js';
-import { makeDeps, type Deps } from '../../shared/runtime/deps.js';
+import { makeServices, type Services } from '../../shared/runtime/services.js';
 import { eventually } from '../helpers/receiver.js';
 
 /* The local host's queue trigger keeps the Functions host's semantics (see local/queue-runner.ts). */
 let azurite: Azurite;
-let deps: Deps;
+let services: Services;
 beforeAll(async () => {
   azurite = await startAzurite();
-  deps = await makeDeps(
+  services = await makeServices(
     loadConfig({ AzureWebJobsStorage: azurite.connectionString, MANAGEMENT_KEYS: 'm'.repeat(16), INGEST_KEYS: 'i'.repeat(16) }),
   );
 });
@@ -47,7 +47,7 @@ describe('queue runner', () => {
       },
     };
     const logs: string[] = [];
-    const runner = startQueueRunner({ declarations: [decl], deps, settings, log: (level, fn, m) => logs.push(`${level} ${fn} ${m}`) });
+    const runner = startQueueRunner({ declarations: [decl], services, settings, log: (level, fn, m) => logs.push(`${level} ${fn} ${m}`) });
     try {
       await queue.sendMessage(Buffer.from(JSON.stringify({ fail: true, n: 1 })).toString('base64'));
       await queue.sendMessage(Buffer.from(JSON.stringify({ fail: false, n: 2 })).toString('base64'));
@@ -78,7 +78,7 @@ describe('queue runner', () => {
         return Promise.resolve();
       },
     };
-    const runner = startQueueRunner({ declarations: [decl], deps, settings });
+    const runner = startQueueRunner({ declarations: [decl], services, settings });
     try {
       await queue.sendMessage('{not base64!}');
       await eventually(async () => ((await poison.peekMessages()).peekedMessageItems.length === 1 ? true : undefined), 10_000, 'poison');

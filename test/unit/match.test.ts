@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchWebhooks, scopeMatches } from '../../shared/pipeline/match.js';
 import type { AcrEvent } from '../../shared/events/acr-event.js';
-import type { WebhookRecord } from '../../shared/webhooks/webhook-store.js';
+import type { WebhookRecord } from '../../shared/webhooks/webhook.js';
 
 const push = (repository: string, tag?: string): AcrEvent => ({
   id: '1',

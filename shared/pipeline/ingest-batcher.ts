@@ -1,11 +1,12 @@
-import type { TransactionAction } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
+import type { Clock } from '../clock.js';
 import { nameKey } from '../webhooks/names.js';
-import { storageStatus } from '../storage/clients.js';
-import type { AcrEvent } from './acr-event.js';
-import { Rows, type EventStore } from './event-store.js';
-import { encodeMessage, type EventsMessage } from '../pipeline/messages.js';
-import { isSystemEventAction } from './acr-system-events.js';
+import type { AcrEvent } from '../events/acr-event.js';
+import { isSystemEventAction } from '../events/acr-system-events.js';
+import type { AcceptedEvent, EventStore } from '../storage/event-store.js';
+import { statusOf } from '../storage/rest-errors.js';
+import { sendQueueMessage } from '../storage/queue-message.js';
+import type { EventsMessage, MirrorMessage } from './messages.js';
 import { withPreviousDigests } from './previous-digest.js';
 
 /*
@@ -19,12 +20,7 @@ import { withPreviousDigests } from './previous-digest.js';
 
 export type IngestOutcome = 'accepted' | 'duplicate';
 
-interface Pending {
-  readonly event: AcrEvent;
-  /** The event as JSON, serialised once: its dedupe row's payload and its share of the message. */
-  readonly payload: string;
-  readonly memory: readonly TransactionAction[];
-  readonly receivedAt: string;
+interface Pending extends AcceptedEvent {
   readonly resolve: (o: IngestOutcome) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -38,7 +34,12 @@ const MAX_EVENTS = 50;
  * `mirrorQueue`: set when the Event Grid mirror is on; each batch then also gets one message there (its
  * push, delete and chart events), so a batch costs one more queue call, not one per event.
  */
-export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: () => Date, mirrorQueue?: QueueClient) {
+export function makeIngestBatcher(
+  events: Pick<EventStore, 'acceptEvents' | 'getEvent' | 'readTags' | 'tagWrite'>,
+  queue: QueueClient,
+  now: Clock,
+  mirrorQueue?: QueueClient,
+) {
   const waiting = new Map<string, Pending[]>();
   const flushing = new Set<string>();
 
@@ -50,8 +51,8 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
     while (list.length > 0) {
       const next = list[0]!;
       const size = next.payload.length + 64;
-      // Its dedupe row, its manifest memory and (a tagged push) its tag row.
-      const count = 2 + next.memory.length;
+      // The event's row, up to two of manifest memory, and (a tagged push) its tag row.
+      const count = next.remember ? 4 : 2;
       if (batch.length > 0 && (actions + count > MAX_ACTIONS || bytes + size > MAX_MESSAGE_JSON_BYTES || batch.length >= MAX_EVENTS)) break;
       batch.push(list.shift()!);
       actions += count;
@@ -59,20 +60,6 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
     }
     if (list.length === 0) waiting.delete(registry);
     return batch;
-  }
-
-  function rowsFor(registry: string, items: readonly Pending[]): TransactionAction[] {
-    const pk = nameKey(registry);
-    const byKey = new Map<string, TransactionAction>();
-    for (const p of items) {
-      byKey.set(Rows.event(p.event.id), [
-        'create',
-        { partitionKey: pk, rowKey: Rows.event(p.event.id), payload: p.payload, state: 'queued', receivedAt: p.receivedAt },
-      ]);
-    }
-    // Manifest memory: the last write of a row wins, as it would have one by one.
-    for (const p of items) for (const a of p.memory) byKey.set(String(a[1].rowKey), a);
-    return [...byKey.values()];
   }
 
   async function commit(registry: string, batch: Pending[]): Promise<void> {
@@ -89,26 +76,23 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
     let accepted: Pending[] = [];
     const requeue: { event: AcrEvent; receivedAt: string }[] = [];
     const duplicates: Pending[] = [];
-    // Moved tags: the batch's events with previousDigest, and their tag rows' conditional writes.
-    const prepare = async (items: readonly Pending[]) => {
-      const r = await withPreviousDigests(events.table, registry, items, now().toISOString());
-      const ready = r.items.map((p, i) => (p === items[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
-      return { ready, actions: [...rowsFor(registry, ready), ...r.actions] };
+    // Moved tags: the events with previousDigest set, and their tag rows' conditional writes.
+    const accept = async (items: readonly Pending[]): Promise<Pending[]> => {
+      const moved = await withPreviousDigests(events, registry, items, now().toISOString());
+      const ready = moved.items.map((p, i) => (p === items[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
+      await events.acceptEvents(registry, ready, moved.actions);
+      return ready;
     };
-    const conflict = (err: unknown) => storageStatus(err) === 409 || storageStatus(err) === 412;
+    const conflict = (err: unknown) => statusOf(err) === 409 || statusOf(err) === 412;
     try {
-      const all = await prepare(fresh);
-      await events.transact(all.actions);
-      accepted = all.ready;
+      accepted = await accept(fresh);
     } catch (err) {
       if (!conflict(err)) throw err;
       // Some id was seen before (the sender is retrying), or a tag moved under us: one event at a time.
       for (const p of fresh) {
         for (let attempt = 1; ; attempt++) {
-          const one = await prepare([p]);
           try {
-            await events.transact(one.actions);
-            accepted.push(one.ready[0]!);
+            accepted.push(...(await accept([p])));
             break;
           } catch (e) {
             if (!conflict(e)) throw e;
@@ -133,11 +117,10 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
     // an event) once its mirror message is safely queued, so a failed send here loses no mirror event.
     const mirrored = mirrorQueue ? items.map((i) => i.event).filter((e) => isSystemEventAction(e.action)) : [];
     if (mirrorQueue && mirrored.length > 0) {
-      await mirrorQueue.sendMessage(
-        encodeMessage({ v: 1, type: 'mirror', registry, failures: 0, since: now().toISOString(), events: mirrored }),
-      );
+      const message: MirrorMessage = { v: 1, type: 'mirror', registry, failures: 0, since: now().toISOString(), events: mirrored };
+      await sendQueueMessage(mirrorQueue, message);
     }
-    if (items.length > 0) await queue.sendMessage(encodeMessage({ v: 1, type: 'events', registry, items }));
+    if (items.length > 0) await sendQueueMessage(queue, { v: 1, type: 'events', registry, items } satisfies EventsMessage);
     for (const p of accepted) p.resolve('accepted');
     for (const p of duplicates) p.resolve('duplicate');
   }
@@ -159,11 +142,11 @@ export function makeIngestBatcher(events: EventStore, queue: QueueClient, now: (
 
   return {
     /** Resolves once the event is durably queued ('accepted') or known from before ('duplicate'). */
-    submit(registry: string, event: AcrEvent, memory: readonly TransactionAction[]): Promise<IngestOutcome> {
+    submit(registry: string, event: AcrEvent, remember: boolean): Promise<IngestOutcome> {
       return new Promise<IngestOutcome>((resolve, reject) => {
         const key = nameKey(registry);
         const list = waiting.get(key) ?? [];
-        list.push({ event, payload: JSON.stringify(event), memory, receivedAt: now().toISOString(), resolve, reject });
+        list.push({ event, payload: JSON.stringify(event), remember, receivedAt: now().toISOString(), resolve, reject });
         waiting.set(key, list);
         // Let events of the same tick (a batch request, concurrent requests) join the first commit.
         setImmediate(() => flush(key));

@@ -1,19 +1,55 @@
 import { z } from 'zod';
 import { scopeProblem } from './scope.js';
 
+/*
+ * The webhook, the service's one domain object: the record as it is kept, and the request bodies that
+ * create and change it (ACR's WebhookCreateParameters and WebhookUpdateParameters), parsed with zod.
+ */
 export const WEBHOOK_ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
-export type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
+type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
 export const WEBHOOK_STATUSES = ['enabled', 'disabled'] as const;
 /**
  * How a webhook hears of a multi-arch push: `perManifest` (ACR's behaviour, the default: one event per
  * manifest, the index included) or `coalesced` (one event for the index, listing its platforms).
  */
 export const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
-export type MultiArchMode = (typeof MULTI_ARCH_MODES)[number];
-export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+type MultiArchMode = (typeof MULTI_ARCH_MODES)[number];
+type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+
+/** A webhook as stored. `serviceUri`, `customHeaders` and the secrets are write-only: only getCallbackConfig shows them. */
+export interface WebhookRecord {
+  readonly registryName: string;
+  readonly name: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly serviceUri: string;
+  readonly customHeaders: Readonly<Record<string, string>>;
+  readonly status: WebhookStatus;
+  readonly scope: string;
+  readonly actions: readonly WebhookAction[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Standard Webhooks signing secret (`whsec_…`), revealed only by getCallbackConfig. */
+  readonly signingSecret: string | undefined;
+  /** The secret before the last rotation, still used to sign until `previousSecretExpiresAt`. */
+  readonly previousSigningSecret: string | undefined;
+  readonly previousSecretExpiresAt: string | undefined;
+  /** Why the service changed the status (a 410 Gone disables the webhook). */
+  readonly statusReason: string | undefined;
+  /** As set through the API; undefined (never set) behaves as `perManifest`. */
+  readonly multiArch: MultiArchMode | undefined;
+}
+
+/** Locations compare as ARM compares them: 'West US' and 'westus' are one region. */
+export function sameLocation(a: string, b: string): boolean {
+  const norm = (s: string) => s.replaceAll(' ', '').toLowerCase();
+  return norm(a) === norm(b);
+}
 
 /** Limits on what a webhook may carry; generous for real use, small enough to keep entities in bounds. */
-export const Limits = {
+const Limits = {
   serviceUriLength: 2048,
   customHeaderCount: 50,
   customHeaderNameLength: 256,
@@ -158,7 +194,6 @@ export const webhookCreateBody = z.object({
     )
     .strict(),
 });
-export type WebhookCreateBody = z.infer<typeof webhookCreateBody>;
 
 /** Body of `PATCH .../webhooks/{name}` (ACR's WebhookUpdateParameters): only what is sent changes. */
 export const webhookUpdateBody = z.object({

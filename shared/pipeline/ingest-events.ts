@@ -1,10 +1,14 @@
-import type { TransactionAction } from '@azure/data-tables';
-import type { Deps } from '../runtime/deps.js';
-import { nameKey } from '../webhooks/names.js';
-import type { AcrEvent } from './acr-event.js';
-import { isEventId } from './event-id.js';
-import { Rows } from './event-store.js';
-import type { Candidate } from './normalize.js';
+import type { Config } from '../config.js';
+import type { Candidate } from '../events/normalize.js';
+import { isEventId } from '../events/event-id.js';
+import type { EventStore } from '../storage/event-store.js';
+import type { IngestBatcher } from './ingest-batcher.js';
+
+export interface IngestDeps {
+  readonly config: Pick<Config, 'maxEventBytes'>;
+  readonly events: Pick<EventStore, 'manifest'>;
+  readonly ingestBatcher: Pick<IngestBatcher, 'submit'>;
+}
 
 export interface IngestReport {
   accepted: { index: number; id: string; action: string }[];
@@ -13,25 +17,13 @@ export interface IngestReport {
   rejected: { index: number; id?: string; message: string }[];
 }
 
-function memoryRows(registry: string, event: AcrEvent, now: string): TransactionAction[] {
-  const pk = nameKey(registry);
-  const t = event.target;
-  if (event.action !== 'push' || !t.digest) return [];
-  const rows: TransactionAction[] = [
-    ['upsert', { partitionKey: pk, rowKey: Rows.manifest(t.repository, t.digest), mediaType: t.mediaType ?? null, pushedAt: now }, 'Merge'],
-  ];
-  // Where the tag points now (`tag|…`) is written by the batcher for every source: see previous-digest.ts.
-  if (t.tag) rows.push(['upsert', { partitionKey: pk, rowKey: Rows.manifestTag(t.repository, t.digest, t.tag), tag: t.tag }, 'Replace']);
-  return rows;
-}
-
 /**
  * Accepts normalised events for one registry. Each is recorded (dedupe by id, plus what a push tells us
  * about manifests) and queued through the group-commit batcher; only when both are done is it counted,
  * so the caller answers 202 only for events that are durably queued. Any storage error propagates (503)
  * and the sender retries, which the dedupe makes safe.
  */
-export async function ingestEvents(deps: Deps, registry: string, candidates: readonly Candidate[]): Promise<IngestReport> {
+export async function ingestEvents(deps: IngestDeps, registry: string, candidates: readonly Candidate[]): Promise<IngestReport> {
   const report: IngestReport = { accepted: [], duplicates: [], ignored: [], rejected: [] };
   const submitted: Promise<void>[] = [];
   for (const c of candidates) {
@@ -74,9 +66,8 @@ export async function ingestEvents(deps: Deps, registry: string, candidates: rea
     const accepted = event;
     // Only a CNCF registry's pushes are remembered: only its deletes need telling from blob deletes
     // (ACR's own events say what they are), and every row written costs a partition's throughput.
-    const memory = c.kind === 'accept' && c.remember ? memoryRows(registry, accepted, deps.now().toISOString()) : [];
     submitted.push(
-      deps.ingestBatcher.submit(registry, accepted, memory).then((outcome) => {
+      deps.ingestBatcher.submit(registry, accepted, c.kind === 'accept' && c.remember === true).then((outcome) => {
         if (outcome === 'accepted') report.accepted.push({ index: c.index, id: accepted.id, action: accepted.action });
         else report.duplicates.push({ index: c.index, id: accepted.id });
       }),

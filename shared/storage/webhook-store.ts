@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { MULTI_ARCH_MODES, WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type MultiArchMode } from './webhook-schema.js';
-import { nameKey } from './names.js';
-import { storageStatus } from '../storage/clients.js';
-import { jsonField, odataString, optionalField } from '../storage/entity-fields.js';
+import { MULTI_ARCH_MODES, WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type WebhookRecord } from '../webhooks/webhook.js';
+import { nameKey } from '../webhooks/names.js';
+import { ApiError } from '../errors.js';
+import { statusOf, unless404 } from './rest-errors.js';
+import { jsonField, odataString, optionalField } from './entity-fields.js';
+import { makeWebhookCache } from './webhook-cache.js';
 
 /*
  * Table `webhooks` — key layout
@@ -18,35 +20,14 @@ import { jsonField, odataString, optionalField } from '../storage/entity-fields.
  * Names are case-insensitive (ACR), so keys are lowercase and the name as created is kept in `name`.
  * Maps and lists are JSON strings (Table Storage has no nested types); every read is parsed with zod
  * because rows may have been written by an older deploy.
+ *
+ * Every write goes through this store, which owns what a write implies: a change is a conditional
+ * (ETag) replace retried on a concurrent change (`update`), and the registry's cached list
+ * (`listCached`, the fan-out's read) is invalidated after each write in this process.
  */
 
-export interface WebhookRecord {
-  readonly registryName: string;
-  readonly name: string;
-  readonly subscriptionId: string;
-  readonly resourceGroup: string;
-  readonly location: string;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly serviceUri: string;
-  readonly customHeaders: Readonly<Record<string, string>>;
-  readonly status: (typeof WEBHOOK_STATUSES)[number];
-  readonly scope: string;
-  readonly actions: readonly (typeof WEBHOOK_ACTIONS)[number][];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** Standard Webhooks signing secret (`whsec_…`), revealed only by getCallbackConfig. */
-  readonly signingSecret: string | undefined;
-  /** The secret before the last rotation, still used to sign until `previousSecretExpiresAt`. */
-  readonly previousSigningSecret: string | undefined;
-  readonly previousSecretExpiresAt: string | undefined;
-  /** Why the service changed the status (a 410 Gone disables the webhook). */
-  readonly statusReason: string | undefined;
-  /** As set through the API; undefined (never set) behaves as `perManifest`. */
-  readonly multiArch: MultiArchMode | undefined;
-}
-
 /** A record plus the entity's ETag, for optimistic concurrency on update. */
-export interface StoredWebhook {
+interface StoredWebhook {
   readonly record: WebhookRecord;
   readonly etag: string;
 }
@@ -109,69 +90,76 @@ const counterEntity = z.object({ etag: z.string(), count: z.number().int().nonne
 /** Rounds of read-counter-then-transact before giving up: each round one of the contenders wins. */
 const QUOTA_ROUNDS = 100;
 
-export type InsertOutcome =
-  { readonly kind: 'inserted' } | { readonly kind: 'exists' } | { readonly kind: 'quota'; readonly count: number };
+type InsertOutcome = { readonly kind: 'inserted' } | { readonly kind: 'exists' } | { readonly kind: 'quota'; readonly count: number };
 
-/** Optimistic-concurrency conflicts: the caller re-reads and retries. */
-export class ConcurrencyError extends Error {
-  override readonly name = 'ConcurrencyError';
-}
+const busy = (registryName: string) =>
+  new ApiError('Conflict', `The registry '${registryName}' is being changed by other requests. Retry.`);
 
-export interface WebhookPage {
+interface WebhookPage {
   readonly items: readonly WebhookRecord[];
   readonly continuationToken: string | undefined;
 }
 
+/** Tries of a read-modify-write before a concurrent writer wins (409 Conflict). */
+const UPDATE_TRIES = 3;
+
 /** Webhook persistence over one table; see the key layout above. */
 export interface WebhookStore {
-  get(registryName: string, name: string): Promise<StoredWebhook | undefined>;
+  get(registryName: string, name: string): Promise<WebhookRecord | undefined>;
   listPage(registryName: string, pageSize: number, continuationToken: string | undefined): Promise<WebhookPage>;
-  listAll(registryName: string): Promise<readonly WebhookRecord[]>;
+  /** The registry's webhooks, read at most once per WEBHOOK_CACHE_SECONDS per process (writes here invalidate). */
+  listCached(registryName: string): Promise<readonly WebhookRecord[]>;
   /**
    * Inserts unless a webhook of that name exists or the registry has `limit` webhooks already: the row
    * and the registry's counter are written in one transaction, conditional on the counter's ETag.
    */
   insertWithinQuota(record: WebhookRecord, limit: number): Promise<InsertOutcome>;
-  /** Replaces the stored webhook if its ETag still matches; throws ConcurrencyError otherwise. */
-  replace(record: WebhookRecord, etag: string): Promise<void>;
+  /**
+   * Reads the webhook, applies `mutate` and writes the result if no one wrote in between (ETag),
+   * re-reading and re-applying on a concurrent change. `mutate` returning its argument writes nothing;
+   * it may throw to refuse the change. Undefined when there is no such webhook; a 409 Conflict when
+   * other writers won every try.
+   */
+  update(registryName: string, name: string, mutate: (current: WebhookRecord) => WebhookRecord): Promise<WebhookRecord | undefined>;
   /** Deletes (and decrements the registry's counter in the same transaction); false when there was nothing to delete. */
   remove(registryName: string, name: string): Promise<boolean>;
 }
 
-export function makeWebhookStore(table: TableClient): WebhookStore {
+export function makeWebhookStore(table: TableClient, cacheMs: number): WebhookStore {
   const partitionFilter = (registryName: string) =>
     `PartitionKey eq ${odataString(nameKey(registryName))} and RowKey ne ${odataString(COUNTER_ROW)}`;
+  const read = async (registryName: string, name: string) => {
+    const entity = await unless404(table.getEntity(nameKey(registryName), nameKey(name)));
+    return entity === undefined ? undefined : fromEntity(entity);
+  };
+  const listAll = async (registryName: string) => {
+    const out: WebhookRecord[] = [];
+    for await (const entity of table.listEntities({ queryOptions: { filter: partitionFilter(registryName) } })) {
+      out.push(fromEntity(entity).record);
+    }
+    return out;
+  };
+  const cache = makeWebhookCache(listAll, cacheMs);
 
   /** The counter row and its ETag; undefined in a partition written before counters existed (or empty). */
-  async function readCounter(pk: string): Promise<{ count: number; etag: string } | undefined> {
-    try {
-      return counterEntity.parse(await table.getEntity(pk, COUNTER_ROW));
-    } catch (err) {
-      if (storageStatus(err) === 404) return undefined;
-      throw err;
-    }
-  }
-
-  async function countRows(registryName: string): Promise<number> {
+  const readCounter = async (pk: string) => {
+    const entity = await unless404(table.getEntity(pk, COUNTER_ROW));
+    return entity === undefined ? undefined : counterEntity.parse(entity);
+  };
+  const countRows = async (registryName: string) => {
     let n = 0;
     for await (const _ of table.listEntities({ queryOptions: { filter: partitionFilter(registryName), select: ['RowKey'] } })) n++;
     return n;
-  }
-
+  };
   /** The action that moves the counter from what was read to `count`. */
-  function counterAction(pk: string, read: { etag: string } | undefined, count: number): TransactionAction {
+  const counterAction = (pk: string, current: { etag: string } | undefined, count: number): TransactionAction => {
     const entity = { partitionKey: pk, rowKey: COUNTER_ROW, count };
-    return read ? ['update', entity, 'Replace', { etag: read.etag }] : ['create', entity];
-  }
+    return current ? ['update', entity, 'Replace', { etag: current.etag }] : ['create', entity];
+  };
 
   return {
     async get(registryName, name) {
-      try {
-        return fromEntity(await table.getEntity(nameKey(registryName), nameKey(name)));
-      } catch (err) {
-        if (storageStatus(err) === 404) return undefined;
-        throw err;
-      }
+      return (await read(registryName, name))?.record;
     },
     async listPage(registryName, pageSize, continuationToken) {
       const pages = table
@@ -181,13 +169,7 @@ export function makeWebhookStore(table: TableClient): WebhookStore {
       if (page.done) return { items: [], continuationToken: undefined };
       return { items: page.value.map((e) => fromEntity(e).record), continuationToken: page.value.continuationToken };
     },
-    async listAll(registryName) {
-      const out: WebhookRecord[] = [];
-      for await (const entity of table.listEntities({ queryOptions: { filter: partitionFilter(registryName) } })) {
-        out.push(fromEntity(entity).record);
-      }
-      return out;
-    },
+    listCached: (registryName) => cache.get(registryName),
     async insertWithinQuota(record, limit) {
       const pk = nameKey(record.registryName);
       for (let round = 0; round < QUOTA_ROUNDS; round++) {
@@ -197,24 +179,35 @@ export function makeWebhookStore(table: TableClient): WebhookStore {
         if (count >= limit) return { kind: 'quota', count };
         try {
           await table.submitTransaction([['create', toEntity(record)], counterAction(pk, counter, count + 1)]);
+          cache.invalidate(record.registryName);
           return { kind: 'inserted' };
         } catch (err) {
-          const status = storageStatus(err);
+          const status = statusOf(err);
           // 412: the counter moved; 409: the counter was created meanwhile, or the webhook exists.
-          if (status === 409 && (await this.get(record.registryName, record.name))) return { kind: 'exists' };
+          if (status === 409 && (await read(record.registryName, record.name))) return { kind: 'exists' };
           if (status !== 409 && status !== 412) throw err;
         }
       }
-      throw new ConcurrencyError(`too many concurrent changes to registry '${record.registryName}'`);
+      throw busy(record.registryName);
     },
-    async replace(record, etag) {
-      try {
-        await table.updateEntity(toEntity(record), 'Replace', { etag });
-      } catch (err) {
-        const status = storageStatus(err);
-        if (status === 412 || status === 404) throw new ConcurrencyError('the webhook changed while it was being updated');
-        throw err;
+    async update(registryName, name, mutate) {
+      for (let attempt = 0; attempt < UPDATE_TRIES; attempt++) {
+        const stored = await read(registryName, name);
+        if (!stored) return undefined;
+        const next = mutate(stored.record);
+        if (next === stored.record) return next;
+        try {
+          await table.updateEntity(toEntity(next), 'Replace', { etag: stored.etag });
+        } catch (err) {
+          // 412: someone wrote since the read; 404: someone deleted it. Read again.
+          const status = statusOf(err);
+          if (status === 412 || status === 404) continue;
+          throw err;
+        }
+        cache.invalidate(registryName);
+        return next;
       }
+      throw new ApiError('Conflict', `The webhook '${name}' is being changed by another request. Retry.`);
     },
     async remove(registryName, name) {
       const pk = nameKey(registryName);
@@ -224,14 +217,18 @@ export function makeWebhookStore(table: TableClient): WebhookStore {
         if (counter) actions.push(counterAction(pk, counter, Math.max(0, counter.count - 1)));
         try {
           await table.submitTransaction(actions);
+          cache.invalidate(registryName);
           return true;
         } catch (err) {
-          const status = storageStatus(err);
-          if (status === 404) return false;
+          const status = statusOf(err);
+          if (status === 404) {
+            cache.invalidate(registryName);
+            return false;
+          }
           if (status !== 412) throw err;
         }
       }
-      throw new ConcurrencyError(`too many concurrent changes to registry '${registryName}'`);
+      throw busy(registryName);
     },
   };
 }

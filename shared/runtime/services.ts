@@ -1,66 +1,59 @@
-import type { QueueClient } from '@azure/storage-queue';
 import type { Config } from '../config.js';
-import { Queue, Table, poisonQueueName } from '../constants.js';
-import { createQueueClient, createTableClient } from '../storage/clients.js';
-import { makeWebhookStore, type WebhookStore } from '../webhooks/webhook-store.js';
-import { makeEventStore, type EventStore } from '../events/event-store.js';
-import { makeWebhookCache, type WebhookCache } from '../pipeline/webhook-cache.js';
-import { makePoster, type PostOptions, type Poster } from '../delivery/post-json.js';
-import type { RetryPolicy } from '../delivery/retry-policy.js';
-import { makeIngestBatcher, type IngestBatcher } from '../events/ingest-batcher.js';
-import { makeDeadLetterStore, type DeadLetterStore } from '../pipeline/dead-letters.js';
+import type { Clock } from '../clock.js';
+import { Table } from '../constants.js';
+import { createTableClient } from '../storage/clients.js';
+import { makeQueues, type Queues } from '../storage/queues.js';
+import { makeWebhookStore, type WebhookStore } from '../storage/webhook-store.js';
+import { makeEventStore, type EventStore } from '../storage/event-store.js';
+import { makeDeadLetterStore, type DeadLetterStore } from '../storage/dead-letter-store.js';
+import { makePoster, type PostOptions } from '../delivery/post-json.js';
+import { makeAttemptDelivery, type AttemptDelivery } from '../delivery/attempt-delivery.js';
 import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
+import { makeIngestBatcher, type IngestBatcher } from '../pipeline/ingest-batcher.js';
+import { makeDeliveryQueue, type DeliveryQueue } from '../pipeline/delivery-queue.js';
+import type { Background } from '../pipeline/background.js';
 import { makeCoalesceWindow, type CoalesceWindow } from '../multiarch/coalesce-window.js';
 import { makeIndexReader, type IndexReader } from '../multiarch/index-reader.js';
 import { entraTokenSource } from '../multiarch/entra-token.js';
 
-/** Everything a handler needs, built once per process in a composition root and passed in. */
-export interface Deps {
+/*
+ * The composition root: the one module that builds clients from config and wires the stages. Nothing in
+ * shared/ imports it; each stage declares the narrow part it takes (a store, a queue, a clock, some
+ * settings), and a function's declaration hands it this whole object, which satisfies all of them.
+ */
+
+/** Everything the stages are built from, once per process. */
+export interface Services {
   readonly config: Config;
   readonly webhooks: WebhookStore;
-  readonly webhookCache: WebhookCache;
   readonly events: EventStore;
-  readonly ingestBatcher: IngestBatcher;
   readonly deadLetters: DeadLetterStore;
-  readonly queues: {
-    readonly events: QueueClient;
-    readonly deliveries: QueueClient;
-    readonly eventsPoison: QueueClient;
-    readonly deliveriesPoison: QueueClient;
-    readonly mirror: QueueClient;
-    readonly mirrorPoison: QueueClient;
-  };
+  readonly ingestBatcher: IngestBatcher;
+  readonly queues: Queues;
+  readonly deliveryQueue: DeliveryQueue;
   /** The Event Grid mirror, or the no-op one when no topic is configured. */
   readonly mirror: EventMirror;
-  readonly poster: Poster;
+  readonly attempt: AttemptDelivery;
   /** The hold window of coalesced (multi-arch) webhooks. */
   readonly coalesceWindow: CoalesceWindow;
   /** Reads image indexes back from registries (platforms of a multi-arch push). */
   readonly indexReader: IndexReader;
-  readonly retryPolicy: RetryPolicy;
-  readonly now: () => Date;
+  readonly now: Clock;
   /** Work that outlives an invocation (hand-offs); the local host and tests wait for it to drain. */
-  readonly background: Set<Promise<unknown>>;
+  readonly background: Background;
 }
 
-/** Builds the dependencies from a config: storage clients, tables and queues created if missing. */
 /** What a test may replace: name resolution for outbound requests (to map names to addresses). */
-export interface DepsOverrides {
+export interface ServiceOverrides {
   readonly resolve?: PostOptions['resolve'];
 }
 
-export async function makeDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+/** Builds the services from a config: storage clients, tables and queues created if missing. */
+export async function makeServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const webhooksTable = createTableClient(config.storage, Table.webhooks);
   const eventsTable = createTableClient(config.storage, Table.events);
   const deadLettersTable = createTableClient(config.storage, Table.deadLetters);
-  const queues = {
-    events: createQueueClient(config.storage, Queue.events),
-    deliveries: createQueueClient(config.storage, Queue.deliveries),
-    eventsPoison: createQueueClient(config.storage, poisonQueueName(Queue.events)),
-    deliveriesPoison: createQueueClient(config.storage, poisonQueueName(Queue.deliveries)),
-    mirror: createQueueClient(config.storage, Queue.mirror),
-    mirrorPoison: createQueueClient(config.storage, poisonQueueName(Queue.mirror)),
-  };
+  const queues = makeQueues(config.storage);
   const mirror = config.eventGrid
     ? makeEventGridMirror(config.eventGrid, config.storage.kind === 'identity' ? config.storage.clientId : undefined)
     : noopMirror;
@@ -70,29 +63,34 @@ export async function makeDeps(config: Config, overrides: DepsOverrides = {}): P
     deadLettersTable.createTable(),
     ...Object.values(queues).map((q) => q.createIfNotExists()),
   ]);
-  const webhooks = makeWebhookStore(webhooksTable);
   const events = makeEventStore(eventsTable);
   const now = () => new Date();
   const poster = makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) });
   const usesIdentity = [...config.registryCredentials.values()].some((c) => c.kind === 'managedIdentity');
   return {
     config,
-    webhooks,
-    webhookCache: makeWebhookCache(webhooks, config.webhookCacheMs),
+    webhooks: makeWebhookStore(webhooksTable, config.webhookCacheMs),
     events,
-    ingestBatcher: makeIngestBatcher(events, queues.events, now, mirror.enabled ? queues.mirror : undefined),
     deadLetters: makeDeadLetterStore(deadLettersTable),
+    ingestBatcher: makeIngestBatcher(events, queues.events, now, mirror.enabled ? queues.mirror : undefined),
     queues,
+    deliveryQueue: makeDeliveryQueue(queues.deliveries),
     mirror,
-    poster,
+    attempt: makeAttemptDelivery({
+      poster,
+      retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
+      timeoutMs: config.deliveryTimeoutMs,
+      maxResponseBytes: config.storedResponseBytes,
+      now,
+    }),
     coalesceWindow: makeCoalesceWindow(eventsTable, config.multiArchWindowMs),
+    // Reading an index back goes through the deliveries' poster: the same SSRF policy and timeout.
     indexReader: makeIndexReader({
       send: poster.post,
       credentials: config.registryCredentials,
       timeoutMs: config.deliveryTimeoutMs,
       ...(usesIdentity ? { entraToken: entraTokenSource() } : {}),
     }),
-    retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
     now,
     background: new Set(),
   };

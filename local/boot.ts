@@ -1,0 +1,77 @@
+import { startAzurite, type Azurite } from './azurite.js';
+import { loadConfig, type Config } from '../shared/config.js';
+import { Setting } from '../shared/constants.js';
+import type { FunctionDeclaration } from '../shared/runtime/declaration.js';
+import { makeServices, type ServiceOverrides, type Services } from '../shared/runtime/services.js';
+import { loadFunctions } from './load-functions.js';
+import { readHostSettings } from './host-json.js';
+import { startLocalHost, type HostLogger, type LocalHost } from './local-host.js';
+
+export interface BootOptions {
+  /** The settings, as the environment gives them; without a storage setting an Azurite is started. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The folder of function modules (functions/ from source, dist/functions when built) and host.json. */
+  readonly functionsDir: string;
+  readonly hostJsonPath: string;
+  /** Where an embedded Azurite keeps its data; in memory when undefined. */
+  readonly dataDir?: string | undefined;
+  readonly host?: string;
+  readonly port?: number;
+  readonly queueLeaseSeconds?: number;
+  readonly log?: HostLogger;
+  readonly overrides?: ServiceOverrides;
+}
+
+export interface Booted {
+  readonly url: string;
+  readonly config: Config;
+  readonly services: Services;
+  readonly declarations: readonly FunctionDeclaration[];
+  readonly host: LocalHost;
+  /** The Azurite this boot started, if it started one (closed with it). */
+  readonly azurite: Azurite | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * The start-up sequence of a local run, the one `npm start`, the tests and the benchmark share: storage
+ * (an embedded Azurite unless the settings name one), config, services, the function modules Azure
+ * loads, host.json, and the local host serving them.
+ */
+export async function boot(options: BootOptions): Promise<Booted> {
+  const env = { ...options.env };
+  let azurite: Azurite | undefined;
+  if (!env[Setting.storage] && !env[`${Setting.storage}__accountName`]) {
+    azurite = await startAzurite({ dataDir: options.dataDir });
+    env[Setting.storage] = azurite.connectionString;
+  }
+  try {
+    const config = loadConfig(env);
+    const services = await makeServices(config, options.overrides);
+    const declarations = await loadFunctions(options.functionsDir);
+    const host = await startLocalHost({
+      declarations,
+      services,
+      settings: await readHostSettings(options.hostJsonPath),
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.queueLeaseSeconds !== undefined ? { queueLeaseSeconds: options.queueLeaseSeconds } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return {
+      url: host.url,
+      config,
+      services,
+      declarations,
+      host,
+      azurite,
+      async close() {
+        await host.close();
+        await azurite?.close();
+      },
+    };
+  } catch (err) {
+    await azurite?.close();
+    throw err;
+  }
+}

@@ -1,0 +1,61 @@
+import type { QueueClient } from '@azure/storage-queue';
+import type { AttemptResult } from '../delivery/attempt-delivery.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
+import { sendQueueMessage } from '../storage/queue-message.js';
+import { MAX_DELIVERIES_PER_MESSAGE, type DeliveriesMessage, type DeliveryRef } from './messages.js';
+
+/** A sent message's receipt, so a hand-off can be withdrawn. */
+interface Sent {
+  readonly messageId: string;
+  readonly popReceipt: string;
+}
+
+/** The `webhook-deliveries` queue as the pipeline uses it: deliveries due later, grouped per message. */
+export interface DeliveryQueue {
+  /**
+   * Queues deliveries due after `delaySeconds`. The visibility timeout is the backoff, so no worker
+   * sleeps; deliveries due at the same second share a message.
+   */
+  schedule(registry: string, items: readonly DeliveryRef[], delaySeconds: number, handoff?: boolean): Promise<Sent[]>;
+  withdraw(sent: readonly Sent[]): Promise<void>;
+}
+
+export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
+  return {
+    async schedule(registry, items, delaySeconds, handoff = false) {
+      const sent: Sent[] = [];
+      for (let i = 0; i < items.length; i += MAX_DELIVERIES_PER_MESSAGE) {
+        const message: DeliveriesMessage = {
+          v: 1,
+          type: 'deliveries',
+          registry,
+          ...(handoff ? { handoff } : {}),
+          items: items.slice(i, i + MAX_DELIVERIES_PER_MESSAGE),
+        };
+        const r = await sendQueueMessage(queue, message, delaySeconds);
+        sent.push({ messageId: r.messageId, popReceipt: r.popReceipt });
+      }
+      return sent;
+    },
+    async withdraw(sent) {
+      for (const s of sent) await queue.deleteMessage(s.messageId, s.popReceipt);
+    },
+  };
+}
+
+/** Schedules every result that asks for another attempt, one message per distinct delay. */
+export async function scheduleRetries(
+  queue: DeliveryQueue,
+  registry: string,
+  results: readonly { webhook: WebhookRecord; result: AttemptResult }[],
+): Promise<void> {
+  const byDelay = new Map<number, DeliveryRef[]>();
+  for (const { webhook, result } of results) {
+    if (result.retryInSeconds === undefined) continue;
+    const delay = Math.max(0, Math.round(result.retryInSeconds));
+    const list = byDelay.get(delay) ?? [];
+    list.push({ webhook: webhook.name, rowKey: result.record.rowKey, attempt: result.record.attempts + 1 });
+    byDelay.set(delay, list);
+  }
+  for (const [delay, items] of byDelay) await queue.schedule(registry, items, delay);
+}
