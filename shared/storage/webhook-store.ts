@@ -88,8 +88,7 @@ const counterEntity = z.object({ etag: z.string(), count: z.number().int().nonne
 /** Rounds of read-counter-then-transact before giving up: each round one of the contenders wins. */
 const QUOTA_ROUNDS = 100;
 
-type InsertOutcome =
-  { readonly kind: 'inserted' } | { readonly kind: 'exists' } | { readonly kind: 'quota'; readonly count: number };
+type InsertOutcome = { readonly kind: 'inserted' } | { readonly kind: 'exists' } | { readonly kind: 'quota'; readonly count: number };
 
 const busy = (registryName: string) =>
   new ApiError('Conflict', `The registry '${registryName}' is being changed by other requests. Retry.`);
