@@ -72,7 +72,8 @@ describe('kill -9 of npm start with DATA_DIR', () => {
         current.child.kill('SIGKILL');
       })();
       await Promise.all([sender(), sender(), killer]);
-      await new Promise((r) => (current.child.exitCode !== null ? r(undefined) : current.child.once('exit', r)));
+      // Killed by a signal, a child has a signalCode and no exitCode; its 'exit' may have fired already.
+      if (current.child.exitCode === null && current.child.signalCode === null) await new Promise((r) => current.child.once('exit', r));
       proc = await spawnStart(env);
     }
     try {
