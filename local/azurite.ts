@@ -8,8 +8,14 @@ import type { Server } from 'node:http';
  * so the server modules are loaded directly (they ship no types: the shapes below are what we call).
  * `dataDir` undefined keeps everything in memory; a folder makes data survive restarts.
  */
+/** A LokiJS database (Azurite's metadata stores keep theirs as `db`). */
+interface LokiDb {
+  saveDatabase(callback: (err?: unknown) => void): void;
+}
 interface AzuriteServer {
   readonly httpServer: Server;
+  readonly metadataStore?: { readonly db?: LokiDb };
+  readonly extentMetadataStore?: { readonly db?: LokiDb };
   start(): Promise<void>;
   close(): Promise<void>;
   clean(): Promise<void>;
@@ -22,8 +28,8 @@ const require = createRequire(import.meta.url);
 const load = <T>(path: string): T => (require(`azurite/dist/src/${path}`) as { default: T }).default;
 
 /** Azurite's well-known development account (public; the same in every Azurite). */
-const DEV_ACCOUNT = 'devstoreaccount1';
-const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const DEV_ACCOUNT = 'devstoreaccount1';
+export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface Azurite {
   readonly connectionString: string;
@@ -31,6 +37,12 @@ export interface Azurite {
   readonly tableEndpoint: string;
   /** Requests served so far, by service: what the benchmark reports as storage calls. */
   requestCounts(): { queue: number; table: number };
+  /**
+   * Writes Azurite's metadata files now (with a data folder; in memory it does nothing). Azurite saves
+   * them every 5 s by itself; this is the local host's checkpoint. Extents first: a queue message's
+   * metadata must never be on disk before the extent index that locates its body.
+   */
+  save(): Promise<void>;
   /** Stops the queue service alone (tables stay up), for outage tests. */
   stopQueueService(): Promise<void>;
   /** Starts the queue service again on the same port (in memory: empty). */
@@ -43,6 +55,13 @@ export interface AzuriteOptions {
   readonly queuePort?: number;
   readonly tablePort?: number;
   readonly host?: string;
+}
+
+function saveLoki(db: LokiDb | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!db) return reject(new Error('this Azurite version keeps no LokiJS metadata store where expected'));
+    db.saveDatabase((err) => (err ? reject(err instanceof Error ? err : new Error('Azurite could not save its metadata')) : resolve()));
+  });
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
@@ -111,6 +130,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
       `QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
     requestCounts: () => ({ ...counts }),
+    async save() {
+      if (memory) return;
+      await saveLoki(queue.extentMetadataStore?.db);
+      await Promise.all([saveLoki(queue.metadataStore?.db), saveLoki(table.metadataStore?.db)]);
+    },
     async stopQueueService() {
       await queue.close();
     },

@@ -6,6 +6,8 @@ import { makeServices, type ServiceOverrides, type Services } from '../shared/ru
 import { loadFunctions } from './load-functions.js';
 import { readHostSettings } from './host-json.js';
 import { startLocalHost, type HostLogger, type LocalHost } from './local-host.js';
+import { makeInvocationContext } from './invocation-context.js';
+import { openDurableIngest, type DurableIngest } from './durable-ingest.js';
 
 export interface BootOptions {
   /** The settings, as the environment gives them; without a storage setting an Azurite is started. */
@@ -38,6 +40,11 @@ export interface Booted {
  * (an embedded Azurite unless the settings name one), config, services, the function modules Azure
  * loads, host.json, and the local host serving them.
  */
+/** Events are journaled (cheap, per batch); the rare management writes save the storage before they answer. */
+const saveUnlessIngest = (azurite: Azurite) => async (routeName: string) => {
+  if (!routeName.startsWith('events-ingest')) await azurite.save();
+};
+
 export async function boot(options: BootOptions): Promise<Booted> {
   const env = { ...options.env };
   let azurite: Azurite | undefined;
@@ -45,9 +52,27 @@ export async function boot(options: BootOptions): Promise<Booted> {
     azurite = await startAzurite({ dataDir: options.dataDir });
     env[Setting.storage] = azurite.connectionString;
   }
+  // Embedded storage in a data folder saves its files only every 5 s: journal each accepted ingest batch
+  // before answering and replay it at the next start; management writes save the storage outright.
+  let durable: DurableIngest | undefined;
   try {
+    const store = azurite;
+    if (store && options.dataDir)
+      durable = await openDurableIngest(
+        options.dataDir,
+        () => store.save(),
+        (m) => options.log?.('warning', 'storage', m),
+      );
     const config = loadConfig(env);
-    const services = await makeServices(config, options.overrides);
+    const services = await makeServices(config, {
+      ...options.overrides,
+      ...(durable ? { journal: durable.journal } : {}),
+      dispatchContext: () => makeInvocationContext('events-dispatch', options.log),
+    });
+    if (durable) {
+      const replayed = await durable.replay(services.ingestBatcher);
+      if (replayed > 0) options.log?.('information', 'storage', `replayed ${replayed} journaled events of the last run`);
+    }
     const declarations = await loadFunctions(options.functionsDir);
     const host = await startLocalHost({
       declarations,
@@ -57,6 +82,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.queueLeaseSeconds !== undefined ? { queueLeaseSeconds: options.queueLeaseSeconds } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ...(durable && store ? { beforeAnswer: saveUnlessIngest(store) } : {}),
     });
     return {
       url: host.url,
@@ -67,10 +93,12 @@ export async function boot(options: BootOptions): Promise<Booted> {
       azurite,
       async close() {
         await host.close();
+        await durable?.close();
         await azurite?.close();
       },
     };
   } catch (err) {
+    await durable?.close();
     await azurite?.close();
     throw err;
   }

@@ -25,6 +25,11 @@ export interface LocalHostOptions {
   readonly runQueues?: boolean;
   /** Queue lease while a function runs (seconds); see queue-runner.ts. */
   readonly queueLeaseSeconds?: number;
+  /**
+   * Runs after a request that may have written (any method but GET, HEAD, OPTIONS) and before its
+   * answer: the embedded storage's save, so a 201 or 200 given survives a `kill -9` (boot.ts).
+   */
+  readonly beforeAnswer?: (routeName: string) => Promise<void>;
 }
 
 export interface LocalHost {
@@ -157,6 +162,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       });
       const context = makeInvocationContext(matched.route.name, options.log);
       const result = await matched.route.handler(request, context);
+      if (options.beforeAnswer && !['GET', 'HEAD', 'OPTIONS'].includes(method)) await options.beforeAnswer(matched.route.name);
       await writeResponse(res, new HttpResponse(result));
     })().catch((err: unknown) => {
       options.log?.('error', 'local-host', `request failed: ${describeError(err)}`);

@@ -62,6 +62,9 @@ const settings = z.object({
   [Setting.maxEventBytes]: intSetting(Setting.maxEventBytes, 16_384, 1024, 32_768),
   [Setting.deliveryTimeoutSeconds]: numSetting(Setting.deliveryTimeoutSeconds, 15, 0.05, 230),
   [Setting.deliveryInlineWaitSeconds]: numSetting(Setting.deliveryInlineWaitSeconds, 2, 0, 230),
+  // How long a fan-out's claim on an event (and its queue message's invisibility) lasts before another
+  // worker may take it over; the dispatching process renews the message while it works.
+  [Setting.fanOutLeaseSeconds]: intSetting(Setting.fanOutLeaseSeconds, 30, 2, 600),
   [Setting.deliveryRetrySchedule]: z
     .string()
     .default(DEFAULT_RETRY_SCHEDULE.join(','))
@@ -230,6 +233,7 @@ const configSchema = z
       maxEventBytes: s[Setting.maxEventBytes],
       deliveryTimeoutMs: Math.round(s[Setting.deliveryTimeoutSeconds] * 1000),
       deliveryInlineWaitMs: Math.round(s[Setting.deliveryInlineWaitSeconds] * 1000),
+      fanOutLeaseMs: s[Setting.fanOutLeaseSeconds] * 1000,
       retrySchedule: Object.freeze([...s[Setting.deliveryRetrySchedule]]),
       maxRetryAfterSeconds: s[Setting.maxRetryAfterSeconds],
       storedResponseBytes: s[Setting.storedResponseBytes],

@@ -15,6 +15,7 @@ export const Setting = {
   maxEventBytes: 'MAX_EVENT_BYTES',
   deliveryTimeoutSeconds: 'DELIVERY_TIMEOUT_SECONDS',
   deliveryInlineWaitSeconds: 'DELIVERY_INLINE_WAIT_SECONDS',
+  fanOutLeaseSeconds: 'FANOUT_LEASE_SECONDS',
   deliveryRetrySchedule: 'DELIVERY_RETRY_SCHEDULE',
   maxRetryAfterSeconds: 'DELIVERY_MAX_RETRY_AFTER_SECONDS',
   storedResponseBytes: 'STORED_RESPONSE_BYTES',

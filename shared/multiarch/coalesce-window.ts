@@ -187,6 +187,15 @@ export function makeCoalesceWindow(table: TableClient, windowMs: number) {
     doneAction(registry: string, child: Pick<HeldChild, 'repository' | 'digest' | 'eventId'>): TransactionAction {
       return ['delete', { partitionKey: nameKey(registry), rowKey: HoldRows.hold(child.repository, child.digest, child.eventId) }];
     },
+
+    /** Removes a released push's hold row once its delivery records are written (1 call; gone already is fine). */
+    async done(registry: string, child: Pick<HeldChild, 'repository' | 'digest' | 'eventId'>): Promise<void> {
+      try {
+        await table.deleteEntity(nameKey(registry), HoldRows.hold(child.repository, child.digest, child.eventId));
+      } catch (err) {
+        if (storageStatus(err) !== 404) throw err;
+      }
+    },
   };
 }
 

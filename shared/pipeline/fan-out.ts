@@ -1,32 +1,35 @@
-import type { TransactionAction } from '@azure/data-tables';
 import type { InvocationContext } from '@azure/functions';
 import type { QueueClient } from '@azure/storage-queue';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { QueueHandler } from '../handler-types.js';
-import type { AcrEvent } from '../events/acr-event.js';
 import type { DeliveryRecord } from '../delivery/delivery-record.js';
 import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import type { EventStore } from '../storage/event-store.js';
+import { Rows, type EventStore } from '../storage/event-store.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
-import { eventsMessage, type EventsMessage } from './messages.js';
+import { nameKey } from '../webhooks/names.js';
+import { eventsMessage } from './messages.js';
+import { claimEvents, type Claimed, type ClaimSettings } from './claims.js';
 import { matchWebhooks } from './match.js';
 import { parseOrPoison } from './poison.js';
 import { newDeliveryRecord } from './new-delivery.js';
 import { followUp } from './follow-up.js';
 import { trackHandoffs, type Handoff, type HandoffDeps } from './handoffs.js';
 import { logFailure } from './log-failure.js';
-import { planMultiArch, type MultiArchDeps } from '../multiarch/coalesce.js';
 import { logValue } from '../log-value.js';
+import { planMultiArch, type MultiArchDeps } from '../multiarch/coalesce.js';
+import type { EventsMessage } from './messages.js';
 
 export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
-  readonly config: Pick<Config, 'deliveryInlineWaitMs' | 'deliveryTimeoutMs' | 'multiArchWindowMs'>;
+  readonly config: Pick<Config, 'deliveryInlineWaitMs' | 'deliveryTimeoutMs' | 'fanOutLeaseMs' | 'multiArchWindowMs'>;
   readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
-  readonly events: Pick<EventStore, 'getEvent' | 'recordFanOut' | 'putDeliveries'>;
+  readonly events: Pick<EventStore, 'readClaim' | 'takeClaim' | 'createClaim' | 'getDelivery' | 'recordFanOut' | 'putDeliveries'>;
   readonly queues: { readonly eventsPoison: QueueClient; readonly events: QueueClient };
   readonly attempt: AttemptDelivery;
   readonly now: Clock;
+  /** This process, as the owner named in the claims it takes. */
+  readonly owner: string;
 }
 
 /** Waits for all attempts, or until `budgetMs`; unfinished slots stay undefined. */
@@ -41,80 +44,101 @@ async function settleWithin<T>(promises: readonly Promise<T>[], budgetMs: number
 }
 
 /**
- * The fan-out: each event of a batch to every matching webhook. First attempts go out at once,
+ * The fan-out: each claimed event to every matching webhook. First attempts go out at once,
  * concurrently, and the records of those that finish within DELIVERY_INLINE_WAIT_SECONDS are written,
- * with each event's "fanned out" mark, in as few transactions as 100 rows a transaction allows (one
- * storage call for a fan-out to 99 webhooks, or for a batch of small ones). An endpoint still answering
- * then is handed off to the delivery queue, so one slow endpoint holds up no other.
+ * with each event's `fannedout` mark (conditional on its claim's ETag), in as few transactions as 100
+ * rows a transaction allows. An endpoint still answering then is handed off to the delivery queue, so
+ * one slow endpoint holds up no other. The ingesting process dispatches its own batches (dispatch.ts);
+ * this queue trigger is the safety net: it claims first, and stands aside for a live claim.
  */
 export function makeFanOut(deps: FanOutDeps): QueueHandler {
-  return parseOrPoison(eventsMessage, deps.queues.eventsPoison, 'event', (m, context) => fanOut(deps, m, context));
+  return parseOrPoison(eventsMessage, deps.queues.eventsPoison, 'event', async (m, context) => {
+    // The end of a multi-arch hold window is not an event to claim (its event was fanned out already).
+    const releases = m.items.filter((i) => i.release);
+    const items = m.items.filter((i) => !i.release);
+    const claimed = items.length > 0 ? await claimEvents(deps.events, m.registry, items, claimSettings(deps), context) : [];
+    await fanOut(deps, m.registry, claimed, context);
+    for (const item of releases) await releaseHeld(deps, m.registry, item, context);
+  });
 }
 
+const claimSettings = (deps: FanOutDeps): ClaimSettings => ({ owner: deps.owner, leaseMs: deps.config.fanOutLeaseMs, now: deps.now });
+
 interface Planned {
-  readonly event: AcrEvent;
+  readonly claim: Claimed;
   readonly tag: string;
   readonly targets: readonly WebhookRecord[];
   readonly records: readonly DeliveryRecord[];
-  readonly attempts: readonly Promise<AttemptResult>[];
-  /** Rows written with the records (a released multi-arch hold's removal). */
-  readonly extra: readonly TransactionAction[];
 }
 
-async function fanOut(deps: FanOutDeps, m: EventsMessage, context: InvocationContext): Promise<void> {
-  const { registry } = m;
-  const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
+/** The webhooks an earlier owner of the claim already recorded an outcome for (a takeover after a crash). */
+async function alreadyRecorded(
+  deps: FanOutDeps,
+  registry: string,
+  claim: Claimed,
+  targets: readonly WebhookRecord[],
+): Promise<Set<string>> {
+  if (claim.recorded === 0) return new Set();
+  const receivedMs = Date.parse(claim.item.receivedAt);
+  const found = await Promise.all(
+    targets.map((w) => deps.events.getDelivery(registry, Rows.delivery(w.name, receivedMs, claim.item.event.id))),
+  );
+  return new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name)));
+}
+
+/** Fans out events this process holds the claims of (from the ingest's dispatch, or claimed above). */
+export async function fanOut(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], context: InvocationContext): Promise<void> {
+  if (claimed.length === 0) return;
   const webhooks = await deps.webhooks.listCached(registry);
   const created = deps.now().toISOString();
-  const plans: Omit<Planned, 'attempts'>[] = [];
-  for (const item of m.items) {
-    const { event } = item;
+  const planned: Planned[] = [];
+  for (const claim of claimed) {
+    const { event } = claim.item;
     const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
-    if (!item.release && (item.recheck || dequeueCount > 1)) {
-      const stored = await deps.events.getEvent(registry, event.id);
-      if (stored?.state === 'fannedout') {
-        context.log(`fan-out: ${tag} already fanned out; nothing to do`);
-        continue;
-      }
-    }
-    // Multi-arch images: coalesced webhooks get one event per index; held pushes and their release.
-    const plan = await planMultiArch(deps, registry, item, matchWebhooks(webhooks, event), (m) => context.log(`fan-out: ${tag} ${m}`));
-    const targets = plan.sends.map((s) => s.webhook);
-    if (targets.length === 0 && plan.extra.length === 0) {
-      context.log(`fan-out: ${tag} matched no webhook`);
-      continue;
-    }
-    const receivedMs = Date.parse(item.receivedAt);
-    const records = plan.sends.map((s) => newDeliveryRecord(s.webhook, event, s.body, receivedMs, created));
-    plans.push({ event, tag, targets, records, extra: plan.extra });
+    const matched = matchWebhooks(webhooks, event);
+    const done = await alreadyRecorded(deps, registry, claim, matched);
+    if (done.size > 0) context.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
+    else if (matched.length === 0) context.log(`fan-out: ${tag} matched no webhook`);
+    // Multi-arch images: coalesced webhooks get one event per index, and tagless child pushes are held.
+    const plan = await planMultiArch(
+      deps,
+      registry,
+      claim.item,
+      matched.filter((w) => !done.has(nameKey(w.name))),
+      (x) => context.log(`fan-out: ${tag} ${x}`),
+    );
+    const targets = plan.sends.map((x) => x.webhook);
+    const receivedMs = Date.parse(claim.item.receivedAt);
+    planned.push({ claim, tag, targets, records: plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created)) });
   }
-  if (plans.length === 0) return;
 
   // Attempts start only after the last await of the planning above: a promise created before an await
   // that throws would be left without a handler (attempts never reject, but nothing here relies on it).
-  const planned: Planned[] = plans.map((p) => ({ ...p, attempts: p.targets.map((w, i) => deps.attempt(w, p.records[i]!)) }));
-  const settled = await settleWithin(
-    planned.flatMap((p) => p.attempts),
-    deps.config.deliveryInlineWaitMs,
-  );
+  const attempts = planned.map((p) => p.targets.map((w, i) => deps.attempt(w, p.records[i]!)));
+  const settled = await settleWithin(attempts.flat(), deps.config.deliveryInlineWaitMs);
   let offset = 0;
   const results = planned.map((p) => {
-    const r = settled.slice(offset, offset + p.attempts.length);
-    offset += p.attempts.length;
+    const r = settled.slice(offset, offset + p.targets.length);
+    offset += p.targets.length;
     return r;
   });
-  await deps.events.recordFanOut(
+  const recorded = await deps.events.recordFanOut(
     registry,
     planned.map((p, e) => ({
-      eventId: p.event.id,
+      eventId: p.claim.item.event.id,
+      etag: p.claim.etag,
+      recorded: p.claim.recorded,
       records: p.records.map((rec, i) => results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }),
-      extra: p.extra,
     })),
   );
 
   const pending: Handoff[] = [];
   const finished: { webhook: WebhookRecord; result: AttemptResult }[] = [];
   for (const [e, p] of planned.entries()) {
+    if (!recorded.has(p.claim.item.event.id)) {
+      context.warn(`fan-out: ${p.tag}: its claim was taken over; the new owner records it`);
+      continue;
+    }
     let succeeded = 0;
     let retrying = 0;
     let failed = 0;
@@ -122,7 +146,7 @@ async function fanOut(deps: FanOutDeps, m: EventsMessage, context: InvocationCon
     for (const [i, webhook] of p.targets.entries()) {
       const r = results[e]![i];
       if (!r) {
-        pending.push({ webhook, record: p.records[i]!, attempt: p.attempts[i]!, tag: p.tag });
+        pending.push({ webhook, record: p.records[i]!, attempt: attempts[e]![i]!, tag: p.tag });
         handedOff++;
         continue;
       }
@@ -134,9 +158,47 @@ async function fanOut(deps: FanOutDeps, m: EventsMessage, context: InvocationCon
         else failed++;
       }
     }
-    context.log(
-      `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff}`,
-    );
+    if (p.targets.length > 0)
+      context.log(
+        `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff}`,
+      );
+  }
+  await followUp(deps, registry, finished, context);
+  await trackHandoffs(deps, registry, pending, context);
+}
+
+/**
+ * The end of a multi-arch hold window: the held push goes to its coalesced webhooks on its own, unless an
+ * index claimed it meanwhile (coalesce-window.ts decides, by a conditional write). Its records are written,
+ * then the hold row removed; a crash in between delivers it again with the same webhook-id.
+ */
+async function releaseHeld(
+  deps: FanOutDeps,
+  registry: string,
+  item: EventsMessage['items'][number],
+  context: InvocationContext,
+): Promise<void> {
+  const { event } = item;
+  const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
+  const webhooks = await deps.webhooks.listCached(registry);
+  const plan = await planMultiArch(deps, registry, item, matchWebhooks(webhooks, event), (x) => context.log(`fan-out: ${tag} ${x}`));
+  if (plan.extra.length === 0) return;
+  const created = deps.now().toISOString();
+  const receivedMs = Date.parse(item.receivedAt);
+  const records = plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created));
+  const attempts = plan.sends.map((x, i) => deps.attempt(x.webhook, records[i]!));
+  const results = await settleWithin(attempts, deps.config.deliveryInlineWaitMs);
+  await deps.events.putDeliveries(
+    registry,
+    records.map((rec, i) => results[i]?.record ?? { ...rec, lastError: 'in flight' }),
+  );
+  await deps.coalesceWindow.done(registry, { repository: event.target.repository, digest: event.target.digest ?? '', eventId: event.id });
+  const pending: Handoff[] = [];
+  const finished: { webhook: WebhookRecord; result: AttemptResult }[] = [];
+  for (const [i, x] of plan.sends.entries()) {
+    const r = results[i];
+    if (r) finished.push({ webhook: x.webhook, result: r });
+    else pending.push({ webhook: x.webhook, record: records[i]!, attempt: attempts[i]!, tag });
   }
   await followUp(deps, registry, finished, context);
   await trackHandoffs(deps, registry, pending, context);

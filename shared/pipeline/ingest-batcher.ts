@@ -1,4 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
+import type { InvocationContext } from '@azure/functions';
 import type { Clock } from '../clock.js';
 import { nameKey } from '../webhooks/names.js';
 import type { AcrEvent } from '../events/acr-event.js';
@@ -6,8 +7,8 @@ import { isSystemEventAction } from '../events/acr-system-events.js';
 import type { AcceptedEvent, EventStore } from '../storage/event-store.js';
 import { statusOf } from '../storage/rest-errors.js';
 import { sendQueueMessage } from '../storage/queue-message.js';
-import type { EventsMessage, MirrorMessage } from './messages.js';
 import { withPreviousDigests } from './previous-digest.js';
+import type { EventsMessage, MirrorMessage } from './messages.js';
 
 /*
  * Group commit for the ingest. Storage calls, not bytes, are what an event costs (Azure bills per call
@@ -16,11 +17,17 @@ import { withPreviousDigests } from './previous-digest.js';
  * then one queue message carrying them all. An idle service commits each event at once (no added wait);
  * under load the batches grow by themselves. Every caller's promise settles only after its event is
  * durably queued (or known to be a duplicate), so 202 still means "queued".
+ *
+ * The batch's event rows are created already claimed by this process (a lease of FANOUT_LEASE_SECONDS)
+ * and its queue message is sent invisible for that lease: `onCommitted` (dispatch.ts) then fans the batch
+ * out at once, here, and deletes the message when done. The message is the safety net: if this process
+ * dies, it reappears when the lease ends and the queue trigger takes the expired claims over.
  */
 
 export type IngestOutcome = 'accepted' | 'duplicate';
 
 interface Pending extends AcceptedEvent {
+  readonly context: InvocationContext | undefined;
   readonly resolve: (o: IngestOutcome) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -30,16 +37,36 @@ const MAX_ACTIONS = 100;
 const MAX_MESSAGE_JSON_BYTES = 40_000;
 const MAX_EVENTS = 50;
 
-/**
- * `mirrorQueue`: set when the Event Grid mirror is on; each batch then also gets one message there (its
- * push, delete and chart events), so a batch costs one more queue call, not one per event.
- */
-export function makeIngestBatcher(
-  events: Pick<EventStore, 'acceptEvents' | 'getEvent' | 'readTags' | 'tagWrite'>,
-  queue: QueueClient,
-  now: Clock,
-  mirrorQueue?: QueueClient,
-) {
+/** A committed batch of newly accepted events, claimed by this process, and its safety-net message. */
+export interface CommittedBatch {
+  readonly registry: string;
+  readonly items: readonly { readonly event: AcrEvent; readonly receivedAt: string; readonly etag: string }[];
+  readonly message: { readonly messageId: string; readonly popReceipt: string };
+  readonly context: InvocationContext | undefined;
+}
+
+/** What a committed batch needs to be redone after a crash (the local host's journal). */
+export interface JournalBatch {
+  readonly registry: string;
+  readonly items: readonly { readonly event: AcrEvent; readonly receivedAt: string; readonly remember: boolean }[];
+}
+
+export interface IngestBatcherOptions {
+  readonly events: Pick<EventStore, 'acceptEvents' | 'readClaim' | 'releaseClaims' | 'readTags' | 'tagWrite'>;
+  readonly queue: QueueClient;
+  readonly now: Clock;
+  /** This process, as the owner written into its claims. */
+  readonly owner: string;
+  readonly leaseSeconds: number;
+  /** Set when the Event Grid mirror is on: each batch also gets one message there (one call, not one per event). */
+  readonly mirrorQueue?: QueueClient | undefined;
+  /** Made durable before any event of the batch is answered (the local host's journal); absent on Azure. */
+  readonly journal?: ((batch: JournalBatch) => Promise<void>) | undefined;
+}
+
+export function makeIngestBatcher(options: IngestBatcherOptions) {
+  const { events, queue, now, mirrorQueue } = options;
+  let onCommitted: ((batch: CommittedBatch) => void) | undefined;
   const waiting = new Map<string, Pending[]>();
   const flushing = new Set<string>();
 
@@ -51,8 +78,8 @@ export function makeIngestBatcher(
     while (list.length > 0) {
       const next = list[0]!;
       const size = next.payload.length + 64;
-      // The event's row, up to two of manifest memory, and (a tagged push) its tag row.
-      const count = next.remember ? 4 : 2;
+      // The event's row, and up to three of manifest memory.
+      const count = next.remember ? 4 : 2; // + its tag row (a tagged push)
       if (batch.length > 0 && (actions + count > MAX_ACTIONS || bytes + size > MAX_MESSAGE_JSON_BYTES || batch.length >= MAX_EVENTS)) break;
       batch.push(list.shift()!);
       actions += count;
@@ -73,14 +100,16 @@ export function makeIngestBatcher(
         fresh.push(p);
       }
     }
+    const lease = { owner: options.owner, leaseUntil: new Date(now().getTime() + options.leaseSeconds * 1000).toISOString() };
     let accepted: Pending[] = [];
-    const requeue: { event: AcrEvent; receivedAt: string }[] = [];
+    const etags = new Map<string, string>();
+    const requeue: { event: AcrEvent; receivedAt: string; delaySeconds: number }[] = [];
     const duplicates: Pending[] = [];
     // Moved tags: the events with previousDigest set, and their tag rows' conditional writes.
     const accept = async (items: readonly Pending[]): Promise<Pending[]> => {
       const moved = await withPreviousDigests(events, registry, items, now().toISOString());
       const ready = moved.items.map((p, i) => (p === items[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
-      await events.acceptEvents(registry, ready, moved.actions);
+      for (const [id, etag] of await events.acceptEvents(registry, ready, lease, moved.actions)) etags.set(id, etag);
       return ready;
     };
     const conflict = (err: unknown) => statusOf(err) === 409 || statusOf(err) === 412;
@@ -96,11 +125,16 @@ export function makeIngestBatcher(
             break;
           } catch (e) {
             if (!conflict(e)) throw e;
-            const stored = await events.getEvent(registry, p.event.id);
+            const stored = await events.readClaim(registry, p.event.id);
             if (stored) {
               duplicates.push(p);
-              // Queue it again unless its fan-out is known to have run; the fan-out checks before delivering.
-              if (stored.state !== 'fannedout') requeue.push({ event: stored.event, receivedAt: stored.receivedAt });
+              // Not fanned out yet: its owner may have died before queueing it (the sender's retry is how we
+              // learn of it), so queue it again, visible when the owner's lease ends. The claim makes sure a
+              // live owner's fan-out and this message's never both send it.
+              if (stored.state !== 'fannedout') {
+                const leftMs = stored.state === 'claimed' && stored.leaseUntil ? Date.parse(stored.leaseUntil) - now().getTime() : 0;
+                requeue.push({ event: p.event, receivedAt: stored.receivedAt, delaySeconds: Math.max(0, Math.ceil(leftMs / 1000)) });
+              }
               break;
             }
             // Not a duplicate: its tag row changed since it was read. Read again (bounded).
@@ -109,10 +143,7 @@ export function makeIngestBatcher(
         }
       }
     }
-    const items: EventsMessage['items'] = [
-      ...accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt })),
-      ...requeue.map((r) => ({ ...r, recheck: true as const })),
-    ];
+    const items: EventsMessage['items'] = accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt }));
     // The mirror's message goes first: the fan-out can then only have run (and the retry path above skip
     // an event) once its mirror message is safely queued, so a failed send here loses no mirror event.
     const mirrored = mirrorQueue ? items.map((i) => i.event).filter((e) => isSystemEventAction(e.action)) : [];
@@ -120,9 +151,37 @@ export function makeIngestBatcher(
       const message: MirrorMessage = { v: 1, type: 'mirror', registry, failures: 0, since: now().toISOString(), events: mirrored };
       await sendQueueMessage(mirrorQueue, message);
     }
-    if (items.length > 0) await sendQueueMessage(queue, { v: 1, type: 'events', registry, items } satisfies EventsMessage);
+    let sent: { messageId: string; popReceipt: string } | undefined;
+    try {
+      if (items.length > 0)
+        sent = await sendQueueMessage(queue, { v: 1, type: 'events', registry, items } satisfies EventsMessage, options.leaseSeconds);
+    } catch (err) {
+      // The rows are written and claimed by us, the message is not: the sender gets a 503 and retries.
+      // Let go of the claims (best effort) so that retry, a duplicate, is queued at once, not after the lease.
+      const claims = accepted.flatMap((p) => {
+        const etag = etags.get(p.event.id);
+        return etag ? [{ eventId: p.event.id, etag }] : [];
+      });
+      await events.releaseClaims(registry, claims).catch(() => undefined);
+      throw err;
+    }
+    for (const delay of new Set(requeue.map((r) => r.delaySeconds))) {
+      const again = requeue.filter((r) => r.delaySeconds === delay).map(({ event, receivedAt }) => ({ event, receivedAt }));
+      await sendQueueMessage(queue, { v: 1, type: 'events', registry, items: again } satisfies EventsMessage, delay);
+    }
+    if (options.journal && accepted.length > 0) {
+      await options.journal({ registry, items: accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt, remember: p.remember })) });
+    }
     for (const p of accepted) p.resolve('accepted');
     for (const p of duplicates) p.resolve('duplicate');
+    if (sent && onCommitted) {
+      onCommitted({
+        registry,
+        items: accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt, etag: etags.get(p.event.id) ?? '' })),
+        message: sent,
+        context: accepted[0]?.context,
+      });
+    }
   }
 
   function flush(registry: string): void {
@@ -141,16 +200,31 @@ export function makeIngestBatcher(
   }
 
   return {
-    /** Resolves once the event is durably queued ('accepted') or known from before ('duplicate'). */
-    submit(registry: string, event: AcrEvent, remember: boolean): Promise<IngestOutcome> {
+    /**
+     * Resolves once the event is durably queued ('accepted') or known from before ('duplicate').
+     * `receivedAt` is given only when a journaled event is replayed (its delivery rows keep their keys).
+     */
+    submit(registry: string, event: AcrEvent, remember: boolean, context?: InvocationContext, receivedAt?: string): Promise<IngestOutcome> {
       return new Promise<IngestOutcome>((resolve, reject) => {
         const key = nameKey(registry);
         const list = waiting.get(key) ?? [];
-        list.push({ event, payload: JSON.stringify(event), remember, receivedAt: now().toISOString(), resolve, reject });
+        list.push({
+          event,
+          payload: JSON.stringify(event),
+          remember,
+          receivedAt: receivedAt ?? now().toISOString(),
+          context,
+          resolve,
+          reject,
+        });
         waiting.set(key, list);
         // Let events of the same tick (a batch request, concurrent requests) join the first commit.
         setImmediate(() => flush(key));
       });
+    },
+    /** Who fans out what this process committed (set once by the composition root). */
+    onCommitted(handler: (batch: CommittedBatch) => void): void {
+      onCommitted = handler;
     },
   };
 }

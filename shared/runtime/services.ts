@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import functions, { type InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
 import { Table } from '../constants.js';
@@ -9,7 +11,9 @@ import { makeDeadLetterStore, type DeadLetterStore } from '../storage/dead-lette
 import { makePoster, type PostOptions } from '../delivery/post-json.js';
 import { makeAttemptDelivery, type AttemptDelivery } from '../delivery/attempt-delivery.js';
 import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
-import { makeIngestBatcher, type IngestBatcher } from '../pipeline/ingest-batcher.js';
+import { makeIngestBatcher, type IngestBatcher, type JournalBatch } from '../pipeline/ingest-batcher.js';
+import { makeDispatcher } from '../pipeline/dispatch.js';
+import { fanOut } from '../pipeline/fan-out.js';
 import { makeDeliveryQueue, type DeliveryQueue } from '../pipeline/delivery-queue.js';
 import type { Background } from '../pipeline/background.js';
 import { makeCoalesceWindow, type CoalesceWindow } from '../multiarch/coalesce-window.js';
@@ -39,6 +43,8 @@ export interface Services {
   /** Reads image indexes back from registries (platforms of a multi-arch push). */
   readonly indexReader: IndexReader;
   readonly now: Clock;
+  /** This process, as the owner named in the fan-out claims it holds. */
+  readonly owner: string;
   /** Work that outlives an invocation (hand-offs); the local host and tests wait for it to drain. */
   readonly background: Background;
 }
@@ -46,6 +52,10 @@ export interface Services {
 /** What a test may replace: name resolution for outbound requests (to map names to addresses). */
 export interface ServiceOverrides {
   readonly resolve?: PostOptions['resolve'];
+  /** The local host's ingest journal (durability of the embedded storage); Azure Storage needs none. */
+  readonly journal?: (batch: JournalBatch) => Promise<void>;
+  /** Where the fan-outs this process dispatches itself log (the local host's logger). */
+  readonly dispatchContext?: () => InvocationContext;
 }
 
 /** Builds the services from a config: storage clients, tables and queues created if missing. */
@@ -67,12 +77,22 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   const now = () => new Date();
   const poster = makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) });
   const usesIdentity = [...config.registryCredentials.values()].some((c) => c.kind === 'managedIdentity');
-  return {
+  const owner = randomUUID();
+  const ingestBatcher = makeIngestBatcher({
+    events,
+    queue: queues.events,
+    now,
+    owner,
+    leaseSeconds: config.fanOutLeaseMs / 1000,
+    mirrorQueue: mirror.enabled ? queues.mirror : undefined,
+    journal: overrides.journal,
+  });
+  const services: Services = {
     config,
     webhooks: makeWebhookStore(webhooksTable, config.webhookCacheMs),
     events,
     deadLetters: makeDeadLetterStore(deadLettersTable),
-    ingestBatcher: makeIngestBatcher(events, queues.events, now, mirror.enabled ? queues.mirror : undefined),
+    ingestBatcher,
     queues,
     deliveryQueue: makeDeliveryQueue(queues.deliveries),
     mirror,
@@ -92,6 +112,18 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       ...(usesIdentity ? { entraToken: entraTokenSource() } : {}),
     }),
     now,
+    owner,
     background: new Set(),
   };
+  // Dispatch at once: the process that commits a batch fans it out (the queue is the safety net).
+  ingestBatcher.onCommitted(
+    makeDispatcher({
+      queue: queues.events,
+      leaseMs: config.fanOutLeaseMs,
+      fanOut: (registry, claimed, context) => fanOut(services, registry, claimed, context),
+      background: services.background,
+      fallbackContext: overrides.dispatchContext ?? (() => new functions.InvocationContext({ functionName: 'events-dispatch' })),
+    }),
+  );
+  return services;
 }

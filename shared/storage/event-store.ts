@@ -5,14 +5,17 @@ import { acrEvent, type AcrEvent } from '../events/acr-event.js';
 import { DELIVERY_STATES, type DeliveryRecord } from '../delivery/delivery-record.js';
 import { jsonField, odataString, optionalField } from './entity-fields.js';
 import { packTransactions, singly } from './transactions.js';
-import { unless404 } from './rest-errors.js';
+import { statusOf, unless404 } from './rest-errors.js';
 import { keyPart } from './key-part.js';
 
 /*
  * Table `events` — one partition per registry (PartitionKey = registry name, lowercase), so everything an
  * event touches can be written in one entity-group transaction (≤ 100 rows, one call):
  *
- *   evt|{eventId}                      the event as accepted (dedupe by id; `state` queued → fannedout)
+ *   evt|{eventId}                      the event as accepted (dedupe by id) and its fan-out's claim:
+ *                                      `state` claimed(owner, leaseUntil, recorded) → fannedout, moved by
+ *                                      ETag-conditional writes only (pipeline/claims.ts); `queued` is
+ *                                      what an older deploy wrote
  *   man|{repo}|{digest}                a manifest this registry pushed (media type): a delete of a digest
  *                                      without this row was a blob, not an image
  *   man|{repo}|{digest}|{tag}          a tag that was pushed pointing at that manifest
@@ -42,13 +45,40 @@ export const Rows = {
   deliveryRange: (webhook: string) => [`del|${nameKey(webhook)}|`, `del|${nameKey(webhook)}}`] as const,
 };
 
-type EventState = 'queued' | 'fannedout';
+type EventState = 'queued' | 'claimed' | 'fannedout';
+const EVENT_STATES = ['queued', 'claimed', 'fannedout'] as const;
 
 const eventEntity = z.object({
   payload: z.string(),
-  state: z.enum(['queued', 'fannedout']),
+  state: z.enum(EVENT_STATES),
   receivedAt: z.string(),
 });
+
+const claimEntity = z.object({
+  state: z.enum(EVENT_STATES),
+  receivedAt: z.string(),
+  owner: z.string().optional(),
+  leaseUntil: z.string().optional(),
+  /** Delivery rows recorded so far under a claim (a fan-out to more than 99 webhooks takes several transactions). */
+  recorded: z.number().int().optional(),
+  etag: z.string(),
+});
+/** An event row's fan-out state, as a claim sees it. */
+export type ClaimRow = z.infer<typeof claimEntity>;
+
+/** Who claims the events a transaction accepts, and until when. */
+export interface ClaimLease {
+  readonly owner: string;
+  readonly leaseUntil: string;
+}
+
+/** A claimed event's outcome to record: its row's ETag, what earlier owners recorded, and its delivery records. */
+export interface FanOutRecord {
+  readonly eventId: string;
+  etag: string;
+  readonly recorded: number;
+  readonly records: readonly DeliveryRecord[];
+}
 
 interface StoredEvent {
   readonly event: AcrEvent;
@@ -149,21 +179,101 @@ export function makeEventStore(table: TableClient) {
   };
   return {
     /**
-     * Records accepted events (dedupe rows, state `queued`) with their manifest memory in one
-     * transaction; a 409 means some id was accepted before. Of two writes to one memory row, the later wins.
+     * Records accepted events (dedupe rows, already claimed by `lease`) with their manifest memory in one
+     * transaction; a 409 means some id was accepted before. Of two writes to one memory row, the later
+     * wins. Returns each event row's ETag, by event id.
      */
-    async acceptEvents(registry: string, items: readonly AcceptedEvent[], tagWrites: readonly TransactionAction[] = []): Promise<void> {
+    async acceptEvents(
+      registry: string,
+      items: readonly AcceptedEvent[],
+      lease: ClaimLease,
+      tagWrites: readonly TransactionAction[] = [],
+    ): Promise<Map<string, string>> {
       const pk = nameKey(registry);
       const byKey = new Map<string, TransactionAction>();
       for (const { event, payload, receivedAt } of items) {
         const rowKey = Rows.event(event.id);
-        byKey.set(rowKey, ['create', { partitionKey: pk, rowKey, payload, state: 'queued', receivedAt }]);
+        byKey.set(rowKey, ['create', { partitionKey: pk, rowKey, payload, state: 'claimed', ...lease, receivedAt }]);
       }
       for (const item of items) {
         if (item.remember) for (const a of manifestRows(pk, item.event, item.receivedAt)) byKey.set(String(a[1].rowKey), a);
       }
       for (const a of tagWrites) byKey.set(String(a[1].rowKey), a);
-      if (byKey.size > 0) await table.submitTransaction([...byKey.values()]);
+      const actions = [...byKey.values()];
+      const etags = new Map<string, string>();
+      if (actions.length === 0) return etags;
+      const res = await table.submitTransaction(actions);
+      // A change set answers in the order it was sent (the sub-responses carry no usable row key).
+      const byRow = new Map(actions.map((a, i) => [String(a[1].rowKey), res.subResponses[i]?.etag]));
+      for (const { event } of items) {
+        const etag = byRow.get(Rows.event(event.id));
+        if (etag) etags.set(event.id, etag);
+      }
+      return etags;
+    },
+
+    /** The event row's fan-out state and ETag, or undefined when it is not there. */
+    async readClaim(registry: string, eventId: string): Promise<ClaimRow | undefined> {
+      const row = await unless404(
+        table.getEntity(nameKey(registry), Rows.event(eventId), {
+          queryOptions: { select: ['state', 'receivedAt', 'owner', 'leaseUntil', 'recorded'] },
+        }),
+      );
+      return row === undefined ? undefined : claimEntity.parse(row);
+    },
+
+    /** Claims the event if its row still has `etag`: the new ETag, or undefined when another writer came first. */
+    async takeClaim(registry: string, eventId: string, etag: string, lease: ClaimLease): Promise<string | undefined> {
+      try {
+        const res = await table.updateEntity(
+          { partitionKey: nameKey(registry), rowKey: Rows.event(eventId), state: 'claimed', ...lease },
+          'Merge',
+          {
+            etag,
+          },
+        );
+        return res.etag;
+      } catch (err) {
+        const status = statusOf(err);
+        if (status === 412 || status === 404) return undefined;
+        throw err;
+      }
+    },
+
+    /** Creates a lost event row already claimed: its ETag, or undefined when it exists. */
+    async createClaim(
+      registry: string,
+      item: { readonly event: AcrEvent; readonly receivedAt: string },
+      lease: ClaimLease,
+    ): Promise<string | undefined> {
+      try {
+        const res = await table.createEntity({
+          partitionKey: nameKey(registry),
+          rowKey: Rows.event(item.event.id),
+          payload: JSON.stringify(item.event),
+          state: 'claimed',
+          ...lease,
+          receivedAt: item.receivedAt,
+        });
+        return res.etag;
+      } catch (err) {
+        if (statusOf(err) === 409) return undefined;
+        throw err;
+      }
+    },
+
+    /** Ends claims at once (best effort; each only if its row still has the given ETag). */
+    async releaseClaims(registry: string, claims: readonly { eventId: string; etag: string }[]): Promise<void> {
+      const pk = nameKey(registry);
+      const released = new Date(0).toISOString();
+      await submitAll([
+        claims.map(({ eventId, etag }): TransactionAction => [
+          'update',
+          { partitionKey: pk, rowKey: Rows.event(eventId), leaseUntil: released },
+          'Merge',
+          { etag },
+        ]),
+      ]);
     },
 
     /** Where tags point now, with their rows' ETags, keyed `repository:tag` (one query; none for no tags). */
@@ -204,22 +314,59 @@ export function makeEventStore(table: TableClient) {
     },
 
     /**
-     * A fan-out's outcome: each event's delivery records, then its `fannedout` mark, in as few transactions
-     * as 100 rows allow (an event's rows kept together when they fit).
+     * A fan-out's outcome: each claimed event's delivery records and its move to `fannedout`, conditional on
+     * the claim's ETag, so an owner whose claim was taken over records nothing (the new owner sends what
+     * was not recorded). Events with ≤ 99 records share transactions; a larger one is written 99 rows at a
+     * time, each step advancing its row's `recorded` count under the ETag the step before returned.
+     * Returns the ids of the events recorded; the others lost their claim.
      */
-    async recordFanOut(
-      registry: string,
-      events: readonly { eventId: string; records: readonly DeliveryRecord[]; extra?: readonly TransactionAction[] }[],
-    ): Promise<void> {
+    async recordFanOut(registry: string, events: readonly FanOutRecord[]): Promise<Set<string>> {
       const pk = nameKey(registry);
-      await submitAll(
-        events.map(({ eventId, records, extra }): TransactionAction[] => [
-          ...records.map((r) => upsertDelivery(pk, r)),
-          ['upsert', { partitionKey: pk, rowKey: Rows.event(eventId), state: 'fannedout' }, 'Merge'],
-          // Rows that must commit with the records (a released multi-arch hold's removal).
-          ...(extra ?? []),
-        ]),
-      );
+      const done = new Set<string>();
+      const mark = (e: FanOutRecord, state: 'claimed' | 'fannedout', count: number): TransactionAction => [
+        'update',
+        { partitionKey: pk, rowKey: Rows.event(e.eventId), state, recorded: e.recorded + count },
+        'Merge',
+        { etag: e.etag },
+      ];
+      const group = (e: FanOutRecord): TransactionAction[] => [
+        ...e.records.map((r) => upsertDelivery(pk, r)),
+        mark(e, 'fannedout', e.records.length),
+      ];
+      const small = events.filter((e) => e.records.length < 100);
+      for (const tx of packTransactions(small.map(group))) {
+        const inTx = small.filter((e) => tx.some((a) => a[1].rowKey === Rows.event(e.eventId)));
+        try {
+          await table.submitTransaction(tx);
+          for (const e of inTx) done.add(e.eventId);
+        } catch (err) {
+          if (statusOf(err) !== 412) throw err;
+          // One stale claim fails its whole transaction: write each event on its own.
+          for (const e of inTx) {
+            try {
+              await table.submitTransaction(group(e));
+              done.add(e.eventId);
+            } catch (inner) {
+              if (statusOf(inner) !== 412) throw inner;
+            }
+          }
+        }
+      }
+      for (const e of events.filter((ev) => ev.records.length >= 100)) {
+        try {
+          for (let i = 0; i < e.records.length; i += 99) {
+            const chunk = e.records.slice(i, i + 99);
+            const last = i + 99 >= e.records.length;
+            const actions = [...chunk.map((r) => upsertDelivery(pk, r)), mark(e, last ? 'fannedout' : 'claimed', i + chunk.length)];
+            const res = await table.submitTransaction(actions);
+            e.etag = res.subResponses[actions.length - 1]?.etag ?? e.etag;
+          }
+          done.add(e.eventId);
+        } catch (err) {
+          if (statusOf(err) !== 412) throw err;
+        }
+      }
+      return done;
     },
 
     /** What the registry remembers of a pushed manifest, or undefined if it never saw it pushed. */

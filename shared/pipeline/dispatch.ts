@@ -1,0 +1,60 @@
+import type { InvocationContext } from '@azure/functions';
+import type { QueueClient } from '@azure/storage-queue';
+import type { CommittedBatch } from './ingest-batcher.js';
+import type { Claimed } from './claims.js';
+import { track, type Background } from './background.js';
+
+/*
+ * Dispatch at once: the process that commits an ingest batch fans it out itself, without waiting for a
+ * queue poll. Its queue message was sent invisible for one lease; this renews that invisibility at half
+ * the lease while the fan-out runs and deletes the message when it is done. If the process dies or is
+ * frozen (an Azure instance scaled in after its HTTP invocation returned), the message reappears and the
+ * queue trigger takes the claims over: correctness never depends on work after an invocation returns.
+ */
+
+export interface DispatchDeps {
+  readonly queue: QueueClient;
+  readonly leaseMs: number;
+  /** The fan-out of claimed events (fan-out.ts), bound to its own dependencies. */
+  readonly fanOut: (registry: string, claimed: readonly Claimed[], context: InvocationContext) => Promise<void>;
+  /** Background work the host waits for on shutdown (and tests, to know it is done). */
+  readonly background: Background;
+  readonly fallbackContext: () => InvocationContext;
+}
+
+export function makeDispatcher(deps: DispatchDeps): (batch: CommittedBatch) => void {
+  return (batch) => {
+    const context = batch.context ?? deps.fallbackContext();
+    const work = run(deps, batch, context).catch((err: unknown) => {
+      context.warn(
+        `dispatch: registry=${batch.registry} events=${batch.items.length} left to the queue trigger: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
+    track(deps.background, work);
+  };
+}
+
+async function run(deps: DispatchDeps, batch: CommittedBatch, context: InvocationContext): Promise<void> {
+  let receipt = batch.message.popReceipt;
+  // Renewals and the final delete go one after another: each needs the receipt the one before returned.
+  let chain: Promise<void> = Promise.resolve();
+  const renew = setInterval(() => {
+    chain = chain.then(async () => {
+      const res = await deps.queue.updateMessage(batch.message.messageId, receipt, undefined, Math.ceil(deps.leaseMs / 1000));
+      if (res.popReceipt) receipt = res.popReceipt;
+    });
+    chain = chain.catch((err: unknown) => {
+      context.warn(
+        `dispatch: could not renew the lease of registry=${batch.registry}'s message: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
+  }, deps.leaseMs / 2);
+  try {
+    const claimed: Claimed[] = batch.items.map((i) => ({ item: { event: i.event, receivedAt: i.receivedAt }, etag: i.etag, recorded: 0 }));
+    await deps.fanOut(batch.registry, claimed, context);
+  } finally {
+    clearInterval(renew);
+  }
+  await chain;
+  await deps.queue.deleteMessage(batch.message.messageId, receipt);
+}

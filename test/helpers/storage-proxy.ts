@@ -1,0 +1,50 @@
+import { Agent, createServer, request, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fault injector in front of a real storage endpoint (Azurite's tables): forwards every request, unless
+ * `intercept` says to cut one off, in which case the request never reaches storage (it is as if the
+ * worker died just before sending it) and the connection is destroyed.
+ */
+export interface StorageProxy {
+  readonly endpoint: string;
+  intercept: ((req: IncomingMessage, body: string) => boolean) | undefined;
+  close(): Promise<void>;
+}
+
+export async function startStorageProxy(target: string): Promise<StorageProxy> {
+  const upstream = new URL(target);
+  const proxy: { intercept: StorageProxy['intercept'] } = { intercept: undefined };
+  // No keep-alive upstream: a socket Azurite closed must never be reused for a forwarded request.
+  const agent = new Agent({ keepAlive: false });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (proxy.intercept?.(req, body.toString('utf8'))) {
+        req.socket.destroy();
+        return;
+      }
+      const out = request(
+        { agent, host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      out.on('error', () => res.destroy());
+      out.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(proxy, {
+    endpoint: `http://127.0.0.1:${port}${upstream.pathname}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+}

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueClient } from '@azure/storage-queue';
+import { TableClient } from '@azure/data-tables';
+import { startAzurite, DEV_ACCOUNT, DEV_KEY, type Azurite } from '../../local/azurite.js';
+import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
+import { spawnStart } from '../helpers/spawn-start.js';
+import { startStorageProxy } from '../helpers/storage-proxy.js';
+
+/*
+ * The delivery engine's promises: each event once per webhook (duplicates posted at once, or while the
+ * first fan-out is in flight), dispatched by the ingesting process itself, and a worker that dies in the
+ * middle of a large fan-out never re-sends to a webhook whose outcome it recorded.
+ */
+const push = (id: string, tag = 'v1') => ({ id, timestamp: new Date().toISOString(), action: 'push', target: { repository: 'app', tag } });
+const idOf = (body: string) => (JSON.parse(body) as { id: string }).id;
+
+async function createHooks(svc: { url: string }, registry: string, names: readonly string[], rx: Receiver) {
+  for (let i = 0; i < names.length; i += 10) {
+    const answers = await Promise.all(
+      names.slice(i, i + 10).map((name) =>
+        api(svc, `/registries/${registry}/webhooks/${name}`, {
+          method: 'PUT',
+          json: { location: 'westus', properties: { serviceUri: `${rx.url}/${name}`, actions: ['push'] } },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
+  }
+}
+
+function ingest(svc: { url: string }, registry: string, body: unknown) {
+  return api(svc, `/registries/${registry}/events`, { method: 'POST', key: INGEST_KEY, json: body });
+}
+
+/** The service has nothing left to do: no background work, no message in the events queue, every event row final. */
+async function drained(svc: TestService, registry: string, ids: readonly string[]) {
+  const queue = new QueueClient(svc.azurite.connectionString, 'registry-events');
+  const table = TableClient.fromConnectionString(svc.azurite.connectionString, 'events', { allowInsecureConnection: true });
+  await eventually(
+    async () => {
+      if (svc.deps.background.size > 0) return undefined;
+      const props = await queue.getProperties();
+      if ((props.approximateMessagesCount ?? 0) > 0) return undefined;
+      for (const id of ids) {
+        const row = await table.getEntity<{ state: string }>(registry, `evt|${encodeURIComponent(id)}`);
+        if (row.state !== 'fannedout') return undefined;
+      }
+      return true;
+    },
+    30_000,
+    'the events queue drained and every event fanned out',
+  );
+}
+
+describe('each event once per webhook', () => {
+  let rx: Receiver;
+  let svc: TestService;
+  beforeAll(async () => {
+    rx = await startReceiver();
+    // A short lease, so a duplicate's re-check message comes due within the test.
+    svc = await startService({ FANOUT_LEASE_SECONDS: '2' });
+  });
+  afterAll(async () => {
+    await svc.close();
+    await rx.close();
+  });
+
+  it('delivers 50 events, each posted twice at the same moment, exactly once to each webhook', async () => {
+    const hooks = ['twicehk01', 'twicehk02', 'twicehk03'];
+    await createHooks(svc, 'twicereg1', hooks, rx);
+    const ids = Array.from({ length: 50 }, (_, i) => `twice-${i}`);
+    const answers = await Promise.all(
+      ids.flatMap((id, i) => [ingest(svc, 'twicereg1', push(id, `t${i}`)), ingest(svc, 'twicereg1', push(id, `t${i}`))]),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 202));
+    const reports = (await Promise.all(answers.map((a) => a.json()))) as { accepted: unknown[]; duplicates: unknown[] }[];
+    expect(reports.reduce((n, r) => n + r.accepted.length, 0)).toBe(50);
+    expect(reports.reduce((n, r) => n + r.duplicates.length, 0)).toBe(50);
+    await drained(svc, 'twicereg1', ids);
+    for (const h of hooks) {
+      const got = rx.forPath(`/${h}`).map((r) => idOf(r.body));
+      expect(got.sort()).toEqual([...ids].sort());
+    }
+  });
+
+  it('does not deliver a duplicate that arrives while the first fan-out is still in flight', async () => {
+    await createHooks(svc, 'flightreg1', ['flighthk01'], rx);
+    let release: () => void = () => undefined;
+    const until = new Promise<void>((r) => (release = r));
+    rx.script.push({ status: 200, body: 'ok', hold: until });
+    try {
+      const first = await ingest(svc, 'flightreg1', push('flight-1'));
+      expect(first.status).toBe(202);
+      // The first attempt has reached the receiver, which holds it open: the fan-out is in flight.
+      await rx.waitFor(1, 10_000, '/flighthk01');
+      const again = await ingest(svc, 'flightreg1', push('flight-1'));
+      expect(again.status).toBe(202);
+      expect(await again.json()).toEqual({ accepted: [], duplicates: [{ index: 0, id: 'flight-1' }], ignored: [], rejected: [] });
+    } finally {
+      release();
+    }
+    await drained(svc, 'flightreg1', ['flight-1']);
+    expect(rx.forPath('/flighthk01').map((r) => idOf(r.body))).toEqual(['flight-1']);
+  });
+
+  it('fans a batch out in the ingesting process: the queue trigger never runs it', async () => {
+    await createHooks(svc, 'dispreg01', ['disphk001'], rx);
+    const before = svc.logs.length;
+    const res = await ingest(svc, 'dispreg01', [push('disp-1', 'a'), push('disp-2', 'b')]);
+    expect(res.status).toBe(202);
+    await drained(svc, 'dispreg01', ['disp-1', 'disp-2']);
+    const lines = svc.logs.slice(before).filter((l) => l.includes('registry=dispreg01'));
+    expect(lines.some((l) => l.includes('events-ingest: fan-out: registry=dispreg01 event=disp-1'))).toBe(true);
+    expect(lines.filter((l) => l.includes('events-fan-out:'))).toEqual([]);
+    expect(
+      rx
+        .forPath('/disphk001')
+        .map((r) => idOf(r.body))
+        .sort(),
+    ).toEqual(['disp-1', 'disp-2']);
+  });
+});
+
+describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
+  let azurite: Azurite;
+  let rx: Receiver;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    rx = await startReceiver();
+  });
+  afterAll(async () => {
+    await rx.close();
+    await azurite.close();
+  });
+
+  it('re-sends only to the webhooks whose outcome it never recorded, with the same webhook-id', async () => {
+    const proxy = await startStorageProxy(azurite.tableEndpoint);
+    const env = {
+      AzureWebJobsStorage:
+        `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
+        `QueueEndpoint=${azurite.queueEndpoint};TableEndpoint=${proxy.endpoint};`,
+      MANAGEMENT_KEYS: MANAGEMENT_KEY,
+      INGEST_KEYS: INGEST_KEY,
+      FANOUT_LEASE_SECONDS: '2',
+      QUEUE_LEASE_SECONDS: '2',
+    };
+    const first = await spawnStart(env);
+    const hooks = Array.from({ length: 150 }, (_, i) => `bighook${String(i).padStart(3, '0')}`);
+    const table = TableClient.fromConnectionString(azurite.connectionString, 'events', { allowInsecureConnection: true });
+    const recordedBeforeKill: string[] = [];
+    try {
+      await createHooks(first, 'bigreg001', hooks, rx);
+      // The worker dies just before the transaction that finishes the fan-out reaches storage: the
+      // first 99 outcomes are recorded, the other 51 are not.
+      const killed = new Promise<void>((resolve) => {
+        proxy.intercept = (req, body) => {
+          if (req.method !== 'POST' || !req.url?.includes('$batch') || !body.includes('"fannedout"')) return false;
+          first.child.kill('SIGKILL');
+          proxy.intercept = undefined;
+          resolve();
+          return true;
+        };
+      });
+      expect((await ingest(first, 'bigreg001', push('big-1'))).status).toBe(202);
+      await killed;
+      if (first.child.exitCode === null && first.child.signalCode === null) await new Promise((r) => first.child.once('exit', r));
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+    expect(rx.requests).toHaveLength(150);
+    for await (const e of table.listEntities<{ webhook: string }>({
+      queryOptions: { filter: "PartitionKey eq 'bigreg001' and RowKey ge 'del|' and RowKey lt 'del}'" },
+    }))
+      recordedBeforeKill.push(e.webhook);
+    expect(recordedBeforeKill).toHaveLength(99);
+    const second = await spawnStart(env);
+    try {
+      await eventually(
+        async () => ((await table.getEntity<{ state: string }>('bigreg001', 'evt|big-1')).state === 'fannedout' ? true : undefined),
+        30_000,
+        'the fan-out taken over and finished',
+      );
+      await eventually(
+        () => Promise.resolve(second.output().includes('took over an expired claim') ? true : undefined),
+        5_000,
+        'the takeover logged',
+      );
+      const count = (h: string) => rx.forPath(`/${h}`).length;
+      for (const h of recordedBeforeKill) expect(count(h)).toBe(1);
+      const rest = hooks.filter((h) => !recordedBeforeKill.includes(h));
+      expect(rest).toHaveLength(51);
+      for (const h of rest) expect(count(h)).toBe(2);
+      for (const r of rx.requests) expect(r.headers['webhook-id']).toBe('big-1');
+    } finally {
+      await second.stop();
+      await proxy.close();
+    }
+  }, 120_000);
+});
