@@ -86,6 +86,10 @@ const envSchema = z.object({
     .enum(['true', 'false', '1', '0'], { error: `${Setting.allowPrivateTargets} must be true or false` })
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
+  // Svix's five days; fractions of an hour are allowed (tests use seconds' worth).
+  [Setting.autoDisableAfterHours]: numSetting(Setting.autoDisableAfterHours, 120, 0, 24 * 365),
+  [Setting.healthWriteIntervalSeconds]: numSetting(Setting.healthWriteIntervalSeconds, 60, 0, 3600),
+  [Setting.applicationInsightsConnectionString]: z.string().optional(),
 });
 
 /** The service's configuration, parsed once from the environment and frozen. */
@@ -108,6 +112,12 @@ export interface Config {
   readonly webhookCacheMs: number;
   readonly eventRetentionDays: number;
   readonly allowPrivateTargets: boolean;
+  /** Disable a webhook whose attempts have all failed this long; 0 never does. */
+  readonly autoDisableAfterHours: number;
+  /** How often, at most, a webhook's delivery health is written when its state does not change. */
+  readonly healthWriteIntervalMs: number;
+  /** Metrics also go to Application Insights (the Azure Monitor OpenTelemetry distro) when set. */
+  readonly applicationInsightsConnectionString: string | undefined;
   /** The Event Grid mirror; undefined (a no-op mirror) unless EVENTGRID_TOPIC_ENDPOINT is set. */
   readonly eventGrid: EventGridConfig | undefined;
 }
@@ -187,6 +197,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     webhookCacheMs: Math.round(s[Setting.webhookCacheSeconds] * 1000),
     eventRetentionDays: s[Setting.eventRetentionDays],
     allowPrivateTargets: s[Setting.allowPrivateTargets],
+    autoDisableAfterHours: s[Setting.autoDisableAfterHours],
+    healthWriteIntervalMs: Math.round(s[Setting.healthWriteIntervalSeconds] * 1000),
+    applicationInsightsConnectionString: s[Setting.applicationInsightsConnectionString],
     eventGrid: eventGrid.config,
   });
 }

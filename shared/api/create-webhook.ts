@@ -45,6 +45,7 @@ export const createWebhookFunction: HttpFunctionDeclaration = {
       previousSigningSecret: undefined,
       previousSecretExpiresAt: undefined,
       statusReason: undefined,
+      deliveryHealth: undefined,
     };
     const verdict = judgeServiceUri(record.serviceUri, deps.config.allowPrivateTargets);
     if (!verdict.allowed)
@@ -84,6 +85,7 @@ export const createWebhookFunction: HttpFunctionDeclaration = {
         signingSecret: existing.record.signingSecret ?? record.signingSecret,
         previousSigningSecret: existing.record.previousSigningSecret,
         previousSecretExpiresAt: existing.record.previousSecretExpiresAt,
+        deliveryHealth: existing.record.deliveryHealth,
       };
       try {
         await deps.webhooks.replace(replaced, existing.etag);

@@ -56,6 +56,10 @@ export const ingestEventsFunction: HttpFunctionDeclaration = {
       `ingest: registry=${registry} format=${adapter.name} accepted=${report.accepted.length} duplicates=${report.duplicates.length} ignored=${report.ignored.length} rejected=${report.rejected.length}` +
         (report.accepted.length ? ` ids=${report.accepted.map((a) => a.id).join(',')}` : ''),
     );
+    deps.metrics.eventsIngested(registry, 'accepted', report.accepted.length);
+    deps.metrics.eventsIngested(registry, 'duplicate', report.duplicates.length);
+    deps.metrics.eventsIngested(registry, 'ignored', report.ignored.length);
+    deps.metrics.eventsIngested(registry, 'rejected', report.rejected.length);
     const taken = report.accepted.length + report.duplicates.length + report.ignored.length;
     if (taken === 0 && report.rejected.length > 0) {
       const first = report.rejected[0]!;

@@ -10,6 +10,7 @@ import { webhookUpdateBody, type WebhookUpdateBody } from '../webhooks/webhook-s
 import { ConcurrencyError, type WebhookRecord } from '../webhooks/webhook-store.js';
 import { loadWebhook, sameLocation } from './load-webhook.js';
 import { newSigningSecret } from '../delivery/signature.js';
+import { restartStreak } from '../webhooks/delivery-health.js';
 import { judgeServiceUri } from '../delivery/target-policy.js';
 
 /** Merges only the fields sent (az sends sparse bodies); a map that is sent replaces the stored one. */
@@ -23,6 +24,10 @@ function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): Web
     status: p.status ?? record.status,
     // Enabling again clears why the service had disabled it.
     statusReason: p.status === 'enabled' ? undefined : record.statusReason,
+    deliveryHealth:
+      p.status === 'enabled' && record.status === 'disabled' && record.deliveryHealth
+        ? restartStreak(record.deliveryHealth)
+        : record.deliveryHealth,
     signingSecret: record.signingSecret ?? newSigningSecret(),
     scope: p.scope ?? record.scope,
     actions: p.actions ?? record.actions,

@@ -5,6 +5,8 @@ import { outboundRequest } from './outbound-request.js';
 import { activeSecrets, signatureHeaders } from './signature.js';
 import { isRetryable, isSuccess, nextDelaySeconds } from './retry-policy.js';
 import type { PostOutcome } from './post-json.js';
+import { receivedMsOf } from '../events/event-store.js';
+import type { DeliveryOutcome } from '../metrics/metrics.js';
 
 export interface AttemptResult {
   readonly record: DeliveryRecord;
@@ -15,7 +17,9 @@ export interface AttemptResult {
 
 /**
  * One attempt: POST the recorded body with the webhook's current headers, then decide what comes next
- * (succeeded, retry after a delay, or failed for good). Storage is not touched here; callers record.
+ * (succeeded, retry after a delay, or failed for good). Callers record the delivery; here only the
+ * metrics and the webhook's delivery health note the outcome (the latter writes only on a change of
+ * state or once per HEALTH_WRITE_INTERVAL_SECONDS, see delivery-health.ts).
  */
 export async function attemptDelivery(deps: Deps, webhook: WebhookRecord, record: DeliveryRecord): Promise<AttemptResult> {
   const at = deps.now();
@@ -28,7 +32,25 @@ export async function attemptDelivery(deps: Deps, webhook: WebhookRecord, record
     maxResponseBytes: deps.config.storedResponseBytes,
   });
   const now = deps.now();
-  const sent: DeliveryRecord = { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri };
+  const result = decide(deps, record, outcome, now, { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri });
+  const receivedMs = record.attempts === 0 ? receivedMsOf(record.rowKey) : undefined;
+  deps.metrics.attempted(
+    outcomeOf(result),
+    outcome.durationMs / 1000,
+    receivedMs === undefined ? undefined : (now.getTime() - receivedMs) / 1000,
+  );
+  await deps.health.record(webhook, result.record.state === 'succeeded', now);
+  return result;
+}
+
+function outcomeOf(result: AttemptResult): Exclude<DeliveryOutcome, 'held'> {
+  if (result.record.state === 'succeeded') return 'succeeded';
+  if (result.outcome.kind === 'error' && result.outcome.reason === 'refused') return 'refused';
+  return result.retryInSeconds === undefined ? 'failed' : 'retrying';
+}
+
+/** What comes after an attempt: the retry policy's decision. */
+function decide(deps: Deps, record: DeliveryRecord, outcome: PostOutcome, now: Date, sent: DeliveryRecord): AttemptResult {
   if (isSuccess(outcome))
     return { record: withAttempt(sent, outcome, 'succeeded', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
   if (outcome.kind === 'response' && outcome.status === 410) {

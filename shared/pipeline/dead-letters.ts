@@ -83,6 +83,7 @@ export function makePoisonHandler(sourceQueue: string) {
         ? ours.data.reason
         : `processing failed maxDequeueCount times (host.json), so the host moved it to ${sourceQueue}-poison`;
       const id = await deps.deadLetters.add(sourceQueue, text, reason, deps.now());
+      deps.metrics.deadLettered(sourceQueue);
       context.error(`dead letter recorded: queue=${sourceQueue} id=${id}: ${reason}`);
       // Deliveries in a dead message are failed, with the reason, so listEvents tells the truth.
       let parsed: unknown;

@@ -28,6 +28,7 @@ export async function disableGoneWebhooks(
       try {
         await deps.webhooks.replace({ ...existing.record, status: 'disabled', statusReason: reason, updatedAt: now }, existing.etag);
         deps.webhookCache.invalidate(registry);
+        deps.metrics.webhookAutoDisabled('gone');
         context.warn(`webhook disabled: registry=${registry} webhook=${name}: the endpoint answered 410 Gone`);
         break;
       } catch (err) {

@@ -3,13 +3,13 @@ import type { TransactionAction } from '@azure/data-tables';
 import type { Deps } from '../runtime/deps.js';
 import { imageOf, type AcrEvent } from '../events/acr-event.js';
 import { Rows } from '../events/event-store.js';
-import { toDeliveryEntity, type DeliveryRecord } from '../delivery/delivery-record.js';
+import { HELD_REASON, toDeliveryEntity, type DeliveryRecord } from '../delivery/delivery-record.js';
 import { attemptDelivery, type AttemptResult } from '../delivery/attempt-delivery.js';
 import { maskUri } from '../delivery/outbound-request.js';
 import type { WebhookRecord } from '../webhooks/webhook-store.js';
 import { nameKey } from '../webhooks/names.js';
 import { eventsMessage, type EventsMessage } from './messages.js';
-import { matchWebhooks } from './match.js';
+import { holdingWebhooks, matchWebhooks } from './match.js';
 import { sendToPoison } from './poison.js';
 import { scheduleRetries, trackHandoffs } from './schedule-delivery.js';
 import { logFailure } from './log-failure.js';
@@ -80,6 +80,8 @@ interface Planned {
   readonly tag: string;
   readonly targets: readonly WebhookRecord[];
   readonly records: readonly DeliveryRecord[];
+  /** Deliveries to disabled webhooks: written as `held`, not attempted. */
+  readonly held: readonly DeliveryRecord[];
   readonly attempts: readonly Promise<AttemptResult>[];
 }
 
@@ -121,14 +123,21 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
       }
     }
     const targets = matchWebhooks(webhooks, event);
-    if (targets.length === 0) {
+    const holding = holdingWebhooks(webhooks, event);
+    if (targets.length === 0 && holding.length === 0) {
       context.log(`fan-out: ${tag} matched no webhook`);
       continue;
     }
     const receivedMs = Date.parse(item.receivedAt);
     const body = JSON.stringify(event);
     const records = targets.map((w) => newDeliveryRecord(w, event, body, receivedMs, created));
-    planned.push({ event, tag, targets, records, attempts: targets.map((w, i) => attemptDelivery(deps, w, records[i]!)) });
+    const held = holding.map((w) => ({
+      ...newDeliveryRecord(w, event, body, receivedMs, created),
+      state: 'held' as const,
+      lastError: HELD_REASON,
+    }));
+    deps.metrics.held(held.length);
+    planned.push({ event, tag, targets, records, held, attempts: targets.map((w, i) => attemptDelivery(deps, w, records[i]!)) });
   }
   if (planned.length === 0) return;
 
@@ -147,6 +156,7 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
       toDeliveryEntity(pk, results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }),
       'Replace',
     ]),
+    ...p.held.map((rec): TransactionAction => ['upsert', toDeliveryEntity(pk, rec), 'Replace']),
     ['upsert', { partitionKey: pk, rowKey: Rows.event(p.event.id), state: 'fannedout' }, 'Merge'],
   ]);
   for (const tx of pack(groups)) await deps.events.transact(tx);
@@ -174,7 +184,7 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
       }
     }
     context.log(
-      `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff}`,
+      `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff} held=${p.held.length}`,
     );
   }
   await scheduleRetries(deps, registry, finished);

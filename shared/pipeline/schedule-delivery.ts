@@ -27,7 +27,7 @@ export async function scheduleDeliveries(
   registry: string,
   items: readonly DeliveryRef[],
   delaySeconds: number,
-  handoff = false,
+  flags: { readonly handoff?: boolean; readonly ordered?: boolean } = {},
 ) {
   const sent = [];
   for (let i = 0; i < items.length; i += MAX_DELIVERIES_PER_MESSAGE) {
@@ -35,7 +35,8 @@ export async function scheduleDeliveries(
       v: 1,
       type: 'deliveries',
       registry,
-      ...(handoff ? { handoff } : {}),
+      ...(flags.handoff ? { handoff: true } : {}),
+      ...(flags.ordered ? { ordered: true } : {}),
       items: items.slice(i, i + MAX_DELIVERIES_PER_MESSAGE),
     });
     sent.push(await deps.queues.deliveries.sendMessage(message, { visibilityTimeout: Math.max(0, Math.round(delaySeconds)) }));
@@ -80,7 +81,7 @@ export async function trackHandoffs(
   if (pending.length === 0) return;
   const waitSeconds = Math.ceil(deps.config.deliveryTimeoutMs / 1000) + 5;
   const refs = pending.map((p) => ({ webhook: p.webhook.name, rowKey: p.record.rowKey, attempt: 1 }));
-  const sent = await scheduleDeliveries(deps, registry, refs, waitSeconds, true);
+  const sent = await scheduleDeliveries(deps, registry, refs, waitSeconds, { handoff: true });
   const finish = Promise.all(pending.map((p) => p.attempt)).then(async (results) => {
     await writeRecords(
       deps,

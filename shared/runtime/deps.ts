@@ -9,6 +9,9 @@ import { makePoster, type PostOptions, type Poster } from '../delivery/post-json
 import type { RetryPolicy } from '../delivery/retry-policy.js';
 import { makeIngestBatcher, type IngestBatcher } from '../events/ingest-batcher.js';
 import { makeDeadLetterStore, type DeadLetterStore } from '../pipeline/dead-letters.js';
+import { setupMetrics } from '../metrics/metrics-provider.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { makeHealthRecorder, type HealthRecorder } from '../webhooks/health-recorder.js';
 import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
 
 /** Everything a handler needs, built once per process in a composition root and passed in. */
@@ -31,6 +34,10 @@ export interface Deps {
   readonly mirror: EventMirror;
   readonly poster: Poster;
   readonly retryPolicy: RetryPolicy;
+  readonly metrics: Metrics;
+  /** Prometheus text of this process's metrics, for `GET /api/metrics`. */
+  readonly scrapeMetrics: () => Promise<string>;
+  readonly health: HealthRecorder;
   readonly now: () => Date;
   /** Work that outlives an invocation (hand-offs); the local host and tests wait for it to drain. */
   readonly background: Set<Promise<unknown>>;
@@ -66,10 +73,12 @@ export async function makeDeps(config: Config, overrides: DepsOverrides = {}): P
   const webhooks = makeWebhookStore(webhooksTable);
   const events = makeEventStore(eventsTable);
   const now = () => new Date();
+  const webhookCache = makeWebhookCache(webhooks, config.webhookCacheMs);
+  const telemetry = setupMetrics(config.applicationInsightsConnectionString);
   return {
     config,
     webhooks,
-    webhookCache: makeWebhookCache(webhooks, config.webhookCacheMs),
+    webhookCache,
     events,
     ingestBatcher: makeIngestBatcher(events, queues.events, now, mirror.enabled ? queues.mirror : undefined),
     deadLetters: makeDeadLetterStore(deadLettersTable),
@@ -77,6 +86,17 @@ export async function makeDeps(config: Config, overrides: DepsOverrides = {}): P
     mirror,
     poster: makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) }),
     retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
+    metrics: telemetry.metrics,
+    scrapeMetrics: () => telemetry.scrape(),
+    health: makeHealthRecorder({
+      webhooks,
+      invalidate: (registry) => webhookCache.invalidate(registry),
+      metrics: telemetry.metrics,
+      now,
+      autoDisableAfterHours: config.autoDisableAfterHours,
+      writeIntervalMs: config.healthWriteIntervalMs,
+      log: (message) => console.warn(message),
+    }),
     now,
     background: new Set(),
   };

@@ -1,5 +1,6 @@
 import { WEBHOOK_RESOURCE_TYPE } from '../constants.js';
 import type { WebhookRecord } from './webhook-store.js';
+import { HEALTHY, type DeliveryHealth } from './delivery-health.js';
 
 /** ACR's Webhook resource. `serviceUri` and `customHeaders` are write-only and never appear here. */
 export interface WebhookResource {
@@ -9,7 +10,14 @@ export interface WebhookResource {
   location: string;
   tags: Record<string, string>;
   systemData: { createdAt: string; lastModifiedAt: string };
-  properties: { status: string; scope: string; actions: string[]; provisioningState: 'Succeeded'; statusReason?: string };
+  properties: {
+    status: string;
+    scope: string;
+    actions: string[];
+    provisioningState: 'Succeeded';
+    statusReason?: string;
+    deliveryHealth: DeliveryHealth;
+  };
 }
 
 export function registryId(record: Pick<WebhookRecord, 'subscriptionId' | 'resourceGroup' | 'registryName'>): string {
@@ -31,6 +39,8 @@ export function renderWebhook(record: WebhookRecord): WebhookResource {
       // Every write completes before we answer, so ARM's poller finishes on the first response.
       provisioningState: 'Succeeded',
       ...(record.statusReason ? { statusReason: record.statusReason } : {}),
+      // Read-only, our addition (ARM clients ignore unknown properties).
+      deliveryHealth: record.deliveryHealth ?? HEALTHY,
     },
   };
 }

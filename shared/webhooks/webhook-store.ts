@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TableClient } from '@azure/data-tables';
 import { WEBHOOK_ACTIONS, WEBHOOK_STATUSES } from './webhook-schema.js';
 import { nameKey } from './names.js';
+import { deliveryHealthSchema, type DeliveryHealth } from './delivery-health.js';
 import { storageStatus } from '../storage/clients.js';
 import { jsonField, odataString, optionalField } from '../storage/entity-fields.js';
 
@@ -36,6 +37,8 @@ export interface WebhookRecord {
   readonly previousSecretExpiresAt: string | undefined;
   /** Why the service changed the status (a 410 Gone disables the webhook). */
   readonly statusReason: string | undefined;
+  /** Written by the health recorder only when due (see delivery-health.ts); absent until a first attempt. */
+  readonly deliveryHealth: DeliveryHealth | undefined;
 }
 
 /** A record plus the entity's ETag, for optimistic concurrency on update. */
@@ -64,6 +67,7 @@ const entitySchema = z.object({
   previousSigningSecret: optionalField(z.string()),
   previousSecretExpiresAt: optionalField(z.string()),
   statusReason: optionalField(z.string()),
+  deliveryHealth: optionalField(jsonField(deliveryHealthSchema)),
 });
 
 function toEntity(record: WebhookRecord) {
@@ -87,6 +91,7 @@ function toEntity(record: WebhookRecord) {
     previousSigningSecret: record.previousSigningSecret ?? null,
     previousSecretExpiresAt: record.previousSecretExpiresAt ?? null,
     statusReason: record.statusReason ?? null,
+    deliveryHealth: record.deliveryHealth ? JSON.stringify(record.deliveryHealth) : null,
   };
 }
 
