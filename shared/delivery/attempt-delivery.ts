@@ -33,7 +33,9 @@ export async function attemptDelivery(deps: Deps, webhook: WebhookRecord, record
   });
   const now = deps.now();
   const result = decide(deps, record, outcome, now, { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri });
-  const receivedMs = record.attempts === 0 ? receivedMsOf(record.rowKey) : undefined;
+  // Ingest → first attempt, for new deliveries only (not a held or failed one sent again by recover).
+  const first = record.attempts === 0 && record.lastError === undefined;
+  const receivedMs = first ? receivedMsOf(record.rowKey) : undefined;
   deps.metrics.attempted(
     outcomeOf(result),
     outcome.durationMs / 1000,
