@@ -1,24 +1,11 @@
+import type { z } from 'zod';
 import { WEBHOOK_RESOURCE_TYPE } from '../constants.js';
+import type { webhookResource } from '../openapi/response-schemas.js';
 import type { WebhookRecord } from './webhook-store.js';
-import { HEALTHY, type DeliveryHealth } from './delivery-health.js';
+import { HEALTHY } from './delivery-health.js';
 
 /** ACR's Webhook resource. `serviceUri` and `customHeaders` are write-only and never appear here. */
-export interface WebhookResource {
-  id: string;
-  name: string;
-  type: typeof WEBHOOK_RESOURCE_TYPE;
-  location: string;
-  tags: Record<string, string>;
-  systemData: { createdAt: string; lastModifiedAt: string };
-  properties: {
-    status: string;
-    scope: string;
-    actions: string[];
-    provisioningState: 'Succeeded';
-    statusReason?: string;
-    deliveryHealth: DeliveryHealth;
-  };
-}
+export type WebhookResource = z.infer<typeof webhookResource>;
 
 export function registryId(record: Pick<WebhookRecord, 'subscriptionId' | 'resourceGroup' | 'registryName'>): string {
   return `/subscriptions/${record.subscriptionId}/resourceGroups/${record.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${record.registryName}`;
