@@ -33,7 +33,8 @@ param deployEventGridTopic bool = false
 @allowed(['EventGrid', 'CloudEvent'])
 param eventGridSchema string = 'EventGrid'
 
-@minValue(1)
+@description('Flex Consumption scale-out limit: 40 (the lowest maximum the plan accepts) to 1000 instances.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 

@@ -5,10 +5,11 @@
  *   .deploy/registry-webhooks.zip    the same folder zipped, for `az functionapp deployment source config-zip`
  *
  * Contents: compiled `dist/functions` + `dist/shared` (no source maps: the sources are not shipped and the
- * host does not enable them), `host.json`, a `package.json` without scripts or devDependencies (its `main`
- * glob is what the host loads), and the production dependency tree copied from this checkout's
- * `node_modules` by the lockfile's own `dev` flags (less type declarations and source maps), so packaging
+ * host does not enable them), the page's bundled script `dist/portal/portal.js`, `host.json`, a
+ * `package.json` without scripts or devDependencies (its `main` glob is what the host loads), and the
+ * production dependency tree copied from this checkout's `node_modules` by the lockfile's own `dev` flags (less type declarations and source maps), so packaging
  * needs no network and ships exactly the versions that were tested. `local/` (the local host), `cli/`, tests, settings files and secrets stay out.
+ * An empty `.funcignore` keeps azd from dropping that `node_modules` (see FUNCIGNORE).
  *
  * Usage: tsx scripts/package.ts [--out DIR] [--help]
  */
@@ -18,12 +19,13 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync, type Zippable } from 'fflate';
+import { buildPortal, PORTAL_BUNDLE } from './build-portal.js';
 import { productionPackagePaths } from './production-deps.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The compiled folders the host needs: registrations and the service they import. */
-const COMPILED_FOLDERS = ['functions', 'shared'] as const;
+/** The built folders the host needs: registrations, the service they import and the page's script. */
+const COMPILED_FOLDERS = ['functions', 'shared', 'portal'] as const;
 
 /** The name of the zip inside the output folder. */
 export const ZIP_NAME = 'registry-webhooks.zip';
@@ -31,12 +33,19 @@ export const ZIP_NAME = 'registry-webhooks.zip';
 export const DEFAULT_OUT = '.deploy';
 /** The staging folder under the default output: azure.yaml's `dist` for the `api` service. */
 export const STAGING_FOLDER = `${DEFAULT_OUT}/package`;
+/**
+ * Written empty into the staging folder. Without an ignore file, azd before 1.23.12 left `node_modules` out
+ * of a JS/TS function package even with `remoteBuild: false`, so the app started without its dependencies;
+ * any `.funcignore` (an empty one excludes nothing) turns that default off. azure.yaml also requires 1.23.12.
+ */
+export const FUNCIGNORE = '.funcignore';
 
 interface PackageJson {
   name: string;
   version: string;
   type?: string;
   main?: string;
+  imports?: Record<string, string>;
   engines?: Record<string, string>;
   dependencies?: Record<string, string>;
 }
@@ -63,7 +72,7 @@ function parseArgs(argv: readonly string[]): { out: string } | 'help' {
   return { out };
 }
 
-/** Compiles with the project's build config into a clean folder, without source maps. */
+/** Compiles with the project's build config into a clean folder, without source maps; bundles the page's script there too. */
 function compile(buildDir: string): void {
   rmSync(buildDir, { recursive: true, force: true });
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
@@ -72,13 +81,25 @@ function compile(buildDir: string): void {
     stdio: 'inherit',
   });
   if (result.status !== 0) throw new Error(`tsc failed (exit ${String(result.status)})`);
+  buildPortal(join(buildDir, relative('dist', PORTAL_BUNDLE)));
 }
 
-/** package.json as the host needs it: the `main` glob, ESM, engines and runtime dependencies only. */
+/**
+ * package.json as the host needs it: the `main` glob, ESM, `imports` (where the page's script is), engines
+ * and runtime dependencies only.
+ */
 function deployedPackageJson(source: PackageJson): PackageJson {
-  const { name, version, type, main, engines, dependencies } = source;
+  const { name, version, type, main, imports, engines, dependencies } = source;
   if (!main) throw new Error('package.json has no "main": the Functions host finds the functions through it');
-  return { name, version, ...(type ? { type } : {}), main, ...(engines ? { engines } : {}), dependencies: dependencies ?? {} };
+  return {
+    name,
+    version,
+    ...(type ? { type } : {}),
+    main,
+    ...(imports ? { imports } : {}),
+    ...(engines ? { engines } : {}),
+    dependencies: dependencies ?? {},
+  };
 }
 
 /**
@@ -111,6 +132,7 @@ export function stage(out: string): string {
     cpSync(join(buildDir, folder), join(staging, 'dist', folder), { recursive: true });
   }
   cpSync(join(root, 'host.json'), join(staging, 'host.json'));
+  writeFileSync(join(staging, FUNCIGNORE), '');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
   writeFileSync(join(staging, 'package.json'), `${JSON.stringify(deployedPackageJson(pkg), null, 2)}\n`);
 

@@ -5,6 +5,7 @@ import { makeApiClient } from '../client/api-client.js';
 import { sampleEvent } from '../sample-event.js';
 import { addGlobalOptions, registryOption, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
+import { imageName } from '../../shared/webhooks/acr-conventions.js';
 
 interface SendOptions extends GlobalOptions {
   registry: string;
@@ -51,11 +52,10 @@ Examples:
         });
         const client = makeApiClient({ endpoint: opts.endpoint, key: opts.ingestKey });
         await client.send({ method: 'POST', path: ingestPath(opts.registry), body: event });
-        const { repository, tag } = event.target;
         return {
           json: event,
           columns: ['ID', 'ACTION', 'IMAGE'],
-          rows: [{ ID: event.id, ACTION: event.action, IMAGE: tag ? `${repository}:${tag}` : repository }],
+          rows: [{ ID: event.id, ACTION: event.action, IMAGE: imageName(event.target) }],
         };
       }),
     );

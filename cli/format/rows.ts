@@ -1,4 +1,5 @@
 import type { CallbackConfig, IdResult, RecoverResult, Webhook, WebhookEvent } from '../client/schemas.js';
+import { eventHttpStatus, eventImage } from '../../shared/webhooks/acr-conventions.js';
 
 /*
  * The rows of az's table output for `az acr webhook` (azure-cli, acr/_format.py), one function per
@@ -31,21 +32,6 @@ export function configRow(config: CallbackConfig): Record<(typeof CONFIG_COLUMNS
       .map(([k, v]) => `${k}: ${v}`)
       .join(', '),
   };
-}
-
-/** `repo:tag` when the event has a tag, the repository alone otherwise (deletes, pushes by digest). */
-export function eventImage(event: WebhookEvent): string {
-  const target = event.eventRequestMessage?.content?.target;
-  const repository = target?.repository?.trim() ?? '';
-  const tag = target?.tag?.trim() ?? '';
-  return repository && tag ? `${repository}:${tag}` : repository;
-}
-
-/** `200 OK`: the status code and reason phrase, or whichever of them is known. */
-export function eventHttpStatus(event: WebhookEvent): string {
-  const status = event.eventResponseMessage?.statusCode?.trim() ?? '';
-  const reason = event.eventResponseMessage?.reasonPhrase?.trim() ?? '';
-  return status && reason ? `${status} ${reason}` : status || reason;
 }
 
 /** az's `_format_datetime`: seconds precision in UTC (`2024-05-01T12:00:00Z`); unparseable text as is. */

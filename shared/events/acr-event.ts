@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { imageName } from '../webhooks/acr-conventions.js';
 
 /*
  * ACR's webhook payload (https://learn.microsoft.com/azure/container-registry/container-registry-webhook-reference),
@@ -61,7 +62,5 @@ export type DeliveredEvent = AcrEvent | PingEvent;
 
 /** `repo:tag` or `repo`, as az's IMAGE column shows it. */
 export function imageOf(event: DeliveredEvent): string {
-  if (event.action === 'ping') return '';
-  const t = event.target;
-  return t.tag ? `${t.repository}:${t.tag}` : t.repository;
+  return event.action === 'ping' ? '' : imageName(event.target);
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { PORTAL_MARKUP } from './portal-markup.js';
 import { PORTAL_STYLES } from './portal-styles.js';
-import { portalClient } from './portal-client.js';
 
 export interface PortalPage {
   readonly html: string;
@@ -12,13 +13,29 @@ export interface PortalPage {
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 /**
+ * The page's script: `portal/` bundled into one classic script by `npm run build` (scripts/build-portal.ts).
+ * package.json `imports` names the file, so the same lookup finds it from the sources, from `dist/` and in
+ * the deployed package.
+ */
+function readPortalScript(): string {
+  let path: string;
+  try {
+    path = createRequire(import.meta.url).resolve('#portal-script');
+  } catch (err) {
+    throw new Error('The portal page script is not built: run `npm run build`.', { cause: err });
+  }
+  const script = readFileSync(path, 'utf8').trimEnd();
+  // It is inlined: a closing tag inside it would end the script element early.
+  if (/<\/script/i.test(script)) throw new Error(`${path} contains "</script" and cannot be inlined`);
+  return script;
+}
+
+/**
  * The portal page: markup, style and script in one document, so the service serves it from one function
- * with nothing to copy at build. The script is `portalClient`'s compiled source; a loader that keeps
- * function names (tsx, esbuild's keepNames) calls a `__name` helper inside it, so the page defines a no-op
- * one. Hashes are computed from the exact text served.
+ * with nothing else to fetch. Hashes are computed from the exact text served.
  */
 export function renderPortalPage(): PortalPage {
-  const script = `"use strict";var __name=function(f){return f};(${portalClient.toString()})();`;
+  const script = readPortalScript();
   const html = `<!doctype html>
 <html lang="en">
 <head>

@@ -1,16 +1,10 @@
 import { ApiError } from '../errors.js';
-
-/** ACR's rule for registry and webhook names: 5-50 letters and digits. Identity is case-insensitive. */
-const NAME = /^[a-zA-Z0-9]{5,50}$/;
-
-export function isValidName(name: string): boolean {
-  return NAME.test(name);
-}
+import { isValidName } from './acr-conventions.js';
 
 /** Validates a registry or webhook name from a route and returns it unchanged; throws a 400 otherwise. */
 export function parseName(kind: 'registry' | 'webhook', name: string | undefined): string {
   const value = name ?? '';
-  if (!NAME.test(value)) {
+  if (!isValidName(value)) {
     const what = kind === 'registry' ? 'registryName' : 'webhookName';
     throw new ApiError(
       'InvalidParameter',

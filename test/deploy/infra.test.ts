@@ -31,7 +31,7 @@ const settingNames = appSettings.map((s) => s.name);
 /** The storage settings `loadConfig` and the Functions host read for an identity-based connection. */
 const STORAGE_IDENTITY_SETTINGS = ['accountName', 'credential', 'clientId'].map((s) => `${Setting.storage}__${s}`);
 /** Read by the Functions host itself, not by loadConfig. */
-const PLATFORM_SETTINGS = ['APPLICATIONINSIGHTS_CONNECTION_STRING'];
+const PLATFORM_SETTINGS = ['APPLICATIONINSIGHTS_CONNECTION_STRING', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'];
 
 const ROLE = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
@@ -39,7 +39,12 @@ const ROLE = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
 } as const;
+
+/** The identity's client id, as the template reads it. */
+const IDENTITY_CLIENT_ID =
+  "reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', variables('identityName')), '2023-01-31').clientId";
 
 /**
  * What each app setting's expression resolves to on Azure, with sample values, so loadConfig can parse the
@@ -54,6 +59,9 @@ function resolveSample(value: string, withTopic: boolean): string {
   }
   if (value === "[variables('storageAccountName')]") return 'strwtest1234567';
   if (value.endsWith('.clientId]')) return '11111111-2222-3333-4444-555555555555';
+  if (value === `[format('ClientId={0};Authorization=AAD', ${IDENTITY_CLIENT_ID})]`) {
+    return 'ClientId=11111111-2222-3333-4444-555555555555;Authorization=AAD';
+  }
   if (value.endsWith('.ConnectionString]')) return 'InstrumentationKey=00000000-0000-0000-0000-000000000000';
   if (value === '[subscription().subscriptionId]') return '66666666-7777-8888-9999-000000000000';
   if (value === '[resourceGroup().name]') return 'rg-test';
@@ -83,7 +91,7 @@ describe('infra/main.json', () => {
     expect(asObject(params['deployEventGridTopic'], 'deployEventGridTopic')['defaultValue']).toBe(false);
   });
 
-  it('runs on Flex Consumption (FC1), Node 20, with the deployment container reached by identity', () => {
+  it('runs on Flex Consumption (FC1), Node 22, with the deployment container reached by identity', () => {
     const plan = one('Microsoft.Web/serverfarms');
     expect(plan['sku']).toEqual({ tier: 'FlexConsumption', name: 'FC1' });
     expect(asObject(plan['properties'], 'plan.properties')['reserved']).toBe(true);
@@ -91,7 +99,8 @@ describe('infra/main.json', () => {
     expect(site['tags']).toContain("'azd-service-name', variables('serviceName')");
     expect(asObject(template['variables'], 'variables')['serviceName']).toBe('api');
     const fac = asObject(siteProps['functionAppConfig'], 'functionAppConfig');
-    expect(fac['runtime']).toEqual({ name: 'node', version: '20' });
+    // Node 20 reached its end of life in April 2026; package.json's engines still allow 20 for local runs.
+    expect(fac['runtime']).toEqual({ name: 'node', version: '22' });
     const storage = asObject(asObject(fac['deployment'], 'deployment')['storage'], 'deployment.storage');
     expect(storage['type']).toBe('blobContainer');
     expect(storage['value']).toContain("variables('deploymentContainerName')");
@@ -100,6 +109,64 @@ describe('infra/main.json', () => {
       "variables('deploymentContainerName')",
     );
     expect(siteProps['httpsOnly']).toBe(true);
+  });
+
+  it('sets in siteConfig only what Flex Consumption supports: no ftpsState', () => {
+    const siteConfig = asObject(siteProps['siteConfig'], 'siteConfig');
+    // Flex Consumption lists siteConfig.ftpsState among the properties it does not support; Microsoft's Flex
+    // templates set minTlsVersion and the app settings, nothing else.
+    expect(siteConfig).not.toHaveProperty('ftpsState');
+    expect(Object.keys(siteConfig).sort()).toEqual(['appSettings', 'minTlsVersion']);
+    expect(readText('infra/main.json')).not.toMatch(/ftpsState/i);
+  });
+
+  it('bounds maximumInstanceCount to what Flex Consumption accepts (40 to 1000), here and in the azd wrapper', () => {
+    const param = asObject(asObject(template['parameters'], 'parameters')['maximumInstanceCount'], 'maximumInstanceCount');
+    expect(param).toMatchObject({ type: 'int', minValue: 40, maxValue: 1000 });
+    expect(Number(param['defaultValue'])).toBeGreaterThanOrEqual(40);
+    const fac = asObject(siteProps['functionAppConfig'], 'functionAppConfig');
+    expect(asObject(fac['scaleAndConcurrency'], 'scaleAndConcurrency')['maximumInstanceCount']).toBe(
+      "[parameters('maximumInstanceCount')]",
+    );
+    // The wrapper checks the same bounds, so azd refuses a bad value before anything is deployed.
+    const bicep = readText('infra/azd-main.bicep');
+    const decorators = /((?:^@.*\n)+)param maximumInstanceCount int = (\d+)$/m.exec(bicep);
+    expect(decorators?.[1]).toContain('@minValue(40)\n');
+    expect(decorators?.[1]).toContain('@maxValue(1000)\n');
+    expect(Number(decorators?.[2])).toBe(param['defaultValue']);
+  });
+
+  it('sends telemetry to Application Insights with Entra ID: local auth off, the identity publishes', () => {
+    const component = asObject(one('Microsoft.Insights/components')['properties'], 'component.properties');
+    expect(component['DisableLocalAuth']).toBe(true);
+    const byName = Object.fromEntries(appSettings.map((s) => [s.name, s.value]));
+    expect(byName['APPLICATIONINSIGHTS_CONNECTION_STRING']).toContain("'Microsoft.Insights/components'");
+    expect(byName['APPLICATIONINSIGHTS_AUTHENTICATION_STRING']).toBe(`[format('ClientId={0};Authorization=AAD', ${IDENTITY_CLIENT_ID})]`);
+    // The Monitoring Metrics Publisher role on the component, for the identity whose client id that names.
+    const publisher = ofType('Microsoft.Authorization/roleAssignments').filter((r) =>
+      String(asObject(r['properties'], 'properties')['roleDefinitionId']).includes("variables('roles').monitoringMetricsPublisher"),
+    );
+    expect(publisher).toHaveLength(1);
+    const assignment = publisher[0] as Record<string, unknown>;
+    expect(assignment['scope']).toBe("[format('Microsoft.Insights/components/{0}', variables('appInsightsName'))]");
+    expect(asObject(assignment['properties'], 'properties')['principalId']).toBe(
+      "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', variables('identityName')), '2023-01-31').principalId]",
+    );
+    expect(asObject(template['variables'], 'variables')['roles']).toMatchObject({
+      monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+    });
+  });
+
+  it('starts the app only after every role assignment it relies on exists', () => {
+    const dependsOn = asArray(site['dependsOn'], 'site.dependsOn').map(String);
+    for (const r of ofType('Microsoft.Authorization/roleAssignments')) {
+      const guid = /^\[(guid\(.*\))\]$/.exec(String(r['name']))?.[1];
+      expect(guid, String(r['name'])).toBeDefined();
+      expect(
+        dependsOn.some((d) => d.includes(`'Microsoft.Authorization/roleAssignments', ${String(guid)})]`)),
+        String(guid),
+      ).toBe(true);
+    }
   });
 
   it('sets only settings the code reads, and every setting loadConfig requires', () => {
@@ -185,6 +252,7 @@ describe('infra/main.json', () => {
     expect(assignments.map((a) => `${String(a.role)} on ${String(a.on)}`).sort()).toEqual([
       'eventGridDataSender on EventGrid',
       'keyVaultSecretsUser on KeyVault',
+      'monitoringMetricsPublisher on Insights',
       'storageBlobDataOwner on Storage',
       'storageQueueDataContributor on Storage',
       'storageTableDataContributor on Storage',
@@ -229,6 +297,14 @@ describe('azd wiring', () => {
     expect(asObject(pkg['scripts'], 'scripts')['package']).toBeDefined();
     expect(infra['path']).toBe('infra');
     expect(existsSync(join(root, 'infra', `${moduleName}.bicep`))).toBe(true);
+  });
+
+  it('azure.yaml requires azd 1.23.12 or later, the first that keeps node_modules whatever remoteBuild says', async () => {
+    // Older azd left node_modules out of a JS/TS function package that has no .funcignore; with
+    // remoteBuild: false nothing reinstalls them. The package carries its own .funcignore as well.
+    expect(azure['requiredVersions']).toEqual({ azd: '>= 1.23.12' });
+    const { FUNCIGNORE } = await import('../../scripts/package.js');
+    expect(FUNCIGNORE).toBe('.funcignore');
   });
 
   it('the azd wrapper passes every parameter of main.json through and re-exports its outputs', () => {

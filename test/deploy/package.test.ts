@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,9 @@ import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as AzureFunctions from '@azure/functions';
+import type * as PortalPage from '../../shared/portal/portal-page.js';
 import { QUEUE_CONNECTION } from '../../shared/constants.js';
-import { DEFAULT_OUT, ZIP_NAME } from '../../scripts/package.js';
+import { DEFAULT_OUT, FUNCIGNORE, STAGING_FOLDER, ZIP_NAME } from '../../scripts/package.js';
 import { devOnlyPackageNames } from '../../scripts/production-deps.js';
 import { asObject, needsAzure, readJson, readText, readmeDeploySection, root } from './helpers.js';
 
@@ -35,7 +37,7 @@ beforeAll(async () => {
       expect(readText('.ci/run')).toMatch(/^npm ci\b/m);
       continue;
     }
-    await run('bash', ['-c', command], { cwd: root, timeout: 150_000 });
+    await run('bash', ['-c', command], { cwd: root, timeout: 240_000 });
     ran.push(command);
   }
   const entries = unzipSync(readFileSync(join(root, DEFAULT_OUT, ZIP_NAME)));
@@ -46,7 +48,7 @@ beforeAll(async () => {
     writeFileSync(join(unpacked, name), data);
   }
   files = Object.keys(entries).filter((n) => !n.endsWith('/'));
-}, 180_000);
+}, 270_000);
 
 afterAll(() => {
   if (unpacked) rmSync(unpacked, { recursive: true, force: true });
@@ -97,11 +99,16 @@ describe('the deployment package', () => {
     expect(ran).toContain('npm run package');
   });
 
-  it('holds the compiled functions and shared code, host.json, package.json and node_modules, and nothing else', () => {
+  it('holds the compiled functions and shared code, the page script, host.json, package.json, node_modules and .funcignore, and nothing else', () => {
     const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
-    expect(top).toEqual(['dist', 'host.json', 'node_modules', 'package.json']);
+    expect(top).toEqual(['.funcignore', 'dist', 'host.json', 'node_modules', 'package.json']);
     const own = files.filter((f) => !f.startsWith('node_modules/'));
-    expect([...new Set(own.filter((f) => f.startsWith('dist/')).map((f) => f.split('/')[1]))].sort()).toEqual(['functions', 'shared']);
+    expect([...new Set(own.filter((f) => f.startsWith('dist/')).map((f) => f.split('/')[1]))].sort()).toEqual([
+      'functions',
+      'portal',
+      'shared',
+    ]);
+    expect(own.filter((f) => f.startsWith('dist/portal/'))).toEqual(['dist/portal/portal.js']);
     // Compiled JavaScript only: no sources, no source maps, no tests.
     expect(own.filter((f) => f.startsWith('dist/') && !f.endsWith('.js'))).toEqual([]);
     expect(files.filter((f) => /\.(map|d\.ts)$/.test(f))).toEqual([]);
@@ -114,10 +121,21 @@ describe('the deployment package', () => {
     expect(readFileSync(join(unpacked, 'host.json'), 'utf8')).toBe(readText('host.json'));
   });
 
+  it('carries an empty .funcignore beside node_modules, so no azd version leaves the dependencies out', () => {
+    // azd zips the staging folder (azure.yaml's dist); before 1.23.12 it dropped node_modules from it unless
+    // the folder has a .funcignore. An empty one excludes nothing.
+    for (const dir of [join(root, STAGING_FOLDER), unpacked]) {
+      expect(readFileSync(join(dir, FUNCIGNORE), 'utf8'), dir).toBe('');
+      expect(readdirSync(join(dir, 'node_modules')).length, dir).toBeGreaterThan(0);
+      expect(readFileSync(join(dir, 'node_modules', '@azure', 'functions', 'package.json'), 'utf8'), dir).toContain('"name"');
+    }
+  });
+
   it('ships a package.json the host can use: the same main glob, ESM, no scripts or devDependencies', () => {
     const deployed = asObject(JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')), 'deployed package.json');
     const source = asObject(readJson('package.json'), 'package.json');
     expect(deployed['main']).toBe(source['main']);
+    expect(deployed['imports']).toEqual(source['imports']);
     expect(deployed['type']).toBe('module');
     expect(deployed['dependencies']).toEqual(source['dependencies']);
     expect(deployed).not.toHaveProperty('devDependencies');
@@ -157,6 +175,17 @@ describe('the deployment package', () => {
       const text = readFileSync(join(unpacked, f), 'utf8');
       for (const secret of secrets) expect(text.includes(secret), `${f} contains ${secret}`).toBe(false);
     }
+  });
+
+  it('serves the portal page with the bundled script inline, allowed by its hash', async () => {
+    const pageModule = join(unpacked, 'dist', 'shared', 'portal', 'portal-page.js');
+    const { renderPortalPage } = (await import(pathToFileURL(pageModule).href)) as typeof PortalPage;
+    const page = renderPortalPage();
+    const script = readFileSync(join(unpacked, 'dist', 'portal', 'portal.js'), 'utf8').trimEnd();
+    expect(script.length).toBeGreaterThan(1000);
+    expect(page.html).toContain(`<script>${script}</script>`);
+    const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+    expect(page.contentSecurityPolicy).toContain(`script-src 'sha256-${hash}'`);
   });
 
   it('registers every function the source declares, with the same routes, methods, auth and queues', async () => {

@@ -4,7 +4,31 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { asArray, asObject, readText, readmeDeploySection, root } from './helpers.js';
+import { asArray, asObject, readJson, readText, readmeDeploySection, root } from './helpers.js';
+
+/** The Node major infra/main.json deploys (functionAppConfig.runtime.version). */
+function deployedNodeMajor(): number {
+  const resources = asArray(asObject(readJson('infra/main.json'), 'main.json')['resources'], 'resources');
+  const site = resources.map((r) => asObject(r, 'resource')).find((r) => r['type'] === 'Microsoft.Web/sites');
+  const fac = asObject(asObject(site?.['properties'], 'site.properties')['functionAppConfig'], 'functionAppConfig');
+  return Number(asObject(fac['runtime'], 'runtime')['version']);
+}
+
+/** The oldest Node major package.json's engines allow (`>=20`). */
+function oldestSupportedNodeMajor(): number {
+  const engines = asObject(asObject(readJson('package.json'), 'package.json')['engines'], 'engines');
+  const match = /^>=\s*(\d+)$/.exec(String(engines['node']));
+  if (!match) throw new Error(`package.json engines.node is not ">=N": ${String(engines['node'])}`);
+  return Number(match[1]);
+}
+
+/** The lowest azd version azure.yaml accepts (`>= x.y.z`). */
+function minimumAzd(): string {
+  const required = asObject(asObject(parseYaml(readText('azure.yaml')), 'azure.yaml')['requiredVersions'], 'requiredVersions');
+  const match = /^>=\s*(\d+\.\d+\.\d+)$/.exec(String(required['azd']));
+  if (!match?.[1]) throw new Error(`azure.yaml requiredVersions.azd is not ">= x.y.z": ${String(required['azd'])}`);
+  return match[1];
+}
 
 const run = promisify(execFile);
 const shellScripts = readdirSync(join(root, 'scripts')).filter((f) => f.endsWith('.sh'));
@@ -54,6 +78,17 @@ describe('deploy scripts', () => {
 });
 
 describe('README deploy section', () => {
+  it('states the minimum azd and the Node version deployed', () => {
+    const { text } = readmeDeploySection();
+    expect(minimumAzd()).toBe('1.23.12');
+    expect(text).toContain(`azd ${minimumAzd()} or later`);
+    expect(deployedNodeMajor()).toBe(22);
+    expect(text).toContain(`Node ${String(deployedNodeMajor())}`);
+    // The "What gets created" row for the app names it too.
+    const appRow = text.split('\n').find((l) => l.startsWith('| Function App'));
+    expect(appRow).toContain(`Node ${String(deployedNodeMajor())},`);
+  });
+
   it("the CNCF registry snippet is valid YAML, posts to the ingest route, and lists the key header's values", () => {
     const { yamlBlocks } = readmeDeploySection();
     const config = asObject(parseYaml(yamlBlocks[0] ?? ''), 'config.yml');
@@ -76,6 +111,19 @@ describe('.github/workflows/ci.yml', () => {
     expect(steps.some((s) => typeof s['run'] === 'string' && s['run'].includes('.ci/run'))).toBe(true);
   });
 
+  it('tests on the oldest Node that engines allow and on the Node that is deployed', () => {
+    const test = asObject(jobs['test'], 'test');
+    const strategy = asObject(test['strategy'], 'strategy');
+    expect(strategy['fail-fast']).toBe(false);
+    const versions = asArray(asObject(strategy['matrix'], 'matrix')['node'], 'matrix.node').map(Number);
+    expect(oldestSupportedNodeMajor()).toBe(20);
+    expect(versions).toEqual(expect.arrayContaining([oldestSupportedNodeMajor(), deployedNodeMajor()]));
+    const setup = asArray(test['steps'], 'steps')
+      .map((s) => asObject(s, 'step'))
+      .find((s) => String(s['uses']).startsWith('actions/setup-node@'));
+    expect(asObject(setup?.['with'], 'with')['node-version']).toBe('${{ matrix.node }}');
+  });
+
   it('deploys with azd on a v* tag, after the tests, signed in with OIDC', () => {
     const deploy = asObject(jobs['deploy'], 'deploy');
     expect(deploy['if']).toBe("startsWith(github.ref, 'refs/tags/v')");
@@ -91,5 +139,10 @@ describe('.github/workflows/ci.yml', () => {
       .join('\n');
     expect(runs).toContain('--federated-credential-provider github');
     expect(runs).toContain('azd up --no-prompt');
+    // azd up packages with the Node that runs on Azure.
+    const setup = asArray(deploy['steps'], 'steps')
+      .map((s) => asObject(s, 'step'))
+      .find((s) => String(s['uses']).startsWith('actions/setup-node@'));
+    expect(Number(asObject(setup?.['with'], 'with')['node-version'])).toBe(deployedNodeMajor());
   });
 });

@@ -1,7 +1,8 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,33 +10,97 @@ import { gzipSync } from 'node:zlib';
 
 const run = promisify(execFile);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
+/** One notification request the registry sent, and what our ingest answered it. */
+export interface Notification {
+  readonly events: readonly { action: string; target: { repository?: string; tag?: string; digest?: string } }[];
+  readonly status: number;
+  readonly answer: unknown;
 }
 
 export interface CncfRegistry {
   readonly host: string;
+  /** Every notification the registry sent, in order, once our ingest has answered it. */
+  readonly notifications: readonly Notification[];
+  /** Resolves with the first answered notification that `match` accepts. */
+  waitForNotification(match: (n: Notification) => boolean, timeoutMs?: number): Promise<Notification>;
   close(): Promise<void>;
 }
 
 /**
+ * A relay on 127.0.0.1 between the registry and our ingest: it passes each notification on unchanged
+ * (body, content type, key) and records it with the ingest's answer, so a test can see that the
+ * registry's queue has delivered an event, and what became of it, instead of waiting and hoping.
+ */
+async function startRelay(ingestUrl: string) {
+  const notifications: Notification[] = [];
+  const waiters = new Set<() => void>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const headers = new Headers();
+      for (const name of ['content-type', 'x-functions-key', 'user-agent']) {
+        const value = req.headers[name];
+        if (typeof value === 'string') headers.set(name, value);
+      }
+      fetch(ingestUrl, { method: req.method ?? 'POST', headers, body })
+        .then(async (answer) => {
+          const text = await answer.text();
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text) as unknown;
+          } catch {
+            // kept as text
+          }
+          const sent = JSON.parse(body.toString('utf8')) as { events: Notification['events'] };
+          notifications.push({ events: sent.events, status: answer.status, answer: parsed });
+          for (const w of waiters) w();
+          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' }).end(text);
+        })
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    notifications,
+    waitForNotification: (match: (n: Notification) => boolean, timeoutMs = 20_000): Promise<Notification> =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = notifications.find(match);
+          if (!found) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no such notification within ${timeoutMs} ms; got ${JSON.stringify(notifications.map((n) => n.events))}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
  * Debian's `docker-registry` (CNCF distribution 2.8) as a child process on 127.0.0.1, its notifications
- * pointed at our ingest URL with the ingest key as a static header (header values are YAML lists).
+ * pointed (through the recording relay) at our ingest URL with the ingest key as a static header (header
+ * values are YAML lists). It listens on port 0 and reports the port the system gave it in its
+ * "listening on" log line: a port probed free and handed over could be taken by another process between.
  */
 export async function startCncfRegistry(ingestUrl: string, ingestKey: string): Promise<CncfRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'rw-registry-'));
-  const port = await freePort();
+  const relay = await startRelay(ingestUrl);
   const config = `version: 0.1
 log:
-  level: error
+  level: info
   accesslog:
     disabled: true
 storage:
@@ -44,11 +109,11 @@ storage:
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:${port}
+  addr: 127.0.0.1:0
 notifications:
   endpoints:
     - name: registry-webhooks
-      url: ${ingestUrl}
+      url: ${relay.url}
       headers:
         x-functions-key: [${ingestKey}]
       timeout: 5s
@@ -57,26 +122,31 @@ notifications:
 `;
   writeFileSync(join(dir, 'config.yml'), config);
   const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise((r) => child.once('exit', r));
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const host = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://${host}/v2/`);
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`docker-registry did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const host = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`docker-registry did not start within 15 s: ${stderr}`)), 15_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const listening = /msg="listening on (127\.0\.0\.1:\d+)"/.exec(stderr);
+      if (listening) {
+        clearTimeout(timer);
+        resolve(listening[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`docker-registry exited (${code}) before listening: ${stderr}`));
+    });
+  });
   return {
     host,
+    notifications: relay.notifications,
+    waitForNotification: relay.waitForNotification,
     async close() {
-      const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
+      await relay.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

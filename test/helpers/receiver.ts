@@ -13,7 +13,8 @@ export interface ReceiverAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
-  delayMs?: number;
+  /** Answer only once this settles: the test decides when, after it has seen what it wanted to see. */
+  hold?: Promise<unknown>;
 }
 
 /**
@@ -57,7 +58,7 @@ export async function startReceiver(): Promise<Receiver> {
         res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
         res.end(a.body ?? '');
       };
-      if (a.delayMs) setTimeout(reply, a.delayMs);
+      if (a.hold) void a.hold.finally(reply);
       else reply();
     });
   });

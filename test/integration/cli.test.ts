@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { cliFor, runCli } from '../helpers/run-cli.js';
+import { holdPort } from '../helpers/ports.js';
 
 /*
  * The real `registry-webhooks` binary against the real local host (Azurite, functions/, a socket), the
@@ -21,15 +21,6 @@ const RG = 'registry-webhooks';
 const id = (registry: string, name: string) =>
   `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ContainerRegistry/registries/${registry}/webhooks/${name}`;
 const iso = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-
-/** A port nothing listens on: bound, read, released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** What az prints for a webhook: properties lifted to the top level, resourceGroup added, keys sorted. */
 function flat(registry: string, name: string, fields: Record<string, unknown> = {}) {
@@ -310,13 +301,18 @@ describe('connection and auth', () => {
   });
 
   it('says how to fix an endpoint that cannot be reached', async () => {
-    const port = await closedPort();
-    const run = await cliFor(`http://127.0.0.1:${port}/api`, MANAGEMENT_KEY)('webhook', 'list', '-r', 'cliregistry1');
-    expect(run).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `ERROR: Cannot reach http://127.0.0.1:${port}/api (connect ECONNREFUSED 127.0.0.1:${port}). Is the service running (npm start)? Set --endpoint or REGISTRY_WEBHOOKS_ENDPOINT.\n`,
-    });
+    const nothing = await holdPort();
+    try {
+      const { host, port } = nothing;
+      const run = await cliFor(`${nothing.url}/api`, MANAGEMENT_KEY)('webhook', 'list', '-r', 'cliregistry1');
+      expect(run).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `ERROR: Cannot reach http://${host}:${port}/api (connect ECONNREFUSED ${host}:${port}). Is the service running (npm start)? Set --endpoint or REGISTRY_WEBHOOKS_ENDPOINT.\n`,
+      });
+    } finally {
+      await nothing.release();
+    }
   });
 
   it('takes the registry from REGISTRY_WEBHOOKS_REGISTRY and requires it otherwise', async () => {

@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { drained } from '../helpers/drained.js';
+import { holdPort } from '../helpers/ports.js';
 import { purgeHistory } from '../../shared/pipeline/retention.js';
 
 /* Retries, 410, redelivery, signatures and dead letters, with short schedules set through config. */
@@ -84,16 +86,25 @@ describe('retries', () => {
     await push('policy4041');
     const list = await settledTo('policy4041', 'final0404', 'failed');
     expect(list[0]!.delivery).toMatchObject({ attempts: 1, lastError: 'HTTP 404 Not Found' });
-    await new Promise((r) => setTimeout(r, 300));
+    // Nothing queued any more (a retry would be a message in webhook-deliveries): it was the last attempt.
+    await drained(svc.azurite.connectionString);
     expect(rx.forPath('/final0404')).toHaveLength(1);
+    expect((await events('policy4041', 'final0404'))[0]!.delivery).toMatchObject({ state: 'failed', attempts: 1 });
   });
 
   it('retries a receiver slower than the timeout', async () => {
     await hook('policyslow', 'slowfirst');
-    rx.script.push({ status: 200, delayMs: 1500 });
-    await push('policyslow');
-    const list = await settledTo('policyslow', 'slowfirst', 'succeeded');
-    expect(list[0]!.delivery.attempts).toBe(2);
+    // The first answer comes only after the retry has succeeded: later than any timeout, on any machine.
+    let answerLate = () => {};
+    rx.script.push({ status: 200, hold: new Promise<void>((resolve) => (answerLate = resolve)) });
+    try {
+      await push('policyslow');
+      const list = await settledTo('policyslow', 'slowfirst', 'succeeded');
+      expect(list[0]!.delivery).toMatchObject({ attempts: 2 });
+      expect(svc.logs.join('\n')).toMatch(/webhook=slowfirst attempt=1: no response within 0\.5 s; retry 2 in 0s/);
+    } finally {
+      answerLate();
+    }
   });
 
   it('keeps an exhausted delivery as failed, and it can be redelivered', async () => {
@@ -127,15 +138,18 @@ describe('retries', () => {
   });
 
   it('delivers once a receiver that was down comes back', async () => {
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    // The receiver's address refuses connections (it is down) until the test listens there, and no other
+    // process can take its port meanwhile.
+    const down = await holdPort();
     const own = await startService({ DELIVERY_RETRY_SCHEDULE: '1,1,1,1,1', DELIVERY_TIMEOUT_SECONDS: '1' });
+    const listed = async () => {
+      const res = await api(own, '/registries/policyreg3/webhooks/downthenup/listEvents', { method: 'POST' });
+      return ((await res.json()) as { value: Listed[] }).value;
+    };
     try {
       await api(own, '/registries/policyreg3/webhooks/downthenup', {
         method: 'PUT',
-        json: { location: 'westus', properties: { serviceUri: `http://127.0.0.1:${port}/hook`, actions: ['push'] } },
+        json: { location: 'westus', properties: { serviceUri: `${down.url}/hook`, actions: ['push'] } },
       });
       const event = {
         id: `down-${Date.now()}`,
@@ -144,7 +158,15 @@ describe('retries', () => {
         target: { repository: 'app', tag: 'v1' },
       };
       await api(own, '/registries/policyreg3/events', { method: 'POST', key: INGEST_KEY, json: event });
-      await new Promise((r) => setTimeout(r, 1500)); // at least one refused attempt
+      const refused = await eventually(
+        async () => {
+          const [e] = await listed();
+          return e && e.delivery.attempts >= 1 ? e : undefined;
+        },
+        15_000,
+        'a refused attempt recorded',
+      );
+      expect(refused.delivery).toMatchObject({ state: 'pending', lastError: 'connection refused' });
       const bodies: string[] = [];
       const back = createServer((req, res) => {
         let b = '';
@@ -154,14 +176,14 @@ describe('retries', () => {
           res.end('ok');
         });
       });
-      await new Promise<void>((r) => back.listen(port, '127.0.0.1', r));
+      await new Promise<void>((r) => back.listen(down.port, down.host, r));
       try {
         const list = await eventually(async () => {
-          const res = await api(own, '/registries/policyreg3/webhooks/downthenup/listEvents', { method: 'POST' });
-          const l = ((await res.json()) as { value: Listed[] }).value;
+          const l = await listed();
           return l[0]?.delivery.state === 'succeeded' ? l : undefined;
         }, 15_000);
         expect(list[0]!.delivery.attempts).toBeGreaterThanOrEqual(2);
+        await drained(own.azurite.connectionString);
         expect(bodies.map((b) => JSON.parse(b) as unknown)).toEqual([event]);
       } finally {
         back.closeAllConnections();
@@ -169,6 +191,7 @@ describe('retries', () => {
       }
     } finally {
       await own.close();
+      await down.release();
     }
   });
 });
@@ -188,8 +211,10 @@ describe('410 Gone', () => {
     };
     expect(got.properties.status).toBe('disabled');
     expect(got.properties.statusReason).toMatch(/^Disabled by the service at .*: the endpoint answered 410 Gone to event evt-/);
-    await push('policyreg2');
-    await new Promise((r) => setTimeout(r, 500));
+    const later = await push('policyreg2');
+    // Its fan-out has run and found no enabled webhook, and nothing is queued: the disabled one got nothing.
+    await drained(svc.azurite.connectionString);
+    expect(svc.logs.join('\n')).toContain(`fan-out: registry=policyreg2 event=${later.id} action=push matched no webhook`);
     expect(rx.forPath('/gonehook1')).toHaveLength(1);
     // Enabling again clears the reason.
     const patched = (await (

@@ -491,8 +491,41 @@ describe('auth', () => {
   });
 
   it('checks the key before anything else, so nothing leaks about what exists', async () => {
-    const res = await api(svc, arm('registry01', '/hook01'), { key: null });
-    expect(res.status).toBe(401);
+    // Without a key, a webhook that exists, one that does not, a registry that does not, names and an
+    // api-version that are invalid, and a bad body all get the very same answer: the 401 says nothing else.
+    const asked: [string, string, RequestInit & { json?: unknown }][] = [
+      ['an existing webhook', arm('leakreg001', `/leakhook1${V}`), {}],
+      ['a missing webhook', arm('leakreg001', `/nothere99${V}`), {}],
+      ['a missing registry', arm('noregistry9', `/leakhook1${V}`), {}],
+      ['an invalid webhook name', arm('leakreg001', `/bad-name${V}`), {}],
+      ['an invalid registry name', short('bad_registry', '/leakhook1'), {}],
+      ['no api-version', arm('leakreg001', '/leakhook1'), {}],
+      ['an unsupported api-version', arm('leakreg001', '/leakhook1?api-version=1999-01-01'), {}],
+      ['the list of an existing registry', short('leakreg001'), {}],
+      ['the secrets of an existing webhook', short('leakreg001', '/leakhook1/getCallbackConfig'), { method: 'POST' }],
+      ['an invalid body', short('leakreg001', '/leakhook1'), { method: 'PUT', body: '{', headers: { 'content-type': 'application/json' } }],
+      ['a change to an existing webhook', short('leakreg001', '/leakhook1'), { method: 'PATCH', json: { tags: { changed: 'yes' } } }],
+    ];
+    expect((await api(svc, short('leakreg001', '/leakhook1'), { method: 'PUT', json: createBody })).status).toBe(201);
+    const unchanged = await (await api(svc, short('leakreg001', '/leakhook1'))).text();
+    const answers = await Promise.all(
+      asked.map(async ([what, path, init]) => {
+        const res = await api(svc, path, { ...init, key: null });
+        return {
+          what,
+          status: res.status,
+          challenge: res.headers.get('www-authenticate'),
+          type: res.headers.get('content-type'),
+          body: await res.text(),
+        };
+      }),
+    );
+    const [first] = answers;
+    expect(first).toMatchObject({ status: 401, challenge: expect.stringContaining('Bearer') });
+    expect(JSON.parse(first!.body)).toEqual({ error: { code: 'AuthenticationFailed', message: expect.any(String) } });
+    for (const a of answers) expect({ ...a, what: first!.what }).toEqual(first);
+    // And it changed nothing: the webhook is as it was.
+    expect(await (await api(svc, short('leakreg001', '/leakhook1'))).text()).toBe(unchanged);
   });
 });
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { drained } from '../helpers/drained.js';
+import { holdPort } from '../helpers/ports.js';
 
 let svc: TestService;
 let rx: Receiver;
@@ -9,8 +11,10 @@ beforeAll(async () => {
   rx = await startReceiver();
   svc = await startService({
     DELIVERY_RETRY_SCHEDULE: 'none',
-    DELIVERY_TIMEOUT_SECONDS: '2',
-    DELIVERY_INLINE_WAIT_SECONDS: '0.3',
+    // Room for a loaded machine: the fan-out summary below expects three quick answers within the inline
+    // wait; the slow endpoint's test holds its answer until it has seen the hand-off, whatever the wait.
+    DELIVERY_TIMEOUT_SECONDS: '5',
+    DELIVERY_INLINE_WAIT_SECONDS: '1.5',
     LIST_PAGE_SIZE: '2',
   });
 });
@@ -78,7 +82,8 @@ describe('ingest → fan-out → delivery', () => {
     expect(got!.headers['content-type']).toBe('application/json');
     expect(got!.headers['user-agent']).toMatch(/^AzureContainerRegistry\//);
     expect(got!.headers['authorization']).toBe('Bearer hook-secret');
-    await new Promise((r) => setTimeout(r, 300));
+    // The fan-out has run to its end and nothing is left queued: the others were never sent anything.
+    await drained(svc.azurite.connectionString);
     expect(rx.forPath('/otherrepo')).toHaveLength(0);
     expect(rx.forPath('/deleteonly')).toHaveLength(0);
     expect(rx.forPath('/disabled01')).toHaveLength(0);
@@ -138,8 +143,9 @@ describe('ingest → fan-out → delivery', () => {
     const again = await ingest('pipereg02', event);
     expect(again.status).toBe(202);
     expect(await again.json()).toEqual({ accepted: [], duplicates: [{ index: 0, id: event.id }], ignored: [], rejected: [] });
-    await new Promise((r) => setTimeout(r, 500));
+    await drained(svc.azurite.connectionString);
     expect(rx.forPath('/dedupe001')).toHaveLength(1);
+    expect((await listEvents('pipereg02', 'dedupe001')).value).toHaveLength(1);
   });
 
   it('queues the valid events of a batch and reports the invalid ones', async () => {
@@ -245,7 +251,9 @@ describe('ingest → fan-out → delivery', () => {
     await createHook('pipereg05', 'fasthook1', {});
     rx.answer = { status: 200, body: 'ok' };
     const event = pushEvent('app', 'slow');
-    const slow = { status: 202, body: 'late', delayMs: 1200 };
+    // The slow endpoint answers only when the test has seen the others recorded and its own still pending.
+    let answer = () => {};
+    const slow = { status: 202, body: 'late', hold: new Promise<void>((resolve) => (answer = resolve)) };
     // The receiver answers by arrival order; make only the slow webhook's path slow.
     const original = rx.server.listeners('request')[0] as (...a: unknown[]) => void;
     rx.server.removeAllListeners('request');
@@ -262,13 +270,17 @@ describe('ingest → fan-out → delivery', () => {
       expect(fast.value[0]).toMatchObject({ delivery: { state: 'succeeded' } });
       const pending = await listEvents('pipereg05', 'slowhook1');
       expect(pending.value[0]).toMatchObject({ delivery: { state: 'pending', attempts: 0, lastError: 'in flight' } });
+      answer();
       const done = await eventually(async () => {
         const l = await listEvents('pipereg05', 'slowhook1');
         return (l.value[0]?.['delivery'] as { state?: string } | undefined)?.state === 'succeeded' ? l : undefined;
       });
       expect(done.value[0]).toMatchObject({ eventResponseMessage: { statusCode: '202', content: 'late' }, delivery: { attempts: 1 } });
+      // The hand-off's backup message is withdrawn, not played: one request in all.
+      await drained(svc.azurite.connectionString);
       expect(rx.forPath('/slowhook1')).toHaveLength(1);
     } finally {
+      answer();
       rx.server.removeAllListeners('request');
       rx.server.on('request', original);
     }
@@ -295,18 +307,25 @@ describe('ping', () => {
   });
 
   it('records an unreachable endpoint as failed and still answers 200 with the id', async () => {
-    await api(svc, '/registries/pipereg06/webhooks/pinghook2', {
-      method: 'PUT',
-      json: { location: 'westus', properties: { serviceUri: 'http://127.0.0.1:9/nothing', actions: ['push'] } },
-    });
-    const res = await api(svc, '/registries/pipereg06/webhooks/pinghook2/ping', { method: 'POST' });
-    expect(res.status).toBe(200);
-    const list = await listEvents('pipereg06', 'pinghook2');
-    expect(list.value[0]).toMatchObject({
-      eventResponseMessage: { reasonPhrase: 'connection refused' },
-      delivery: { state: 'failed', attempts: 1, lastError: 'connection refused' },
-    });
-    expect(list.value[0]!['eventResponseMessage']).not.toHaveProperty('statusCode');
+    const nothing = await holdPort();
+    try {
+      await api(svc, '/registries/pipereg06/webhooks/pinghook2', {
+        method: 'PUT',
+        json: { location: 'westus', properties: { serviceUri: `${nothing.url}/nothing`, actions: ['push'] } },
+      });
+      const res = await api(svc, '/registries/pipereg06/webhooks/pinghook2/ping', { method: 'POST' });
+      expect(res.status).toBe(200);
+      const { id } = (await res.json()) as { id: string };
+      const list = await listEvents('pipereg06', 'pinghook2');
+      expect(list.value[0]).toMatchObject({
+        id,
+        eventResponseMessage: { reasonPhrase: 'connection refused' },
+        delivery: { state: 'failed', attempts: 1, lastError: 'connection refused' },
+      });
+      expect(list.value[0]!['eventResponseMessage']).not.toHaveProperty('statusCode');
+    } finally {
+      await nothing.release();
+    }
   });
 
   it('404s for an unknown webhook and needs the management key', async () => {
@@ -323,7 +342,9 @@ describe('listEvents', () => {
     for (let i = 0; i < 3; i++) {
       const res = await api(svc, '/registries/pipereg07/webhooks/pagedhook/ping', { method: 'POST' });
       ids.push(((await res.json()) as { id: string }).id);
-      await new Promise((r) => setTimeout(r, 5));
+      // A delivery's row key carries its time in ms: let the clock move on so the three are strictly ordered.
+      const recorded = Date.now();
+      while (Date.now() <= recorded) await new Promise((r) => setImmediate(r));
     }
     const first = await listEvents('pipereg07', 'pagedhook');
     expect(first.value.map((e) => e['id'])).toEqual([ids[2], ids[1]]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { drained } from '../helpers/drained.js';
 import { collectPageErrors, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.js';
 
 /*
@@ -20,9 +21,15 @@ afterAll(async () => {
   await rx?.close();
 });
 
-async function openPortal(viewport = DESKTOP): Promise<{ page: Page; errors: string[] }> {
+/** `pausedClock`: the page's timers run only when the test moves its clock (Playwright's `page.clock`). */
+async function openPortal(viewport = DESKTOP, { pausedClock = false } = {}): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport });
   const errors = collectPageErrors(page);
+  if (pausedClock) {
+    const start = Date.parse('2026-05-01T13:00:00Z');
+    await page.clock.install({ time: start });
+    await page.clock.pauseAt(start + 60_000);
+  }
   await page.goto(`${svc.url}/portal`);
   return { page, errors };
 }
@@ -201,7 +208,7 @@ describe('the events table', () => {
     expect((await ingest(del)).status).toBe(202);
     await rx.waitFor(2, 10_000, '/hook');
 
-    const { page, errors } = await openPortal();
+    const { page, errors } = await openPortal(DESKTOP, { pausedClock: true });
     // Observed, not answered: the page's requests go to the real host.
     let listCalls = 0;
     page.on('request', (r) => {
@@ -235,9 +242,20 @@ describe('the events table', () => {
     expect(rx.forPath('/hook')).toHaveLength(3);
     expect(JSON.parse(rx.forPath('/hook')[2]!.body)).toEqual(del);
     await expect.poll(() => rowsOf(page, 'events-table').then((rows) => rows[0]?.[3])).toBe('200 OK');
-    // The table refreshes by itself (every 5 s).
+    // The table refreshes by itself every 5 s: a delivery recorded after the page loaded its table shows
+    // up when the page's clock reaches 5 s, with no click and exactly one more listEvents.
+    const later = { ...push, id: 'portal-push-2', timestamp: '2026-05-01T12:50:00.000Z', target: { ...push.target, tag: 'v2' } };
+    expect((await ingest(later)).status).toBe(202);
+    await rx.waitFor(4, 10_000, '/hook');
+    await drained(svc.azurite.connectionString); // its record is final
     const before = listCalls;
-    await expect.poll(() => listCalls, { timeout: 8000 }).toBeGreaterThan(before);
+    await page.clock.runFor(4_999);
+    expect((await rowsOf(page, 'events-table')).map((r) => r[0])).not.toContain('portal-push-2');
+    await page.clock.runFor(1);
+    await expect
+      .poll(() => rowsOf(page, 'events-table').then((rows) => rows[0]))
+      .toEqual(['portal-push-2', 'push', 'hello-world:v2', '200 OK', '2026-05-01T12:50:00.000Z']);
+    expect(listCalls).toBe(before + 1);
     expect(await page.locator('#event-detail').isVisible()).toBe(true);
     await page.setViewportSize(PHONE);
     await screenshot(page, 'phone-5-event');

@@ -3,16 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root } from '../helpers/service.js';
 import { eventListSchema, webhookSchema } from '../../cli/client/schemas.js';
-import {
-  configRow,
-  EVENT_COLUMNS,
-  eventHttpStatus,
-  eventImage,
-  eventRow,
-  formatTimestamp,
-  pingRow,
-  webhookRow,
-} from '../../cli/format/rows.js';
+import { eventHttpStatus, eventImage } from '../../shared/webhooks/acr-conventions.js';
+import { configRow, EVENT_COLUMNS, eventRow, formatTimestamp, pingRow, webhookRow } from '../../cli/format/rows.js';
 import { renderTable } from '../../cli/format/table.js';
 import { toTsv } from '../../cli/format/tsv.js';
 import { renderOutput } from '../../cli/format/output.js';
@@ -66,9 +58,9 @@ describe('list-events rows (az: ID ACTION IMAGE HTTP STATUS TIMESTAMP)', () => {
   });
 
   it('uses whichever of code and reason is known', () => {
-    expect(eventHttpStatus({ id: 'x', eventResponseMessage: { statusCode: '418' } })).toBe('418');
-    expect(eventHttpStatus({ id: 'x', eventResponseMessage: { reasonPhrase: 'Timeout' } })).toBe('Timeout');
-    expect(eventImage({ id: 'x', eventRequestMessage: { content: { target: { tag: 'v1' } } } })).toBe('');
+    expect(eventHttpStatus({ eventResponseMessage: { statusCode: '418' } })).toBe('418');
+    expect(eventHttpStatus({ eventResponseMessage: { reasonPhrase: 'Timeout' } })).toBe('Timeout');
+    expect(eventImage({ eventRequestMessage: { content: { target: { tag: 'v1' } } } })).toBe('');
   });
 
   it('keeps a timestamp it cannot parse as it is', () => {

@@ -1,0 +1,69 @@
+import { api, webhooksPath } from './api.js';
+import { statusBadge } from './cells.js';
+import { hideConfig } from './config-panel.js';
+import { el } from './element.js';
+import { loadEvents, renderEvents } from './events-panel.js';
+import { say, showError } from './messages.js';
+import type { Webhook } from './resources.js';
+import { showView } from './show-view.js';
+import { state } from './state.js';
+
+const REFRESH_MS = 5000;
+
+/** `#/webhooks/<name>`: one webhook, its events (refreshed while the tab is visible) and its operations. */
+export async function openDetail(name: string): Promise<void> {
+  showView('view-detail');
+  el('detail-title').textContent = name;
+  el('detail-error').textContent = '';
+  hideConfig();
+  el('event-detail').hidden = true;
+  state.selectedEvent = undefined;
+  state.events = [];
+  renderEvents();
+  try {
+    state.current = (await api('GET', webhooksPath(name))) as Webhook;
+  } catch (err) {
+    state.current = undefined;
+    showError('detail-error', err);
+    return;
+  }
+  renderDetail(state.current);
+  await loadEvents();
+  state.timer = window.setInterval(() => {
+    if (!document.hidden) void loadEvents();
+  }, REFRESH_MS);
+}
+
+function renderDetail(webhook: Webhook): void {
+  el('detail-title').textContent = webhook.name;
+  el('prop-status').replaceChildren(statusBadge(webhook.properties.status));
+  el('prop-actions').textContent = webhook.properties.actions.join(', ');
+  el('prop-scope').textContent = webhook.properties.scope || 'All events';
+  el('prop-location').textContent = webhook.location;
+  el('toggle-status').textContent = webhook.properties.status === 'enabled' ? 'Disable' : 'Enable';
+}
+
+export function bindDetailView(): void {
+  el('ping').addEventListener('click', () => {
+    if (!state.current) return;
+    const name = state.current.name;
+    void api('POST', webhooksPath(name, 'ping'))
+      .then(async (result) => {
+        say(`Ping sent to '${name}' (event ${String((result as { id?: string } | undefined)?.id ?? '')}).`);
+        await loadEvents();
+      })
+      .catch((err: unknown) => showError('detail-error', err));
+  });
+  el('toggle-status').addEventListener('click', () => {
+    if (!state.current) return;
+    const status = state.current.properties.status === 'enabled' ? 'disabled' : 'enabled';
+    void api('PATCH', webhooksPath(state.current.name), { properties: { status } })
+      .then((updated) => {
+        const webhook = updated as Webhook;
+        state.current = webhook;
+        renderDetail(webhook);
+        say(`Webhook '${webhook.name}' ${status}.`);
+      })
+      .catch((err: unknown) => showError('detail-error', err));
+  });
+}

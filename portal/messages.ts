@@ -1,0 +1,20 @@
+import { ApiFailure } from './api-failure.js';
+import { el } from './element.js';
+
+/** Announces a message in the status line (a polite live region). */
+export function say(message: string): void {
+  el('status').textContent = message;
+}
+
+/** Shows an error in the element with this id, with the way out of a wrong key. */
+export function showError(id: string, err: unknown): void {
+  el(id).textContent = err instanceof Error ? err.message : String(err);
+  if (err instanceof ApiFailure && err.status === 401) el(id).textContent += ' Use "Change registry or key" to enter another key.';
+}
+
+/** Marks a field invalid (or valid, with an empty message) and shows the message under it. */
+export function setFieldError(id: string, message: string): void {
+  const field = document.getElementById(id);
+  if (field) field.setAttribute('aria-invalid', message ? 'true' : 'false');
+  el(`${id}-error`).textContent = message;
+}

@@ -1,0 +1,29 @@
+/** The management API's resources as the page reads them (ACR's ARM shapes; the service validates them). */
+export interface Webhook {
+  name: string;
+  location: string;
+  properties: { status: string; scope: string; actions: string[] };
+}
+
+export interface WebhookPage {
+  value: Webhook[];
+  nextLink?: string;
+}
+
+/** One delivery attempt, as `listEvents` returns it. */
+export interface WebhookEvent {
+  id: string;
+  eventRequestMessage?: {
+    content?: { action?: string; timestamp?: string; target?: { repository?: string; tag?: string } };
+    headers?: Record<string, string>;
+    method?: string;
+    requestUri?: string;
+  };
+  eventResponseMessage?: { content?: string; headers?: Record<string, string>; statusCode?: string; reasonPhrase?: string };
+}
+
+/** The write-only part of a webhook: its URI and custom headers (secrets), returned by `getCallbackConfig`. */
+export interface CallbackConfig {
+  serviceUri: string;
+  customHeaders: Record<string, string>;
+}
