@@ -90,6 +90,14 @@ const envSchema = z.object({
   [Setting.autoDisableAfterHours]: numSetting(Setting.autoDisableAfterHours, 120, 0, 24 * 365),
   [Setting.healthWriteIntervalSeconds]: numSetting(Setting.healthWriteIntervalSeconds, 60, 0, 3600),
   [Setting.applicationInsightsConnectionString]: z.string().optional(),
+  // The Functions host's form for Entra ID telemetry: `ClientId=<guid>;Authorization=AAD` (or without ClientId).
+  [Setting.applicationInsightsAuthenticationString]: z
+    .string()
+    .regex(
+      /^(?:ClientId=[0-9a-fA-F-]{36};)?Authorization=AAD$/,
+      `${Setting.applicationInsightsAuthenticationString} must be 'Authorization=AAD' or 'ClientId=<client id>;Authorization=AAD'`,
+    )
+    .optional(),
 });
 
 /** The service's configuration, parsed once from the environment and frozen. */
@@ -118,6 +126,8 @@ export interface Config {
   readonly healthWriteIntervalMs: number;
   /** Metrics also go to Application Insights (the Azure Monitor OpenTelemetry distro) when set. */
   readonly applicationInsightsConnectionString: string | undefined;
+  /** Send telemetry with Entra ID (the component has local auth off): the managed identity's client id, or '' for the system one. */
+  readonly applicationInsightsEntraClientId: string | undefined;
   /** The Event Grid mirror; undefined (a no-op mirror) unless EVENTGRID_TOPIC_ENDPOINT is set. */
   readonly eventGrid: EventGridConfig | undefined;
 }
@@ -152,6 +162,12 @@ function parseStorage(env: Readonly<Record<string, string | undefined>>): Storag
     `${Setting.storage} is required: a connection string (UseDevelopmentStorage=true for Azurite), ` +
       `or ${Setting.storage}__accountName for a managed identity`,
   );
+}
+
+/** `ClientId=<id>;Authorization=AAD` → the id; `Authorization=AAD` → '' (system-assigned identity). */
+function entraClientId(authenticationString: string | undefined): string | undefined {
+  if (authenticationString === undefined) return undefined;
+  return /ClientId=([^;]+)/.exec(authenticationString)?.[1] ?? '';
 }
 
 /** Parses the settings once; fails fast with every problem named. Handlers never read `process.env`. */
@@ -200,6 +216,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     autoDisableAfterHours: s[Setting.autoDisableAfterHours],
     healthWriteIntervalMs: Math.round(s[Setting.healthWriteIntervalSeconds] * 1000),
     applicationInsightsConnectionString: s[Setting.applicationInsightsConnectionString],
+    applicationInsightsEntraClientId: entraClientId(s[Setting.applicationInsightsAuthenticationString]),
     eventGrid: eventGrid.config,
   });
 }

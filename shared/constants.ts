@@ -28,6 +28,7 @@ export const Setting = {
   autoDisableAfterHours: 'AUTO_DISABLE_AFTER_HOURS',
   healthWriteIntervalSeconds: 'HEALTH_WRITE_INTERVAL_SECONDS',
   applicationInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  applicationInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 } as const;
 
 /** Table names (letters and digits only, as Table Storage requires). */

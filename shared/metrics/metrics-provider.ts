@@ -2,6 +2,7 @@ import { metrics as otelMetrics } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { useAzureMonitor } from '@azure/monitor-opentelemetry';
+import { ManagedIdentityCredential } from '@azure/identity';
 import { makeMetrics, type Metrics } from './metrics.js';
 
 /** Every metric name starts with this (`registry_webhooks_deliveries_total`). */
@@ -24,14 +25,28 @@ let azureMonitorStarted = false;
  * global meter provider it installs, so the same instruments reach both. The distro is process-wide and
  * started once; without it each root has its own provider, so services in one process (tests) count apart.
  */
-export function setupMetrics(applicationInsightsConnectionString: string | undefined): MetricsExport {
+export function setupMetrics(applicationInsights: {
+  readonly connectionString: string | undefined;
+  /** With Entra ID (local auth off): a user-assigned identity's client id, or '' for the system-assigned one. */
+  readonly entraClientId: string | undefined;
+}): MetricsExport {
+  const applicationInsightsConnectionString = applicationInsights.connectionString;
   const reader = new PrometheusExporter({ preventServerStart: true });
   const serializer = new PrometheusSerializer(METRIC_PREFIX, false, undefined, true, true);
   let provider: MeterProvider | undefined;
   if (applicationInsightsConnectionString && !azureMonitorStarted) {
     azureMonitorStarted = true;
     useAzureMonitor({
-      azureMonitorExporterOptions: { connectionString: applicationInsightsConnectionString },
+      azureMonitorExporterOptions: {
+        connectionString: applicationInsightsConnectionString,
+        ...(applicationInsights.entraClientId === undefined
+          ? {}
+          : {
+              credential: applicationInsights.entraClientId
+                ? new ManagedIdentityCredential({ clientId: applicationInsights.entraClientId })
+                : new ManagedIdentityCredential(),
+            }),
+      },
       metricReaders: [reader],
     });
   } else {

@@ -74,7 +74,10 @@ export async function makeDeps(config: Config, overrides: DepsOverrides = {}): P
   const events = makeEventStore(eventsTable);
   const now = () => new Date();
   const webhookCache = makeWebhookCache(webhooks, config.webhookCacheMs);
-  const telemetry = setupMetrics(config.applicationInsightsConnectionString);
+  const telemetry = setupMetrics({
+    connectionString: config.applicationInsightsConnectionString,
+    entraClientId: config.applicationInsightsEntraClientId,
+  });
   return {
     config,
     webhooks,
