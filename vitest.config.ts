@@ -9,5 +9,7 @@ export default defineConfig({
     maxWorkers: 2,
     globalSetup: ['./test/helpers/global-setup.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    // A test fails when a promise rejection goes unhandled while it runs (Node's default would end the process).
+    setupFiles: ['./test/helpers/unhandled-rejections.ts'],
   },
 });

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import functions from '@azure/functions';
 import { makeInvocationContext, type HostLogger } from './invocation-context.js';
@@ -10,6 +10,8 @@ import { compileRoute, type RouteTemplate } from './route-template.js';
 import type { HostSettings } from './host-json.js';
 import { startQueueRunner } from './queue-runner.js';
 import { startTimerRunner } from './timer-runner.js';
+import { describeError } from '../shared/log-value.js';
+import { errorResponse } from '../shared/errors.js';
 
 export interface LocalHostOptions {
   readonly declarations: readonly FunctionDeclaration[];
@@ -65,6 +67,19 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/**
+ * The URL of a request, or undefined when its Host header (or an absolute request target) is no valid
+ * authority: `Host: exa mple`, `[::1`, `a@b:c:d`. The Functions host answers those with 400, not 500.
+ */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    return url.username || url.password ? undefined : url;
+  } catch {
+    return undefined;
+  }
+}
+
 async function writeResponse(res: ServerResponse, response: functions.HttpResponse): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer());
   const headers: Record<string, string> = {};
@@ -95,8 +110,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   const server = createServer((req, res) => {
     void (async () => {
-      const base = `http://${req.headers.host ?? '127.0.0.1'}`;
-      const url = new URL(req.url ?? '/', base);
+      const url = requestUrl(req);
+      if (!url) {
+        req.resume();
+        await writeResponse(
+          res,
+          new HttpResponse(
+            errorResponse('InvalidParameter', 'The Host header or the request target is not a valid URL authority and path.', 'Host'),
+          ),
+        );
+        return;
+      }
       const method = (req.method ?? 'GET').toUpperCase();
       const path = url.pathname;
       if (prefix && !(path.toLowerCase() === prefix || path.toLowerCase().startsWith(`${prefix}/`))) {
@@ -135,12 +159,26 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       const result = await matched.route.handler(request, context);
       await writeResponse(res, new HttpResponse(result));
     })().catch((err: unknown) => {
-      options.log?.('error', 'local-host', `request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      options.log?.('error', 'local-host', `request failed: ${describeError(err)}`);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
   });
   server.keepAliveTimeout = 65_000;
+  // Requests node's parser refuses (bad framing, headers too large) get ACR's error shape too.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const answer =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? errorResponse('RequestHeaderFieldsTooLarge', 'The request line and headers are larger than the host accepts (16 KiB).')
+        : errorResponse('InvalidRequestContent', 'The request is not well-formed HTTP/1.1.');
+    const body = JSON.stringify(answer.jsonBody);
+    const status = answer.status ?? 400;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 7071, options.host ?? '127.0.0.1', () => resolve());

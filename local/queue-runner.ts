@@ -6,6 +6,7 @@ import { createQueueClient } from '../shared/storage/clients.js';
 import { poisonQueueName } from '../shared/constants.js';
 import type { HostSettings } from './host-json.js';
 import { makeInvocationContext, type HostLogger } from './invocation-context.js';
+import { describeError, logValue } from '../shared/log-value.js';
 
 /*
  * The Functions host's queue trigger, emulated for `npm start`
@@ -102,7 +103,7 @@ function runOne(
       await handler(parseBody(decoded.text), context);
       await queue.deleteMessage(message.messageId, receipt());
     } catch (err) {
-      log?.('error', name, `invocation failed (dequeueCount ${message.dequeueCount}): ${err instanceof Error ? err.message : String(err)}`);
+      log?.('error', name, `invocation failed (dequeueCount ${message.dequeueCount}): ${describeError(err)}`);
       if (message.dequeueCount >= q.maxDequeueCount) return toPoison();
       await queue.updateMessage(message.messageId, receipt(), undefined, Math.round(q.visibilityTimeoutMs / 1000));
     }
@@ -120,7 +121,7 @@ function runOne(
         const res = await queue.receiveMessages({ numberOfMessages: Math.min(32, q.batchSize), visibilityTimeout: leaseSeconds });
         messages = res.receivedMessageItems;
       } catch (err) {
-        if (!stopped) log?.('warning', name, `polling ${queue.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (!stopped) log?.('warning', name, `polling ${queue.name} failed: ${logValue(err instanceof Error ? err.message : err, 1000)}`);
       }
       if (messages.length === 0) {
         await new Promise((resolve) => setTimeout(resolve, idleMs));
@@ -132,7 +133,7 @@ function runOne(
         inFlight++;
         const p = handle(message)
           .catch((err: unknown) =>
-            log?.('error', name, `message ${message.messageId} not settled: ${err instanceof Error ? err.message : String(err)}`),
+            log?.('error', name, `message ${message.messageId} not settled: ${logValue(err instanceof Error ? err.message : err, 1000)}`),
           )
           .finally(() => {
             inFlight--;

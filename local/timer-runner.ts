@@ -3,6 +3,7 @@ import type { FunctionDeclaration } from '../shared/runtime/declaration.js';
 import type { Deps } from '../shared/runtime/deps.js';
 import { bindTimer } from '../shared/runtime/bind.js';
 import { makeInvocationContext, type HostLogger } from './invocation-context.js';
+import { logValue } from '../shared/log-value.js';
 
 /**
  * Timer triggers for the local host: the same six-field NCRONTAB schedules (seconds first) the Functions
@@ -17,7 +18,7 @@ export function startTimerRunner(options: { declarations: readonly FunctionDecla
         try {
           await handler({ isPastDue: false }, makeInvocationContext(decl.name, options.log));
         } catch (err) {
-          options.log?.('error', decl.name, `timer run failed: ${err instanceof Error ? err.message : String(err)}`);
+          options.log?.('error', decl.name, `timer run failed: ${logValue(err instanceof Error ? err.message : err, 1000)}`);
         }
       }),
     ];

@@ -1,4 +1,5 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
+import { describeError } from './log-value.js';
 
 /**
  * The closed set of error codes the API answers with, each mapped to exactly one HTTP status.
@@ -18,6 +19,7 @@ export const ErrorStatus = {
   QuotaExceeded: 409,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
+  RequestHeaderFieldsTooLarge: 431,
   TooManyRequests: 429,
   InternalServerError: 500,
   ServiceUnavailable: 503,
@@ -64,18 +66,14 @@ export function errorResponse(code: ErrorCode, message: string, target?: string,
 export function toErrorResponse(err: unknown, context: InvocationContext): HttpResponseInit {
   if (err instanceof ApiError) return errorResponse(err.code, err.message, err.target, err.headers ? { ...err.headers } : undefined);
   if (isStorageUnavailable(err)) {
-    context.error('storage unavailable:', describe(err));
+    context.error('storage unavailable:', describeError(err));
     return errorResponse('ServiceUnavailable', 'Storage is unavailable. Retry the request later.', undefined, { 'retry-after': '5' });
   }
-  context.error('unhandled error:', describe(err));
+  context.error('unhandled error:', describeError(err));
   return errorResponse(
     'InternalServerError',
     'An internal error occurred. Retry later; if it persists, report it with the time of the request.',
   );
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
 }
 
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'REQUEST_SEND_ERROR']);

@@ -53,14 +53,18 @@ export const createWebhookFunction: HttpFunctionDeclaration = {
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await deps.webhooks.get(ref.registryName, name);
       if (!existing) {
-        const count = await deps.webhooks.count(ref.registryName);
-        if (count >= deps.config.webhooksPerRegistryLimit) {
+        const outcome = await deps.webhooks.insertWithinQuota(record, deps.config.webhooksPerRegistryLimit).catch((err: unknown) => {
+          if (err instanceof ConcurrencyError) return undefined;
+          throw err;
+        });
+        if (!outcome) continue;
+        if (outcome.kind === 'quota') {
           throw new ApiError(
             'QuotaExceeded',
-            `Registry '${ref.registryName}' has ${count} webhooks, the most allowed (${deps.config.webhooksPerRegistryLimit}). Delete one first.`,
+            `Registry '${ref.registryName}' has ${outcome.count} webhooks, the most allowed (${deps.config.webhooksPerRegistryLimit}, WEBHOOKS_PER_REGISTRY_LIMIT). Delete one first.`,
           );
         }
-        if (await deps.webhooks.insert(record)) {
+        if (outcome.kind === 'inserted') {
           deps.webhookCache.invalidate(ref.registryName);
           context.log(`webhook created: registry=${ref.registryName} webhook=${name}`);
           return json(201, renderWebhook(record));

@@ -8,6 +8,7 @@ import { checkApiVersion } from '../http/api-version.js';
 import { ingestEvents } from '../events/ingest-events.js';
 import { inputAdapters } from '../events/input-adapters.js';
 import { abuseProtectionResponse } from '../events/webhook-handshake.js';
+import { logValue } from '../log-value.js';
 
 /**
  * `POST /api/registries/{registryName}/events`: events from a registry. Checks run in a fixed order, each
@@ -54,7 +55,7 @@ export const ingestEventsFunction: HttpFunctionDeclaration = {
     const report = await ingestEvents(deps, registry, candidates);
     context.log(
       `ingest: registry=${registry} format=${adapter.name} accepted=${report.accepted.length} duplicates=${report.duplicates.length} ignored=${report.ignored.length} rejected=${report.rejected.length}` +
-        (report.accepted.length ? ` ids=${report.accepted.map((a) => a.id).join(',')}` : ''),
+        (report.accepted.length ? ` ids=${logValue(report.accepted.map((a) => a.id).join(','), 4096)}` : ''),
     );
     deps.metrics.eventsIngested(registry, 'accepted', report.accepted.length);
     deps.metrics.eventsIngested(registry, 'duplicate', report.duplicates.length);

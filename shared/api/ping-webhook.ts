@@ -9,6 +9,7 @@ import { newDeliveryRecord } from '../pipeline/fan-out.js';
 import { attemptDelivery } from '../delivery/attempt-delivery.js';
 import type { PingEvent } from '../events/acr-event.js';
 import { disableGoneWebhooks } from '../pipeline/disable-gone.js';
+import { logValue } from '../log-value.js';
 
 /**
  * `POST .../webhooks/{webhookName}/ping`: sends ACR's ping event now (disabled webhooks too, as in the
@@ -32,7 +33,7 @@ export const pingWebhookFunction: HttpFunctionDeclaration = {
     await deps.events.putDelivery(ref.registryName, final);
     await disableGoneWebhooks(deps, ref.registryName, [{ webhook, result }], context);
     context.log(
-      `ping: registry=${ref.registryName} webhook=${webhook.name} event=${event.id} result=${final.state} ${final.lastError ?? final.responseStatus ?? ''}`,
+      `ping: registry=${ref.registryName} webhook=${webhook.name} event=${event.id} result=${final.state} ${logValue(final.lastError ?? final.responseStatus ?? '', 1000)}`,
     );
     return json(200, { id: event.id });
   },

@@ -2,6 +2,7 @@ import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
 import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
+import { EVENT_ID_RULE, isEventId } from '../events/event-id.js';
 import { registryRef, webhookRoutes } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { loadWebhook } from './load-webhook.js';
@@ -10,6 +11,7 @@ import { attemptDelivery } from '../delivery/attempt-delivery.js';
 import { renderEvent, type DeliveryRecord } from '../delivery/delivery-record.js';
 import { scheduleRetries } from '../pipeline/schedule-delivery.js';
 import { disableGoneWebhooks } from '../pipeline/disable-gone.js';
+import { logValue } from '../log-value.js';
 
 /**
  * `POST .../webhooks/{webhookName}/events/{eventId}/redeliver`: sends a recorded event again, byte for
@@ -27,8 +29,7 @@ export const redeliverEventFunction: HttpFunctionDeclaration = {
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const eventId = request.params['eventId'] ?? '';
-    if (eventId.length === 0 || eventId.length > 128)
-      throw new ApiError('InvalidParameter', 'The event id must be 1-128 characters.', 'eventId');
+    if (!isEventId(eventId)) throw new ApiError('InvalidParameter', `The event id ${EVENT_ID_RULE}.`, 'eventId');
     const { record: webhook } = await loadWebhook(deps.webhooks, ref.registryName, name);
     const previous = await deps.events.latestDelivery(ref.registryName, webhook.name, eventId);
     if (!previous) {
@@ -54,7 +55,9 @@ export const redeliverEventFunction: HttpFunctionDeclaration = {
     await deps.events.putDelivery(ref.registryName, result.record);
     await scheduleRetries(deps, ref.registryName, [{ webhook, result }]);
     await disableGoneWebhooks(deps, ref.registryName, [{ webhook, result }], context);
-    context.log(`redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${eventId} result=${result.record.state}`);
+    context.log(
+      `redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${logValue(eventId)} result=${result.record.state}`,
+    );
     return json(200, renderEvent(result.record));
   },
 };

@@ -19,20 +19,31 @@ export interface AttemptResult {
  * One attempt: POST the recorded body with the webhook's current headers, then decide what comes next
  * (succeeded, retry after a delay, or failed for good). Callers record the delivery; here only the
  * metrics and the webhook's delivery health note the outcome (the latter writes only on a change of
- * state or once per HEALTH_WRITE_INTERVAL_SECONDS, see delivery-health.ts).
+ * state or once per HEALTH_WRITE_INTERVAL_SECONDS, see delivery-health.ts). It never rejects: whatever
+ * goes wrong becomes a failed outcome (and the health recorder never rejects either).
  */
 export async function attemptDelivery(deps: Deps, webhook: WebhookRecord, record: DeliveryRecord): Promise<AttemptResult> {
   const at = deps.now();
-  const request = outboundRequest(webhook, signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body));
-  const outcome = await deps.poster.post({
-    url: request.url,
-    headers: request.headers,
-    body: record.body,
-    timeoutMs: deps.config.deliveryTimeoutMs,
-    maxResponseBytes: deps.config.storedResponseBytes,
-  });
+  let outcome: PostOutcome;
+  let sent: DeliveryRecord = record;
+  try {
+    const request = outboundRequest(webhook, signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body));
+    sent = { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri };
+    outcome = await deps.poster.post({
+      url: request.url,
+      headers: request.headers,
+      body: record.body,
+      timeoutMs: deps.config.deliveryTimeoutMs,
+      maxResponseBytes: deps.config.storedResponseBytes,
+    });
+  } catch (err) {
+    // An attempt always settles with a result: callers start many at once and a rejection would escape
+    // them (issue: one bad event id crashed the process). What cannot be sent now cannot be later either.
+    const code = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.name) : 'unknown';
+    outcome = { kind: 'error', reason: 'refused', message: `the request could not be sent (${code})`, durationMs: 0 };
+  }
   const now = deps.now();
-  const result = decide(deps, record, outcome, now, { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri });
+  const result = decide(deps, record, outcome, now, sent);
   // Ingest → first attempt, for new deliveries only (not a held or failed one sent again by recover).
   const first = record.attempts === 0 && record.lastError === undefined;
   const receivedMs = first ? receivedMsOf(record.rowKey) : undefined;

@@ -79,6 +79,7 @@ export function makePoster(options: PostOptions) {
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise((resolve) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined = undefined; // set below; `done` may run before (a bad URL)
       const done = (outcome: PostOutcome) => {
         if (!settled) {
           settled = true;
@@ -101,12 +102,21 @@ export function makePoster(options: PostOptions) {
       }
       const isHttps = url.protocol === 'https:';
       const body = Buffer.from(request.body, 'utf8');
-      const req = (isHttps ? https : http).request(url, {
-        method: 'POST',
-        agent: isHttps ? agents.https : agents.http,
-        headers: { ...request.headers, 'content-length': String(body.length) },
-      });
-      const timer = setTimeout(() => {
+      let req: http.ClientRequest;
+      try {
+        req = (isHttps ? https : http).request(url, {
+          method: 'POST',
+          agent: isHttps ? agents.https : agents.http,
+          headers: { ...request.headers, 'content-length': String(body.length) },
+        });
+      } catch (err) {
+        // Node refuses to build a request with an invalid header (ERR_INVALID_CHAR and the like); trying
+        // again cannot help, so this is a refusal, not a network error. The code only: values are secrets.
+        const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+        done({ kind: 'error', reason: 'refused', message: `the request could not be built (${code})`, durationMs: 0 });
+        return;
+      }
+      timer = setTimeout(() => {
         req.destroy();
         done({ kind: 'error', reason: 'timeout', message: `no response within ${request.timeoutMs / 1000} s`, durationMs: elapsed() });
       }, request.timeoutMs);

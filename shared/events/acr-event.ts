@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventId } from './event-id.js';
 import { imageName } from '../webhooks/acr-conventions.js';
 
 /*
@@ -41,7 +42,7 @@ export const acrRequest = z.object({
 });
 
 export const acrEvent = z.object({
-  id: z.string().min(1).max(128),
+  id: eventId,
   timestamp: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 timestamp'),
   action: z.enum(EVENT_ACTIONS),
   target: acrTarget,

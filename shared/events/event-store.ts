@@ -3,6 +3,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { nameKey } from '../webhooks/names.js';
 import { storageStatus } from '../storage/clients.js';
 import { odataString } from '../storage/entity-fields.js';
+import { keyPart } from '../storage/key-part.js';
 import { acrEvent, type AcrEvent } from './acr-event.js';
 import { fromDeliveryEntity, toDeliveryEntity, type DeliveryRecord } from '../delivery/delivery-record.js';
 
@@ -19,24 +20,25 @@ import { fromDeliveryEntity, toDeliveryEntity, type DeliveryRecord } from '../de
  *                                      one delivery of an event to a webhook: listEvents reads the
  *                                      `del|{webhook}|` range, newest first thanks to the inverted time
  *
- * Keys may not contain / \ # ?: repositories store '/' as ':' (never in a repository name) and event ids
- * are URI-encoded. The inverted time is the event's ingest time, so a re-run of a fan-out rewrites the
- * same rows instead of adding new ones.
+ * Keys may not contain / \ # ? or control characters, and '|' separates their parts: every part that
+ * comes from an event (id, repository, digest, tag) goes through `keyPart`, the one key encoding, which
+ * cannot throw and bounds the length: the longest key (man|repo|digest|tag) is at most 706 characters.
+ * The inverted time is the event's ingest time, so a re-run of a fan-out rewrites the same rows instead
+ * of adding new ones.
  */
 
-export const repoKey = (repository: string) => repository.replaceAll('/', ':');
-export const idKey = (id: string) => encodeURIComponent(id);
 const MAX_MS = 9_999_999_999_999;
 export const invertedMs = (ms: number) => String(MAX_MS - ms).padStart(13, '0');
 
 export const deliveryPartition = (registry: string) => nameKey(registry);
 
 export const Rows = {
-  event: (eventId: string) => `evt|${idKey(eventId)}`,
-  manifest: (repository: string, digest: string) => `man|${repoKey(repository)}|${digest}`,
-  manifestTag: (repository: string, digest: string, tag: string) => `man|${repoKey(repository)}|${digest}|${tag}`,
-  tag: (repository: string, tag: string) => `tag|${repoKey(repository)}|${tag}`,
-  delivery: (webhook: string, receivedMs: number, eventId: string) => `del|${nameKey(webhook)}|${invertedMs(receivedMs)}|${idKey(eventId)}`,
+  event: (eventId: string) => `evt|${keyPart(eventId)}`,
+  manifest: (repository: string, digest: string) => `man|${keyPart(repository, 300)}|${keyPart(digest, 200)}`,
+  manifestTag: (repository: string, digest: string, tag: string) => `${Rows.manifest(repository, digest)}|${keyPart(tag, 200)}`,
+  tag: (repository: string, tag: string) => `tag|${keyPart(repository, 300)}|${keyPart(tag, 200)}`,
+  delivery: (webhook: string, receivedMs: number, eventId: string) =>
+    `del|${nameKey(webhook)}|${invertedMs(receivedMs)}|${keyPart(eventId)}`,
   deliveryRange: (webhook: string) => [`del|${nameKey(webhook)}|`, `del|${nameKey(webhook)}}`] as const,
   /** A webhook's deliveries of events received at or after `sinceMs` (inverted time: the newest first). */
   deliveriesSince: (webhook: string, sinceMs: number) =>

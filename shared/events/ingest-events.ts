@@ -2,6 +2,7 @@ import type { TransactionAction } from '@azure/data-tables';
 import type { Deps } from '../runtime/deps.js';
 import { nameKey } from '../webhooks/names.js';
 import type { AcrEvent } from './acr-event.js';
+import { isEventId } from './event-id.js';
 import { Rows } from './event-store.js';
 import type { Candidate } from './normalize.js';
 
@@ -37,11 +38,11 @@ export async function ingestEvents(deps: Deps, registry: string, candidates: rea
   const submitted: Promise<void>[] = [];
   for (const c of candidates) {
     if (c.kind === 'reject') {
-      report.rejected.push({ index: c.index, ...(c.id ? { id: c.id } : {}), message: c.message });
+      report.rejected.push({ index: c.index, ...(isEventId(c.id) ? { id: c.id } : {}), message: c.message });
       continue;
     }
     if (c.kind === 'ignore') {
-      report.ignored.push({ index: c.index, ...(c.id ? { id: c.id } : {}), reason: c.reason });
+      report.ignored.push({ index: c.index, ...(isEventId(c.id) ? { id: c.id } : {}), reason: c.reason });
       continue;
     }
     const size = Buffer.byteLength(JSON.stringify(c.event));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { acrEvent, type AcrEvent } from './acr-event.js';
+import { eventId } from './event-id.js';
 import { MANIFEST_MEDIA_TYPES, type Candidate, type InputAdapter } from './normalize.js';
 
 /*
@@ -10,7 +11,7 @@ import { MANIFEST_MEDIA_TYPES, type Candidate, type InputAdapter } from './norma
  * events are folded in (ACR sends nothing for a tag delete): the digest delete carries the tags instead.
  */
 const cncfEvent = z.object({
-  id: z.string().min(1).max(128),
+  id: eventId,
   timestamp: z.string(),
   action: z.string(),
   target: z

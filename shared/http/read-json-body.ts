@@ -1,6 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
 import { ApiError } from '../errors.js';
+import { locateJsonError } from './json-syntax.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -17,13 +18,22 @@ export async function readBodyBytes(request: HttpRequest, maxBytes: number): Pro
   return bytes;
 }
 
-/** Parses a JSON text; a 400 that says where it broke otherwise. */
+/**
+ * Parses a JSON text; otherwise a 400 that says where it broke and what was expected there, never
+ * quoting the body (JSON.parse's own message does, secrets included).
+ */
 export function parseJsonText(text: string): unknown {
   if (text.trim() === '') throw new ApiError('InvalidRequestContent', 'The request body is empty; send a JSON object.');
   try {
     return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ApiError('InvalidRequestContent', `The request body is not valid JSON: ${(err as Error).message}.`);
+  } catch {
+    const where = locateJsonError(text);
+    throw new ApiError(
+      'InvalidRequestContent',
+      where
+        ? `The request body is not valid JSON: at line ${where.line}, column ${where.column}: ${where.problem}.`
+        : 'The request body is not valid JSON.',
+    );
   }
 }
 

@@ -8,6 +8,7 @@ import { storageStatus } from '../storage/clients.js';
 import { encodeMessage, mirrorMessage, type MirrorMessage } from '../pipeline/messages.js';
 import { sendToPoison } from '../pipeline/poison.js';
 import type { MirrorEvent } from './system-event.js';
+import { logValue } from '../log-value.js';
 
 /*
  * The mirror's own stage: a topic outage delays only this queue, never a webhook delivery. A failed publish
@@ -47,11 +48,11 @@ export function makeMirrorHandler(deps: Deps) {
     const parsed = mirrorMessage.safeParse(message);
     if (!parsed.success) {
       await sendToPoison(deps.queues.mirrorPoison, message, `malformed mirror message: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      context.error(`mirror: malformed message moved to the poison queue: ${parsed.error.issues[0]?.message ?? ''}`);
+      context.error(`mirror: malformed message moved to the poison queue: ${logValue(parsed.error.issues[0]?.message ?? '')}`);
       return;
     }
     const m = parsed.data;
-    const tag = `registry=${m.registry} events=${m.events.length} ids=${m.events.map((e) => e.id).join(',')}`;
+    const tag = `registry=${m.registry} events=${m.events.length} ids=${logValue(m.events.map((e) => e.id).join(','), 4096)}`;
     if (!deps.mirror.enabled) {
       // Queued while a topic was configured; keep the events for a replay rather than drop them.
       await sendToPoison(deps.queues.mirrorPoison, message, 'the Event Grid mirror is no longer configured');
@@ -72,11 +73,11 @@ export function makeMirrorHandler(deps: Deps) {
       const expired = deps.now().getTime() + delay * 1000 - Date.parse(m.since) > MIRROR_MAX_AGE_MS;
       if ((status !== undefined && PERMANENT.has(status)) || expired) {
         await sendToPoison(deps.queues.mirrorPoison, m, `publish failed ${failures} times; last: ${reason}`);
-        context.error(`mirror: ${tag} given up after ${failures} attempts (${reason}); moved to the poison queue`);
+        context.error(`mirror: ${tag} given up after ${failures} attempts (${logValue(reason, 1000)}); moved to the poison queue`);
         return;
       }
       await deps.queues.mirror.sendMessage(encodeMessage({ ...m, failures }), { visibilityTimeout: delay });
-      context.warn(`mirror: ${tag} publish failed (${reason}); retry ${failures + 1} in ${delay}s`);
+      context.warn(`mirror: ${tag} publish failed (${logValue(reason, 1000)}); retry ${failures + 1} in ${delay}s`);
     }
   };
 }

@@ -7,6 +7,7 @@ import { invertedMs } from '../events/event-store.js';
 import { storageStatus } from '../storage/clients.js';
 import { deliveriesMessage } from './messages.js';
 import { writeRecords } from './schedule-delivery.js';
+import { logValue } from '../log-value.js';
 
 /*
  * Table `deadletters` — PartitionKey = the queue the message came from, RowKey = inverted time + id
@@ -84,7 +85,7 @@ export function makePoisonHandler(sourceQueue: string) {
         : `processing failed maxDequeueCount times (host.json), so the host moved it to ${sourceQueue}-poison`;
       const id = await deps.deadLetters.add(sourceQueue, text, reason, deps.now());
       deps.metrics.deadLettered(sourceQueue);
-      context.error(`dead letter recorded: queue=${sourceQueue} id=${id}: ${reason}`);
+      context.error(`dead letter recorded: queue=${sourceQueue} id=${id}: ${logValue(reason, 1000)}`);
       // Deliveries in a dead message are failed, with the reason, so listEvents tells the truth.
       let parsed: unknown;
       try {

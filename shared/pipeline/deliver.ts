@@ -9,6 +9,7 @@ import { sendToPoison } from './poison.js';
 import { scheduleRetries, writeRecords } from './schedule-delivery.js';
 import { logFailure } from './log-failure.js';
 import { disableGoneWebhooks } from './disable-gone.js';
+import { logValue } from '../log-value.js';
 
 /**
  * The delivery worker: the next attempt of each delivery in a message (retries due now, or a fan-out's
@@ -53,10 +54,10 @@ async function deliverOne(
 ): Promise<{ record: DeliveryRecord; webhook?: WebhookRecord; result?: AttemptResult } | undefined> {
   const record = await deps.events.getDelivery(registry, item.rowKey);
   if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
-  const tag = `registry=${registry} event=${record.eventId} action=${record.action}`;
+  const tag = `registry=${registry} event=${logValue(record.eventId)} action=${record.action}`;
   const webhook = webhooks.find((w) => nameKey(w.name) === nameKey(item.webhook));
   if (!webhook) {
-    context.warn(`delivery abandoned: ${tag} webhook=${item.webhook}: the webhook was deleted`);
+    context.warn(`delivery abandoned: ${tag} webhook=${logValue(item.webhook)}: the webhook was deleted`);
     const lastError = 'the webhook was deleted';
     return { record: { ...record, state: 'failed', nextAttemptAt: undefined, lastError, updatedAt: deps.now().toISOString() } };
   }

@@ -14,6 +14,7 @@ import { sendToPoison } from './poison.js';
 import { scheduleRetries, trackHandoffs } from './schedule-delivery.js';
 import { logFailure } from './log-failure.js';
 import { disableGoneWebhooks } from './disable-gone.js';
+import { logValue } from '../log-value.js';
 
 export function newDeliveryRecord(
   webhook: WebhookRecord,
@@ -68,7 +69,7 @@ export function makeFanOut(deps: Deps) {
     const parsed = eventsMessage.safeParse(message);
     if (!parsed.success) {
       await sendToPoison(deps.queues.eventsPoison, message, `malformed event message: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      context.error(`fan-out: malformed message moved to the poison queue: ${parsed.error.issues[0]?.message ?? ''}`);
+      context.error(`fan-out: malformed message moved to the poison queue: ${logValue(parsed.error.issues[0]?.message ?? '')}`);
       return;
     }
     await fanOut(deps, parsed.data, context);
@@ -111,10 +112,10 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
   const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
   const webhooks = await deps.webhookCache.get(registry);
   const created = deps.now().toISOString();
-  const planned: Planned[] = [];
+  const plans: Omit<Planned, 'attempts'>[] = [];
   for (const item of m.items) {
     const { event } = item;
-    const tag = `registry=${registry} event=${event.id} action=${event.action}`;
+    const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
     if (item.recheck || dequeueCount > 1) {
       const stored = await deps.events.getEvent(registry, event.id);
       if (stored?.state === 'fannedout') {
@@ -130,17 +131,19 @@ async function fanOut(deps: Deps, m: EventsMessage, context: InvocationContext):
     }
     const receivedMs = Date.parse(item.receivedAt);
     const body = JSON.stringify(event);
-    const records = targets.map((w) => newDeliveryRecord(w, event, body, receivedMs, created));
     const held = holding.map((w) => ({
       ...newDeliveryRecord(w, event, body, receivedMs, created),
       state: 'held' as const,
       lastError: HELD_REASON,
     }));
     deps.metrics.held(held.length);
-    planned.push({ event, tag, targets, records, held, attempts: targets.map((w, i) => attemptDelivery(deps, w, records[i]!)) });
+    plans.push({ event, tag, targets, records: targets.map((w) => newDeliveryRecord(w, event, body, receivedMs, created)), held });
   }
-  if (planned.length === 0) return;
+  if (plans.length === 0) return;
 
+  // Attempts start only after the last await of the planning above: a promise created before an await
+  // that throws would be left without a handler (attempts never reject, but nothing here relies on it).
+  const planned: Planned[] = plans.map((p) => ({ ...p, attempts: p.targets.map((w, i) => attemptDelivery(deps, w, p.records[i]!)) }));
   const all = planned.flatMap((p) => p.attempts);
   const settled = await settleWithin(all, deps.config.deliveryInlineWaitMs);
   const pk = nameKey(registry);

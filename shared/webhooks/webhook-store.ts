@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { WEBHOOK_ACTIONS, WEBHOOK_STATUSES } from './webhook-schema.js';
 import { nameKey } from './names.js';
 import { deliveryHealthSchema, type DeliveryHealth } from './delivery-health.js';
@@ -11,6 +11,11 @@ import { jsonField, odataString, optionalField } from '../storage/entity-fields.
  *   PartitionKey = registry name, lowercase   → a registry's webhooks are one partition: list, quota count
  *                                                and fan-out matching are a single-partition query.
  *   RowKey       = webhook name, lowercase    → get/update/delete are point reads and writes.
+ *   RowKey       = '!count'                   → the registry's quota counter (`count`): every insert and
+ *                                                delete moves it in the same entity-group transaction,
+ *                                                conditional on its ETag, so the limit holds under
+ *                                                concurrent creates and a crash cannot part the two.
+ *                                                '!' is no name character and sorts before them all.
  * Names are case-insensitive (ACR), so keys are lowercase and the name as created is kept in `name`.
  * Maps and lists are JSON strings (Table Storage has no nested types); every read is parsed with zod
  * because rows may have been written by an older deploy.
@@ -100,6 +105,14 @@ function fromEntity(entity: unknown): StoredWebhook {
   return { record, etag };
 }
 
+const COUNTER_ROW = '!count';
+const counterEntity = z.object({ etag: z.string(), count: z.number().int().nonnegative() });
+/** Rounds of read-counter-then-transact before giving up: each round one of the contenders wins. */
+const QUOTA_ROUNDS = 100;
+
+export type InsertOutcome =
+  { readonly kind: 'inserted' } | { readonly kind: 'exists' } | { readonly kind: 'quota'; readonly count: number };
+
 /** Optimistic-concurrency conflicts: the caller re-reads and retries. */
 export class ConcurrencyError extends Error {
   override readonly name = 'ConcurrencyError';
@@ -115,17 +128,43 @@ export interface WebhookStore {
   get(registryName: string, name: string): Promise<StoredWebhook | undefined>;
   listPage(registryName: string, pageSize: number, continuationToken: string | undefined): Promise<WebhookPage>;
   listAll(registryName: string): Promise<readonly WebhookRecord[]>;
-  count(registryName: string): Promise<number>;
-  /** Inserts; false when a webhook of that name exists already. */
-  insert(record: WebhookRecord): Promise<boolean>;
+  /**
+   * Inserts unless a webhook of that name exists or the registry has `limit` webhooks already: the row
+   * and the registry's counter are written in one transaction, conditional on the counter's ETag.
+   */
+  insertWithinQuota(record: WebhookRecord, limit: number): Promise<InsertOutcome>;
   /** Replaces the stored webhook if its ETag still matches; throws ConcurrencyError otherwise. */
   replace(record: WebhookRecord, etag: string): Promise<void>;
-  /** Deletes; false when there was nothing to delete. */
+  /** Deletes (and decrements the registry's counter in the same transaction); false when there was nothing to delete. */
   remove(registryName: string, name: string): Promise<boolean>;
 }
 
 export function makeWebhookStore(table: TableClient): WebhookStore {
-  const partitionFilter = (registryName: string) => `PartitionKey eq ${odataString(nameKey(registryName))}`;
+  const partitionFilter = (registryName: string) =>
+    `PartitionKey eq ${odataString(nameKey(registryName))} and RowKey ne ${odataString(COUNTER_ROW)}`;
+
+  /** The counter row and its ETag; undefined in a partition written before counters existed (or empty). */
+  async function readCounter(pk: string): Promise<{ count: number; etag: string } | undefined> {
+    try {
+      return counterEntity.parse(await table.getEntity(pk, COUNTER_ROW));
+    } catch (err) {
+      if (storageStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async function countRows(registryName: string): Promise<number> {
+    let n = 0;
+    for await (const _ of table.listEntities({ queryOptions: { filter: partitionFilter(registryName), select: ['RowKey'] } })) n++;
+    return n;
+  }
+
+  /** The action that moves the counter from what was read to `count`. */
+  function counterAction(pk: string, read: { etag: string } | undefined, count: number): TransactionAction {
+    const entity = { partitionKey: pk, rowKey: COUNTER_ROW, count };
+    return read ? ['update', entity, 'Replace', { etag: read.etag }] : ['create', entity];
+  }
+
   return {
     async get(registryName, name) {
       try {
@@ -150,20 +189,24 @@ export function makeWebhookStore(table: TableClient): WebhookStore {
       }
       return out;
     },
-    async count(registryName) {
-      let n = 0;
-      const iter = table.listEntities({ queryOptions: { filter: partitionFilter(registryName), select: ['RowKey'] } });
-      for await (const _ of iter) n++;
-      return n;
-    },
-    async insert(record) {
-      try {
-        await table.createEntity(toEntity(record));
-        return true;
-      } catch (err) {
-        if (storageStatus(err) === 409) return false;
-        throw err;
+    async insertWithinQuota(record, limit) {
+      const pk = nameKey(record.registryName);
+      for (let round = 0; round < QUOTA_ROUNDS; round++) {
+        const counter = await readCounter(pk);
+        // A partition without a counter (written by an older deploy) starts from its rows.
+        const count = counter ? counter.count : await countRows(record.registryName);
+        if (count >= limit) return { kind: 'quota', count };
+        try {
+          await table.submitTransaction([['create', toEntity(record)], counterAction(pk, counter, count + 1)]);
+          return { kind: 'inserted' };
+        } catch (err) {
+          const status = storageStatus(err);
+          // 412: the counter moved; 409: the counter was created meanwhile, or the webhook exists.
+          if (status === 409 && (await this.get(record.registryName, record.name))) return { kind: 'exists' };
+          if (status !== 409 && status !== 412) throw err;
+        }
       }
+      throw new ConcurrencyError(`too many concurrent changes to registry '${record.registryName}'`);
     },
     async replace(record, etag) {
       try {
@@ -175,13 +218,21 @@ export function makeWebhookStore(table: TableClient): WebhookStore {
       }
     },
     async remove(registryName, name) {
-      try {
-        await table.deleteEntity(nameKey(registryName), nameKey(name));
-        return true;
-      } catch (err) {
-        if (storageStatus(err) === 404) return false;
-        throw err;
+      const pk = nameKey(registryName);
+      for (let round = 0; round < QUOTA_ROUNDS; round++) {
+        const counter = await readCounter(pk);
+        const actions: TransactionAction[] = [['delete', { partitionKey: pk, rowKey: nameKey(name) }]];
+        if (counter) actions.push(counterAction(pk, counter, Math.max(0, counter.count - 1)));
+        try {
+          await table.submitTransaction(actions);
+          return true;
+        } catch (err) {
+          const status = storageStatus(err);
+          if (status === 404) return false;
+          if (status !== 412) throw err;
+        }
       }
+      throw new ConcurrencyError(`too many concurrent changes to registry '${registryName}'`);
     },
   };
 }

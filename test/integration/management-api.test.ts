@@ -270,7 +270,10 @@ describe('create (PUT)', () => {
     const res = await api(svc, short('quotareg1', '/quota0004'), { method: 'PUT', json: createBody });
     expect(res.status).toBe(409);
     expect(await res.json()).toEqual({
-      error: { code: 'QuotaExceeded', message: "Registry 'quotareg1' has 3 webhooks, the most allowed (3). Delete one first." },
+      error: {
+        code: 'QuotaExceeded',
+        message: "Registry 'quotareg1' has 3 webhooks, the most allowed (3, WEBHOOKS_PER_REGISTRY_LIMIT). Delete one first.",
+      },
     });
     // Replacing an existing webhook is not a new one.
     expect((await api(svc, short('quotareg1', '/quota0003'), { method: 'PUT', json: createBody })).status).toBe(200);
