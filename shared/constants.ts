@@ -26,6 +26,10 @@ export const Setting = {
   eventGridTopicKey: 'EVENTGRID_TOPIC_KEY',
   eventGridSchema: 'EVENTGRID_SCHEMA',
   eventGridRetrySchedule: 'EVENTGRID_RETRY_SCHEDULE',
+  autoDisableAfterHours: 'AUTO_DISABLE_AFTER_HOURS',
+  healthWriteIntervalSeconds: 'HEALTH_WRITE_INTERVAL_SECONDS',
+  applicationInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  applicationInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 } as const;
 
 /** Table names (letters and digits only, as Table Storage requires). */

@@ -50,6 +50,7 @@ export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
       previousSigningSecret: undefined,
       previousSecretExpiresAt: undefined,
       statusReason: undefined,
+      deliveryHealth: undefined,
     };
     const verdict = judgeServiceUri(record.serviceUri, deps.config.allowPrivateTargets);
     if (!verdict.allowed)
@@ -75,6 +76,7 @@ export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
           signingSecret: existing.signingSecret ?? record.signingSecret,
           previousSigningSecret: existing.previousSigningSecret,
           previousSecretExpiresAt: existing.previousSecretExpiresAt,
+          deliveryHealth: existing.deliveryHealth,
         };
       });
       if (replaced) {

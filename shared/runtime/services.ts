@@ -16,6 +16,9 @@ import { makeDispatcher } from '../pipeline/dispatch.js';
 import { fanOut } from '../pipeline/fan-out.js';
 import { makeDeliveryQueue, type DeliveryQueue } from '../pipeline/delivery-queue.js';
 import type { Background } from '../pipeline/background.js';
+import { setupMetrics } from '../metrics/metrics-provider.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { makeHealthRecorder } from '../webhooks/health-recorder.js';
 
 /*
  * The composition root: the one module that builds clients from config and wires the stages. Nothing in
@@ -35,6 +38,9 @@ export interface Services {
   /** The Event Grid mirror, or the no-op one when no topic is configured. */
   readonly mirror: EventMirror;
   readonly attempt: AttemptDelivery;
+  readonly metrics: Metrics;
+  /** Prometheus text of this process's metrics, for `GET /api/metrics`. */
+  readonly scrapeMetrics: () => Promise<string>;
   readonly now: Clock;
   /** This process, as the owner named in the fan-out claims it holds. */
   readonly owner: string;
@@ -79,9 +85,22 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     mirrorQueue: mirror.enabled ? queues.mirror : undefined,
     journal: overrides.journal,
   });
+  const webhooks = makeWebhookStore(webhooksTable, config.webhookCacheMs);
+  const telemetry = setupMetrics({
+    connectionString: config.applicationInsightsConnectionString,
+    entraClientId: config.applicationInsightsEntraClientId,
+  });
+  const health = makeHealthRecorder({
+    webhooks,
+    metrics: telemetry.metrics,
+    now,
+    autoDisableAfterHours: config.autoDisableAfterHours,
+    writeIntervalMs: config.healthWriteIntervalMs,
+    log: (message) => console.warn(message),
+  });
   const services: Services = {
     config,
-    webhooks: makeWebhookStore(webhooksTable, config.webhookCacheMs),
+    webhooks,
     events,
     deadLetters: makeDeadLetterStore(deadLettersTable),
     ingestBatcher,
@@ -94,7 +113,11 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       timeoutMs: config.deliveryTimeoutMs,
       maxResponseBytes: config.storedResponseBytes,
       now,
+      metrics: telemetry.metrics,
+      health,
     }),
+    metrics: telemetry.metrics,
+    scrapeMetrics: () => telemetry.scrape(),
     now,
     owner,
     background: new Set(),

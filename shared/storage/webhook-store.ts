@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js';
 import { statusOf, unless404 } from './rest-errors.js';
 import { jsonField, odataString, optionalField } from './entity-fields.js';
 import { makeWebhookCache } from './webhook-cache.js';
+import { deliveryHealthSchema } from '../webhooks/delivery-health.js';
 
 /*
  * Table `webhooks` — key layout
@@ -52,6 +53,7 @@ const entitySchema = z.object({
   previousSigningSecret: optionalField(z.string()),
   previousSecretExpiresAt: optionalField(z.string()),
   statusReason: optionalField(z.string()),
+  deliveryHealth: optionalField(jsonField(deliveryHealthSchema)),
 });
 
 function toEntity(record: WebhookRecord) {
@@ -75,6 +77,7 @@ function toEntity(record: WebhookRecord) {
     previousSigningSecret: record.previousSigningSecret ?? null,
     previousSecretExpiresAt: record.previousSecretExpiresAt ?? null,
     statusReason: record.statusReason ?? null,
+    deliveryHealth: record.deliveryHealth ? JSON.stringify(record.deliveryHealth) : null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { scopeProblem } from './scope.js';
+import type { DeliveryHealth } from './delivery-health.js';
 
 /*
  * The webhook, the service's one domain object: the record as it is kept, and the request bodies that
@@ -32,6 +33,8 @@ export interface WebhookRecord {
   readonly previousSecretExpiresAt: string | undefined;
   /** Why the service changed the status (a 410 Gone disables the webhook). */
   readonly statusReason: string | undefined;
+  /** Written by the health recorder only when due (see delivery-health.ts); absent until a first attempt. */
+  readonly deliveryHealth: DeliveryHealth | undefined;
 }
 
 /** Locations compare as ARM compares them: 'West US' and 'westus' are one region. */

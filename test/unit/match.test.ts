@@ -59,6 +59,7 @@ describe('matchWebhooks', () => {
     previousSigningSecret: undefined,
     previousSecretExpiresAt: undefined,
     statusReason: undefined,
+    deliveryHealth: undefined,
     ...over,
   });
   it('keeps enabled webhooks that list the action and cover the scope', () => {
