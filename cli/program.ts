@@ -10,6 +10,7 @@ import { registerWebhookListEvents } from './commands/webhook-list-events.js';
 import { registerWebhookGetConfig } from './commands/webhook-get-config.js';
 import { registerWebhookRedeliver } from './commands/webhook-redeliver.js';
 import { registerWebhookRotateSecret } from './commands/webhook-rotate-secret.js';
+import { registerWebhookRecover } from './commands/webhook-recover.js';
 import { registerEventSend } from './commands/event-send.js';
 
 /**
@@ -47,6 +48,7 @@ Examples:
     registerWebhookGetConfig,
     registerWebhookRedeliver,
     registerWebhookRotateSecret,
+    registerWebhookRecover,
   ]) {
     register(webhook, io);
   }

@@ -1,3 +1,5 @@
+import type { DeliveryHealth } from './resources.js';
+
 /** An element holding `content` as text (never as markup: names and payloads come from outside). */
 export function text(tag: string, content: string, className?: string): HTMLElement {
   const node = document.createElement(tag);
@@ -13,6 +15,31 @@ export function cell(label: string, content: string | Node): HTMLTableCellElemen
   if (typeof content === 'string') td.textContent = content;
   else td.append(content);
   return td;
+}
+
+/** `healthy`, `failing` or `no attempts`, with the times as its title. */
+export function healthBadge(health: DeliveryHealth | undefined): HTMLElement {
+  if (health?.failingSince) {
+    const badge = text('span', 'failing', 'badge bad');
+    badge.title = `${health.consecutiveFailures} failed attempts in a row since ${health.failingSince}`;
+    return badge;
+  }
+  if (health?.lastSuccessAt) {
+    const badge = text('span', 'healthy', 'badge ok');
+    badge.title = `Last success ${health.lastSuccessAt}`;
+    return badge;
+  }
+  return text('span', 'no attempts', 'badge off');
+}
+
+/** The health in words, for the webhook's page. */
+export function healthDetail(health: DeliveryHealth | undefined): string {
+  if (!health) return '';
+  const parts: string[] = [];
+  if (health.failingSince) parts.push(`${health.consecutiveFailures} failed attempts in a row since ${health.failingSince}`);
+  if (health.lastSuccessAt) parts.push(`last success ${health.lastSuccessAt}`);
+  if (health.lastFailureAt) parts.push(`last failure ${health.lastFailureAt}`);
+  return parts.join('; ');
 }
 
 export function statusBadge(status: string): HTMLElement {

@@ -1,7 +1,7 @@
 import { api, webhooksPath } from './api.js';
-import { statusBadge } from './cells.js';
+import { healthBadge, healthDetail, statusBadge } from './cells.js';
 import { hideConfig } from './config-panel.js';
-import { el } from './element.js';
+import { el, input } from './element.js';
 import { loadEvents, renderEvents } from './events-panel.js';
 import { say, showError } from './messages.js';
 import type { Webhook } from './resources.js';
@@ -43,9 +43,39 @@ function renderDetail(webhook: Webhook): void {
     webhook.properties.multiArch === 'coalesced' ? 'One event per image (coalesced)' : 'One event per manifest';
   el('prop-location').textContent = webhook.location;
   el('toggle-status').textContent = webhook.properties.status === 'enabled' ? 'Disable' : 'Enable';
+  const health = webhook.properties.deliveryHealth;
+  const detail = healthDetail(health);
+  el('prop-health').replaceChildren(healthBadge(health), ...(detail ? [document.createTextNode(` ${detail}`)] : []));
+  el('prop-reason').textContent = webhook.properties.statusReason ?? '';
+  el('prop-reason-row').hidden = !webhook.properties.statusReason;
+}
+
+/** Recover: the time picked (the browser's local time) as an ISO instant. */
+function recoverSince(): string | undefined {
+  const value = input('recover-since').value;
+  const time = value ? new Date(value).getTime() : Number.NaN;
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }
 
 export function bindDetailView(): void {
+  el('recover-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!state.current) return;
+    const name = state.current.name;
+    const since = recoverSince();
+    el('recover-error').textContent = since ? '' : 'Pick the time to recover from.';
+    if (!since) {
+      input('recover-since').focus();
+      return;
+    }
+    void api('POST', webhooksPath(name, 'recover'), { since })
+      .then(async (result) => {
+        const n = (result as { redelivered?: number } | undefined)?.redelivered ?? 0;
+        say(`Recover: ${n} ${n === 1 ? 'delivery' : 'deliveries'} of '${name}' queued again.`);
+        await loadEvents();
+      })
+      .catch((err: unknown) => showError('recover-error', err));
+  });
   el('ping').addEventListener('click', () => {
     if (!state.current) return;
     const name = state.current.name;

@@ -1,5 +1,5 @@
 import { api, webhooksPath } from './api.js';
-import { cell, statusBadge, text } from './cells.js';
+import { cell, healthBadge, statusBadge, text } from './cells.js';
 import { el } from './element.js';
 import { say, showError } from './messages.js';
 import type { Webhook, WebhookPage } from './resources.js';
@@ -40,6 +40,7 @@ async function loadList(): Promise<void> {
         cell('Actions', w.properties.actions.join(', ')),
         cell('Scope', w.properties.scope || 'All events'),
         cell('Status', statusBadge(w.properties.status)),
+        cell('Health', healthBadge(w.properties.deliveryHealth)),
       );
       return tr;
     }),

@@ -2,7 +2,15 @@
 export interface Webhook {
   name: string;
   location: string;
-  properties: { status: string; scope: string; actions: string[]; multiArch?: string };
+  properties: { status: string; scope: string; actions: string[]; multiArch?: string; statusReason?: string; deliveryHealth?: DeliveryHealth };
+}
+
+/** `properties.deliveryHealth`: read-only, kept by the service. */
+export interface DeliveryHealth {
+  consecutiveFailures: number;
+  lastSuccessAt?: string;
+  lastFailureAt?: string;
+  failingSince?: string;
 }
 
 export interface WebhookPage {

@@ -95,7 +95,25 @@ const settings = z.object({
     .enum(['true', 'false', '1', '0'], { error: `${Setting.allowPrivateTargets} must be true or false` })
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
+  // Svix's five days; fractions of an hour are allowed (tests use seconds' worth).
+  [Setting.autoDisableAfterHours]: numSetting(Setting.autoDisableAfterHours, 120, 0, 24 * 365),
+  [Setting.healthWriteIntervalSeconds]: numSetting(Setting.healthWriteIntervalSeconds, 60, 0, 3600),
+  [Setting.applicationInsightsConnectionString]: z.string().optional(),
+  // The Functions host's form for Entra ID telemetry: `ClientId=<guid>;Authorization=AAD` (or without ClientId).
+  [Setting.applicationInsightsAuthenticationString]: z
+    .string()
+    .regex(
+      /^(?:ClientId=[0-9a-fA-F-]{36};)?Authorization=AAD$/,
+      `${Setting.applicationInsightsAuthenticationString} must be 'Authorization=AAD' or 'ClientId=<client id>;Authorization=AAD'`,
+    )
+    .optional(),
 });
+
+/** `ClientId=<id>;Authorization=AAD` → the id; `Authorization=AAD` → '' (system-assigned identity). */
+function entraClientId(authenticationString: string | undefined): string | undefined {
+  if (authenticationString === undefined) return undefined;
+  return /ClientId=([^;]+)/.exec(authenticationString)?.[1] ?? '';
+}
 
 // How the service reaches Azure Storage: the Functions conventions for `AzureWebJobsStorage`, a connection
 // string or an identity-based connection:
@@ -244,6 +262,14 @@ const configSchema = z
       multiArchWindowMs: Math.round(s[Setting.multiArchWindowSeconds] * 1000),
       /** Pull credentials per registry host, for reading image indexes back (secrets). */
       registryCredentials,
+      /** Disable a webhook whose attempts have all failed this long; 0 never does. */
+      autoDisableAfterHours: s[Setting.autoDisableAfterHours],
+      /** How often, at most, a webhook's delivery health is written when its state does not change. */
+      healthWriteIntervalMs: Math.round(s[Setting.healthWriteIntervalSeconds] * 1000),
+      /** Metrics also go to Application Insights (the Azure Monitor OpenTelemetry distro) when set. */
+      applicationInsightsConnectionString: s[Setting.applicationInsightsConnectionString],
+      /** Send telemetry with Entra ID (the component has local auth off): the managed identity's client id, or '' for the system one. */
+      applicationInsightsEntraClientId: entraClientId(s[Setting.applicationInsightsAuthenticationString]),
       /** The Event Grid mirror; undefined (a no-op mirror) unless EVENTGRID_TOPIC_ENDPOINT is set. */
       eventGrid,
     }),

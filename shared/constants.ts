@@ -28,6 +28,10 @@ export const Setting = {
   eventGridRetrySchedule: 'EVENTGRID_RETRY_SCHEDULE',
   multiArchWindowSeconds: 'MULTI_ARCH_WINDOW_SECONDS',
   registryCredentials: 'REGISTRY_CREDENTIALS',
+  autoDisableAfterHours: 'AUTO_DISABLE_AFTER_HOURS',
+  healthWriteIntervalSeconds: 'HEALTH_WRITE_INTERVAL_SECONDS',
+  applicationInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  applicationInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 } as const;
 
 /** Table names (letters and digits only, as Table Storage requires). */

@@ -6,7 +6,7 @@ import { describeError } from './log-value.js';
  * The closed set of error codes the API answers with, each mapped to exactly one HTTP status.
  * Codes follow ARM's and ACR's names where one exists, so clients that switch on them keep working.
  */
-const ErrorStatus = {
+export const ErrorStatus = {
   InvalidRequestContent: 400,
   InvalidParameter: 400,
   MissingApiVersionParameter: 400,

@@ -16,6 +16,15 @@ export const webhookSchema = z.looseObject({
     scope: z.string().default(''),
     actions: z.array(z.string()),
     provisioningState: z.string().optional(),
+    statusReason: z.string().optional(),
+    deliveryHealth: z
+      .looseObject({
+        consecutiveFailures: z.number(),
+        lastSuccessAt: z.string().optional(),
+        lastFailureAt: z.string().optional(),
+        failingSince: z.string().optional(),
+      })
+      .optional(),
   }),
 });
 export type Webhook = z.infer<typeof webhookSchema>;
@@ -27,6 +36,9 @@ export const callbackConfigSchema = z.looseObject({
   customHeaders: z.record(z.string(), z.string()).default({}),
 });
 export type CallbackConfig = z.infer<typeof callbackConfigSchema>;
+
+export const recoverResultSchema = z.looseObject({ redelivered: z.number() });
+export type RecoverResult = z.infer<typeof recoverResultSchema>;
 
 export const idResultSchema = z.looseObject({ id: z.string() });
 export type IdResult = z.infer<typeof idResultSchema>;

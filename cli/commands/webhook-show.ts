@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import { webhookSchema } from '../client/schemas.js';
 import { webhooksPath } from '../client/paths.js';
 import { flattenWebhook } from '../format/flatten-webhook.js';
-import { WEBHOOK_COLUMNS, webhookRow } from '../format/rows.js';
+import { WEBHOOK_SHOW_COLUMNS, webhookShowRow } from '../format/rows.js';
 import { managementClient, webhookCommand, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 
@@ -13,7 +13,7 @@ interface ShowOptions extends GlobalOptions {
 }
 
 export function registerWebhookShow(parent: Command, io: Io): void {
-  webhookCommand(parent, 'show', 'Get the details of a webhook.')
+  webhookCommand(parent, 'show', 'Get the details of a webhook, with its delivery health (HEALTH; not in az).')
     .addHelpText(
       'after',
       `
@@ -28,7 +28,7 @@ Examples:
           path: webhooksPath(opts.registry, opts.name),
           schema: webhookSchema,
         });
-        return { json: flattenWebhook(webhook), columns: WEBHOOK_COLUMNS, rows: [webhookRow(webhook)] };
+        return { json: flattenWebhook(webhook), columns: WEBHOOK_SHOW_COLUMNS, rows: [webhookShowRow(webhook)] };
       }),
     );
 }

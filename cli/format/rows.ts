@@ -1,4 +1,4 @@
-import type { CallbackConfig, IdResult, Webhook, WebhookEvent } from '../client/schemas.js';
+import type { CallbackConfig, IdResult, RecoverResult, Webhook, WebhookEvent } from '../client/schemas.js';
 import { eventHttpStatus, eventImage } from '../../shared/webhooks/acr-conventions.js';
 
 /*
@@ -11,6 +11,9 @@ export const WEBHOOK_COLUMNS = ['NAME', 'LOCATION', 'ACTIONS', 'SCOPE', 'STATUS'
 export const CONFIG_COLUMNS = ['SERVICE URI', 'HEADERS'] as const;
 export const EVENT_COLUMNS = ['ID', 'ACTION', 'IMAGE', 'HTTP STATUS', 'TIMESTAMP'] as const;
 export const PING_COLUMNS = ['ID'] as const;
+/** `show` adds the delivery health (not in az: ACR has none). */
+export const WEBHOOK_SHOW_COLUMNS = [...WEBHOOK_COLUMNS, 'HEALTH'] as const;
+export const RECOVER_COLUMNS = ['REDELIVERED'] as const;
 
 export function webhookRow(webhook: Webhook): Record<(typeof WEBHOOK_COLUMNS)[number], string> {
   return {
@@ -51,4 +54,21 @@ export function eventRow(event: WebhookEvent): Record<(typeof EVENT_COLUMNS)[num
 
 export function pingRow(result: IdResult): Record<(typeof PING_COLUMNS)[number], string> {
   return { ID: result.id };
+}
+
+/** One cell: `healthy`, `failing since <time> (N failed)`, or `no attempts yet`. */
+function healthText(webhook: Webhook): string {
+  const h = webhook.properties.deliveryHealth;
+  if (!h) return '';
+  if (h.failingSince) return `failing since ${formatTimestamp(h.failingSince)} (${h.consecutiveFailures} failed)`;
+  if (h.lastSuccessAt) return `healthy (last success ${formatTimestamp(h.lastSuccessAt)})`;
+  return 'no attempts yet';
+}
+
+export function webhookShowRow(webhook: Webhook): Record<(typeof WEBHOOK_SHOW_COLUMNS)[number], string> {
+  return { ...webhookRow(webhook), HEALTH: healthText(webhook) };
+}
+
+export function recoverRow(result: RecoverResult): Record<(typeof RECOVER_COLUMNS)[number], string> {
+  return { REDELIVERED: String(result.redelivered) };
 }

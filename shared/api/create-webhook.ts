@@ -51,6 +51,7 @@ export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
       previousSecretExpiresAt: undefined,
       statusReason: undefined,
       multiArch: body.properties.multiArch,
+      deliveryHealth: undefined,
     };
     const verdict = judgeServiceUri(record.serviceUri, deps.config.allowPrivateTargets);
     if (!verdict.allowed)
@@ -76,6 +77,7 @@ export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
           signingSecret: existing.signingSecret ?? record.signingSecret,
           previousSigningSecret: existing.previousSigningSecret,
           previousSecretExpiresAt: existing.previousSecretExpiresAt,
+          deliveryHealth: existing.deliveryHealth,
         };
       });
       if (replaced) {

@@ -12,8 +12,10 @@ import type { Config } from '../config.js';
 
 export interface IngestEventsDeps extends IngestDeps {
   readonly config: IngestDeps['config'] & Pick<Config, 'ingestKeys' | 'maxRequestBodyBytes' | 'maxEventsPerRequest'>;
+  readonly metrics: Pick<Metrics, 'eventsIngested'>;
 }
 import { logValue } from '../log-value.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /**
  * `POST /api/registries/{registryName}/events`: events from a registry. Checks run in a fixed order, each
@@ -59,6 +61,10 @@ export function makeIngestEvents(deps: IngestEventsDeps): HttpHandler {
       `ingest: registry=${registry} format=${adapter.name} accepted=${report.accepted.length} duplicates=${report.duplicates.length} ignored=${report.ignored.length} rejected=${report.rejected.length}` +
         (report.accepted.length ? ` ids=${logValue(report.accepted.map((a) => a.id).join(','), 4096)}` : ''),
     );
+    deps.metrics.eventsIngested(registry, 'accepted', report.accepted.length);
+    deps.metrics.eventsIngested(registry, 'duplicate', report.duplicates.length);
+    deps.metrics.eventsIngested(registry, 'ignored', report.ignored.length);
+    deps.metrics.eventsIngested(registry, 'rejected', report.rejected.length);
     const taken = report.accepted.length + report.duplicates.length + report.ignored.length;
     if (taken === 0 && report.rejected.length > 0) {
       const first = report.rejected[0]!;

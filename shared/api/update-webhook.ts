@@ -11,6 +11,7 @@ import { renderWebhook } from '../webhooks/render.js';
 import { sameLocation, webhookUpdateBody, type WebhookRecord, type WebhookUpdateBody } from '../webhooks/webhook.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { newSigningSecret } from '../delivery/signature.js';
+import { restartStreak } from '../webhooks/delivery-health.js';
 import { judgeServiceUri } from '../delivery/target-policy.js';
 import type { ManagementConfig } from './management-deps.js';
 import { notFound } from './load-webhook.js';
@@ -32,6 +33,10 @@ function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): Web
     status: p.status ?? record.status,
     // Enabling again clears why the service had disabled it.
     statusReason: p.status === 'enabled' ? undefined : record.statusReason,
+    deliveryHealth:
+      p.status === 'enabled' && record.status === 'disabled' && record.deliveryHealth
+        ? restartStreak(record.deliveryHealth)
+        : record.deliveryHealth,
     signingSecret: record.signingSecret ?? newSigningSecret(),
     scope: p.scope ?? record.scope,
     actions: p.actions ?? record.actions,

@@ -5,6 +5,9 @@ import { outboundRequest } from './outbound-request.js';
 import { activeSecrets, signatureHeaders } from './signature.js';
 import { isRetryable, isSuccess, nextDelaySeconds, type RetryPolicy } from './retry-policy.js';
 import type { Poster, PostOutcome } from './post-json.js';
+import { receivedMsOf } from '../storage/event-store.js';
+import type { DeliveryOutcome, Metrics } from '../metrics/metrics.js';
+import type { HealthRecorder } from '../webhooks/health-recorder.js';
 
 export interface AttemptResult {
   readonly record: DeliveryRecord;
@@ -22,12 +25,17 @@ export interface AttemptSettings {
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly now: Clock;
+  readonly metrics: Pick<Metrics, 'attempted'>;
+  /** Notes each attempt's outcome in the webhook's delivery health (and auto-disables). */
+  readonly health: HealthRecorder;
 }
 
 /**
  * One attempt: POST the recorded body with the webhook's current headers, then decide what comes next
- * (succeeded, retry after a delay, or failed for good). It never rejects: whatever goes wrong becomes a
- * failed outcome.
+ * (succeeded, retry after a delay, or failed for good). Callers record the delivery; here only the
+ * metrics and the webhook's delivery health note the outcome (the latter writes only on a change of
+ * state or once per HEALTH_WRITE_INTERVAL_SECONDS, see delivery-health.ts). It never rejects: whatever
+ * goes wrong becomes a failed outcome (and the health recorder never rejects either).
  */
 export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery {
   return async (webhook, record) => {
@@ -51,17 +59,38 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
       outcome = { kind: 'error', reason: 'refused', message: `the request could not be sent (${code})`, durationMs: 0 };
     }
     const now = settings.now();
-    if (isSuccess(outcome))
-      return { record: withAttempt(sent, outcome, 'succeeded', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
-    if (outcome.kind === 'response' && outcome.status === 410) {
-      const why = 'HTTP 410 Gone: the endpoint asked to stop; the webhook was disabled';
-      return { record: withAttempt(sent, outcome, 'failed', undefined, now.toISOString(), why), outcome, retryInSeconds: undefined };
-    }
-    const attempt = record.attempts + 1;
-    const delay = isRetryable(outcome) ? nextDelaySeconds(settings.retryPolicy, attempt, outcome, now) : undefined;
-    if (delay === undefined)
-      return { record: withAttempt(sent, outcome, 'failed', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
-    const next = new Date(now.getTime() + delay * 1000).toISOString();
-    return { record: withAttempt(sent, outcome, 'pending', next, now.toISOString()), outcome, retryInSeconds: delay };
+    const result = decide(settings, record, outcome, now, sent);
+    // Ingest → first attempt, for new deliveries only (not a held or failed one sent again by recover).
+    const first = record.attempts === 0 && record.lastError === undefined;
+    const receivedMs = first ? receivedMsOf(record.rowKey) : undefined;
+    settings.metrics.attempted(
+      outcomeOf(result),
+      outcome.durationMs / 1000,
+      receivedMs === undefined ? undefined : (now.getTime() - receivedMs) / 1000,
+    );
+    await settings.health.record(webhook, result.record.state === 'succeeded', now);
+    return result;
   };
+}
+
+function outcomeOf(result: AttemptResult): Exclude<DeliveryOutcome, 'held'> {
+  if (result.record.state === 'succeeded') return 'succeeded';
+  if (result.outcome.kind === 'error' && result.outcome.reason === 'refused') return 'refused';
+  return result.retryInSeconds === undefined ? 'failed' : 'retrying';
+}
+
+/** What comes after an attempt: the retry policy's decision. */
+function decide(settings: AttemptSettings, record: DeliveryRecord, outcome: PostOutcome, now: Date, sent: DeliveryRecord): AttemptResult {
+  if (isSuccess(outcome))
+    return { record: withAttempt(sent, outcome, 'succeeded', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
+  if (outcome.kind === 'response' && outcome.status === 410) {
+    const why = 'HTTP 410 Gone: the endpoint asked to stop; the webhook was disabled';
+    return { record: withAttempt(sent, outcome, 'failed', undefined, now.toISOString(), why), outcome, retryInSeconds: undefined };
+  }
+  const attempt = record.attempts + 1;
+  const delay = isRetryable(outcome) ? nextDelaySeconds(settings.retryPolicy, attempt, outcome, now) : undefined;
+  if (delay === undefined)
+    return { record: withAttempt(sent, outcome, 'failed', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
+  const next = new Date(now.getTime() + delay * 1000).toISOString();
+  return { record: withAttempt(sent, outcome, 'pending', next, now.toISOString()), outcome, retryInSeconds: delay };
 }

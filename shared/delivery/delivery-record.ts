@@ -4,7 +4,11 @@ import type { PostOutcome } from './post-json.js';
  * One delivery of an event to a webhook, as stored in the `del|` rows and shown by listEvents. It keeps
  * what was sent (the exact body, so retries and signatures are byte-identical) and the latest attempt.
  */
-export const DELIVERY_STATES = ['pending', 'succeeded', 'failed'] as const;
+/*
+ * `held`: not sent, because the webhook was disabled (by its owner or by the service) when the event
+ * came or its attempt was due; kept until `recover` sends it.
+ */
+export const DELIVERY_STATES = ['pending', 'succeeded', 'failed', 'held'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export interface DeliveryRecord {
@@ -28,6 +32,9 @@ export interface DeliveryRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/** Why a delivery is held (shown as its `lastError`). */
+export const HELD_REASON = 'held: the webhook is disabled; enable it, then recover held deliveries with POST .../recover';
 
 /** A one-line reason for a failed attempt, for the record and the log. */
 function describeOutcome(outcome: PostOutcome): string {

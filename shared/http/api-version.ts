@@ -1,8 +1,8 @@
 import { ApiError } from '../errors.js';
 
 /** ACR's webhook models have not changed since 2017-10-01; every version up to this one is served. */
-const OLDEST_API_VERSION = '2017-10-01';
-const NEWEST_API_VERSION = '2026-11-01';
+export const OLDEST_API_VERSION = '2017-10-01';
+export const NEWEST_API_VERSION = '2026-11-01';
 const FORMAT = /^(\d{4}-\d{2}-\d{2})(-preview)?$/;
 
 /**

@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import type { QueueClient } from '@azure/storage-queue';
 import type { QueueHandler } from '../handler-types.js';
-import type { DeliveryRecord } from '../delivery/delivery-record.js';
+import { HELD_REASON, type DeliveryRecord } from '../delivery/delivery-record.js';
 import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../webhooks/names.js';
@@ -11,12 +11,14 @@ import { deliveriesMessage, type DeliveryRef } from './messages.js';
 import { parseOrPoison } from './poison.js';
 import { followUp, type FollowUpDeps } from './follow-up.js';
 import { logFailure } from './log-failure.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface DeliverDeps extends FollowUpDeps {
   readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
   readonly events: Pick<EventStore, 'getDelivery' | 'putDeliveries'>;
   readonly queues: { readonly deliveriesPoison: QueueClient };
   readonly attempt: AttemptDelivery;
+  readonly metrics: Pick<Metrics, 'held' | 'webhookAutoDisabled'>;
 }
 import { logValue } from '../log-value.js';
 
@@ -27,9 +29,10 @@ import { logValue } from '../log-value.js';
  * Outcomes are written in transactions and further retries grouped by due time.
  */
 export function makeDeliver(deps: DeliverDeps): QueueHandler {
-  return parseOrPoison(deliveriesMessage, deps.queues.deliveriesPoison, 'delivery', async ({ registry, items }, context) => {
+  return parseOrPoison(deliveriesMessage, deps.queues.deliveriesPoison, 'delivery', async ({ registry, items, ordered }, context) => {
     const webhooks = await deps.webhooks.listCached(registry);
-    const outcomes = await Promise.all(items.map((item) => deliverOne(deps, registry, webhooks, item, context)));
+    const one = (item: DeliveryRef) => deliverOne(deps, registry, webhooks, item, context);
+    const outcomes = ordered ? await inOrder(items, one) : await Promise.all(items.map(one));
     const done = outcomes.filter((o): o is NonNullable<typeof o> => o !== undefined);
     await deps.events.putDeliveries(
       registry,
@@ -51,14 +54,39 @@ async function deliverOne(
   if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
   const tag = `registry=${registry} event=${logValue(record.eventId)} action=${record.action}`;
   const webhook = webhooks.find((w) => nameKey(w.name) === nameKey(item.webhook));
-  if (!webhook || webhook.status !== 'enabled') {
-    const why = webhook ? 'the webhook is disabled; redeliver once it is enabled' : 'the webhook was deleted';
-    context.warn(`delivery abandoned: ${tag} webhook=${logValue(item.webhook)}: ${why}`);
-    return { record: { ...record, state: 'failed', nextAttemptAt: undefined, lastError: why, updatedAt: deps.now().toISOString() } };
+  if (!webhook) {
+    context.warn(`delivery abandoned: ${tag} webhook=${logValue(item.webhook)}: the webhook was deleted`);
+    const lastError = 'the webhook was deleted';
+    return { record: { ...record, state: 'failed', nextAttemptAt: undefined, lastError, updatedAt: deps.now().toISOString() } };
+  }
+  if (webhook.status !== 'enabled') {
+    // Not sent, not dropped: kept for `recover` once the webhook is enabled again.
+    context.log(`delivery held: ${tag} webhook=${webhook.name}: the webhook is disabled`);
+    deps.metrics.held(1);
+    return { record: { ...record, state: 'held', nextAttemptAt: undefined, lastError: HELD_REASON, updatedAt: deps.now().toISOString() } };
   }
   const result = await deps.attempt(webhook, record);
   if (result.record.state === 'succeeded') {
     context.log(`delivered: ${tag} webhook=${webhook.name} attempt=${result.record.attempts} status=${result.record.responseStatus ?? ''}`);
   } else logFailure(context, tag, webhook, result);
   return { record: result.record, webhook, result };
+}
+
+/**
+ * Attempts one after another while they succeed; after the first failure (the endpoint is down again)
+ * the rest go at once, so a page of an ordered recover costs at most one timeout, not one per item.
+ */
+async function inOrder<R extends { record: DeliveryRecord } | undefined>(
+  items: readonly DeliveryRef[],
+  fn: (item: DeliveryRef) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = [];
+  let i = 0;
+  while (i < items.length) {
+    const r = await fn(items[i++]!);
+    out.push(r);
+    if (r && r.record.state !== 'succeeded' && r.record.state !== 'held') break;
+  }
+  out.push(...(await Promise.all(items.slice(i).map(fn))));
+  return out;
 }

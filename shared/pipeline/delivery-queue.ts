@@ -1,7 +1,7 @@
 import type { QueueClient } from '@azure/storage-queue';
 import type { AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import { sendQueueMessage } from '../storage/queue-message.js';
+import { encodeQueueMessage, sendQueueMessage } from '../storage/queue-message.js';
 import { MAX_DELIVERIES_PER_MESSAGE, type DeliveriesMessage, type DeliveryRef } from './messages.js';
 
 /** A sent message's receipt, so a hand-off can be withdrawn. */
@@ -18,7 +18,22 @@ export interface DeliveryQueue {
    */
   schedule(registry: string, items: readonly DeliveryRef[], delaySeconds: number, handoff?: boolean): Promise<Sent[]>;
   withdraw(sent: readonly Sent[]): Promise<void>;
+  /**
+   * Sends one `ordered` message (at most MAX_DELIVERIES_PER_MESSAGE items), invisible for `leaseSeconds`:
+   * a recover reserves its page's message before it resets the rows, so nothing is left pending without one.
+   */
+  reserveOrdered(registry: string, items: readonly DeliveryRef[], leaseSeconds: number): Promise<Sent>;
+  /** Rewrites a reserved message to carry exactly `items` and makes it visible now; deletes it when there are none. */
+  releaseOrdered(sent: Sent, registry: string, items: readonly DeliveryRef[]): Promise<void>;
 }
+
+const orderedMessage = (registry: string, items: readonly DeliveryRef[]): DeliveriesMessage => ({
+  v: 1,
+  type: 'deliveries',
+  registry,
+  ordered: true,
+  items: [...items],
+});
 
 export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
   return {
@@ -39,6 +54,14 @@ export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
     },
     async withdraw(sent) {
       for (const s of sent) await queue.deleteMessage(s.messageId, s.popReceipt);
+    },
+    async reserveOrdered(registry, items, leaseSeconds) {
+      const r = await sendQueueMessage(queue, orderedMessage(registry, items), leaseSeconds);
+      return { messageId: r.messageId, popReceipt: r.popReceipt };
+    },
+    async releaseOrdered(sent, registry, items) {
+      if (items.length === 0) await queue.deleteMessage(sent.messageId, sent.popReceipt);
+      else await queue.updateMessage(sent.messageId, sent.popReceipt, encodeQueueMessage(orderedMessage(registry, items)), 0);
     },
   };
 }

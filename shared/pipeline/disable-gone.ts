@@ -4,10 +4,12 @@ import type { AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { ApiError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface DisableGoneDeps {
   readonly webhooks: Pick<WebhookStore, 'update'>;
   readonly now: Clock;
+  readonly metrics: Pick<Metrics, 'webhookAutoDisabled'>;
 }
 
 /**
@@ -41,6 +43,8 @@ export async function disableGoneWebhooks(
       context.warn(`webhook not disabled: registry=${registry} webhook=${name}: it kept changing under the update`);
       continue;
     }
-    if (disabled) context.warn(`webhook disabled: registry=${registry} webhook=${name}: the endpoint answered 410 Gone`);
+    if (!disabled) continue;
+    deps.metrics.webhookAutoDisabled('gone');
+    context.warn(`webhook disabled: registry=${registry} webhook=${name}: the endpoint answered 410 Gone`);
   }
 }

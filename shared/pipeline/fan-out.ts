@@ -3,7 +3,7 @@ import type { QueueClient } from '@azure/storage-queue';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { QueueHandler } from '../handler-types.js';
-import type { DeliveryRecord } from '../delivery/delivery-record.js';
+import { HELD_REASON, type DeliveryRecord } from '../delivery/delivery-record.js';
 import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { Rows, type EventStore } from '../storage/event-store.js';
@@ -11,7 +11,8 @@ import type { WebhookStore } from '../storage/webhook-store.js';
 import { nameKey } from '../webhooks/names.js';
 import { eventsMessage } from './messages.js';
 import { claimEvents, type Claimed, type ClaimSettings } from './claims.js';
-import { matchWebhooks } from './match.js';
+import { holdingWebhooks, matchWebhooks } from './match.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { parseOrPoison } from './poison.js';
 import { newDeliveryRecord } from './new-delivery.js';
 import { followUp } from './follow-up.js';
@@ -27,6 +28,7 @@ export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
   readonly events: Pick<EventStore, 'readClaim' | 'takeClaim' | 'createClaim' | 'getDelivery' | 'recordFanOut' | 'putDeliveries'>;
   readonly queues: { readonly eventsPoison: QueueClient; readonly events: QueueClient };
   readonly attempt: AttemptDelivery;
+  readonly metrics: Pick<Metrics, 'held' | 'webhookAutoDisabled'>;
   readonly now: Clock;
   /** This process, as the owner named in the claims it takes. */
   readonly owner: string;
@@ -69,6 +71,8 @@ interface Planned {
   readonly tag: string;
   readonly targets: readonly WebhookRecord[];
   readonly records: readonly DeliveryRecord[];
+  /** Deliveries to disabled webhooks that would take the event: recorded as `held`, not attempted. */
+  readonly held: readonly DeliveryRecord[];
 }
 
 /** The webhooks an earlier owner of the claim already recorded an outcome for (a takeover after a crash). */
@@ -96,9 +100,10 @@ export async function fanOut(deps: FanOutDeps, registry: string, claimed: readon
     const { event } = claim.item;
     const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
     const matched = matchWebhooks(webhooks, event);
-    const done = await alreadyRecorded(deps, registry, claim, matched);
+    const holding = holdingWebhooks(webhooks, event);
+    const done = await alreadyRecorded(deps, registry, claim, [...matched, ...holding]);
     if (done.size > 0) context.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
-    else if (matched.length === 0) context.log(`fan-out: ${tag} matched no webhook`);
+    else if (matched.length === 0 && holding.length === 0) context.log(`fan-out: ${tag} matched no webhook`);
     // Multi-arch images: coalesced webhooks get one event per index, and tagless child pushes are held.
     const plan = await planMultiArch(
       deps,
@@ -109,7 +114,17 @@ export async function fanOut(deps: FanOutDeps, registry: string, claimed: readon
     );
     const targets = plan.sends.map((x) => x.webhook);
     const receivedMs = Date.parse(claim.item.receivedAt);
-    planned.push({ claim, tag, targets, records: plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created)) });
+    const body = JSON.stringify(event);
+    const held = holding
+      .filter((w) => !done.has(nameKey(w.name)))
+      .map((w) => ({ ...newDeliveryRecord(w, event, body, receivedMs, created), state: 'held' as const, lastError: HELD_REASON }));
+    planned.push({
+      claim,
+      tag,
+      targets,
+      records: plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created)),
+      held,
+    });
   }
 
   // Attempts start only after the last await of the planning above: a promise created before an await
@@ -128,7 +143,7 @@ export async function fanOut(deps: FanOutDeps, registry: string, claimed: readon
       eventId: p.claim.item.event.id,
       etag: p.claim.etag,
       recorded: p.claim.recorded,
-      records: p.records.map((rec, i) => results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }),
+      records: [...p.records.map((rec, i) => results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }), ...p.held],
     })),
   );
 
@@ -143,6 +158,7 @@ export async function fanOut(deps: FanOutDeps, registry: string, claimed: readon
     let retrying = 0;
     let failed = 0;
     let handedOff = 0;
+    deps.metrics.held(p.held.length);
     for (const [i, webhook] of p.targets.entries()) {
       const r = results[e]![i];
       if (!r) {
@@ -158,9 +174,9 @@ export async function fanOut(deps: FanOutDeps, registry: string, claimed: readon
         else failed++;
       }
     }
-    if (p.targets.length > 0)
+    if (p.targets.length > 0 || p.held.length > 0)
       context.log(
-        `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff}`,
+        `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff} held=${p.held.length}`,
       );
   }
   await followUp(deps, registry, finished, context);

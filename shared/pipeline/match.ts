@@ -27,7 +27,14 @@ export function scopeMatches(scope: string, event: AcrEvent): boolean {
   return target.tags?.includes(s.tag) ?? false;
 }
 
+const covers = (w: WebhookRecord, event: AcrEvent) => w.actions.includes(event.action) && scopeMatches(w.scope, event);
+
 /** The webhooks an event goes to: enabled, listing the event's action, with a scope that covers it. */
 export function matchWebhooks(webhooks: readonly WebhookRecord[], event: AcrEvent): WebhookRecord[] {
-  return webhooks.filter((w) => w.status === 'enabled' && w.actions.includes(event.action) && scopeMatches(w.scope, event));
+  return webhooks.filter((w) => w.status === 'enabled' && covers(w, event));
+}
+
+/** Disabled webhooks that would take the event: it is recorded for them as held, not sent, not dropped. */
+export function holdingWebhooks(webhooks: readonly WebhookRecord[], event: AcrEvent): WebhookRecord[] {
+  return webhooks.filter((w) => w.status === 'disabled' && covers(w, event));
 }

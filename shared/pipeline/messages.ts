@@ -40,6 +40,8 @@ export const deliveriesMessage = z.object({
   registry: z.string().min(1).max(50),
   /** A hand-off: the fan-out's inline attempts were still running when it returned. */
   handoff: z.boolean().optional(),
+  /** Attempt the items one after another, in the order given (recover sends in order of receipt). */
+  ordered: z.boolean().optional(),
   items: z
     .array(
       z.object({

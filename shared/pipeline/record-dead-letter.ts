@@ -5,6 +5,7 @@ import type { DeadLetterStore } from '../storage/dead-letter-store.js';
 import type { EventStore } from '../storage/event-store.js';
 import { deliveriesMessage } from './messages.js';
 import { logValue } from '../log-value.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** What `sendToPoison` wraps a message in; the host's own poison moves carry the bare message. */
 const wrapper = z.object({ reason: z.string(), message: z.string(), at: z.string() });
@@ -13,6 +14,7 @@ export interface RecordDeadLetterDeps {
   readonly deadLetters: Pick<DeadLetterStore, 'add'>;
   readonly events: Pick<EventStore, 'getDelivery' | 'putDeliveries'>;
   readonly now: Clock;
+  readonly metrics: Pick<Metrics, 'deadLettered'>;
 }
 
 /**
@@ -28,6 +30,7 @@ export function makeRecordDeadLetter(sourceQueue: string) {
         ? ours.data.reason
         : `processing failed maxDequeueCount times (host.json), so the host moved it to ${sourceQueue}-poison`;
       const id = await deps.deadLetters.add(sourceQueue, text, reason, deps.now());
+      deps.metrics.deadLettered(sourceQueue);
       context.error(`dead letter recorded: queue=${sourceQueue} id=${id}: ${logValue(reason, 1000)}`);
       let parsed: unknown;
       try {

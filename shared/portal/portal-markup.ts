@@ -7,6 +7,7 @@ export const PORTAL_MARKUP = `
 <header class="top">
   <p class="brand">registry-webhooks</p>
   <p id="who" hidden>Registry <strong id="who-registry"></strong> <button id="sign-out" type="button" class="link">Change registry or key</button></p>
+  <p class="api-link"><a href="openapi.json" id="openapi-link">API reference (OpenAPI)</a></p>
 </header>
 <main id="main" tabindex="-1">
   <div id="status" class="status" role="status" aria-live="polite"></div>
@@ -43,7 +44,7 @@ export const PORTAL_MARKUP = `
     <div class="table-wrap">
       <table id="webhooks-table" class="cards">
         <caption class="sr-only">Webhooks of the registry</caption>
-        <thead><tr><th scope="col">Name</th><th scope="col">Location</th><th scope="col">Actions</th><th scope="col">Scope</th><th scope="col">Status</th></tr></thead>
+        <thead><tr><th scope="col">Name</th><th scope="col">Location</th><th scope="col">Actions</th><th scope="col">Scope</th><th scope="col">Status</th><th scope="col">Health</th></tr></thead>
         <tbody></tbody>
       </table>
     </div>
@@ -119,7 +120,19 @@ export const PORTAL_MARKUP = `
       <div><dt>Scope</dt><dd id="prop-scope"></dd></div>
       <div><dt>Multi-arch images</dt><dd id="prop-multi-arch"></dd></div>
       <div><dt>Location</dt><dd id="prop-location"></dd></div>
+      <div><dt>Delivery health</dt><dd id="prop-health"></dd></div>
+      <div id="prop-reason-row" hidden><dt>Status reason</dt><dd id="prop-reason"></dd></div>
     </dl>
+    <form id="recover-form" class="panel inline-form" novalidate aria-labelledby="recover-title">
+      <h2 id="recover-title">Recover</h2>
+      <p class="hint" id="recover-hint">Send again, in order, every failed or held delivery whose event was received at or after this time. The webhook must be enabled.</p>
+      <div class="field">
+        <label for="recover-since">Received since</label>
+        <input id="recover-since" name="since" type="datetime-local" step="1" required aria-describedby="recover-hint recover-error">
+        <p class="error" id="recover-error"></p>
+      </div>
+      <div class="buttons"><button type="submit" id="recover-submit">Recover</button></div>
+    </form>
     <section id="config" hidden aria-labelledby="config-title" class="panel">
       <h2 id="config-title">Configuration</h2>
       <dl class="props">

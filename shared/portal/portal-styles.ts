@@ -66,6 +66,8 @@ pre { background: #fff; border: 1px solid var(--line); padding: .75rem; overflow
 .ok { background: #dff6dd; color: #0b5a0b; }
 .bad { background: #fde7e9; color: var(--red); }
 .off { background: var(--soft); color: var(--muted); }
+.api-link { margin: 0; font-size: .9rem; }
+.api-link a { color: inherit; }
 dialog { border: 1px solid var(--line); border-radius: 2px; padding: 1rem 1.5rem 1.5rem; max-width: min(28rem, 92vw); box-shadow: 0 6px 24px rgba(0,0,0,.25); }
 dialog::backdrop { background: rgba(0,0,0,.4); }
 dialog h2 { margin-top: .25rem; }

@@ -19,6 +19,9 @@ import type { Background } from '../pipeline/background.js';
 import { makeCoalesceWindow, type CoalesceWindow } from '../multiarch/coalesce-window.js';
 import { makeIndexReader, type IndexReader } from '../multiarch/index-reader.js';
 import { entraTokenSource } from '../multiarch/entra-token.js';
+import { setupMetrics } from '../metrics/metrics-provider.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { makeHealthRecorder } from '../webhooks/health-recorder.js';
 
 /*
  * The composition root: the one module that builds clients from config and wires the stages. Nothing in
@@ -42,6 +45,9 @@ export interface Services {
   readonly coalesceWindow: CoalesceWindow;
   /** Reads image indexes back from registries (platforms of a multi-arch push). */
   readonly indexReader: IndexReader;
+  readonly metrics: Metrics;
+  /** Prometheus text of this process's metrics, for `GET /api/metrics`. */
+  readonly scrapeMetrics: () => Promise<string>;
   readonly now: Clock;
   /** This process, as the owner named in the fan-out claims it holds. */
   readonly owner: string;
@@ -87,9 +93,22 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     mirrorQueue: mirror.enabled ? queues.mirror : undefined,
     journal: overrides.journal,
   });
+  const webhooks = makeWebhookStore(webhooksTable, config.webhookCacheMs);
+  const telemetry = setupMetrics({
+    connectionString: config.applicationInsightsConnectionString,
+    entraClientId: config.applicationInsightsEntraClientId,
+  });
+  const health = makeHealthRecorder({
+    webhooks,
+    metrics: telemetry.metrics,
+    now,
+    autoDisableAfterHours: config.autoDisableAfterHours,
+    writeIntervalMs: config.healthWriteIntervalMs,
+    log: (message) => console.warn(message),
+  });
   const services: Services = {
     config,
-    webhooks: makeWebhookStore(webhooksTable, config.webhookCacheMs),
+    webhooks,
     events,
     deadLetters: makeDeadLetterStore(deadLettersTable),
     ingestBatcher,
@@ -102,6 +121,8 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       timeoutMs: config.deliveryTimeoutMs,
       maxResponseBytes: config.storedResponseBytes,
       now,
+      metrics: telemetry.metrics,
+      health,
     }),
     coalesceWindow: makeCoalesceWindow(eventsTable, config.multiArchWindowMs),
     // Reading an index back goes through the deliveries' poster: the same SSRF policy and timeout.
@@ -111,6 +132,8 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       timeoutMs: config.deliveryTimeoutMs,
       ...(usesIdentity ? { entraToken: entraTokenSource() } : {}),
     }),
+    metrics: telemetry.metrics,
+    scrapeMetrics: () => telemetry.scrape(),
     now,
     owner,
     background: new Set(),

@@ -43,7 +43,16 @@ export const Rows = {
   delivery: (webhook: string, receivedMs: number, eventId: string) =>
     `del|${nameKey(webhook)}|${invertedMs(receivedMs)}|${keyPart(eventId)}`,
   deliveryRange: (webhook: string) => [`del|${nameKey(webhook)}|`, `del|${nameKey(webhook)}}`] as const,
+  /** A webhook's deliveries of events received at or after `sinceMs` (inverted time: the newest first). */
+  deliveriesSince: (webhook: string, sinceMs: number) =>
+    [`del|${nameKey(webhook)}|`, `del|${nameKey(webhook)}|${invertedMs(sinceMs)}}`] as const,
 };
+
+/** When the event of a delivery row was ingested (the row key carries it, inverted), in ms. */
+export function receivedMsOf(deliveryRowKey: string): number | undefined {
+  const inverted = deliveryRowKey.split('|')[2];
+  return inverted && /^\d{13}$/.test(inverted) ? MAX_MS - Number(inverted) : undefined;
+}
 
 type EventState = 'queued' | 'claimed' | 'fannedout';
 const EVENT_STATES = ['queued', 'claimed', 'fannedout'] as const;
@@ -426,6 +435,48 @@ export function makeEventStore(table: TableClient) {
       const filter = `${rangeFilter(registry, from, to)} and eventId eq ${odataString(eventId)}`;
       for await (const e of table.listEntities({ queryOptions: { filter } })) return fromDeliveryEntity(e);
       return undefined;
+    },
+
+    /**
+     * The `failed` and `held` deliveries of a webhook whose events were received at or after `sinceMs`,
+     * oldest first (the table holds them newest first, so the range is read whole: keys and ETags only).
+     */
+    async recoverableDeliveries(registry: string, webhook: string, sinceMs: number): Promise<{ rowKey: string; etag: string }[]> {
+      const [from, to] = Rows.deliveriesSince(webhook, sinceMs);
+      const filter = `${rangeFilter(registry, from, to)} and (state eq 'failed' or state eq 'held')`;
+      const out: { rowKey: string; etag: string }[] = [];
+      for await (const e of table.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) {
+        if (e.rowKey && e.etag) out.push({ rowKey: e.rowKey, etag: e.etag });
+      }
+      return out.reverse();
+    },
+
+    /**
+     * Sets deliveries back to `pending` for a fresh first attempt, each only if it is unchanged since it
+     * was read (ETag), so two recovers at once send each delivery once. Returns the keys it reset.
+     */
+    async resetForRecovery(registry: string, rows: readonly { rowKey: string; etag: string }[], now: string): Promise<string[]> {
+      const pk = nameKey(registry);
+      const reset = (rowKey: string) => ({ partitionKey: pk, rowKey, state: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now });
+      try {
+        await table.submitTransaction(rows.map((r): TransactionAction => ['update', reset(r.rowKey), 'Merge', { etag: r.etag }]));
+        return rows.map((r) => r.rowKey);
+      } catch (err) {
+        const status = statusOf(err);
+        if (status !== 412 && status !== 404) throw err;
+      }
+      // One of them changed meanwhile (another recover, a retention purge): one by one, keeping the rest.
+      const done: string[] = [];
+      for (const r of rows) {
+        try {
+          await table.updateEntity(reset(r.rowKey), 'Merge', { etag: r.etag });
+          done.push(r.rowKey);
+        } catch (err) {
+          const status = statusOf(err);
+          if (status !== 412 && status !== 404) throw err;
+        }
+      }
+      return done;
     },
 
     /** Deletes a webhook's whole history, 100 rows a transaction. Returns how many rows went. */

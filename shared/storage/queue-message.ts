@@ -5,7 +5,7 @@ import type { QueueClient } from '@azure/storage-queue';
  * does not encode: every message this service sends goes through here. A string is sent as it is (JSON
  * text already), anything else as its JSON.
  */
-function encodeQueueMessage(body: string | object): string {
+export function encodeQueueMessage(body: string | object): string {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return Buffer.from(text, 'utf8').toString('base64');
 }

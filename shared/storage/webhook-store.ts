@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js';
 import { statusOf, unless404 } from './rest-errors.js';
 import { jsonField, odataString, optionalField } from './entity-fields.js';
 import { makeWebhookCache } from './webhook-cache.js';
+import { deliveryHealthSchema } from '../webhooks/delivery-health.js';
 
 /*
  * Table `webhooks` — key layout
@@ -53,6 +54,7 @@ const entitySchema = z.object({
   previousSecretExpiresAt: optionalField(z.string()),
   statusReason: optionalField(z.string()),
   multiArch: optionalField(z.enum(MULTI_ARCH_MODES)),
+  deliveryHealth: optionalField(jsonField(deliveryHealthSchema)),
 });
 
 function toEntity(record: WebhookRecord) {
@@ -77,6 +79,7 @@ function toEntity(record: WebhookRecord) {
     previousSecretExpiresAt: record.previousSecretExpiresAt ?? null,
     statusReason: record.statusReason ?? null,
     multiArch: record.multiArch ?? null,
+    deliveryHealth: record.deliveryHealth ? JSON.stringify(record.deliveryHealth) : null,
   };
 }
 

@@ -1,23 +1,11 @@
+import type { z } from 'zod';
 import { WEBHOOK_RESOURCE_TYPE } from '../constants.js';
+import type { webhookResource } from '../openapi/response-schemas.js';
 import type { WebhookRecord } from './webhook.js';
+import { HEALTHY } from './delivery-health.js';
 
 /** ACR's Webhook resource. `serviceUri` and `customHeaders` are write-only and never appear here. */
-export interface WebhookResource {
-  id: string;
-  name: string;
-  type: typeof WEBHOOK_RESOURCE_TYPE;
-  location: string;
-  tags: Record<string, string>;
-  systemData: { createdAt: string; lastModifiedAt: string };
-  properties: {
-    status: string;
-    scope: string;
-    actions: string[];
-    provisioningState: 'Succeeded';
-    statusReason?: string;
-    multiArch?: string;
-  };
-}
+export type WebhookResource = z.infer<typeof webhookResource>;
 
 export function registryId(record: Pick<WebhookRecord, 'subscriptionId' | 'resourceGroup' | 'registryName'>): string {
   return `/subscriptions/${record.subscriptionId}/resourceGroups/${record.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${record.registryName}`;
@@ -40,6 +28,8 @@ export function renderWebhook(record: WebhookRecord): WebhookResource {
       ...(record.statusReason ? { statusReason: record.statusReason } : {}),
       // Our addition, shown once set: ARM clients that never set it see ACR's resource unchanged.
       ...(record.multiArch ? { multiArch: record.multiArch } : {}),
+      // Read-only, our addition (ARM clients ignore unknown properties).
+      deliveryHealth: record.deliveryHealth ?? HEALTHY,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { scopeProblem } from './scope.js';
+import type { DeliveryHealth } from './delivery-health.js';
 
 /*
  * The webhook, the service's one domain object: the record as it is kept, and the request bodies that
@@ -40,6 +41,8 @@ export interface WebhookRecord {
   readonly statusReason: string | undefined;
   /** As set through the API; undefined (never set) behaves as `perManifest`. */
   readonly multiArch: MultiArchMode | undefined;
+  /** Written by the health recorder only when due (see delivery-health.ts); absent until a first attempt. */
+  readonly deliveryHealth: DeliveryHealth | undefined;
 }
 
 /** Locations compare as ARM compares them: 'West US' and 'westus' are one region. */

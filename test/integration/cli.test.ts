@@ -36,6 +36,7 @@ function flat(registry: string, name: string, fields: Record<string, unknown> = 
     systemData: { createdAt: iso, lastModifiedAt: iso },
     tags: {},
     type: 'Microsoft.ContainerRegistry/registries/webhooks',
+    deliveryHealth: { consecutiveFailures: 0 },
     ...fields,
   };
 }
@@ -131,9 +132,9 @@ describe('webhook show and list', () => {
     const table = await cli('webhook', 'show', '-n', 'clihook01', '-r', 'cliregistry1', '-o', 'table');
     expect(table.stdout).toBe(
       [
-        'NAME       LOCATION  ACTIONS       SCOPE          STATUS',
-        '---------  --------  ------------  -------------  -------',
-        'clihook01  eastus    push, delete  hello-world:*  enabled',
+        'NAME       LOCATION  ACTIONS       SCOPE          STATUS   HEALTH',
+        '---------  --------  ------------  -------------  -------  ---------------',
+        'clihook01  eastus    push, delete  hello-world:*  enabled  no attempts yet',
         '',
       ].join('\n'),
     );
@@ -141,7 +142,7 @@ describe('webhook show and list', () => {
     // az's TSV: values in key order; a list prints its length, an object an empty field.
     expect(tsv.stdout).toMatch(
       new RegExp(
-        `^2\\t${id('cliregistry1', 'clihook01')}\\teastus\\tclihook01\\tSucceeded\\t${RG}\\thello-world:\\*\\tenabled\\t\\t\\tMicrosoft.ContainerRegistry/registries/webhooks\\n$`,
+        `^2\\t\\t${id('cliregistry1', 'clihook01')}\\teastus\\tclihook01\\tSucceeded\\t${RG}\\thello-world:\\*\\tenabled\\t\\t\\tMicrosoft.ContainerRegistry/registries/webhooks\\n$`,
       ),
     );
   });
@@ -207,6 +208,35 @@ describe('webhook update', () => {
       customHeaders: {},
       serviceUri: 'https://hooks.example.com/acr?token=s3cret',
       signingSecret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/),
+    });
+  });
+
+  it('recover: refuses a disabled webhook with the API message, and prints the count for an enabled one', async () => {
+    const refused = await cli('webhook', 'recover', '-n', 'clihook01', '-r', 'cliregistry1', '--since', '2026-01-01T00:00:00Z');
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        "ERROR: (Conflict) The webhook 'clihook01' is disabled, so recovered deliveries would only be held again. Enable it first (PATCH properties.status to 'enabled'), then recover.\n",
+    });
+    const table = await cli(
+      'webhook',
+      'recover',
+      '-n',
+      'clihook02',
+      '-r',
+      'cliregistry1',
+      '--since',
+      '2026-01-01T00:00:00Z',
+      '-o',
+      'table',
+    );
+    expect(table).toEqual({ code: 0, stdout: 'REDELIVERED\n-----------\n0\n', stderr: '' });
+    const bad = await cli('webhook', 'recover', '-n', 'clihook02', '-r', 'cliregistry1', '--since', 'last week');
+    expect(bad).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "ERROR: --since must be an ISO 8601 time such as 2026-11-28T00:00:00Z (got 'last week').\n",
     });
   });
 

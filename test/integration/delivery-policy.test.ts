@@ -212,10 +212,12 @@ describe('410 Gone', () => {
     expect(got.properties.status).toBe('disabled');
     expect(got.properties.statusReason).toMatch(/^Disabled by the service at .*: the endpoint answered 410 Gone to event evt-/);
     const later = await push('policyreg2');
-    // Its fan-out has run and found no enabled webhook, and nothing is queued: the disabled one got nothing.
+    // Its fan-out has run and found no enabled webhook, and nothing is queued: the disabled one got nothing,
+    // and the event is recorded for it as held (for recover once it is enabled).
     await drained(svc.azurite.connectionString);
-    expect(svc.logs.join('\n')).toContain(`fan-out: registry=policyreg2 event=${later.id} action=push matched no webhook`);
+    expect(svc.logs.join('\n')).toContain(`fan-out: registry=policyreg2 event=${later.id} action=push matched=0 succeeded=0`);
     expect(rx.forPath('/gonehook1')).toHaveLength(1);
+    expect((await events('policyreg2', 'gonehook1'))[0]).toMatchObject({ id: later.id, delivery: { state: 'held', attempts: 0 } });
     // Enabling again clears the reason.
     const patched = (await (
       await api(svc, '/registries/policyreg2/webhooks/gonehook1', { method: 'PATCH', json: { properties: { status: 'enabled' } } })

@@ -34,7 +34,14 @@ function webhookBody(registry: string, name: string, props: Record<string, unkno
     location: 'westus',
     tags: {},
     systemData: { createdAt: iso, lastModifiedAt: iso },
-    properties: { status: 'enabled', scope: '', actions: ['push'], provisioningState: 'Succeeded', ...props },
+    properties: {
+      status: 'enabled',
+      scope: '',
+      actions: ['push'],
+      provisioningState: 'Succeeded',
+      deliveryHealth: { consecutiveFailures: 0 },
+      ...props,
+    },
     ...extra,
   };
 }

@@ -129,8 +129,8 @@ describe('the Webhooks blade', () => {
     await page.getByRole('link', { name: '← Webhooks' }).click();
     await expect
       .poll(() => rowsOf(page, 'webhooks-table'))
-      .toEqual([['portalhook1', 'eastus', 'push, delete', 'hello-world:*', 'enabled']]);
-    expect((await page.locator('#webhooks-table thead').innerText()).trim()).toBe('NAME\tLOCATION\tACTIONS\tSCOPE\tSTATUS');
+      .toEqual([['portalhook1', 'eastus', 'push, delete', 'hello-world:*', 'enabled', 'no attempts']]);
+    expect((await page.locator('#webhooks-table thead').innerText()).trim()).toBe('NAME\tLOCATION\tACTIONS\tSCOPE\tSTATUS\tHEALTH');
     await screenshot(page, 'desktop-4-list');
 
     // The webhook's page: disable, configuration on request.
@@ -273,6 +273,56 @@ describe('the events table', () => {
   });
 });
 
+describe('delivery health and recover', () => {
+  it('shows a failing webhook with its badge on the list and its page, links the API reference, and recovers from the page', async () => {
+    const res = await api(svc, '/registries/portalheal1/webhooks/portalheal', {
+      method: 'PUT',
+      json: { location: 'westus', properties: { serviceUri: `${rx.url}/portalheal`, actions: ['push'] } },
+    });
+    expect(res.status).toBe(201);
+    rx.script.push({ status: 500 });
+    const event = {
+      id: `heal-${Date.now()}`,
+      timestamp: new Date().toISOString(),
+      action: 'push',
+      target: { repository: 'app', tag: 'v1' },
+    };
+    expect((await api(svc, '/registries/portalheal1/events', { method: 'POST', key: INGEST_KEY, json: event })).status).toBe(202);
+    await expect
+      .poll(
+        async () =>
+          (
+            (await (await api(svc, '/registries/portalheal1/webhooks/portalheal')).json()) as {
+              properties: { deliveryHealth: { failingSince?: string } };
+            }
+          ).properties.deliveryHealth.failingSince,
+        { timeout: 10_000 },
+      )
+      .toBeDefined();
+
+    const { page, errors } = await openPortal();
+    await connect(page, 'portalheal1');
+    await expect.poll(() => rowsOf(page, 'webhooks-table')).toEqual([['portalheal', 'westus', 'push', 'All events', 'enabled', 'failing']]);
+    expect(await page.getByRole('link', { name: 'API reference (OpenAPI)' }).getAttribute('href')).toBe('openapi.json');
+    await page.getByRole('link', { name: 'portalheal' }).click();
+    await page.getByRole('heading', { name: 'portalheal', level: 1 }).waitFor();
+    expect(await page.locator('#prop-health').innerText()).toMatch(/^failing 1 failed attempts in a row since \S+; last failure \S+$/);
+
+    // Recover from an hour ago: the failed delivery goes again (the receiver answers 200 now).
+    const anHourAgo = await page.evaluate(() =>
+      new Date(Date.now() - 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 19),
+    );
+    await page.getByLabel('Received since').fill(anHourAgo);
+    await page.getByRole('button', { name: 'Recover' }).click();
+    await expect.poll(() => page.getByRole('status').innerText()).toBe("Recover: 1 delivery of 'portalheal' queued again.");
+    const sent = await rx.waitFor(2, 10_000, '/portalheal');
+    expect(sent.map((r) => r.headers['webhook-id'])).toEqual([event.id, event.id]);
+    await expect.poll(() => rowsOf(page, 'events-table').then((rows) => rows[0]?.[3]), { timeout: 10_000 }).toBe('200 OK');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('on a phone', () => {
   it('shows the list as cards, and the form and the webhook page in one column', async () => {
     await api(svc, '/registries/portalreg3/webhooks/phonehook1', {
@@ -282,7 +332,9 @@ describe('on a phone', () => {
     const { page, errors } = await openPortal(PHONE);
     await screenshot(page, 'phone-1-connect');
     await connect(page, 'portalreg3');
-    await expect.poll(() => rowsOf(page, 'webhooks-table')).toEqual([['phonehook1', 'westus', 'push, delete', 'team/app:*', 'enabled']]);
+    await expect
+      .poll(() => rowsOf(page, 'webhooks-table'))
+      .toEqual([['phonehook1', 'westus', 'push, delete', 'team/app:*', 'enabled', 'no attempts']]);
     // No horizontal scrolling at phone width.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await screenshot(page, 'phone-2-list');

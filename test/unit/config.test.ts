@@ -33,6 +33,10 @@ describe('loadConfig', () => {
       multiArchWindowMs: 10_000,
       registryCredentials: new Map(),
       eventGrid: undefined,
+      autoDisableAfterHours: 120,
+      healthWriteIntervalMs: 60_000,
+      applicationInsightsConnectionString: undefined,
+      applicationInsightsEntraClientId: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -48,6 +52,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, MULTI_ARCH_WINDOW_SECONDS: '601' })).toThrow('MULTI_ARCH_WINDOW_SECONDS must be at most 600');
     expect(() => loadConfig({ ...base, REGISTRY_CREDENTIALS: '{"registry.example.com":{"username":"u","pass":"s3cr3t"}}' })).toThrow(
       /REGISTRY_CREDENTIALS \(registry\.example\.com\): each value must be/,
+    );
+  });
+
+  it('reads AUTO_DISABLE_AFTER_HOURS (0 turns it off) and the Entra ID form of APPLICATIONINSIGHTS_AUTHENTICATION_STRING', () => {
+    expect(loadConfig({ ...base, AUTO_DISABLE_AFTER_HOURS: '0' }).autoDisableAfterHours).toBe(0);
+    expect(() => loadConfig({ ...base, AUTO_DISABLE_AFTER_HOURS: '-1' })).toThrow(/AUTO_DISABLE_AFTER_HOURS must be at least 0/);
+    const clientId = '11111111-2222-3333-4444-555555555555';
+    expect(
+      loadConfig({ ...base, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${clientId};Authorization=AAD` })
+        .applicationInsightsEntraClientId,
+    ).toBe(clientId);
+    expect(loadConfig({ ...base, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' }).applicationInsightsEntraClientId).toBe(
+      '',
+    );
+    expect(() => loadConfig({ ...base, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'InstrumentationKey=x' })).toThrow(
+      /APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be/,
     );
   });
 

@@ -60,6 +60,7 @@ describe('matchWebhooks', () => {
     previousSecretExpiresAt: undefined,
     statusReason: undefined,
     multiArch: undefined,
+    deliveryHealth: undefined,
     ...over,
   });
   it('keeps enabled webhooks that list the action and cover the scope', () => {

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { HttpHandler } from '../handler-types.js';
+import { requireKey } from '../http/auth.js';
+import { json } from '../http/respond.js';
+import { readJsonBody } from '../http/read-json-body.js';
+import { ApiError } from '../errors.js';
+import { registryRef } from '../webhooks/routes.js';
+import { parseName } from '../webhooks/names.js';
+import { loadWebhook } from './load-webhook.js';
+import { MAX_DELIVERIES_PER_MESSAGE } from '../pipeline/messages.js';
+import type { DeliveryQueue } from '../pipeline/delivery-queue.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
+import type { EventStore } from '../storage/event-store.js';
+import type { ManagementConfig } from './management-deps.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../clock.js';
+
+/** Body of `POST .../webhooks/{name}/recover`. */
+export const recoverBody = z.object({
+  since: z.iso.datetime({
+    offset: true,
+    error: 'since must be an ISO 8601 date and time, for example 2026-11-28T00:00:00Z',
+  }),
+});
+
+/** Response of recover: how many deliveries were queued again. */
+export const recoverResult = z.object({ redelivered: z.number().int().min(0) });
+
+/**
+ * `POST .../webhooks/{webhookName}/recover` `{"since"}`: queues again every `failed` or `held` delivery
+ * of the webhook whose event was received at or after `since`, oldest first, each with its original
+ * `webhook-id` and body (the same row goes back to `pending` with a fresh retry schedule). The request
+ * only reads keys, resets rows 100 per transaction and sends one queue message per 200; the delivery
+ * worker sends them, in order within each message, so recovering thousands does not hold the request.
+ * A disabled webhook answers 409: held deliveries would only be held again.
+ */
+export interface RecoverDeliveriesDeps {
+  readonly config: ManagementConfig & Pick<Config, 'maxRequestBodyBytes'>;
+  readonly webhooks: Pick<WebhookStore, 'get'>;
+  readonly events: Pick<EventStore, 'recoverableDeliveries' | 'resetForRecovery'>;
+  readonly deliveryQueue: Pick<DeliveryQueue, 'reserveOrdered' | 'releaseOrdered'>;
+  readonly now: Clock;
+}
+
+export function makeRecoverDeliveries(deps: RecoverDeliveriesDeps): HttpHandler {
+  return async (request, context) => {
+    requireKey(request, deps.config.managementKeys, 'management');
+    const ref = registryRef(request, deps.config);
+    const name = parseName('webhook', request.params['webhookName']);
+    const body = await readJsonBody(request, recoverBody, deps.config.maxRequestBodyBytes);
+    const webhook = await loadWebhook(deps.webhooks, ref.registryName, name);
+    if (webhook.status !== 'enabled') {
+      throw new ApiError(
+        'Conflict',
+        `The webhook '${webhook.name}' is disabled, so recovered deliveries would only be held again. Enable it first (PATCH properties.status to 'enabled'), then recover.`,
+      );
+    }
+    const rows = await deps.events.recoverableDeliveries(ref.registryName, webhook.name, Date.parse(body.since));
+    const now = deps.now().toISOString();
+    let redelivered = 0;
+    for (let i = 0; i < rows.length; i += MAX_DELIVERIES_PER_MESSAGE) {
+      redelivered += await recoverPage(deps, ref.registryName, webhook.name, rows.slice(i, i + MAX_DELIVERIES_PER_MESSAGE), now);
+    }
+    context.log(`recover: registry=${ref.registryName} webhook=${webhook.name} since=${body.since} redelivered=${redelivered}`);
+    return json(200, { redelivered } satisfies z.infer<typeof recoverResult>);
+  };
+}
+
+/** How long a page's message stays invisible unless the page is reset in time (a crash in between). */
+const PAGE_LEASE_SECONDS = 30;
+
+/**
+ * One page, crash-safe: the message is sent first, invisible; then the rows are reset (ETag-conditional);
+ * then the message is rewritten to carry exactly the rows this call reset, and made visible. A crash
+ * before the reset leaves rows `failed`/`held` (the late message finds nothing to do; recover again); a
+ * crash after it leaves the message to appear after its lease. Nothing is left pending without a message.
+ */
+async function recoverPage(
+  deps: RecoverDeliveriesDeps,
+  registry: string,
+  webhook: string,
+  rows: readonly { rowKey: string; etag: string }[],
+  now: string,
+): Promise<number> {
+  const refs = (rowKeys: readonly string[]) => rowKeys.map((rowKey) => ({ webhook, rowKey, attempt: 1 }));
+  const sent = await deps.deliveryQueue.reserveOrdered(registry, refs(rows.map((r) => r.rowKey)), PAGE_LEASE_SECONDS);
+  const reset: string[] = [];
+  for (let j = 0; j < rows.length; j += 100) {
+    reset.push(...(await deps.events.resetForRecovery(registry, rows.slice(j, j + 100), now)));
+  }
+  await deps.deliveryQueue.releaseOrdered(sent, registry, refs(reset));
+  return reset.length;
+}

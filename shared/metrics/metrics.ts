@@ -1,0 +1,65 @@
+import type { Meter } from '@opentelemetry/api';
+
+/** What became of the events of an ingest request (the report's four lists). */
+type IngestOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected';
+
+/**
+ * What became of one delivery attempt: `retrying` failed and another attempt is scheduled, `failed`
+ * failed for good, `refused` was never sent (the target policy refused the address). `held` is not an
+ * attempt: the webhook was disabled, so the delivery was recorded and kept for `recover`.
+ */
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'refused' | 'held';
+
+/** Why the service disabled a webhook: its endpoint answered 410 Gone, or failed for AUTO_DISABLE_AFTER_HOURS. */
+type AutoDisableReason = 'gone' | 'failing';
+
+/**
+ * The service's metrics, recorded with the OpenTelemetry metrics API. Which exporter sees them (Prometheus
+ * text at `/api/metrics`, Application Insights) is decided once, in `metrics-provider.ts`; with no
+ * provider the no-op meter makes every call free.
+ */
+export interface Metrics {
+  eventsIngested(registry: string, outcome: IngestOutcome, count: number): void;
+  /** One attempt; `firstAttemptLatencySeconds` (ingest → this attempt) only for a delivery's first attempt. */
+  attempted(outcome: Exclude<DeliveryOutcome, 'held'>, durationSeconds: number, firstAttemptLatencySeconds?: number): void;
+  held(count: number): void;
+  deadLettered(queue: string): void;
+  webhookAutoDisabled(reason: AutoDisableReason): void;
+}
+
+// Seconds; from a fast local receiver (ms) to the 15 s default timeout and the retry schedule's first steps.
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600];
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
+
+/** Instruments on `meter`. Names are Prometheus-style; the exporter adds the `registry_webhooks_` prefix. */
+export function makeMetrics(meter: Meter): Metrics {
+  const ingested = meter.createCounter('events_ingested', { description: 'Events received by the ingest, by registry and outcome' });
+  const deliveries = meter.createCounter('deliveries', { description: 'Delivery attempts by outcome; held deliveries (webhook disabled)' });
+  const latency = meter.createHistogram('delivery_latency_seconds', {
+    description: 'Time from an event being ingested to its first delivery attempt ending',
+    unit: 's',
+    advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
+  });
+  const duration = meter.createHistogram('attempt_duration_seconds', {
+    description: 'Duration of one delivery attempt (request sent to response read, or failure)',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const deadLetters = meter.createCounter('dead_letters', { description: 'Queue messages recorded as dead letters, by queue' });
+  const autoDisabled = meter.createCounter('webhooks_auto_disabled', { description: 'Webhooks the service disabled, by reason' });
+  return {
+    eventsIngested: (registry, outcome, count) => {
+      if (count > 0) ingested.add(count, { registry, outcome });
+    },
+    attempted: (outcome, durationSeconds, firstAttemptLatencySeconds) => {
+      deliveries.add(1, { outcome });
+      duration.record(durationSeconds, { outcome });
+      if (firstAttemptLatencySeconds !== undefined) latency.record(Math.max(0, firstAttemptLatencySeconds));
+    },
+    held: (count) => {
+      if (count > 0) deliveries.add(count, { outcome: 'held' });
+    },
+    deadLettered: (queue) => deadLetters.add(1, { queue }),
+    webhookAutoDisabled: (reason) => autoDisabled.add(1, { reason }),
+  };
+}

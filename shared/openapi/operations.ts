@@ -1,0 +1,263 @@
+import { z } from 'zod';
+import type { HttpMethod } from '@azure/functions';
+import { webhookCreateBody, webhookUpdateBody } from '../webhooks/webhook.js';
+import { recoverBody, recoverResult } from '../api/recover-deliveries.js';
+import { acrEvent } from '../events/acr-event.js';
+import {
+  callbackConfig,
+  deadLetterList,
+  eventItem,
+  eventList,
+  ingestReport,
+  pingResult,
+  replayResult,
+  rotateResult,
+  validationResponse,
+  webhookList,
+  webhookResource,
+} from './response-schemas.js';
+
+/** Which key an operation takes (each in any of the three forms), or none. */
+type KeyKind = 'management' | 'ingest' | 'none';
+
+export interface ResponseDoc {
+  readonly description: string;
+  /** A named schema (components), or inline zod, or a media type with no schema (text, HTML). */
+  readonly schema?: string | z.ZodType;
+  readonly contentType?: string;
+}
+
+export interface OperationDoc {
+  readonly summary: string;
+  readonly description?: string;
+  readonly tag: string;
+  readonly key: KeyKind;
+  readonly query?: readonly { name: string; description: string; schema: z.ZodType }[];
+  readonly requestBody?: { readonly schema: string | z.ZodType; readonly contentTypes?: readonly string[]; readonly required?: boolean };
+  readonly responses: Readonly<Record<string, ResponseDoc>>;
+  /** Error statuses this operation answers, each with ACR's error body. */
+  readonly errors: readonly number[];
+}
+
+/** Schemas shared by several operations, under `components.schemas`. */
+export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
+  Webhook: webhookResource,
+  WebhookList: webhookList,
+  WebhookCreateParameters: webhookCreateBody,
+  WebhookUpdateParameters: webhookUpdateBody,
+  Event: eventItem,
+  EventList: eventList,
+};
+
+const top = { name: '$top', description: 'Items per page (1-1000)', schema: z.number().int().min(1).max(1000) };
+const skipToken = { name: '$skipToken', description: 'Continuation from a `nextLink`', schema: z.string() };
+const management = [400, 401, 404, 500, 503];
+
+/**
+ * Every HTTP operation, by the function name its declaration registers (`-short` aliases share the
+ * entry) and method. The document lists a declared route only when it is described here, so a route
+ * added without a description is missing from the document, and the OpenAPI test fails.
+ */
+export const operations: Readonly<Record<string, Partial<Record<HttpMethod, OperationDoc>>>> = {
+  'webhooks-list': {
+    GET: {
+      summary: "List a registry's webhooks",
+      tag: 'webhooks',
+      key: 'management',
+      query: [top, skipToken],
+      responses: { 200: { description: 'One page', schema: 'WebhookList' } },
+      errors: management,
+    },
+  },
+  'webhooks-get': {
+    GET: {
+      summary: 'Get a webhook',
+      tag: 'webhooks',
+      key: 'management',
+      responses: { 200: { description: 'The webhook', schema: 'Webhook' } },
+      errors: management,
+    },
+  },
+  'webhooks-create': {
+    PUT: {
+      summary: 'Create or replace a webhook',
+      description: 'ARM treats this as long-running; it finishes before answering, with `provisioningState: "Succeeded"`.',
+      tag: 'webhooks',
+      key: 'management',
+      requestBody: { schema: 'WebhookCreateParameters', required: true },
+      responses: { 200: { description: 'Replaced', schema: 'Webhook' }, 201: { description: 'Created', schema: 'Webhook' } },
+      errors: [...management, 409, 413, 415],
+    },
+  },
+  'webhooks-update': {
+    PATCH: {
+      summary: 'Update a webhook (only the fields sent)',
+      tag: 'webhooks',
+      key: 'management',
+      requestBody: { schema: 'WebhookUpdateParameters', required: true },
+      responses: { 200: { description: 'Updated', schema: 'Webhook' } },
+      errors: [...management, 409, 413, 415],
+    },
+  },
+  'webhooks-delete': {
+    DELETE: {
+      summary: 'Delete a webhook and its delivery history',
+      tag: 'webhooks',
+      key: 'management',
+      responses: { 200: { description: 'Deleted' }, 204: { description: 'There was no such webhook' } },
+      errors: [400, 401, 500, 503],
+    },
+  },
+  'webhooks-get-callback-config': {
+    POST: {
+      summary: 'Read the write-only service URI, custom headers and signing secret',
+      tag: 'webhooks',
+      key: 'management',
+      responses: { 200: { description: 'The secrets', schema: callbackConfig } },
+      errors: management,
+    },
+  },
+  'webhooks-ping': {
+    POST: {
+      summary: "Send ACR's ping event now",
+      tag: 'deliveries',
+      key: 'management',
+      responses: { 200: { description: 'Sent and recorded', schema: pingResult } },
+      errors: management,
+    },
+  },
+  'webhooks-list-events': {
+    POST: {
+      summary: "List a webhook's deliveries, newest first",
+      tag: 'deliveries',
+      key: 'management',
+      query: [top, skipToken],
+      responses: { 200: { description: 'One page', schema: 'EventList' } },
+      errors: management,
+    },
+    GET: {
+      summary: 'Fetch a further page (`nextLink`)',
+      tag: 'deliveries',
+      key: 'management',
+      query: [top, skipToken],
+      responses: { 200: { description: 'One page', schema: 'EventList' } },
+      errors: management,
+    },
+  },
+  'webhooks-redeliver': {
+    POST: {
+      summary: 'Send a recorded event again, as a new delivery',
+      tag: 'deliveries',
+      key: 'management',
+      responses: { 200: { description: 'The new delivery', schema: 'Event' } },
+      errors: management,
+    },
+  },
+  'webhooks-rotate-signing-secret': {
+    POST: {
+      summary: 'Rotate the signing secret (the old one signs too for 24 h)',
+      tag: 'webhooks',
+      key: 'management',
+      responses: { 200: { description: 'Rotated', schema: rotateResult } },
+      errors: [...management, 409],
+    },
+  },
+  'webhooks-recover': {
+    POST: {
+      summary: 'Send again every failed or held delivery received since a time',
+      description:
+        'In order of receipt, each with its original `webhook-id`; queued in pages, so thousands do not hold the request. 409 while the webhook is disabled.',
+      tag: 'deliveries',
+      key: 'management',
+      requestBody: { schema: recoverBody, required: true },
+      responses: { 200: { description: 'How many deliveries were queued again', schema: recoverResult } },
+      errors: [...management, 409, 413, 415],
+    },
+  },
+  'events-ingest': {
+    POST: {
+      summary: 'Events from a registry',
+      description:
+        'CNCF distribution registry notifications, ACR-format events (one or an array), Event Grid events (with the subscription validation handshake) or CloudEvents 1.0. 202 once every accepted event is queued (200 for Event Grid and CloudEvents).',
+      tag: 'ingest',
+      key: 'ingest',
+      requestBody: {
+        schema: z.union([
+          acrEvent,
+          z.array(acrEvent),
+          z.object({ events: z.array(z.record(z.string(), z.unknown())) }),
+          z.array(z.record(z.string(), z.unknown())),
+        ]),
+        contentTypes: [
+          'application/json',
+          'application/vnd.docker.distribution.events.v1+json',
+          'application/cloudevents+json',
+          'application/cloudevents-batch+json',
+        ],
+        required: true,
+      },
+      responses: {
+        200: {
+          description: 'Event Grid / CloudEvents: taken, or the validation handshake answered',
+          schema: z.union([ingestReport, validationResponse]),
+        },
+        202: { description: 'Every accepted event is durably queued', schema: ingestReport },
+      },
+      errors: [400, 401, 413, 415, 500, 503],
+    },
+    OPTIONS: {
+      summary: 'CloudEvents abuse-protection handshake',
+      description: 'Answers `WebHook-Allowed-Origin` for the `WebHook-Request-Origin` sent.',
+      tag: 'ingest',
+      key: 'ingest',
+      responses: { 200: { description: 'Handshake answered' } },
+      errors: [400, 401],
+    },
+  },
+  'deadletters-list': {
+    GET: {
+      summary: 'Messages the pipeline gave up on, with the reason',
+      tag: 'operations',
+      key: 'management',
+      query: [top],
+      responses: { 200: { description: 'Dead letters', schema: deadLetterList } },
+      errors: [400, 401, 500, 503],
+    },
+  },
+  'deadletters-replay': {
+    POST: {
+      summary: 'Put a dead letter back on its queue',
+      tag: 'operations',
+      key: 'management',
+      responses: { 200: { description: 'Replayed', schema: replayResult } },
+      errors: management,
+    },
+  },
+  metrics: {
+    GET: {
+      summary: "This process's metrics (Prometheus text, `registry_webhooks_*`)",
+      tag: 'operations',
+      key: 'management',
+      responses: { 200: { description: 'Prometheus text format 0.0.4', contentType: 'text/plain' } },
+      errors: [401],
+    },
+  },
+  openapi: {
+    GET: {
+      summary: 'This document',
+      tag: 'operations',
+      key: 'none',
+      responses: { 200: { description: 'OpenAPI 3.1', contentType: 'application/json' } },
+      errors: [],
+    },
+  },
+  portal: {
+    GET: {
+      summary: 'The web page',
+      tag: 'operations',
+      key: 'none',
+      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+      errors: [],
+    },
+  },
+};

@@ -1,0 +1,120 @@
+import { nameKey } from './names.js';
+import type { WebhookRecord } from './webhook.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
+import {
+  HEALTHY,
+  NOTHING_OBSERVED,
+  applyObserved,
+  mergeObserved,
+  autoDisableDue,
+  autoDisableReason,
+  observe,
+  writeDue,
+  type DeliveryHealth,
+  type Observed,
+} from './delivery-health.js';
+import type { Metrics } from '../metrics/metrics.js';
+
+export interface HealthRecorderDeps {
+  /** The store's `update` invalidates the cached list, so the fan-out stops sending to a disabled webhook at once. */
+  readonly webhooks: Pick<WebhookStore, 'update'>;
+  readonly metrics: Pick<Metrics, 'webhookAutoDisabled'>;
+  readonly now: () => Date;
+  readonly autoDisableAfterHours: number;
+  readonly writeIntervalMs: number;
+  readonly log: (message: string) => void;
+}
+
+export interface HealthRecorder {
+  /**
+   * Notes one attempt's outcome. Resolves once anything due is written (see `writeDue`); usually at once,
+   * with no storage call. Never rejects: health is advisory, and what a failed write carried is kept for
+   * the next one.
+   */
+  record(webhook: WebhookRecord, succeeded: boolean, at: Date): Promise<void>;
+}
+
+interface Entry {
+  /** The health as this process last read or wrote it. */
+  stored: DeliveryHealth;
+  seen: Observed;
+  writing: Promise<void> | undefined;
+}
+
+/**
+ * Keeps each webhook's delivery health (on its row in the webhooks table) up to date without a storage
+ * call per delivery: outcomes are folded in memory and written only when `writeDue` says so, with an
+ * ETag-conditional update of a fresh read (the store's `update`) (so a concurrent management change is never overwritten and
+ * counts from other instances add up). That write also disables a webhook that has failed for
+ * AUTO_DISABLE_AFTER_HOURS. Attempts that end while a write is in flight join the next write.
+ */
+export function makeHealthRecorder(deps: HealthRecorderDeps): HealthRecorder {
+  const entries = new Map<string, Entry>();
+
+  /** One conditional write of what was observed; false when it could not be written. */
+  async function write(webhook: WebhookRecord, entry: Entry): Promise<boolean> {
+    const seen = entry.seen;
+    entry.seen = NOTHING_OBSERVED;
+    try {
+      let written: DeliveryHealth | undefined;
+      let disabled = false;
+      // The store re-reads and re-applies on a concurrent change (ETag), so counts from other instances add up.
+      const stored = await deps.webhooks.update(webhook.registryName, webhook.name, (current) => {
+        const health = applyObserved(current.deliveryHealth ?? HEALTHY, seen);
+        const now = deps.now();
+        written = health;
+        disabled = current.status === 'enabled' && autoDisableDue(health, now.getTime(), deps.autoDisableAfterHours);
+        return disabled
+          ? {
+              ...current,
+              deliveryHealth: health,
+              status: 'disabled',
+              statusReason: autoDisableReason(health, now.toISOString(), deps.autoDisableAfterHours),
+              updatedAt: now.toISOString(),
+            }
+          : { ...current, deliveryHealth: health };
+      });
+      if (!stored || !written) return true; // deleted meanwhile: nothing to keep
+      const health: DeliveryHealth = written;
+      entry.stored = health;
+      if (disabled) {
+        deps.metrics.webhookAutoDisabled('failing');
+        deps.log(
+          `webhook disabled: registry=${webhook.registryName} webhook=${webhook.name}: every attempt failed since ${health.failingSince ?? ''}`,
+        );
+      }
+      return true;
+    } catch (err) {
+      // Put back what this write carried, before anything observed since.
+      entry.seen = mergeObserved(seen, entry.seen);
+      deps.log(
+        `delivery health not written (kept for the next attempt): registry=${webhook.registryName} webhook=${webhook.name}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return false;
+    }
+  }
+
+  async function flush(webhook: WebhookRecord, entry: Entry): Promise<void> {
+    while (writeDue(entry.stored, entry.seen, deps.now().getTime(), deps.writeIntervalMs)) {
+      if (!(await write(webhook, entry))) break;
+    }
+  }
+
+  return {
+    record(webhook, succeeded, at) {
+      const key = `${nameKey(webhook.registryName)}/${nameKey(webhook.name)}`;
+      let entry = entries.get(key);
+      if (!entry) {
+        entry = { stored: webhook.deliveryHealth ?? HEALTHY, seen: NOTHING_OBSERVED, writing: undefined };
+        entries.set(key, entry);
+      }
+      entry.seen = observe(entry.seen, succeeded, at.toISOString());
+      const e = entry;
+      if (!e.writing) {
+        if (!writeDue(e.stored, e.seen, deps.now().getTime(), deps.writeIntervalMs)) return Promise.resolve();
+        e.writing = flush(webhook, e).finally(() => (e.writing = undefined));
+      }
+      return e.writing;
+    },
+  };
+}
