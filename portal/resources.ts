@@ -2,7 +2,14 @@
 export interface Webhook {
   name: string;
   location: string;
-  properties: { status: string; scope: string; actions: string[]; multiArch?: string; statusReason?: string; deliveryHealth?: DeliveryHealth };
+  properties: {
+    status: string;
+    scope: string;
+    actions: string[];
+    multiArch?: string;
+    statusReason?: string;
+    deliveryHealth?: DeliveryHealth;
+  };
 }
 
 /** `properties.deliveryHealth`: read-only, kept by the service. */
