@@ -187,7 +187,8 @@ describe('the Webhooks blade', () => {
     await connect(page, 'portalreg2');
     await page.getByRole('link', { name: 'Add' }).click();
     await page.getByLabel('Webhook name').pressSequentially('taken0001');
-    expect(await page.locator('#add-name-error').innerText()).toBe("A webhook named 'taken0001' already exists.");
+    // The page checks the name against the list it loaded: wait for the message rather than read it at once.
+    await expect.poll(() => page.locator('#add-name-error').innerText()).toBe("A webhook named 'taken0001' already exists.");
     await page.close();
   });
 });
