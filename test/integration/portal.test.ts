@@ -80,19 +80,19 @@ describe('the Webhooks blade', () => {
 
     // Checked as you type.
     await name.pressSequentially('Bad');
-    expect(await page.locator('#add-name-error').innerText()).toBe('Use 5-50 lowercase letters and digits only.');
+    await expect.poll(() => page.locator('#add-name-error').innerText()).toBe('Use 5-50 lowercase letters and digits only.');
     expect(await name.getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Service URI').fill('ftp://example.com/hook');
     await page.getByLabel('push', { exact: true }).check();
     await page.getByRole('button', { name: 'Create' }).click();
-    expect(await page.locator('#add-error').innerText()).toBe('Fix the highlighted fields.');
+    await expect.poll(() => page.locator('#add-error').innerText()).toBe('Fix the highlighted fields.');
     await screenshot(page, 'desktop-2-add-client-error');
     expect((await api(svc, '/registries/portalreg1/webhooks')).status).toBe(200);
     expect(await (await api(svc, '/registries/portalreg1/webhooks')).json()).toEqual({ value: [] });
 
     await name.fill('portalhook1');
     await name.dispatchEvent('input');
-    expect(await page.locator('#add-name-error').innerText()).toBe('');
+    await expect.poll(() => page.locator('#add-name-error').innerText()).toBe('');
     await page.getByLabel('Custom headers').fill('Authorization: Basic 000000\nX-Team: a');
     await page.getByLabel('delete', { exact: true }).check();
     await page.getByLabel('Scope').fill('hello-world:*');
@@ -113,7 +113,7 @@ describe('the Webhooks blade', () => {
     await multiArch.check();
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('heading', { name: 'portalhook1', level: 1 }).waitFor();
-    expect(await page.locator('#prop-multi-arch').innerText()).toBe('One event per image (coalesced)');
+    await expect.poll(() => page.locator('#prop-multi-arch').innerText()).toBe('One event per image (coalesced)');
     expect(
       ((await (await api(svc, '/registries/portalreg1/webhooks/portalhook1')).json()) as { properties: { multiArch?: string } }).properties
         .multiArch,
@@ -140,14 +140,14 @@ describe('the Webhooks blade', () => {
     expect(await page.locator('#config').isHidden()).toBe(true);
     await page.getByRole('button', { name: 'Disable' }).click();
     await page.getByRole('button', { name: 'Enable' }).waitFor();
-    expect(await page.locator('#prop-status').innerText()).toBe('disabled');
+    await expect.poll(() => page.locator('#prop-status').innerText()).toBe('disabled');
     expect(
       ((await (await api(svc, '/registries/portalreg1/webhooks/portalhook1')).json()) as { properties: { status: string } }).properties
         .status,
     ).toBe('disabled');
     await page.getByRole('button', { name: 'Show configuration' }).click();
     await expect.poll(() => page.locator('#config-uri').innerText()).toBe('https://example.com/hook');
-    expect(await page.locator('#config-headers').innerText()).toBe('Authorization: Basic 000000\nX-Team: a');
+    await expect.poll(() => page.locator('#config-headers').innerText()).toBe('Authorization: Basic 000000\nX-Team: a');
     expect(await page.getByRole('button', { name: 'Hide configuration' }).getAttribute('aria-expanded')).toBe('true');
     await screenshot(page, 'desktop-5-detail');
 
@@ -307,7 +307,9 @@ describe('delivery health and recover', () => {
     expect(await page.getByRole('link', { name: 'API reference (OpenAPI)' }).getAttribute('href')).toBe('openapi.json');
     await page.getByRole('link', { name: 'portalheal' }).click();
     await page.getByRole('heading', { name: 'portalheal', level: 1 }).waitFor();
-    expect(await page.locator('#prop-health').innerText()).toMatch(/^failing 1 failed attempts in a row since \S+; last failure \S+$/);
+    await expect
+      .poll(() => page.locator('#prop-health').innerText())
+      .toMatch(/^failing 1 failed attempts in a row since \S+; last failure \S+$/);
 
     // Recover from an hour ago: the failed delivery goes again (the receiver answers 200 now).
     const anHourAgo = await page.evaluate(() =>
