@@ -5,11 +5,12 @@
  * endpoint), and scales the measured writes per event to the simulated rate: 1,000 events/s × 100
  * webhooks by default (BENCH_RATE, BENCH_WEBHOOKS, BENCH_EVENTS).
  */
-import { Agent, createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAzurite, DEV_ACCOUNT, DEV_KEY } from '../local/azurite.js';
+import { startStorageProxy } from '../test/helpers/storage-proxy.js';
 import { loadConfig } from '../shared/config.js';
 import { makeServices } from '../shared/runtime/services.js';
 import { loadFunctions } from '../local/load-functions.js';
@@ -36,34 +37,19 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const rxUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
-// ---- Azurite, with a proxy in front of its tables that counts entity writes by partition
+// ---- Azurite, with the tests' forwarding proxy in front of its tables, counting entity writes by partition
 const azurite = await startAzurite();
-const upstream = new URL(azurite.tableEndpoint);
 const writes = new Map<string, number>();
-const agent = new Agent({ keepAlive: false });
 let counting = false;
-const proxy = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    if (counting && req.method !== 'GET') {
-      // Every written entity carries its PartitionKey in its JSON, in a batch or alone.
-      for (const m of body.toString('utf8').matchAll(/"PartitionKey":"([^"]*)"/g)) writes.set(m[1]!, (writes.get(m[1]!) ?? 0) + 1);
-    }
-    const out = request(
-      { agent, host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    out.on('error', () => res.destroy());
-    out.end(body);
-  });
-});
-await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-const tableEndpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/${DEV_ACCOUNT}`;
+const proxy = await startStorageProxy(azurite.tableEndpoint);
+proxy.intercept = (req, body) => {
+  if (counting && req.method !== 'GET') {
+    // Every written entity carries its PartitionKey in its JSON, in a batch or alone.
+    for (const m of body.matchAll(/"PartitionKey":"([^"]*)"/g)) writes.set(m[1]!, (writes.get(m[1]!) ?? 0) + 1);
+  }
+  return false;
+};
+const tableEndpoint = proxy.endpoint;
 
 const services = await makeServices(
   loadConfig({
@@ -131,5 +117,5 @@ console.log(
 );
 await host.close();
 await azurite.close();
-proxy.close();
+await proxy.close();
 receiver.close();
