@@ -265,6 +265,20 @@ async function scenario(
       const sec = Math.floor(((sentAt.get(id) ?? t) - t0) / 1000);
       perSecond.set(sec, Math.max(perSecond.get(sec) ?? 0, t - (sentAt.get(id) ?? t)));
     }
+    const byEvent = new Map<string, number[]>();
+    for (const [id, t] of arrivals) byEvent.set(id, [...(byEvent.get(id) ?? []), t]);
+    const firsts: number[] = [];
+    const spreads: number[] = [];
+    for (const [id, ts] of byEvent) {
+      firsts.push(Math.min(...ts) - (sentAt.get(id) ?? 0));
+      spreads.push(Math.max(...ts) - Math.min(...ts));
+    }
+    firsts.sort((a, b) => a - b);
+    spreads.sort((a, b) => a - b);
+    console.error(
+      name,
+      `per event: first delivery p50 ${fmt(pct(firsts, 50))} ms p99 ${fmt(pct(firsts, 99))} ms; first to last delivery p50 ${fmt(pct(spreads, 50))} ms p99 ${fmt(pct(spreads, 99))} ms`,
+    );
     console.error(
       name,
       'max latency by second sent:',
@@ -301,7 +315,11 @@ console.log(`limit: raw queue send+receive+delete on this Azurite  ${fmt(queueRa
 // BENCH_ONLY=fanout|onetoone|steady runs one scenario (for profiling).
 const only = process.env['BENCH_ONLY'];
 const rows: [string, Result][] = [];
-if (!only || only === 'fanout') rows.push(['fan-out 20 events × 100 webhooks', await scenario('benchfanout', 20, 100, { concurrency: 4 })]);
+if (!only || only === 'fanout')
+  rows.push([
+    'fan-out 20 events × 100 webhooks',
+    await scenario('benchfanout', Number(process.env['BENCH_FANOUT_EVENTS'] ?? 20), 100, { concurrency: 4 }),
+  ]);
 if (!only || only === 'onetoone')
   rows.push(['1:1     1,000 events × 1 webhook', await scenario('benchonetoone', 1000, 1, { concurrency: 32 })]);
 if (!only || only === 'steady')

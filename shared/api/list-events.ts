@@ -5,7 +5,7 @@ import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
-import { decodeSkipToken, encodeSkipToken, nextLink } from '../http/paging.js';
+import { decodeKeyToken, encodeKeyToken, nextLink } from '../http/paging.js';
 import { renderEvent } from '../delivery/delivery-record.js';
 import { loadWebhook } from './load-webhook.js';
 import type { Config } from '../config.js';
@@ -33,11 +33,11 @@ export function makeListEvents(deps: ListEventsDeps): HttpHandler {
     const name = parseName('webhook', request.params['webhookName']);
     const parsedTop = top.safeParse(request.query.get('$top') ?? undefined);
     if (!parsedTop.success) throw new ApiError('InvalidParameter', '$top must be a whole number from 1 to 1000.', '$top');
-    const token = decodeSkipToken(request.query.get('$skipToken'));
+    const token = decodeKeyToken(request.query.get('$skipToken'));
     if (!token) await loadWebhook(deps.webhooks, ref.registryName, name); // 404 for an unknown webhook
     const page = await deps.events.listDeliveries(ref.registryName, name, parsedTop.data ?? deps.config.listPageSize, token);
     const body: { value: unknown[]; nextLink?: string } = { value: page.items.map(renderEvent) };
-    if (page.continuationToken) body.nextLink = nextLink(request.url, encodeSkipToken(page.continuationToken));
+    if (page.continuationToken) body.nextLink = nextLink(request.url, encodeKeyToken(page.continuationToken));
     return json(200, body);
   };
 }

@@ -79,7 +79,7 @@ async function recoverPage(
   deps: RecoverDeliveriesDeps,
   registry: string,
   webhook: string,
-  rows: readonly { rowKey: string; etag: string }[],
+  rows: readonly { partitionKey: string; rowKey: string; etag: string }[],
   now: string,
 ): Promise<number> {
   const refs = (rowKeys: readonly string[]) => rowKeys.map((rowKey) => ({ webhook, rowKey, attempt: 1 }));

@@ -52,7 +52,7 @@ export interface JournalBatch {
 }
 
 export interface IngestBatcherOptions {
-  readonly events: Pick<EventStore, 'acceptEvents' | 'readClaim' | 'releaseClaims' | 'readTags' | 'tagWrite'>;
+  readonly events: Pick<EventStore, 'remember' | 'acceptEvents' | 'readClaim' | 'releaseClaims' | 'readTags' | 'tagWrite'>;
   readonly queue: QueueClient;
   readonly now: Clock;
   /** This process, as the owner written into its claims. */
@@ -101,46 +101,39 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
       }
     }
     const lease = { owner: options.owner, leaseUntil: new Date(now().getTime() + options.leaseSeconds * 1000).toISOString() };
-    let accepted: Pending[] = [];
+    const accepted: Pending[] = [];
     const etags = new Map<string, string>();
     const requeue: { event: AcrEvent; receivedAt: string; delaySeconds: number }[] = [];
     const duplicates: Pending[] = [];
-    // Moved tags: the events with previousDigest set, and their tag rows' conditional writes.
-    const accept = async (items: readonly Pending[]): Promise<Pending[]> => {
-      const moved = await withPreviousDigests(events, registry, items, now().toISOString());
-      const ready = moved.items.map((p, i) => (p === items[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
-      for (const [id, etag] of await events.acceptEvents(registry, ready, lease, moved.actions)) etags.set(id, etag);
-      return ready;
-    };
+    // What the registry remembers (moved tags, manifests) is written first, in its own partition; a tag
+    // moved meanwhile by another ingest (412, 409) makes the batch read the tags again (bounded). Then the
+    // events are accepted, in their shards: the ids missing from the answer were accepted before.
     const conflict = (err: unknown) => statusOf(err) === 409 || statusOf(err) === 412;
-    try {
-      accepted = await accept(fresh);
-    } catch (err) {
-      if (!conflict(err)) throw err;
-      // Some id was seen before (the sender is retrying), or a tag moved under us: one event at a time.
-      for (const p of fresh) {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            accepted.push(...(await accept([p])));
-            break;
-          } catch (e) {
-            if (!conflict(e)) throw e;
-            const stored = await events.readClaim(registry, p.event.id);
-            if (stored) {
-              duplicates.push(p);
-              // Not fanned out yet: its owner may have died before queueing it (the sender's retry is how we
-              // learn of it), so queue it again, visible when the owner's lease ends. The claim makes sure a
-              // live owner's fan-out and this message's never both send it.
-              if (stored.state !== 'fannedout') {
-                const leftMs = stored.state === 'claimed' && stored.leaseUntil ? Date.parse(stored.leaseUntil) - now().getTime() : 0;
-                requeue.push({ event: p.event, receivedAt: stored.receivedAt, delaySeconds: Math.max(0, Math.ceil(leftMs / 1000)) });
-              }
-              break;
-            }
-            // Not a duplicate: its tag row changed since it was read. Read again (bounded).
-            if (attempt >= 5) throw e;
-          }
-        }
+    let ready: Pending[] = fresh;
+    for (let attempt = 1; ; attempt++) {
+      const moved = await withPreviousDigests(events, registry, fresh, now().toISOString());
+      ready = moved.items.map((p, i) => (p === fresh[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
+      try {
+        await events.remember(registry, ready, moved.actions);
+        break;
+      } catch (err) {
+        if (!conflict(err) || attempt >= 5) throw err;
+      }
+    }
+    for (const [id, etag] of await events.acceptEvents(registry, ready, lease)) etags.set(id, etag);
+    for (const p of ready) {
+      if (etags.has(p.event.id)) {
+        accepted.push(p);
+        continue;
+      }
+      duplicates.push(p);
+      // Seen before (the sender is retrying). Not fanned out yet: its owner may have died before queueing
+      // it (the sender's retry is how we learn of it), so queue it again, visible when the owner's lease
+      // ends. The claim makes sure a live owner's fan-out and this message's never both send it.
+      const stored = await events.readClaim(registry, p.event.id);
+      if (stored && stored.state !== 'fannedout') {
+        const leftMs = stored.state === 'claimed' && stored.leaseUntil ? Date.parse(stored.leaseUntil) - now().getTime() : 0;
+        requeue.push({ event: p.event, receivedAt: stored.receivedAt, delaySeconds: Math.max(0, Math.ceil(leftMs / 1000)) });
       }
     }
     const items: EventsMessage['items'] = accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt }));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { nameKey } from '../webhooks/names.js';
@@ -9,27 +10,62 @@ import { statusOf, unless404 } from './rest-errors.js';
 import { keyPart } from './key-part.js';
 
 /*
- * Table `events` — one partition per registry (PartitionKey = registry name, lowercase), so everything an
- * event touches can be written in one entity-group transaction (≤ 100 rows, one call):
+ * Table `events`. A registry's rows are spread over partitions so that no partition takes more than Azure
+ * Table Storage's ~2,000 entities/s at 1,000 events/s × 100 webhooks (docs/scale.md):
  *
- *   evt|{eventId}                      the event as accepted (dedupe by id) and its fan-out's claim:
+ *   PartitionKey {registry}|{shard}    an event's own rows: its shard is a hash of the event id, one of
+ *                                      EVENT_SHARDS, so everything one event's fan-out writes (its
+ *                                      deliveries and its `fannedout` mark) is still one entity-group
+ *                                      transaction, and a registry's events spread evenly
+ *     evt|{eventId}                    the event as accepted (dedupe by id) and its fan-out's claim:
  *                                      `state` claimed(owner, leaseUntil, recorded) → fannedout, moved by
  *                                      ETag-conditional writes only (pipeline/claims.ts); `queued` is
  *                                      what an older deploy wrote
- *   man|{repo}|{digest}                a manifest this registry pushed (media type): a delete of a digest
+ *     del|{webhook}|{invertedMs}|{eventId}
+ *                                      one delivery of an event to a webhook: listEvents merges the
+ *                                      `del|{webhook}|` range of every shard, newest first thanks to the
+ *                                      inverted time
+ *   PartitionKey {registry}            what the registry remembers across events (one or two writes per
+ *                                      push), and every row written before the shards existed (read as
+ *                                      one more shard, never written to again):
+ *     man|{repo}|{digest}              a manifest this registry pushed (media type): a delete of a digest
  *                                      without this row was a blob, not an image
- *   man|{repo}|{digest}|{tag}          a tag that was pushed pointing at that manifest
- *   tag|{repo}|{tag}                   where a tag points now (so a moved tag is not reported on delete)
- *   del|{webhook}|{invertedMs}|{eventId}
- *                                      one delivery of an event to a webhook: listEvents reads the
- *                                      `del|{webhook}|` range, newest first thanks to the inverted time
+ *     man|{repo}|{digest}|{tag}        a tag that was pushed pointing at that manifest
+ *     tag|{repo}|{tag}                 where a tag points now (so a moved tag is not reported on delete)
+ *     hold|…, hclaim|…                 multi-arch hold windows (multiarch/coalesce-window.ts)
  *
  * Keys may not contain / \ # ? or control characters, and '|' separates their parts: every part that
  * comes from an event (id, repository, digest, tag) goes through `keyPart`, the one key encoding, which
  * cannot throw and bounds the length: the longest key (man|repo|digest|tag) is at most 706 characters.
  * The inverted time is the event's ingest time, so a re-run of a fan-out rewrites the same rows instead
- * of adding new ones.
+ * of adding new ones. A delivery's row key ends in its event's key part, so its shard is known from the
+ * row key alone.
  */
+
+/** How many partitions a registry's events and deliveries are spread over. Fixed: an event's shard must not move. */
+export const EVENT_SHARDS = 64;
+
+/** The shard of an event, from its id's key part: two hex digits. */
+function shardOf(eventKey: string): string {
+  const h = createHash('sha256').update(eventKey).digest();
+  return (h.readUInt16BE(0) % EVENT_SHARDS).toString(16).padStart(2, '0');
+}
+
+/** The partition of an event's own rows (its `evt|` row and its deliveries). */
+export const eventPartition = (registry: string, eventId: string): string => `${nameKey(registry)}|${shardOf(keyPart(eventId))}`;
+
+const Partitions = {
+  /** Manifest memory, tags and holds; and every row written before the shards. */
+  registry: (registry: string) => nameKey(registry),
+  event: eventPartition,
+  /** The partition of a delivery row (its key ends in its event's key part). */
+  ofDelivery: (registry: string, rowKey: string) => `${nameKey(registry)}|${shardOf(rowKey.slice(rowKey.lastIndexOf('|') + 1))}`,
+  /** Where a registry's deliveries can be: every shard, and the rows from before the shards. */
+  allDeliveries: (registry: string) => [
+    nameKey(registry),
+    ...Array.from({ length: EVENT_SHARDS }, (_, i) => `${nameKey(registry)}|${i.toString(16).padStart(2, '0')}`),
+  ],
+};
 
 const MAX_MS = 9_999_999_999_999;
 /** Milliseconds counted down, so a RowKey range lists newest first. */
@@ -100,9 +136,21 @@ interface ManifestInfo {
   readonly tags: readonly string[];
 }
 
-/** The filter for one RowKey range inside a registry's partition (Table Storage has no startswith). */
-function rangeFilter(registry: string, from: string, to: string): string {
-  return `PartitionKey eq ${odataString(nameKey(registry))} and RowKey ge ${odataString(from)} and RowKey lt ${odataString(to)}`;
+/** The filter for one RowKey range inside one partition (Table Storage has no startswith). */
+function rangeFilter(partitionKey: string, from: string, to: string): string {
+  return `PartitionKey eq ${odataString(partitionKey)} and RowKey ge ${odataString(from)} and RowKey lt ${odataString(to)}`;
+}
+
+/** Groups items by the partition each belongs to. */
+function byPartition<T>(items: readonly T[], partitionOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const pk = partitionOf(item);
+    const list = out.get(pk);
+    if (list) list.push(item);
+    else out.set(pk, [item]);
+  }
+  return out;
 }
 
 const deliveryEntity = z.object({
@@ -183,48 +231,109 @@ const HISTORY = [
 ] as const;
 
 export function makeEventStore(table: TableClient) {
+  /** Transactions of one partition, packed 100 actions a call, one after another. */
   const submitAll = async (groups: readonly (readonly TransactionAction[])[]) => {
     for (const tx of packTransactions(groups)) await table.submitTransaction(tx);
   };
+  /** Single actions of any partitions: each partition's packed on their own, the partitions at once. */
+  const submitEach = async (actions: readonly TransactionAction[]) => {
+    const groups = byPartition(actions, (a) => String(a[1].partitionKey));
+    await Promise.all([...groups.values()].map((list) => submitAll(singly(list))));
+  };
+  /** The keys (and ETags) of one RowKey range in every partition of a registry's deliveries. */
+  const rangeKeys = async (registry: string, from: string, to: string, extra = '', top?: number) => {
+    const lists = await Promise.all(
+      Partitions.allDeliveries(registry).map(async (pk) => {
+        const out: { partitionKey: string; rowKey: string; etag: string }[] = [];
+        const filter = `${rangeFilter(pk, from, to)}${extra}`;
+        for await (const page of table
+          .listEntities({ queryOptions: { filter, select: ['RowKey'] } })
+          .byPage({ maxPageSize: top ?? 1000 })) {
+          for (const e of page) if (e.rowKey && e.etag) out.push({ partitionKey: pk, rowKey: e.rowKey, etag: e.etag });
+          if (top !== undefined && out.length >= top) break;
+        }
+        return out;
+      }),
+    );
+    // Newest first across shards; a row copied from before the shards is listed once (its shard's copy).
+    const seen = new Map<string, { partitionKey: string; rowKey: string; etag: string }>();
+    for (const row of lists.flat().sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0))) {
+      const before = seen.get(row.rowKey);
+      if (!before || before.partitionKey === Partitions.registry(registry)) seen.set(row.rowKey, row);
+    }
+    return [...seen.values()];
+  };
+  const getDeliveryRow = async (registry: string, rowKey: string) => {
+    const row = await unless404(table.getEntity(Partitions.ofDelivery(registry, rowKey), rowKey));
+    // Written before the shards existed: still read (a retry queued then, a listEvents page).
+    return row ?? (await unless404(table.getEntity(Partitions.registry(registry), rowKey)));
+  };
   return {
     /**
-     * Records accepted events (dedupe rows, already claimed by `lease`) with their manifest memory in one
-     * transaction; a 409 means some id was accepted before. Of two writes to one memory row, the later
-     * wins. Returns each event row's ETag, by event id.
+     * What the registry remembers of a batch's pushes (manifest rows, and the tag rows' conditional writes
+     * from withPreviousDigests), in the registry's partition: one transaction for up to 100 rows. Written
+     * before the events are accepted, so a tag write that loses a race (412, 409) fails before any event
+     * of the batch is accepted, and the batch reads the tags again.
      */
-    async acceptEvents(
-      registry: string,
-      items: readonly AcceptedEvent[],
-      lease: ClaimLease,
-      tagWrites: readonly TransactionAction[] = [],
-    ): Promise<Map<string, string>> {
-      const pk = nameKey(registry);
+    async remember(registry: string, items: readonly AcceptedEvent[], tagWrites: readonly TransactionAction[] = []): Promise<void> {
+      const pk = Partitions.registry(registry);
       const byKey = new Map<string, TransactionAction>();
-      for (const { event, payload, receivedAt } of items) {
-        const rowKey = Rows.event(event.id);
-        byKey.set(rowKey, ['create', { partitionKey: pk, rowKey, payload, state: 'claimed', ...lease, receivedAt }]);
-      }
       for (const item of items) {
         if (item.remember) for (const a of manifestRows(pk, item.event, item.receivedAt)) byKey.set(String(a[1].rowKey), a);
       }
       for (const a of tagWrites) byKey.set(String(a[1].rowKey), a);
-      const actions = [...byKey.values()];
+      if (byKey.size > 0) await submitAll([[...byKey.values()]]);
+    },
+
+    /**
+     * Accepts events: creates their rows (the dedupe by id), already claimed by `lease`, one transaction
+     * per shard, the shards at once. A shard's transaction that meets an id accepted before (409) is
+     * redone one event at a time. Returns each accepted event's row ETag, by event id; the ids missing
+     * from it were there before (duplicates).
+     */
+    async acceptEvents(registry: string, items: readonly AcceptedEvent[], lease: ClaimLease): Promise<Map<string, string>> {
       const etags = new Map<string, string>();
-      if (actions.length === 0) return etags;
-      const res = await table.submitTransaction(actions);
-      // A change set answers in the order it was sent (the sub-responses carry no usable row key).
-      const byRow = new Map(actions.map((a, i) => [String(a[1].rowKey), res.subResponses[i]?.etag]));
-      for (const { event } of items) {
-        const etag = byRow.get(Rows.event(event.id));
-        if (etag) etags.set(event.id, etag);
-      }
+      const create = (item: AcceptedEvent): TransactionAction => [
+        'create',
+        {
+          partitionKey: Partitions.event(registry, item.event.id),
+          rowKey: Rows.event(item.event.id),
+          payload: item.payload,
+          state: 'claimed',
+          ...lease,
+          receivedAt: item.receivedAt,
+        },
+      ];
+      const shards = byPartition(items, (i) => Partitions.event(registry, i.event.id));
+      await Promise.all(
+        [...shards.values()].map(async (list) => {
+          try {
+            const res = await table.submitTransaction(list.map(create));
+            // A change set answers in the order it was sent (the sub-responses carry no usable row key).
+            list.forEach((item, i) => {
+              const etag = res.subResponses[i]?.etag;
+              if (etag) etags.set(item.event.id, etag);
+            });
+          } catch (err) {
+            if (statusOf(err) !== 409) throw err;
+            for (const item of list) {
+              try {
+                const res = await table.createEntity(create(item)[1]);
+                if (res.etag) etags.set(item.event.id, res.etag);
+              } catch (inner) {
+                if (statusOf(inner) !== 409) throw inner;
+              }
+            }
+          }
+        }),
+      );
       return etags;
     },
 
     /** The event row's fan-out state and ETag, or undefined when it is not there. */
     async readClaim(registry: string, eventId: string): Promise<ClaimRow | undefined> {
       const row = await unless404(
-        table.getEntity(nameKey(registry), Rows.event(eventId), {
+        table.getEntity(Partitions.event(registry, eventId), Rows.event(eventId), {
           queryOptions: { select: ['state', 'receivedAt', 'owner', 'leaseUntil', 'recorded'] },
         }),
       );
@@ -235,11 +344,9 @@ export function makeEventStore(table: TableClient) {
     async takeClaim(registry: string, eventId: string, etag: string, lease: ClaimLease): Promise<string | undefined> {
       try {
         const res = await table.updateEntity(
-          { partitionKey: nameKey(registry), rowKey: Rows.event(eventId), state: 'claimed', ...lease },
+          { partitionKey: Partitions.event(registry, eventId), rowKey: Rows.event(eventId), state: 'claimed', ...lease },
           'Merge',
-          {
-            etag,
-          },
+          { etag },
         );
         return res.etag;
       } catch (err) {
@@ -257,7 +364,7 @@ export function makeEventStore(table: TableClient) {
     ): Promise<string | undefined> {
       try {
         const res = await table.createEntity({
-          partitionKey: nameKey(registry),
+          partitionKey: Partitions.event(registry, item.event.id),
           rowKey: Rows.event(item.event.id),
           payload: JSON.stringify(item.event),
           state: 'claimed',
@@ -273,16 +380,15 @@ export function makeEventStore(table: TableClient) {
 
     /** Ends claims at once (best effort; each only if its row still has the given ETag). */
     async releaseClaims(registry: string, claims: readonly { eventId: string; etag: string }[]): Promise<void> {
-      const pk = nameKey(registry);
       const released = new Date(0).toISOString();
-      await submitAll([
+      await submitEach(
         claims.map(({ eventId, etag }): TransactionAction => [
           'update',
-          { partitionKey: pk, rowKey: Rows.event(eventId), leaseUntil: released },
+          { partitionKey: Partitions.event(registry, eventId), rowKey: Rows.event(eventId), leaseUntil: released },
           'Merge',
           { etag },
         ]),
-      ]);
+      );
     },
 
     /** Where tags point now, with their rows' ETags, keyed `repository:tag` (one query; none for no tags). */
@@ -294,7 +400,7 @@ export function makeEventStore(table: TableClient) {
       if (tags.length === 0) return out;
       const byRow = new Map(tags.map((t) => [Rows.tag(t.repository, t.tag), `${t.repository}:${t.tag}`]));
       const rows = [...byRow.keys()].map((k) => `RowKey eq ${odataString(k)}`).join(' or ');
-      const filter = `PartitionKey eq ${odataString(nameKey(registry))} and (${rows})`;
+      const filter = `PartitionKey eq ${odataString(Partitions.registry(registry))} and (${rows})`;
       for await (const e of table.listEntities<{ digest?: unknown }>({ queryOptions: { filter } })) {
         const key = e.rowKey ? byRow.get(e.rowKey) : undefined;
         if (key) out.set(key, { digest: typeof e.digest === 'string' ? e.digest : undefined, etag: e.etag });
@@ -302,7 +408,7 @@ export function makeEventStore(table: TableClient) {
       return out;
     },
 
-    /** A tag row's write for acceptEvents: If-Match the ETag read (a moved tag fails the transaction, 412), or create (409). */
+    /** A tag row's write for `remember`: If-Match the ETag read (a moved tag fails the transaction, 412), or create (409). */
     tagWrite(
       registry: string,
       repository: string,
@@ -311,12 +417,17 @@ export function makeEventStore(table: TableClient) {
       etag: string | undefined,
       at: string,
     ): TransactionAction {
-      const entity = { partitionKey: nameKey(registry), rowKey: Rows.tag(repository, tag), digest: digest ?? null, pushedAt: at };
+      const entity = {
+        partitionKey: Partitions.registry(registry),
+        rowKey: Rows.tag(repository, tag),
+        digest: digest ?? null,
+        pushedAt: at,
+      };
       return etag ? ['update', entity, 'Replace', { etag }] : ['create', entity];
     },
 
     async getEvent(registry: string, eventId: string): Promise<StoredEvent | undefined> {
-      const row = await unless404(table.getEntity(nameKey(registry), Rows.event(eventId)));
+      const row = await unless404(table.getEntity(Partitions.event(registry, eventId), Rows.event(eventId)));
       if (row === undefined) return undefined;
       const entity = eventEntity.parse(row);
       return { event: acrEvent.parse(JSON.parse(entity.payload)), state: entity.state, receivedAt: entity.receivedAt };
@@ -325,43 +436,45 @@ export function makeEventStore(table: TableClient) {
     /**
      * A fan-out's outcome: each claimed event's delivery records and its move to `fannedout`, conditional on
      * the claim's ETag, so an owner whose claim was taken over records nothing (the new owner sends what
-     * was not recorded). Events with ≤ 99 records share transactions; a larger one is written 99 rows at a
-     * time, each step advancing its row's `recorded` count under the ETag the step before returned.
-     * Returns the ids of the events recorded; the others lost their claim.
+     * was not recorded). An event's rows share its shard: events of one shard with ≤ 99 records share
+     * transactions, the shards are written at once; a larger event is written 99 rows at a time, each step
+     * advancing its row's `recorded` count under the ETag the step before returned. Returns the ids of the
+     * events recorded; the others lost their claim.
      */
     async recordFanOut(registry: string, events: readonly FanOutRecord[]): Promise<Set<string>> {
-      const pk = nameKey(registry);
       const done = new Set<string>();
       const mark = (e: FanOutRecord, state: 'claimed' | 'fannedout', count: number): TransactionAction => [
         'update',
-        { partitionKey: pk, rowKey: Rows.event(e.eventId), state, recorded: e.recorded + count },
+        { partitionKey: Partitions.event(registry, e.eventId), rowKey: Rows.event(e.eventId), state, recorded: e.recorded + count },
         'Merge',
         { etag: e.etag },
       ];
       const group = (e: FanOutRecord): TransactionAction[] => [
-        ...e.records.map((r) => upsertDelivery(pk, r)),
+        ...e.records.map((r) => upsertDelivery(Partitions.event(registry, e.eventId), r)),
         mark(e, 'fannedout', e.records.length),
       ];
-      const small = events.filter((e) => e.records.length < 100);
-      for (const tx of packTransactions(small.map(group))) {
-        const inTx = small.filter((e) => tx.some((a) => a[1].rowKey === Rows.event(e.eventId)));
-        try {
-          await table.submitTransaction(tx);
-          for (const e of inTx) done.add(e.eventId);
-        } catch (err) {
-          if (statusOf(err) !== 412) throw err;
-          // One stale claim fails its whole transaction: write each event on its own.
-          for (const e of inTx) {
-            try {
-              await table.submitTransaction(group(e));
-              done.add(e.eventId);
-            } catch (inner) {
-              if (statusOf(inner) !== 412) throw inner;
+      const writeSmall = async (small: readonly FanOutRecord[]) => {
+        for (const tx of packTransactions(small.map(group))) {
+          const inTx = small.filter((e) => tx.some((a) => a[1].rowKey === Rows.event(e.eventId)));
+          try {
+            await table.submitTransaction(tx);
+            for (const e of inTx) done.add(e.eventId);
+          } catch (err) {
+            if (statusOf(err) !== 412) throw err;
+            // One stale claim fails its whole transaction: write each event on its own.
+            for (const e of inTx) {
+              try {
+                await table.submitTransaction(group(e));
+                done.add(e.eventId);
+              } catch (inner) {
+                if (statusOf(inner) !== 412) throw inner;
+              }
             }
           }
         }
-      }
-      for (const e of events.filter((ev) => ev.records.length >= 100)) {
+      };
+      const writeLarge = async (e: FanOutRecord) => {
+        const pk = Partitions.event(registry, e.eventId);
         try {
           for (let i = 0; i < e.records.length; i += 99) {
             const chunk = e.records.slice(i, i + 99);
@@ -374,7 +487,12 @@ export function makeEventStore(table: TableClient) {
         } catch (err) {
           if (statusOf(err) !== 412) throw err;
         }
-      }
+      };
+      const shards = byPartition(
+        events.filter((e) => e.records.length < 100),
+        (e) => Partitions.event(registry, e.eventId),
+      );
+      await Promise.all([...[...shards.values()].map(writeSmall), ...events.filter((e) => e.records.length >= 100).map(writeLarge)]);
       return done;
     },
 
@@ -385,7 +503,7 @@ export function makeEventStore(table: TableClient) {
       let mediaType: string | undefined;
       const candidates: string[] = [];
       for await (const e of table.listEntities<{ mediaType?: string; tag?: string }>({
-        queryOptions: { filter: rangeFilter(registry, from, `${from}}`) },
+        queryOptions: { filter: rangeFilter(Partitions.registry(registry), from, `${from}}`) },
       })) {
         if (e.rowKey === from) {
           found = true;
@@ -396,98 +514,134 @@ export function makeEventStore(table: TableClient) {
       // Keep only tags that still point here: a tag pushed again elsewhere has moved on.
       const tags: string[] = [];
       for (const t of candidates) {
-        const row = await unless404(table.getEntity<{ digest?: string }>(nameKey(registry), Rows.tag(repository, t)));
+        const row = await unless404(table.getEntity<{ digest?: string }>(Partitions.registry(registry), Rows.tag(repository, t)));
         if (row?.digest === digest) tags.push(t);
       }
       return { mediaType, tags };
     },
 
     async getDelivery(registry: string, rowKey: string): Promise<DeliveryRecord | undefined> {
-      const row = await unless404(table.getEntity(nameKey(registry), rowKey));
+      const row = await getDeliveryRow(registry, rowKey);
       return row === undefined ? undefined : fromDeliveryEntity(row);
     },
 
     async putDelivery(registry: string, record: DeliveryRecord): Promise<void> {
-      await table.upsertEntity(toDeliveryEntity(nameKey(registry), record), 'Replace');
+      await table.upsertEntity(toDeliveryEntity(Partitions.event(registry, record.eventId), record), 'Replace');
     },
 
-    /** Records of one registry, 100 a transaction: one storage call per hundred. */
+    /** Records of one registry: each shard's 100 a transaction, the shards at once. */
     async putDeliveries(registry: string, records: readonly DeliveryRecord[]): Promise<void> {
-      const pk = nameKey(registry);
-      await submitAll(singly(records.map((r) => upsertDelivery(pk, r))));
+      await submitEach(records.map((r) => upsertDelivery(Partitions.event(registry, r.eventId), r)));
     },
 
-    /** One page of a webhook's deliveries, newest first. */
-    async listDeliveries(registry: string, webhook: string, pageSize: number, continuationToken: string | undefined) {
+    /**
+     * One page of a webhook's deliveries, newest first, across the shards: each shard's next `pageSize`
+     * keys (one small query each, at once), merged, then the page's rows read. The continuation token is
+     * the last row key listed; a token cannot widen the range, which stays the webhook's.
+     */
+    async listDeliveries(registry: string, webhook: string, pageSize: number, after: string | undefined) {
       const [from, to] = Rows.deliveryRange(webhook);
-      const pages = table.listEntities({ queryOptions: { filter: rangeFilter(registry, from, to) } }).byPage({
-        maxPageSize: pageSize,
-        ...(continuationToken ? { continuationToken } : {}),
-      });
-      const page = await pages.next();
-      if (page.done) return { items: [] as DeliveryRecord[], continuationToken: undefined };
-      return { items: page.value.map(fromDeliveryEntity), continuationToken: page.value.continuationToken };
+      const keys = await rangeKeys(registry, after && after > from ? `${after}\u0000` : from, to, '', pageSize + 1);
+      const page = keys.slice(0, pageSize);
+      const rows = await Promise.all(page.map((k) => unless404(table.getEntity(k.partitionKey, k.rowKey))));
+      const items = rows.filter((r) => r !== undefined).map(fromDeliveryEntity);
+      return { items, continuationToken: keys.length > pageSize ? page[page.length - 1]?.rowKey : undefined };
     },
 
-    /** The newest delivery of an event to a webhook, or undefined. */
+    /** The newest delivery of an event to a webhook, or undefined (its shard, and the rows from before the shards). */
     async latestDelivery(registry: string, webhook: string, eventId: string): Promise<DeliveryRecord | undefined> {
       const [from, to] = Rows.deliveryRange(webhook);
-      const filter = `${rangeFilter(registry, from, to)} and eventId eq ${odataString(eventId)}`;
-      for await (const e of table.listEntities({ queryOptions: { filter } })) return fromDeliveryEntity(e);
+      for (const pk of [Partitions.event(registry, eventId), Partitions.registry(registry)]) {
+        const filter = `${rangeFilter(pk, from, to)} and eventId eq ${odataString(eventId)}`;
+        for await (const e of table.listEntities({ queryOptions: { filter } })) return fromDeliveryEntity(e);
+      }
       return undefined;
     },
 
     /**
      * The `failed` and `held` deliveries of a webhook whose events were received at or after `sinceMs`,
-     * oldest first (the table holds them newest first, so the range is read whole: keys and ETags only).
+     * oldest first (the shards hold them newest first, so the ranges are read whole: keys and ETags only).
      */
-    async recoverableDeliveries(registry: string, webhook: string, sinceMs: number): Promise<{ rowKey: string; etag: string }[]> {
+    async recoverableDeliveries(
+      registry: string,
+      webhook: string,
+      sinceMs: number,
+    ): Promise<{ partitionKey: string; rowKey: string; etag: string }[]> {
       const [from, to] = Rows.deliveriesSince(webhook, sinceMs);
-      const filter = `${rangeFilter(registry, from, to)} and (state eq 'failed' or state eq 'held')`;
-      const out: { rowKey: string; etag: string }[] = [];
-      for await (const e of table.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) {
-        if (e.rowKey && e.etag) out.push({ rowKey: e.rowKey, etag: e.etag });
-      }
-      return out.reverse();
+      return (await rangeKeys(registry, from, to, ` and (state eq 'failed' or state eq 'held')`)).reverse();
     },
 
     /**
      * Sets deliveries back to `pending` for a fresh first attempt, each only if it is unchanged since it
-     * was read (ETag), so two recovers at once send each delivery once. Returns the keys it reset.
+     * was read (ETag), so two recovers at once send each delivery once. A row from before the shards moves
+     * to its shard (the old row is deleted in the same step only when it was the one read). Returns the
+     * keys it reset.
      */
-    async resetForRecovery(registry: string, rows: readonly { rowKey: string; etag: string }[], now: string): Promise<string[]> {
-      const pk = nameKey(registry);
-      const reset = (rowKey: string) => ({ partitionKey: pk, rowKey, state: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now });
-      try {
-        await table.submitTransaction(rows.map((r): TransactionAction => ['update', reset(r.rowKey), 'Merge', { etag: r.etag }]));
-        return rows.map((r) => r.rowKey);
-      } catch (err) {
-        const status = statusOf(err);
-        if (status !== 412 && status !== 404) throw err;
-      }
-      // One of them changed meanwhile (another recover, a retention purge): one by one, keeping the rest.
+    async resetForRecovery(
+      registry: string,
+      rows: readonly { partitionKey: string; rowKey: string; etag: string }[],
+      now: string,
+    ): Promise<string[]> {
+      const pending = (pk: string, rowKey: string) => ({
+        partitionKey: pk,
+        rowKey,
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        updatedAt: now,
+      });
       const done: string[] = [];
-      for (const r of rows) {
+      const sharded = rows.filter((r) => r.partitionKey !== Partitions.registry(registry));
+      for (const [pk, list] of byPartition(sharded, (r) => r.partitionKey)) {
         try {
-          await table.updateEntity(reset(r.rowKey), 'Merge', { etag: r.etag });
-          done.push(r.rowKey);
+          await table.submitTransaction(list.map((r): TransactionAction => ['update', pending(pk, r.rowKey), 'Merge', { etag: r.etag }]));
+          done.push(...list.map((r) => r.rowKey));
+          continue;
         } catch (err) {
           const status = statusOf(err);
           if (status !== 412 && status !== 404) throw err;
         }
+        // One of them changed meanwhile (another recover, a retention purge): one by one, keeping the rest.
+        for (const r of list) {
+          try {
+            await table.updateEntity(pending(pk, r.rowKey), 'Merge', { etag: r.etag });
+            done.push(r.rowKey);
+          } catch (err) {
+            const status = statusOf(err);
+            if (status !== 412 && status !== 404) throw err;
+          }
+        }
       }
-      return done;
+      // Rows from before the shards: copied to their shard as pending, then the old row deleted If-Match.
+      for (const r of rows.filter((x) => x.partitionKey === Partitions.registry(registry))) {
+        const old = await unless404(table.getEntity(r.partitionKey, r.rowKey));
+        if (!old || old.etag !== r.etag) continue;
+        const record = fromDeliveryEntity(old);
+        await table.upsertEntity(
+          {
+            ...toDeliveryEntity(Partitions.ofDelivery(registry, r.rowKey), record),
+            ...pending(Partitions.ofDelivery(registry, r.rowKey), r.rowKey),
+          },
+          'Replace',
+        );
+        await unless404(
+          table.deleteEntity(r.partitionKey, r.rowKey, { etag: r.etag }).catch((err: unknown) => {
+            if (statusOf(err) === 412) return undefined;
+            throw err;
+          }),
+        );
+        done.push(r.rowKey);
+      }
+      // In the order asked (recover sends in order of receipt), not in the order of the partitions.
+      const reset = new Set(done);
+      return rows.filter((r) => reset.has(r.rowKey)).map((r) => r.rowKey);
     },
 
-    /** Deletes a webhook's whole history, 100 rows a transaction. Returns how many rows went. */
+    /** Deletes a webhook's whole history, in every shard. Returns how many rows went. */
     async deleteDeliveries(registry: string, webhook: string): Promise<number> {
       const [from, to] = Rows.deliveryRange(webhook);
-      const keys: string[] = [];
-      for await (const e of table.listEntities({ queryOptions: { filter: rangeFilter(registry, from, to), select: ['RowKey'] } })) {
-        if (e.rowKey) keys.push(e.rowKey);
-      }
-      const pk = nameKey(registry);
-      await submitAll(singly(keys.map((rowKey): TransactionAction => ['delete', { partitionKey: pk, rowKey }])));
+      const keys = await rangeKeys(registry, from, to);
+      await submitEach(keys.map((k): TransactionAction => ['delete', { partitionKey: k.partitionKey, rowKey: k.rowKey }]));
       return keys.length;
     },
 

@@ -6,6 +6,7 @@ import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js
 import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { spawnStart } from '../helpers/spawn-start.js';
 import { startStorageProxy } from '../helpers/storage-proxy.js';
+import { makeEventStore } from '../../shared/storage/event-store.js';
 
 /*
  * The delivery engine's promises: each event once per webhook (duplicates posted at once, or while the
@@ -36,15 +37,14 @@ function ingest(svc: { url: string }, registry: string, body: unknown) {
 /** The service has nothing left to do: no background work, no message in the events queue, every event row final. */
 async function drained(svc: TestService, registry: string, ids: readonly string[]) {
   const queue = new QueueClient(svc.azurite.connectionString, 'registry-events');
-  const table = TableClient.fromConnectionString(svc.azurite.connectionString, 'events', { allowInsecureConnection: true });
   await eventually(
     async () => {
       if (svc.deps.background.size > 0) return undefined;
       const props = await queue.getProperties();
       if ((props.approximateMessagesCount ?? 0) > 0) return undefined;
       for (const id of ids) {
-        const row = await table.getEntity<{ state: string }>(registry, `evt|${encodeURIComponent(id)}`);
-        if (row.state !== 'fannedout') return undefined;
+        const row = await svc.deps.events.readClaim(registry, id);
+        if (row?.state !== 'fannedout') return undefined;
       }
       return true;
     },
@@ -170,14 +170,15 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
     }
     expect(rx.requests).toHaveLength(150);
     for await (const e of table.listEntities<{ webhook: string }>({
-      queryOptions: { filter: "PartitionKey eq 'bigreg001' and RowKey ge 'del|' and RowKey lt 'del}'" },
+      // Every shard of the registry (an event's deliveries live in its shard).
+      queryOptions: { filter: "PartitionKey ge 'bigreg001|' and PartitionKey lt 'bigreg001}' and RowKey ge 'del|' and RowKey lt 'del}'" },
     }))
       recordedBeforeKill.push(e.webhook);
     expect(recordedBeforeKill).toHaveLength(99);
     const second = await spawnStart(env);
     try {
       await eventually(
-        async () => ((await table.getEntity<{ state: string }>('bigreg001', 'evt|big-1')).state === 'fannedout' ? true : undefined),
+        async () => ((await makeEventStore(table).readClaim('bigreg001', 'big-1'))?.state === 'fannedout' ? true : undefined),
         30_000,
         'the fan-out taken over and finished',
       );

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TableClient } from '@azure/data-tables';
+import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
+import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { drained } from '../helpers/drained.js';
+import { invertedMs } from '../../shared/storage/event-store.js';
+
+/*
+ * The events table's layout: a registry's events and deliveries are spread over shards by a hash of the
+ * event id, and a webhook's history is read back across all of them (and from the single partition per
+ * registry that rows were written to before the shards).
+ */
+
+let svc: TestService;
+let rx: Receiver;
+let table: TableClient;
+beforeAll(async () => {
+  rx = await startReceiver();
+  svc = await startService({ LIST_PAGE_SIZE: '7', DELIVERY_RETRY_SCHEDULE: 'none' });
+  table = TableClient.fromConnectionString(svc.azurite.connectionString, 'events', { allowInsecureConnection: true });
+});
+afterAll(async () => {
+  await svc.close();
+  await rx.close();
+});
+
+async function createHook(registry: string, name: string) {
+  const res = await api(svc, `/registries/${registry}/webhooks/${name}`, {
+    method: 'PUT',
+    json: { location: 'westus', properties: { serviceUri: `${rx.url}/${name}`, actions: ['push'] } },
+  });
+  expect(res.status).toBe(201);
+}
+
+type Page = { value: { id: string; eventRequestMessage: { content: { id: string } }; delivery?: { state: string } }[]; nextLink?: string };
+
+/** Every page of a webhook's history, as a client pages it (POST, then GET each nextLink). */
+async function allPages(registry: string, name: string, skipToken?: string): Promise<Page[]> {
+  const pages: Page[] = [];
+  const first = `/registries/${registry}/webhooks/${name}/listEvents${skipToken ? `?$skipToken=${skipToken}` : ''}`;
+  let res = await api(svc, first, { method: 'POST' });
+  for (;;) {
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as Page;
+    pages.push(page);
+    if (!page.nextLink) return pages;
+    res = await api(svc, page.nextLink.replace(svc.url, ''), { method: 'GET' });
+  }
+}
+
+const ids = (pages: readonly Page[]) => pages.flatMap((p) => p.value.map((e) => e.eventRequestMessage.content.id));
+
+describe('events table shards', () => {
+  it("spreads a registry's deliveries over its shards and lists a webhook's history across them, newest first, page by page", async () => {
+    await createHook('shardreg1', 'shardhook1');
+    const posted: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = `shard-event-${i}`;
+      const res = await api(svc, '/registries/shardreg1/events', {
+        method: 'POST',
+        key: INGEST_KEY,
+        json: { id, timestamp: new Date().toISOString(), action: 'push', target: { repository: 'app', tag: `v${i}` } },
+      });
+      expect(res.status).toBe(202);
+      posted.push(id);
+      // A delivery's row key carries its event's ingest time in ms: let the clock move on, so the order is strict.
+      const at = Date.now();
+      while (Date.now() <= at) await new Promise((r) => setImmediate(r));
+    }
+    await eventually(() => Promise.resolve(rx.forPath('/shardhook1').length >= 30 ? true : undefined), 20_000, '30 deliveries');
+    await drained(svc.azurite.connectionString);
+    await eventually(
+      async () => {
+        for (const id of posted) if ((await svc.deps.events.readClaim('shardreg1', id))?.state !== 'fannedout') return undefined;
+        return true;
+      },
+      10_000,
+      'every event recorded',
+    );
+
+    const pages = await allPages('shardreg1', 'shardhook1');
+    expect(pages.map((p) => p.value.length)).toEqual([7, 7, 7, 7, 2]);
+    expect(ids(pages)).toEqual([...posted].reverse());
+
+    // Where the rows are: in many partitions, none in the registry's own, each delivery beside its event's row.
+    const rows: { partitionKey: string; rowKey: string; eventId: string }[] = [];
+    for await (const e of table.listEntities<{ eventId: string }>({
+      queryOptions: { filter: "PartitionKey ge 'shardreg1' and PartitionKey lt 'shardreg1}' and RowKey ge 'del|' and RowKey lt 'del}'" },
+    }))
+      rows.push({ partitionKey: e.partitionKey!, rowKey: e.rowKey!, eventId: e.eventId });
+    expect(rows).toHaveLength(30);
+    expect(rows.some((r) => r.partitionKey === 'shardreg1')).toBe(false);
+    expect(new Set(rows.map((r) => r.partitionKey)).size).toBeGreaterThanOrEqual(10);
+    for (const r of rows) {
+      const evt = await table.getEntity<{ state: string }>(r.partitionKey, `evt|${r.eventId}`);
+      expect(evt.state).toBe('fannedout');
+    }
+  });
+
+  it("a $skipToken naming another range cannot widen a webhook's list", async () => {
+    await createHook('shardreg1', 'aaaahook1');
+    expect((await api(svc, '/registries/shardreg1/webhooks/aaaahook1/ping', { method: 'POST' })).status).toBe(200);
+    // A token from before both webhooks' ranges: the list still starts at shardhook1's own first row.
+    const token = Buffer.from(JSON.stringify({ after: 'del|' }), 'utf8').toString('base64url');
+    const listed = ids(await allPages('shardreg1', 'shardhook1', token));
+    expect(listed).toHaveLength(30);
+    expect(listed.every((id) => id.startsWith('shard-event-'))).toBe(true);
+    // A token past the range: nothing, not the next webhook's history.
+    const past = Buffer.from(JSON.stringify({ after: 'del|shardhook1}' }), 'utf8').toString('base64url');
+    expect(ids(await allPages('shardreg1', 'shardhook1', past))).toEqual([]);
+    const forged = await api(svc, '/registries/shardreg1/webhooks/shardhook1/listEvents?$skipToken=bm90LWEtdG9rZW4', { method: 'POST' });
+    expect(forged.status).toBe(400);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('InvalidParameter');
+  });
+
+  it('lists, recovers and delivers history written before the shards (one partition per registry)', async () => {
+    await createHook('legacyreg1', 'legacyhk1');
+    // A failed delivery as the earlier layout wrote it: in the registry's own partition.
+    const receivedMs = Date.now() - 60_000;
+    const rowKey = `del|legacyhk1|${invertedMs(receivedMs)}|old-event-1`;
+    const event = {
+      id: 'old-event-1',
+      timestamp: new Date(receivedMs).toISOString(),
+      action: 'push',
+      target: { repository: 'app', tag: 'old' },
+    };
+    const at = new Date(receivedMs).toISOString();
+    await table.createEntity({
+      partitionKey: 'legacyreg1',
+      rowKey,
+      webhook: 'legacyhk1',
+      eventId: 'old-event-1',
+      action: 'push',
+      image: 'app:old',
+      body: JSON.stringify(event),
+      requestHeaders: JSON.stringify({ 'Content-Type': 'application/json' }),
+      requestUri: `${rx.url}/legacyhk1`,
+      state: 'failed',
+      attempts: 1,
+      lastError: 'HTTP 500',
+      responseStatus: 500,
+      responseHeaders: '{}',
+      responseBody: '',
+      createdAt: at,
+      updatedAt: at,
+    });
+    const before = ids(await allPages('legacyreg1', 'legacyhk1'));
+    expect(before).toEqual(['old-event-1']);
+
+    const res = await api(svc, '/registries/legacyreg1/webhooks/legacyhk1/recover', {
+      method: 'POST',
+      json: { since: new Date(receivedMs - 1000).toISOString() },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ redelivered: 1 });
+    const [sent] = await eventually(
+      () => {
+        const got = rx.forPath('/legacyhk1');
+        return Promise.resolve(got.length > 0 ? got : undefined);
+      },
+      15_000,
+      'the old delivery sent again',
+    );
+    expect(JSON.parse(sent!.body)).toMatchObject({ id: 'old-event-1' });
+    expect(sent!.headers['webhook-id']).toBe('old-event-1');
+
+    // Listed once, as it is now: moved to its shard and succeeded.
+    const after = await eventually(
+      async () => {
+        const pages = await allPages('legacyreg1', 'legacyhk1');
+        const all = pages.flatMap((p) => p.value);
+        return all.length === 1 && all[0]!.delivery?.state === 'succeeded' ? all : undefined;
+      },
+      10_000,
+      () => 'the recovered delivery listed once, succeeded',
+    );
+    expect(after.map((e) => e.eventRequestMessage.content.id)).toEqual(['old-event-1']);
+    const old = await table.getEntity('legacyreg1', rowKey).then(
+      () => 'still there',
+      (err: { statusCode?: number }) => err.statusCode,
+    );
+    expect(old).toBe(404);
+  });
+});
