@@ -229,6 +229,7 @@ async function scenario(
       },
     });
     sentAt.set(id, now());
+    if (process.env['BENCH_TRACE']) console.error('TRACE post', Math.round(now() % 100000), id);
     const status = await post(`${host.url}/registries/${registry}/events`, body, { 'x-functions-key': INGEST });
     if (status !== 202) throw new Error(`ingest: ${status}`);
   };

@@ -83,6 +83,9 @@ async function claimOne(
     if (held > now) {
       if (held > deadline)
         throw new ClaimHeldElsewhere(`event ${logValue(event.id)} is claimed by ${row.owner ?? 'another worker'} until ${row.leaseUntil}`);
+      context.log(
+        `fan-out: registry=${registry} event=${logValue(event.id)} is being fanned out by ${row.owner ?? 'another worker'} (claimed until ${row.leaseUntil}); waiting`,
+      );
       await delay(held - now + 50);
       continue;
     }

@@ -90,9 +90,53 @@ async function alreadyRecorded(
   return new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name)));
 }
 
+/**
+ * Keeps the claims alive while a fan-out outlasts half a lease (a slow index read, a long inline wait): each
+ * claim's lease is extended, ETag-conditional, every half lease, and the new ETag kept for the records. A
+ * claim taken over meanwhile keeps its old ETag, so its records fail and the new owner's stand. The
+ * returned stop ends the renewals and waits for one in flight, so the records never race a renewal.
+ */
+function keepClaims(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], context: InvocationContext): () => Promise<void> {
+  let chain: Promise<void> = Promise.resolve();
+  const renew = async () => {
+    const lease = { owner: deps.owner, leaseUntil: new Date(deps.now().getTime() + deps.config.fanOutLeaseMs).toISOString() };
+    await Promise.all(
+      claimed.map(async (c) => {
+        const etag = await deps.events.takeClaim(registry, c.item.event.id, c.etag, lease);
+        if (etag) c.etag = etag;
+        else context.warn(`fan-out: registry=${registry} event=${logValue(c.item.event.id)}: its claim was taken over while it ran`);
+      }),
+    );
+  };
+  const timer = setInterval(() => {
+    chain = chain.then(renew).catch((err: unknown) => {
+      context.warn(`fan-out: registry=${registry}: could not extend its claims: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }, deps.config.fanOutLeaseMs / 2);
+  return async () => {
+    clearInterval(timer);
+    await chain;
+  };
+}
+
 /** Fans out events this process holds the claims of (from the ingest's dispatch, or claimed above). */
 export async function fanOut(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], context: InvocationContext): Promise<void> {
   if (claimed.length === 0) return;
+  const stopRenewing = keepClaims(deps, registry, claimed, context);
+  try {
+    await fanOutClaimed(deps, registry, claimed, context, stopRenewing);
+  } finally {
+    await stopRenewing();
+  }
+}
+
+async function fanOutClaimed(
+  deps: FanOutDeps,
+  registry: string,
+  claimed: readonly Claimed[],
+  context: InvocationContext,
+  stopRenewing: () => Promise<void>,
+): Promise<void> {
   const webhooks = await deps.webhooks.listCached(registry);
   const created = deps.now().toISOString();
   const planned: Planned[] = [];
@@ -137,6 +181,7 @@ export async function fanOut(deps: FanOutDeps, registry: string, claimed: readon
     offset += p.targets.length;
     return r;
   });
+  await stopRenewing();
   const recorded = await deps.events.recordFanOut(
     registry,
     planned.map((p, e) => ({

@@ -391,20 +391,22 @@ export function makeEventStore(table: TableClient) {
       );
     },
 
-    /** Where tags point now, with their rows' ETags, keyed `repository:tag` (one query; none for no tags). */
+    /**
+     * Where tags point now, with their rows' ETags, keyed `repository:tag`: one point read per tag, at
+     * once (the cheapest read Table Storage has; a query OR-ing row keys would scan the partition).
+     */
     async readTags(
       registry: string,
       tags: readonly { repository: string; tag: string }[],
     ): Promise<Map<string, { digest: string | undefined; etag: string | undefined }>> {
       const out = new Map<string, { digest: string | undefined; etag: string | undefined }>();
-      if (tags.length === 0) return out;
       const byRow = new Map(tags.map((t) => [Rows.tag(t.repository, t.tag), `${t.repository}:${t.tag}`]));
-      const rows = [...byRow.keys()].map((k) => `RowKey eq ${odataString(k)}`).join(' or ');
-      const filter = `PartitionKey eq ${odataString(Partitions.registry(registry))} and (${rows})`;
-      for await (const e of table.listEntities<{ digest?: unknown }>({ queryOptions: { filter } })) {
-        const key = e.rowKey ? byRow.get(e.rowKey) : undefined;
-        if (key) out.set(key, { digest: typeof e.digest === 'string' ? e.digest : undefined, etag: e.etag });
-      }
+      await Promise.all(
+        [...byRow].map(async ([rowKey, key]) => {
+          const e = await unless404(table.getEntity<{ digest?: unknown }>(Partitions.registry(registry), rowKey));
+          if (e) out.set(key, { digest: typeof e.digest === 'string' ? e.digest : undefined, etag: e.etag });
+        }),
+      );
       return out;
     },
 

@@ -122,6 +122,60 @@ describe('each event once per webhook', () => {
   });
 });
 
+describe('a fan-out that outlasts its lease', () => {
+  let rx: Receiver;
+  let svc: TestService;
+  beforeAll(async () => {
+    rx = await startReceiver();
+    // A 2 s lease, and an endpoint allowed to take longer than that before the fan-out hands it off.
+    svc = await startService({ FANOUT_LEASE_SECONDS: '2', DELIVERY_INLINE_WAIT_SECONDS: '20', DELIVERY_TIMEOUT_SECONDS: '30' });
+  });
+  afterAll(async () => {
+    await svc.close();
+    await rx.close();
+  });
+
+  it('keeps its claim alive, so a duplicate that comes after the first lease would have ended is not sent again', async () => {
+    await createHooks(svc, 'longreg01', ['longhk001'], rx);
+    let release: () => void = () => undefined;
+    const until = new Promise<void>((r) => (release = r));
+    rx.script.push({ status: 200, body: 'ok', hold: until });
+    try {
+      expect((await ingest(svc, 'longreg01', push('long-1'))).status).toBe(202);
+      await rx.waitFor(1, 10_000, '/longhk001');
+      const first = await svc.deps.events.readClaim('longreg01', 'long-1');
+      expect(first?.state).toBe('claimed');
+      // The first lease ends while the attempt is still held open: the claim must have been extended.
+      const firstLease = Date.parse(first!.leaseUntil!);
+      const renewed = await eventually(
+        async () => {
+          const row = await svc.deps.events.readClaim('longreg01', 'long-1');
+          return Date.now() > firstLease + 200 && row && Date.parse(row.leaseUntil!) > Date.now() ? row : undefined;
+        },
+        10_000,
+        'the first lease over, and the claim extended past it',
+      );
+      expect(renewed.state).toBe('claimed');
+      const again = await ingest(svc, 'longreg01', push('long-1'));
+      expect(await again.json()).toEqual({ accepted: [], duplicates: [{ index: 0, id: 'long-1' }], ignored: [], rejected: [] });
+      // The duplicate's re-check reaches the queue trigger while the first fan-out still runs: it waits.
+      await eventually(
+        () =>
+          Promise.resolve(
+            svc.logs.some((l) => l.includes('events-fan-out:') && l.includes('event=long-1 is being fanned out by')) ? true : undefined,
+          ),
+        15_000,
+        'the queue trigger meeting the live claim',
+      );
+    } finally {
+      release();
+    }
+    await drained(svc, 'longreg01', ['long-1']);
+    expect(rx.forPath('/longhk001').map((r) => idOf(r.body))).toEqual(['long-1']);
+    expect(svc.logs.filter((l) => l.includes('took over') || l.includes('taken over'))).toEqual([]);
+  });
+});
+
 describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
   let azurite: Azurite;
   let rx: Receiver;
