@@ -52,7 +52,10 @@ export interface JournalBatch {
 }
 
 export interface IngestBatcherOptions {
-  readonly events: Pick<EventStore, 'remember' | 'acceptEvents' | 'readClaim' | 'releaseClaims' | 'readTags' | 'tagWrite'>;
+  readonly events: Pick<
+    EventStore,
+    'remember' | 'acceptEvents' | 'rewritePayload' | 'readClaim' | 'releaseClaims' | 'readTags' | 'tagWrite'
+  >;
   readonly queue: QueueClient;
   readonly now: Clock;
   /** This process, as the owner written into its claims. */
@@ -105,22 +108,55 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     const etags = new Map<string, string>();
     const requeue: { event: AcrEvent; receivedAt: string; delaySeconds: number }[] = [];
     const duplicates: Pending[] = [];
-    // What the registry remembers (moved tags, manifests) is written first, in its own partition; a tag
-    // moved meanwhile by another ingest (412, 409) makes the batch read the tags again (bounded). Then the
-    // events are accepted, in their shards: the ids missing from the answer were accepted before.
+    // Claims this call made, let go of (best effort) when it fails after making them: the sender gets a
+    // 503 and retries, and that retry, a duplicate, is then queued at once, not after the lease.
+    const letGo = () =>
+      events
+        .releaseClaims(
+          registry,
+          [...etags].map(([eventId, etag]) => ({ eventId, etag })),
+        )
+        .catch(() => undefined);
     const conflict = (err: unknown) => statusOf(err) === 409 || statusOf(err) === 412;
-    let ready: Pending[] = fresh;
-    for (let attempt = 1; ; attempt++) {
-      const moved = await withPreviousDigests(events, registry, fresh, now().toISOString());
-      ready = moved.items.map((p, i) => (p === fresh[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
-      try {
-        await events.remember(registry, ready, moved.actions);
+    const withPayloads = (items: readonly Pending[]) =>
+      items.map((p, i) => (p === fresh[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
+    // What the registry remembers (moved tags, manifests) lives in its own partition, the events in their
+    // shards: both are written at once. A tag moved meanwhile by another ingest (412, 409) fails only the
+    // memory's write; it is then read and written again (bounded), and an accepted event whose
+    // previousDigest changed gets its row's payload rewritten (its claim's ETag) before it is queued.
+    const moved = await withPreviousDigests(events, registry, fresh, now().toISOString());
+    let ready = withPayloads(moved.items);
+    const [memory, acceptedEtags] = await Promise.all([
+      events.remember(registry, ready, moved.actions).then(
+        () => undefined,
+        (err: unknown) => ({ err }),
+      ),
+      events.acceptEvents(registry, ready, lease),
+    ]);
+    for (const [id, etag] of acceptedEtags) etags.set(id, etag);
+    try {
+      for (let attempt = 2; memory; attempt++) {
+        if (!conflict(memory.err) || attempt > 5) throw memory.err;
+        const again = await withPreviousDigests(events, registry, fresh, now().toISOString());
+        const next = withPayloads(again.items);
+        try {
+          await events.remember(registry, next, again.actions);
+        } catch (err) {
+          memory.err = err;
+          continue;
+        }
+        for (const [i, p] of next.entries()) {
+          const etag = etags.get(p.event.id);
+          if (etag && p.payload !== ready[i]!.payload)
+            etags.set(p.event.id, await events.rewritePayload(registry, p.event.id, p.payload, etag));
+        }
+        ready = next;
         break;
-      } catch (err) {
-        if (!conflict(err) || attempt >= 5) throw err;
       }
+    } catch (err) {
+      await letGo();
+      throw err;
     }
-    for (const [id, etag] of await events.acceptEvents(registry, ready, lease)) etags.set(id, etag);
     for (const p of ready) {
       if (etags.has(p.event.id)) {
         accepted.push(p);
@@ -150,12 +186,7 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
         sent = await sendQueueMessage(queue, { v: 1, type: 'events', registry, items } satisfies EventsMessage, options.leaseSeconds);
     } catch (err) {
       // The rows are written and claimed by us, the message is not: the sender gets a 503 and retries.
-      // Let go of the claims (best effort) so that retry, a duplicate, is queued at once, not after the lease.
-      const claims = accepted.flatMap((p) => {
-        const etag = etags.get(p.event.id);
-        return etag ? [{ eventId: p.event.id, etag }] : [];
-      });
-      await events.releaseClaims(registry, claims).catch(() => undefined);
+      await letGo();
       throw err;
     }
     for (const delay of new Set(requeue.map((r) => r.delaySeconds))) {

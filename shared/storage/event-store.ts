@@ -271,9 +271,8 @@ export function makeEventStore(table: TableClient) {
   return {
     /**
      * What the registry remembers of a batch's pushes (manifest rows, and the tag rows' conditional writes
-     * from withPreviousDigests), in the registry's partition: one transaction for up to 100 rows. Written
-     * before the events are accepted, so a tag write that loses a race (412, 409) fails before any event
-     * of the batch is accepted, and the batch reads the tags again.
+     * from withPreviousDigests), in the registry's partition: one transaction for up to 100 rows. A tag
+     * write that loses a race fails it (412, 409), and the batch reads the tags again.
      */
     async remember(registry: string, items: readonly AcceptedEvent[], tagWrites: readonly TransactionAction[] = []): Promise<void> {
       const pk = Partitions.registry(registry);
@@ -328,6 +327,16 @@ export function makeEventStore(table: TableClient) {
         }),
       );
       return etags;
+    },
+
+    /** Replaces a claimed event's stored payload (its previousDigest was corrected), If-Match its claim: the new ETag. */
+    async rewritePayload(registry: string, eventId: string, payload: string, etag: string): Promise<string> {
+      const res = await table.updateEntity(
+        { partitionKey: Partitions.event(registry, eventId), rowKey: Rows.event(eventId), payload },
+        'Merge',
+        { etag },
+      );
+      return res.etag ?? etag;
     },
 
     /** The event row's fan-out state and ETag, or undefined when it is not there. */
