@@ -7,7 +7,7 @@ import { isSystemEventAction } from '../events/acr-system-events.js';
 import type { AcceptedEvent, EventStore } from '../storage/event-store.js';
 import { statusOf } from '../storage/rest-errors.js';
 import { sendQueueMessage } from '../storage/queue-message.js';
-import { withPreviousDigests } from './previous-digest.js';
+import { makeTagCache, withPreviousDigests, type TagWritten } from './previous-digest.js';
 import type { EventsMessage, MirrorMessage } from './messages.js';
 
 /*
@@ -72,6 +72,10 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
   let onCommitted: ((batch: CommittedBatch) => void) | undefined;
   const waiting = new Map<string, Pending[]>();
   const flushing = new Set<string>();
+  const tagCache = makeTagCache();
+  const learn = (registry: string, written: readonly TagWritten[], etags: ReadonlyMap<string, string>) => {
+    for (const w of written) tagCache.set(registry, w.tagKey, { digest: w.digest, etag: etags.get(w.rowKey) });
+  };
 
   function takeBatch(registry: string): Pending[] {
     const list = waiting.get(registry) ?? [];
@@ -121,15 +125,25 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     const withPayloads = (items: readonly Pending[]) =>
       items.map((p, i) => (p === fresh[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
     // What the registry remembers (moved tags, manifests) lives in its own partition, the events in their
-    // shards: both are written at once. A tag moved meanwhile by another ingest (412, 409) fails only the
-    // memory's write; it is then read and written again (bounded), and an accepted event whose
+    // shards: both are written at once, the tags from what this process wrote last (no read). A tag moved
+    // meanwhile by another ingest, or one this process did not know (412, 409), fails only the memory's
+    // write; the tags are then read and written again (bounded), and an accepted event whose
     // previousDigest changed gets its row's payload rewritten (its claim's ETag) before it is queued.
-    const moved = await withPreviousDigests(events, registry, fresh, now().toISOString());
+    const moved = await withPreviousDigests(events, registry, fresh, now().toISOString(), tagCache);
     let ready = withPayloads(moved.items);
     const [memory, acceptedEtags] = await Promise.all([
       events.remember(registry, ready, moved.actions).then(
-        () => undefined,
-        (err: unknown) => ({ err }),
+        (written) => {
+          learn(registry, moved.written, written);
+          return undefined;
+        },
+        (err: unknown) => {
+          tagCache.forget(
+            registry,
+            moved.written.map((w) => w.tagKey),
+          );
+          return { err };
+        },
       ),
       events.acceptEvents(registry, ready, lease),
     ]);
@@ -137,10 +151,10 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     try {
       for (let attempt = 2; memory; attempt++) {
         if (!conflict(memory.err) || attempt > 5) throw memory.err;
-        const again = await withPreviousDigests(events, registry, fresh, now().toISOString());
+        const again = await withPreviousDigests(events, registry, fresh, now().toISOString(), 'read');
         const next = withPayloads(again.items);
         try {
-          await events.remember(registry, next, again.actions);
+          learn(registry, again.written, await events.remember(registry, next, again.actions));
         } catch (err) {
           memory.err = err;
           continue;

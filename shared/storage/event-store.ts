@@ -272,16 +272,31 @@ export function makeEventStore(table: TableClient) {
     /**
      * What the registry remembers of a batch's pushes (manifest rows, and the tag rows' conditional writes
      * from withPreviousDigests), in the registry's partition: one transaction for up to 100 rows. A tag
-     * write that loses a race fails it (412, 409), and the batch reads the tags again.
+     * write that loses a race fails it (412, 409), and the batch reads the tags again. Returns the new
+     * ETags, by row key.
      */
-    async remember(registry: string, items: readonly AcceptedEvent[], tagWrites: readonly TransactionAction[] = []): Promise<void> {
+    async remember(
+      registry: string,
+      items: readonly AcceptedEvent[],
+      tagWrites: readonly TransactionAction[] = [],
+    ): Promise<Map<string, string>> {
       const pk = Partitions.registry(registry);
       const byKey = new Map<string, TransactionAction>();
       for (const item of items) {
         if (item.remember) for (const a of manifestRows(pk, item.event, item.receivedAt)) byKey.set(String(a[1].rowKey), a);
       }
       for (const a of tagWrites) byKey.set(String(a[1].rowKey), a);
-      if (byKey.size > 0) await submitAll([[...byKey.values()]]);
+      const etags = new Map<string, string>();
+      const actions = [...byKey.values()];
+      for (const tx of packTransactions([actions])) {
+        const res = await table.submitTransaction(tx);
+        // A change set answers in the order it was sent (the sub-responses carry no usable row key).
+        tx.forEach((a, i) => {
+          const etag = res.subResponses[i]?.etag;
+          if (etag) etags.set(String(a[1].rowKey), etag);
+        });
+      }
+      return etags;
     },
 
     /**

@@ -49,6 +49,18 @@ describe('target.previousDigest', () => {
     expect((await stored(a, 'move-solo-2b')).target.previousDigest).toBeUndefined();
   });
 
+  it('pushes taking turns on two instances: each names the digest the other wrote last (a stale guess fails its write, which then reads)', async () => {
+    // a writes the tag (no read: a new tag), b moves it without knowing a's row (its create fails, it
+    // reads), a moves it again holding a stale ETag (its update fails, it reads), then once more knowing
+    // the ETag it wrote itself: each event's stored payload names the right predecessor.
+    expect(await a.ingestBatcher.submit('movereg01', push(11, 'turns'), false)).toBe('accepted');
+    expect(await b.ingestBatcher.submit('movereg01', push(12, 'turns'), false)).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', push(13, 'turns'), false)).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', push(14, 'turns'), false)).toBe('accepted');
+    const previous = await Promise.all([11, 12, 13, 14].map(async (i) => (await stored(a, `move-turns-${i}`)).target.previousDigest));
+    expect(previous).toEqual([undefined, digest(11), digest(12), digest(13)]);
+  });
+
   it('two instances pushing the same tag at once: every push names a different predecessor, one chain through all', async () => {
     const n = 16;
     const outcomes = await Promise.all(
