@@ -268,6 +268,17 @@ export function makeEventStore(table: TableClient) {
     // Written before the shards existed: still read (a retry queued then, a listEvents page).
     return row ?? (await unless404(table.getEntity(Partitions.registry(registry), rowKey)));
   };
+  const releaseClaims = async (registry: string, claims: readonly { eventId: string; etag: string }[]): Promise<void> => {
+    const released = new Date(0).toISOString();
+    await submitEach(
+      claims.map(({ eventId, etag }): TransactionAction => [
+        'update',
+        { partitionKey: Partitions.event(registry, eventId), rowKey: Rows.event(eventId), leaseUntil: released },
+        'Merge',
+        { etag },
+      ]),
+    );
+  };
   return {
     /**
      * What the registry remembers of a batch's pushes (manifest rows, and the tag rows' conditional writes
@@ -319,7 +330,7 @@ export function makeEventStore(table: TableClient) {
         },
       ];
       const shards = byPartition(items, (i) => Partitions.event(registry, i.event.id));
-      await Promise.all(
+      const outcomes = await Promise.allSettled(
         [...shards.values()].map(async (list) => {
           try {
             const res = await table.submitTransaction(list.map(create));
@@ -341,6 +352,16 @@ export function makeEventStore(table: TableClient) {
           }
         }),
       );
+      const failed = outcomes.find((o) => o.status === 'rejected');
+      if (failed) {
+        // Some shards committed, one did not: the whole batch is answered 503. Let go of the claims made
+        // (best effort), so the sender's retry, a duplicate for those, is queued at once, not after the lease.
+        await releaseClaims(
+          registry,
+          [...etags].map(([eventId, etag]) => ({ eventId, etag })),
+        ).catch(() => undefined);
+        throw failed.reason;
+      }
       return etags;
     },
 
@@ -403,17 +424,7 @@ export function makeEventStore(table: TableClient) {
     },
 
     /** Ends claims at once (best effort; each only if its row still has the given ETag). */
-    async releaseClaims(registry: string, claims: readonly { eventId: string; etag: string }[]): Promise<void> {
-      const released = new Date(0).toISOString();
-      await submitEach(
-        claims.map(({ eventId, etag }): TransactionAction => [
-          'update',
-          { partitionKey: Partitions.event(registry, eventId), rowKey: Rows.event(eventId), leaseUntil: released },
-          'Merge',
-          { etag },
-        ]),
-      );
-    },
+    releaseClaims,
 
     /**
      * Where tags point now, with their rows' ETags, keyed `repository:tag`: one point read per tag, at
