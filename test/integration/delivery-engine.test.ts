@@ -5,8 +5,8 @@ import { startAzurite, DEV_ACCOUNT, DEV_KEY, type Azurite } from '../../local/az
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { spawnStart } from '../helpers/spawn-start.js';
-import { startStorageProxy } from '../helpers/storage-proxy.js';
-import { makeEventStore } from '../../shared/storage/event-store.js';
+import { startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
+import { eventPartition, makeEventStore } from '../../shared/storage/event-store.js';
 
 /*
  * The delivery engine's promises: each event once per webhook (duplicates posted at once, or while the
@@ -173,6 +173,71 @@ describe('a fan-out that outlasts its lease', () => {
     await drained(svc, 'longreg01', ['long-1']);
     expect(rx.forPath('/longhk001').map((r) => idOf(r.body))).toEqual(['long-1']);
     expect(svc.logs.filter((l) => l.includes('took over') || l.includes('taken over'))).toEqual([]);
+  });
+});
+
+describe('a batch that commits in some shards and not in others', () => {
+  let azurite: Azurite;
+  let proxy: StorageProxy;
+  let rx: Receiver;
+  let svc: TestService;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    proxy = await startStorageProxy(azurite.tableEndpoint);
+    rx = await startReceiver();
+    svc = await startService(
+      {
+        AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};QueueEndpoint=${azurite.queueEndpoint};TableEndpoint=${proxy.endpoint};`,
+        // A long lease: an event left claimed by the failed commit would wait a minute.
+        FANOUT_LEASE_SECONDS: '60',
+      },
+      azurite,
+    );
+  });
+  afterAll(async () => {
+    await svc.close();
+    await proxy.close();
+    await azurite.close();
+    await rx.close();
+  });
+
+  it("answers 503, lets go of the shards that committed, and the sender's retry delivers every event at once, each once", async () => {
+    await createHooks(svc, 'failreg01', ['failhk001'], rx);
+    // Two events in different shards; the second one's shard refuses every transaction for a while.
+    const first = 'part-a';
+    const second = Array.from({ length: 100 }, (_, i) => `part-b${i}`).find(
+      (id) => eventPartition('failreg01', id) !== eventPartition('failreg01', first),
+    )!;
+    const refused = `"PartitionKey":"${eventPartition('failreg01', second)}"`;
+    let refusals = 0;
+    proxy.intercept = (req, body) => {
+      if (req.url?.includes('$batch') && body.includes(refused) && body.includes('evt|')) {
+        refusals++;
+        return true;
+      }
+      return false;
+    };
+    const batch = [push(first, 'a'), push(second, 'b')];
+    const failed = await ingest(svc, 'failreg01', batch);
+    proxy.intercept = undefined;
+    expect(failed.status).toBe(503);
+    expect(refusals).toBeGreaterThan(0);
+    // The first event's row was committed, and its claim let go: it is free for whoever comes next.
+    const row = await svc.deps.events.readClaim('failreg01', first);
+    expect(row?.state).toBe('claimed');
+    expect(Date.parse(row!.leaseUntil!)).toBeLessThan(Date.now());
+
+    const retried = await ingest(svc, 'failreg01', batch);
+    expect(retried.status).toBe(202);
+    expect(await retried.json()).toMatchObject({ accepted: [{ id: second }], duplicates: [{ id: first }] });
+    // Well within the lease the failed commit would otherwise have held the first event for.
+    await drained(svc, 'failreg01', [first, second]);
+    expect(
+      rx
+        .forPath('/failhk001')
+        .map((r) => idOf(r.body))
+        .sort(),
+    ).toEqual([first, second].sort());
   });
 });
 
