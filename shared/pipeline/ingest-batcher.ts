@@ -54,7 +54,7 @@ export interface JournalBatch {
 export interface IngestBatcherOptions {
   readonly events: Pick<
     EventStore,
-    'remember' | 'acceptEvents' | 'rewritePayload' | 'readClaim' | 'releaseClaims' | 'readTags' | 'tagWrite'
+    'remember' | 'acceptEvents' | 'dropEvents' | 'rewritePayload' | 'readClaim' | 'releaseClaims' | 'readTags' | 'tagWrite'
   >;
   readonly queue: QueueClient;
   readonly now: Clock;
@@ -96,6 +96,40 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     return batch;
   }
 
+  /**
+   * The memory's write lost a race on a tag (or guessed a tag's row wrong): read the tags and write again,
+   * up to 5 times in all, then rewrite the stored payload of each accepted event whose previousDigest
+   * changed. Returns the batch as it now stands; throws what is not a conflict, or the last conflict.
+   */
+  async function rememberAgain(
+    registry: string,
+    fresh: readonly Pending[],
+    ready: readonly Pending[],
+    first: unknown,
+    etags: Map<string, string>,
+    withPayloads: (items: readonly Pending[]) => Pending[],
+  ): Promise<Pending[]> {
+    let err = first;
+    for (let attempt = 2; attempt <= 5; attempt++) {
+      if (statusOf(err) !== 409 && statusOf(err) !== 412) break;
+      const again = await withPreviousDigests(events, registry, fresh, now().toISOString(), 'read');
+      const next = withPayloads(again.items);
+      try {
+        learn(registry, again.written, await events.remember(registry, next, again.actions));
+      } catch (e) {
+        err = e;
+        continue;
+      }
+      for (const [i, p] of next.entries()) {
+        const etag = etags.get(p.event.id);
+        if (etag && p.payload !== ready[i]!.payload)
+          etags.set(p.event.id, await events.rewritePayload(registry, p.event.id, p.payload, etag));
+      }
+      return next;
+    }
+    throw err;
+  }
+
   async function commit(registry: string, batch: Pending[]): Promise<void> {
     // Two events with the same id in one batch: the later is a duplicate of the earlier.
     const seen = new Set<string>();
@@ -112,16 +146,7 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     const etags = new Map<string, string>();
     const requeue: { event: AcrEvent; receivedAt: string; delaySeconds: number }[] = [];
     const duplicates: Pending[] = [];
-    // Claims this call made, let go of (best effort) when it fails after making them: the sender gets a
-    // 503 and retries, and that retry, a duplicate, is then queued at once, not after the lease.
-    const letGo = () =>
-      events
-        .releaseClaims(
-          registry,
-          [...etags].map(([eventId, etag]) => ({ eventId, etag })),
-        )
-        .catch(() => undefined);
-    const conflict = (err: unknown) => statusOf(err) === 409 || statusOf(err) === 412;
+    const claims = () => [...etags].map(([eventId, etag]) => ({ eventId, etag }));
     const withPayloads = (items: readonly Pending[]) =>
       items.map((p, i) => (p === fresh[i] ? p : { ...p, payload: JSON.stringify(p.event) }));
     // What the registry remembers (moved tags, manifests) lives in its own partition, the events in their
@@ -131,7 +156,7 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     // previousDigest changed gets its row's payload rewritten (its claim's ETag) before it is queued.
     const moved = await withPreviousDigests(events, registry, fresh, now().toISOString(), tagCache);
     let ready = withPayloads(moved.items);
-    const [memory, acceptedEtags] = await Promise.all([
+    const [memory, acceptance] = await Promise.all([
       events.remember(registry, ready, moved.actions).then(
         (written) => {
           learn(registry, moved.written, written);
@@ -147,29 +172,25 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
       ),
       events.acceptEvents(registry, ready, lease),
     ]);
-    for (const [id, etag] of acceptedEtags) etags.set(id, etag);
-    try {
-      for (let attempt = 2; memory; attempt++) {
-        if (!conflict(memory.err) || attempt > 5) throw memory.err;
-        const again = await withPreviousDigests(events, registry, fresh, now().toISOString(), 'read');
-        const next = withPayloads(again.items);
-        try {
-          learn(registry, again.written, await events.remember(registry, next, again.actions));
-        } catch (err) {
-          memory.err = err;
-          continue;
-        }
-        for (const [i, p] of next.entries()) {
-          const etag = etags.get(p.event.id);
-          if (etag && p.payload !== ready[i]!.payload)
-            etags.set(p.event.id, await events.rewritePayload(registry, p.event.id, p.payload, etag));
-        }
-        ready = next;
-        break;
+    for (const [id, etag] of acceptance.etags) etags.set(id, etag);
+    let failure: { err: unknown } | undefined = acceptance.failure === undefined ? undefined : { err: acceptance.failure };
+    let remembered = memory === undefined;
+    if (memory && failure === undefined) {
+      try {
+        ready = await rememberAgain(registry, fresh, ready, memory.err, etags, withPayloads);
+        remembered = true;
+      } catch (err) {
+        failure = { err };
       }
-    } catch (err) {
-      await letGo();
-      throw err;
+    } else if (memory) failure ??= memory;
+    if (failure !== undefined) {
+      // Nothing is left claimed by a commit that failed; the sender gets a 503 and retries. Remembered:
+      // let go of the claims, so that retry, a duplicate, is queued at once, not after the lease. Not
+      // remembered: remove the rows, so the retry is accepted afresh and writes the memory (a CNCF
+      // delete needs its manifest remembered to be told from a blob's).
+      if (remembered) await events.releaseClaims(registry, claims()).catch(() => undefined);
+      else await events.dropEvents(registry, claims()).catch(() => undefined);
+      throw failure.err instanceof Error ? failure.err : new Error('the commit failed');
     }
     for (const p of ready) {
       if (etags.has(p.event.id)) {
@@ -200,7 +221,7 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
         sent = await sendQueueMessage(queue, { v: 1, type: 'events', registry, items } satisfies EventsMessage, options.leaseSeconds);
     } catch (err) {
       // The rows are written and claimed by us, the message is not: the sender gets a 503 and retries.
-      await letGo();
+      await events.releaseClaims(registry, claims()).catch(() => undefined);
       throw err;
     }
     for (const delay of new Set(requeue.map((r) => r.delaySeconds))) {

@@ -268,17 +268,6 @@ export function makeEventStore(table: TableClient) {
     // Written before the shards existed: still read (a retry queued then, a listEvents page).
     return row ?? (await unless404(table.getEntity(Partitions.registry(registry), rowKey)));
   };
-  const releaseClaims = async (registry: string, claims: readonly { eventId: string; etag: string }[]): Promise<void> => {
-    const released = new Date(0).toISOString();
-    await submitEach(
-      claims.map(({ eventId, etag }): TransactionAction => [
-        'update',
-        { partitionKey: Partitions.event(registry, eventId), rowKey: Rows.event(eventId), leaseUntil: released },
-        'Merge',
-        { etag },
-      ]),
-    );
-  };
   return {
     /**
      * What the registry remembers of a batch's pushes (manifest rows, and the tag rows' conditional writes
@@ -313,10 +302,14 @@ export function makeEventStore(table: TableClient) {
     /**
      * Accepts events: creates their rows (the dedupe by id), already claimed by `lease`, one transaction
      * per shard, the shards at once. A shard's transaction that meets an id accepted before (409) is
-     * redone one event at a time. Returns each accepted event's row ETag, by event id; the ids missing
-     * from it were there before (duplicates).
+     * redone one event at a time. Returns each accepted event's row ETag, by event id (the ids missing
+     * from it were there before: duplicates), and a shard's failure, if one failed.
      */
-    async acceptEvents(registry: string, items: readonly AcceptedEvent[], lease: ClaimLease): Promise<Map<string, string>> {
+    async acceptEvents(
+      registry: string,
+      items: readonly AcceptedEvent[],
+      lease: ClaimLease,
+    ): Promise<{ etags: Map<string, string>; failure: unknown }> {
       const etags = new Map<string, string>();
       const create = (item: AcceptedEvent): TransactionAction => [
         'create',
@@ -352,17 +345,25 @@ export function makeEventStore(table: TableClient) {
           }
         }),
       );
+      // Some shards may have committed and another not: the caller answers 503 and lets go of (or drops)
+      // what did commit, so nothing is left claimed by a commit that failed.
       const failed = outcomes.find((o) => o.status === 'rejected');
-      if (failed) {
-        // Some shards committed, one did not: the whole batch is answered 503. Let go of the claims made
-        // (best effort), so the sender's retry, a duplicate for those, is queued at once, not after the lease.
-        await releaseClaims(
-          registry,
-          [...etags].map(([eventId, etag]) => ({ eventId, etag })),
-        ).catch(() => undefined);
-        throw failed.reason;
-      }
-      return etags;
+      return { etags, failure: failed?.status === 'rejected' ? (failed.reason as unknown) : undefined };
+    },
+
+    /** Removes accepted event rows again (each only if it still has the given ETag): a commit that failed before its memory was written. */
+    async dropEvents(registry: string, claims: readonly { eventId: string; etag: string }[]): Promise<void> {
+      // One call each: a transaction's delete cannot carry an ETag.
+      await Promise.all(
+        claims.map(async ({ eventId, etag }) => {
+          try {
+            await table.deleteEntity(Partitions.event(registry, eventId), Rows.event(eventId), { etag });
+          } catch (err) {
+            const status = statusOf(err);
+            if (status !== 404 && status !== 412) throw err;
+          }
+        }),
+      );
     },
 
     /** Replaces a claimed event's stored payload (its previousDigest was corrected), If-Match its claim: the new ETag. */
@@ -424,7 +425,17 @@ export function makeEventStore(table: TableClient) {
     },
 
     /** Ends claims at once (best effort; each only if its row still has the given ETag). */
-    releaseClaims,
+    async releaseClaims(registry: string, claims: readonly { eventId: string; etag: string }[]): Promise<void> {
+      const released = new Date(0).toISOString();
+      await submitEach(
+        claims.map(({ eventId, etag }): TransactionAction => [
+          'update',
+          { partitionKey: Partitions.event(registry, eventId), rowKey: Rows.event(eventId), leaseUntil: released },
+          'Merge',
+          { etag },
+        ]),
+      );
+    },
 
     /**
      * Where tags point now, with their rows' ETags, keyed `repository:tag`: one point read per tag, at

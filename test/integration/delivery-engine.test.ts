@@ -176,7 +176,7 @@ describe('a fan-out that outlasts its lease', () => {
   });
 });
 
-describe('a batch that commits in some shards and not in others', () => {
+describe('a commit that fails part-way', () => {
   let azurite: Azurite;
   let proxy: StorageProxy;
   let rx: Receiver;
@@ -238,6 +238,35 @@ describe('a batch that commits in some shards and not in others', () => {
         .map((r) => idOf(r.body))
         .sort(),
     ).toEqual([first, second].sort());
+  });
+
+  it("answers 503 when the registry's memory cannot be written, and removes the events it accepted: the retry is accepted afresh, remembered and delivered once", async () => {
+    await createHooks(svc, 'failreg02', ['failhk002'], rx);
+    const pushed = (id: string, digit: string) => ({
+      ...push(id, 'moving'),
+      target: {
+        repository: 'app',
+        tag: 'moving',
+        digest: `sha256:${digit.repeat(64)}`,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      },
+    });
+    expect((await ingest(svc, 'failreg02', pushed('mem-1', 'a'))).status).toBe(202);
+    // The registry's own partition (tags, manifests) refuses every transaction for a while.
+    proxy.intercept = (req, body) => req.url?.includes('$batch') === true && body.includes('"PartitionKey":"failreg02"');
+    const failed = await ingest(svc, 'failreg02', pushed('mem-2', 'b'));
+    proxy.intercept = undefined;
+    expect(failed.status).toBe(503);
+    expect(await svc.deps.events.readClaim('failreg02', 'mem-2')).toBeUndefined();
+
+    const retried = await ingest(svc, 'failreg02', pushed('mem-2', 'b'));
+    expect(retried.status).toBe(202);
+    expect(await retried.json()).toMatchObject({ accepted: [{ id: 'mem-2' }], duplicates: [] });
+    await drained(svc, 'failreg02', ['mem-1', 'mem-2']);
+    expect((await svc.deps.events.getEvent('failreg02', 'mem-2'))?.event.target.previousDigest).toBe(`sha256:${'a'.repeat(64)}`);
+    const tags = await svc.deps.events.readTags('failreg02', [{ repository: 'app', tag: 'moving' }]);
+    expect(tags.get('app:moving')?.digest).toBe(`sha256:${'b'.repeat(64)}`);
+    expect(rx.forPath('/failhk002').map((r) => idOf(r.body))).toEqual(['mem-1', 'mem-2']);
   });
 });
 
