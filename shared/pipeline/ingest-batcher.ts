@@ -208,12 +208,19 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
       }
     }
     const items: EventsMessage['items'] = accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt }));
-    // The mirror's message goes first: the fan-out can then only have run (and the retry path above skip
-    // an event) once its mirror message is safely queued, so a failed send here loses no mirror event.
+    // The mirror's message goes first, before anything is queued for the fan-out. A duplicate is never
+    // mirrored, so when this send fails the accepted events' rows are removed: the sender's retry is then
+    // accepted afresh and mirrored, not taken for a duplicate (it loses a moved tag's previousDigest, as
+    // the tag's row already says where it moved).
     const mirrored = mirrorQueue ? items.map((i) => i.event).filter((e) => isSystemEventAction(e.action)) : [];
     if (mirrorQueue && mirrored.length > 0) {
       const message: MirrorMessage = { v: 1, type: 'mirror', registry, failures: 0, since: now().toISOString(), events: mirrored };
-      await sendQueueMessage(mirrorQueue, message);
+      try {
+        await sendQueueMessage(mirrorQueue, message);
+      } catch (err) {
+        await events.dropEvents(registry, claims()).catch(() => undefined);
+        throw err;
+      }
     }
     let sent: { messageId: string; popReceipt: string } | undefined;
     try {

@@ -6,6 +6,8 @@ import { AzureKeyCredential, EventGridDeserializer, EventGridPublisherClient } f
 import { api, INGEST_KEY, root, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.js';
 import { drained } from '../helpers/drained.js';
+import { startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
+import { startAzurite, DEV_ACCOUNT, DEV_KEY, type Azurite } from '../../local/azurite.js';
 
 /*
  * Event Grid both ways, over real sockets. In: the exact requests Event Grid sends (validation event,
@@ -398,5 +400,67 @@ describe('out: the Event Grid mirror', () => {
     ]);
     expect(registryStub.requests.map((r) => [r.method, r.path])).toEqual([['GET', `/v2/team/multi/manifests/${indexDigest}`]]);
     await registryStub.close();
+  });
+});
+
+describe('out: a mirror message that cannot be sent', () => {
+  let azurite: Azurite;
+  let proxy: StorageProxy;
+  let svc: TestService;
+  let topic: Receiver;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    proxy = await startStorageProxy(azurite.queueEndpoint);
+    topic = await startReceiver();
+    svc = await startService(
+      {
+        ...TEST_SETTINGS,
+        AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};QueueEndpoint=${proxy.endpoint};TableEndpoint=${azurite.tableEndpoint};`,
+        EVENTGRID_TOPIC_ENDPOINT: `${topic.url}/api/events`,
+        EVENTGRID_TOPIC_KEY: TOPIC_KEY,
+        EVENTGRID_SCHEMA: 'EventGrid',
+        EVENTGRID_RETRY_SCHEDULE: '1',
+      },
+      azurite,
+    );
+  });
+  afterAll(async () => {
+    await svc.close();
+    await proxy.close();
+    await azurite.close();
+    await topic.close();
+  });
+
+  it("answers 503 and keeps nothing of the batch, so the sender's retry is accepted, mirrored and delivered once", async () => {
+    await createHook(svc, 'mirrfail1', 'mirrhook1', ['push']);
+    const event = { id: randomUUID(), timestamp: new Date().toISOString(), action: 'push', target: { repository: 'app', tag: 'v1' } };
+    proxy.intercept = (req) => req.method === 'POST' && (req.url ?? '').includes('/eventgrid-mirror/messages');
+    const failed = await fetch(ingestUrl(svc, 'mirrfail1'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
+    proxy.intercept = undefined;
+    expect(failed.status).toBe(503);
+    expect(await svc.deps.events.readClaim('mirrfail1', event.id)).toBeUndefined();
+
+    const retried = await fetch(ingestUrl(svc, 'mirrfail1'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
+    expect(retried.status).toBe(202);
+    expect(await retried.json()).toMatchObject({ accepted: [{ id: event.id }], duplicates: [] });
+    const published = await eventually(
+      () => {
+        const ids = topic.requests.flatMap((r) => (JSON.parse(r.body) as { data: { id: string } }[]).map((e) => e.data.id));
+        return Promise.resolve(ids.includes(event.id) ? ids : undefined);
+      },
+      15_000,
+      'the event mirrored to the topic',
+    );
+    expect(published.filter((id) => id === event.id)).toHaveLength(1);
+    await drained(svc.azurite.connectionString);
+    expect(hooks.forPath('/mirrhook1').map((r) => (JSON.parse(r.body) as { id: string }).id)).toEqual([event.id]);
   });
 });
