@@ -11,8 +11,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAzurite, DEV_ACCOUNT, DEV_KEY } from '../local/azurite.js';
-import { startStorageProxy } from '../test/helpers/storage-proxy.js';
+import { startAzurite } from '../local/azurite.js';
+import { connectionStringThrough, startStorageProxy } from '../test/helpers/storage-proxy.js';
 import { loadConfig } from '../shared/config.js';
 import { makeServices } from '../shared/runtime/services.js';
 import { loadFunctions } from '../local/load-functions.js';
@@ -65,7 +65,7 @@ const tableEndpoint = proxy.endpoint;
 
 const services = await makeServices(
   loadConfig({
-    AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};QueueEndpoint=${azurite.queueEndpoint};TableEndpoint=${tableEndpoint};`,
+    AzureWebJobsStorage: connectionStringThrough(azurite, { table: tableEndpoint }),
     MANAGEMENT_KEYS: KEY,
     INGEST_KEYS: INGEST,
     ALLOW_PRIVATE_TARGETS: 'true',

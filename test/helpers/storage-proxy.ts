@@ -1,5 +1,6 @@
 import { Agent, createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEV_ACCOUNT, DEV_KEY, type Azurite } from '../../local/azurite.js';
 
 /**
  * A fault injector in front of a real storage endpoint (Azurite's tables): forwards every request, unless
@@ -47,4 +48,15 @@ export async function startStorageProxy(target: string): Promise<StorageProxy> {
         server.closeAllConnections();
       }),
   });
+}
+
+/** A connection string to this Azurite with its queue or table endpoint replaced (by a proxy's). */
+export function connectionStringThrough(
+  azurite: Pick<Azurite, 'queueEndpoint' | 'tableEndpoint'>,
+  through: { readonly queue?: string; readonly table?: string },
+): string {
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
+    `QueueEndpoint=${through.queue ?? azurite.queueEndpoint};TableEndpoint=${through.table ?? azurite.tableEndpoint};`
+  );
 }

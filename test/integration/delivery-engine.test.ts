@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
-import { startAzurite, DEV_ACCOUNT, DEV_KEY, type Azurite } from '../../local/azurite.js';
+import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { spawnStart } from '../helpers/spawn-start.js';
-import { startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
+import { connectionStringThrough, startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
 import { eventPartition, makeEventStore } from '../../shared/storage/event-store.js';
 
 /*
@@ -187,7 +187,7 @@ describe('a commit that fails part-way', () => {
     rx = await startReceiver();
     svc = await startService(
       {
-        AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};QueueEndpoint=${azurite.queueEndpoint};TableEndpoint=${proxy.endpoint};`,
+        AzureWebJobsStorage: connectionStringThrough(azurite, { table: proxy.endpoint }),
         // A long lease: an event left claimed by the failed commit would wait a minute.
         FANOUT_LEASE_SECONDS: '60',
       },
@@ -285,9 +285,7 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
   it('re-sends only to the webhooks whose outcome it never recorded, with the same webhook-id', async () => {
     const proxy = await startStorageProxy(azurite.tableEndpoint);
     const env = {
-      AzureWebJobsStorage:
-        `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
-        `QueueEndpoint=${azurite.queueEndpoint};TableEndpoint=${proxy.endpoint};`,
+      AzureWebJobsStorage: connectionStringThrough(azurite, { table: proxy.endpoint }),
       MANAGEMENT_KEYS: MANAGEMENT_KEY,
       INGEST_KEYS: INGEST_KEY,
       FANOUT_LEASE_SECONDS: '2',

@@ -6,8 +6,8 @@ import { AzureKeyCredential, EventGridDeserializer, EventGridPublisherClient } f
 import { api, INGEST_KEY, root, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.js';
 import { drained } from '../helpers/drained.js';
-import { startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
-import { startAzurite, DEV_ACCOUNT, DEV_KEY, type Azurite } from '../../local/azurite.js';
+import { connectionStringThrough, startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
+import { startAzurite, type Azurite } from '../../local/azurite.js';
 
 /*
  * Event Grid both ways, over real sockets. In: the exact requests Event Grid sends (validation event,
@@ -415,7 +415,7 @@ describe('out: a mirror message that cannot be sent', () => {
     svc = await startService(
       {
         ...TEST_SETTINGS,
-        AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};QueueEndpoint=${proxy.endpoint};TableEndpoint=${azurite.tableEndpoint};`,
+        AzureWebJobsStorage: connectionStringThrough(azurite, { queue: proxy.endpoint }),
         EVENTGRID_TOPIC_ENDPOINT: `${topic.url}/api/events`,
         EVENTGRID_TOPIC_KEY: TOPIC_KEY,
         EVENTGRID_SCHEMA: 'EventGrid',
