@@ -18,7 +18,7 @@ import { makeServices } from '../shared/runtime/services.js';
 import { loadFunctions } from '../local/load-functions.js';
 import { readHostSettings } from '../local/host-json.js';
 import { startLocalHost } from '../local/local-host.js';
-import { EVENT_SHARDS, eventPartition } from '../shared/storage/event-store.js';
+import { EVENT_SHARDS, eventPartition } from '../shared/storage/event-keys.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RATE = Number(process.env['BENCH_RATE'] ?? 1000);

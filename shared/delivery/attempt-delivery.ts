@@ -5,7 +5,7 @@ import { outboundRequest } from './outbound-request.js';
 import { activeSecrets, signatureHeaders } from './signature.js';
 import { isRetryable, isSuccess, nextDelaySeconds, type RetryPolicy } from './retry-policy.js';
 import type { Poster, PostOutcome } from './post-json.js';
-import { receivedMsOf } from '../storage/event-store.js';
+import { receivedMsOf } from '../storage/event-keys.js';
 import type { DeliveryOutcome, Metrics } from '../metrics/metrics.js';
 import type { HealthRecorder } from '../webhooks/health-recorder.js';
 

@@ -2,7 +2,7 @@ import { imageOf, type DeliveredEvent } from '../events/acr-event.js';
 import type { DeliveryRecord } from '../delivery/delivery-record.js';
 import { maskUri } from '../delivery/outbound-request.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import { Rows } from '../storage/event-store.js';
+import { Rows } from '../storage/event-keys.js';
 
 /** A delivery before its first attempt; its row key orders a webhook's deliveries newest first by `receivedMs`. */
 export function newDeliveryRecord(

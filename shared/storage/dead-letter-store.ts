@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { TableClient } from '@azure/data-tables';
-import { invertedMs } from './event-store.js';
+import { invertedMs } from './event-keys.js';
 import { unless404 } from './rest-errors.js';
 
 /*

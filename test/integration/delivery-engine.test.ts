@@ -6,7 +6,8 @@ import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js
 import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { spawnStart } from '../helpers/spawn-start.js';
 import { connectionStringThrough, startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
-import { eventPartition, makeEventStore } from '../../shared/storage/event-store.js';
+import { makeEventStore } from '../../shared/storage/event-store.js';
+import { eventPartition } from '../../shared/storage/event-keys.js';
 
 /*
  * The delivery engine's promises: each event once per webhook (duplicates posted at once, or while the

@@ -3,7 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { drained } from '../helpers/drained.js';
-import { invertedMs } from '../../shared/storage/event-store.js';
+import { invertedMs } from '../../shared/storage/event-keys.js';
 
 /*
  * The events table's layout: a registry's events and deliveries are spread over shards by a hash of the

@@ -4,7 +4,7 @@ import { loadConfig } from '../../shared/config.js';
 import { makeServices, type Services as Deps } from '../../shared/runtime/services.js';
 import { createTableClient } from '../../shared/storage/clients.js';
 import type { AcrEvent } from '../../shared/events/acr-event.js';
-import { Rows } from '../../shared/storage/event-store.js';
+import { Rows } from '../../shared/storage/event-keys.js';
 import { INGEST_KEY, MANAGEMENT_KEY } from '../helpers/service.js';
 
 /*

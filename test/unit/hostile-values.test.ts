@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { keyPart, KEY_PART_MAX } from '../../shared/storage/key-part.js';
 import { logValue, describeError } from '../../shared/log-value.js';
 import { isEventId } from '../../shared/events/event-id.js';
-import { Rows } from '../../shared/storage/event-store.js';
+import { Rows } from '../../shared/storage/event-keys.js';
 import { parseJsonText } from '../../shared/http/read-json-body.js';
 import { ApiError } from '../../shared/errors.js';
 import { makePoster } from '../../shared/delivery/post-json.js';
