@@ -53,6 +53,15 @@ const top = { name: '$top', description: 'Items per page (1-1000)', schema: z.nu
 const skipToken = { name: '$skipToken', description: 'Continuation from a `nextLink`', schema: z.string() };
 const management = [400, 401, 404, 500, 503];
 
+/** A page of a webhook's deliveries: the first (POST, as ACR) and the next ones (GET, the SDK's pager). */
+const eventsPage = {
+  tag: 'deliveries',
+  key: 'management',
+  query: [top, skipToken],
+  responses: { 200: { description: 'One page', schema: 'EventList' } },
+  errors: management,
+} as const satisfies Omit<OperationDoc, 'summary'>;
+
 /**
  * Every HTTP operation, by the function name its declaration registers (`-short` aliases share the
  * entry) and method. The document lists a declared route only when it is described here, so a route
@@ -127,22 +136,8 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     },
   },
   'webhooks-list-events': {
-    POST: {
-      summary: "List a webhook's deliveries, newest first",
-      tag: 'deliveries',
-      key: 'management',
-      query: [top, skipToken],
-      responses: { 200: { description: 'One page', schema: 'EventList' } },
-      errors: management,
-    },
-    GET: {
-      summary: 'Fetch a further page (`nextLink`)',
-      tag: 'deliveries',
-      key: 'management',
-      query: [top, skipToken],
-      responses: { 200: { description: 'One page', schema: 'EventList' } },
-      errors: management,
-    },
+    POST: { ...eventsPage, summary: "List a webhook's deliveries, newest first" },
+    GET: { ...eventsPage, summary: 'Fetch a further page (`nextLink`)' },
   },
   'webhooks-redeliver': {
     POST: {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { closeServer } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -81,11 +82,7 @@ async function startRelay(ingestUrl: string) {
         waiters.add(check);
         check();
       }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -165,6 +162,15 @@ export interface OciImage {
   close(): void;
 }
 
+/** An OCI image layout's marker and index.json, naming one manifest or index as `ref` (skopeo's `oci:` transport). */
+function writeLayoutIndex(dir: string, ref: string, descriptor: { mediaType: string; digest: string; size: number }): void {
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ ...descriptor, annotations: { 'org.opencontainers.image.ref.name': ref } }] }),
+  );
+}
+
 /** A tiny OCI image layout (one empty layer), written without network, tagged `ref` for skopeo's `oci:` transport. */
 export function writeOciImage(ref: string): OciImage {
   const dir = mkdtempSync(join(tmpdir(), 'rw-oci-'));
@@ -184,21 +190,11 @@ export function writeOciImage(ref: string): OciImage {
     }),
   );
   for (const blob of [layer, config, manifest]) writeFileSync(join(blobs, sha(blob)), blob);
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: `sha256:${sha(manifest)}`,
-          size: manifest.length,
-          annotations: { 'org.opencontainers.image.ref.name': ref },
-        },
-      ],
-    }),
-  );
+  writeLayoutIndex(dir, ref, {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: `sha256:${sha(manifest)}`,
+    size: manifest.length,
+  });
   return {
     dir,
     manifestDigest: `sha256:${sha(manifest)}`,
@@ -271,20 +267,7 @@ export function writeOciIndex(
     }),
   );
   const indexBlob = put(index);
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.index.v1+json',
-          ...indexBlob,
-          annotations: { 'org.opencontainers.image.ref.name': ref },
-        },
-      ],
-    }),
-  );
+  writeLayoutIndex(dir, ref, { mediaType: 'application/vnd.oci.image.index.v1+json', ...indexBlob });
   return {
     dir,
     indexDigest: indexBlob.digest,

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 
 /** An address where connections are refused until the test itself listens there. */
@@ -31,4 +32,12 @@ export async function holdPort(): Promise<HeldPort> {
     url: `http://${host}:${address.port}`,
     release: () => new Promise<void>((resolve) => guard.close(() => resolve())),
   };
+}
+
+/** Stops a test server: no new connections, the open ones (keep-alive included) cut, resolved once closed. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from './ports.js';
 
 export interface ReceivedRequest {
   readonly method: string;
@@ -88,11 +89,7 @@ export async function startReceiver(): Promise<Receiver> {
         check();
       });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   });
 }
 

@@ -1,6 +1,7 @@
 import { Agent, createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEV_ACCOUNT, DEV_KEY, type Azurite } from '../../local/azurite.js';
+import { closeServer } from './ports.js';
 
 /**
  * A fault injector in front of a real storage endpoint (Azurite's tables): forwards every request, unless
@@ -42,11 +43,7 @@ export async function startStorageProxy(target: string): Promise<StorageProxy> {
   const { port } = server.address() as AddressInfo;
   return Object.assign(proxy, {
     endpoint: `http://127.0.0.1:${port}${upstream.pathname}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   });
 }
 

@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { drained } from '../helpers/drained.js';
-import { holdPort } from '../helpers/ports.js';
+import { closeServer, holdPort } from '../helpers/ports.js';
 import { purgeHistory } from '../../shared/pipeline/retention.js';
 
 /* Retries, 410, redelivery, signatures and dead letters, with short schedules set through config. */
@@ -186,8 +186,7 @@ describe('retries', () => {
         await drained(own.azurite.connectionString);
         expect(bodies.map((b) => JSON.parse(b) as unknown)).toEqual([event]);
       } finally {
-        back.closeAllConnections();
-        await new Promise<void>((r) => back.close(() => r()));
+        await closeServer(back);
       }
     } finally {
       await own.close();
