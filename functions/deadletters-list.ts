@@ -6,5 +6,6 @@ registerFunction({
   kind: 'http',
   routes: [{ name: 'deadletters-list', route: 'deadletters' }],
   methods: ['GET'],
+  access: { kind: 'service' },
   makeHandler: makeListDeadLetters,
 });

@@ -6,5 +6,6 @@ registerFunction({
   kind: 'http',
   routes: [{ name: 'deadletters-replay', route: 'deadletters/{queue}/{id}/replay' }],
   methods: ['POST'],
+  access: { kind: 'service' },
   makeHandler: makeReplayDeadLetter,
 });

@@ -6,5 +6,6 @@ registerFunction({
   kind: 'http',
   routes: [{ name: 'events-ingest', route: 'registries/{registryName}/events' }],
   methods: ['POST', 'OPTIONS'],
+  access: { kind: 'ingest' },
   makeHandler: makeIngestEvents,
 });

@@ -6,5 +6,6 @@ registerFunction({
   kind: 'http',
   routes: [{ name: 'metrics', route: 'metrics' }],
   methods: ['GET'],
+  access: { kind: 'service' },
   makeHandler: makeMetricsEndpoint,
 });

@@ -6,5 +6,6 @@ registerFunction({
   kind: 'http',
   routes: [{ name: 'openapi', route: 'openapi.json' }],
   methods: ['GET'],
+  access: { kind: 'public' },
   makeHandler: makeOpenApi,
 });

@@ -6,5 +6,6 @@ registerFunction({
   kind: 'http',
   routes: [{ name: 'portal', route: 'portal' }],
   methods: ['GET'],
+  access: { kind: 'public' },
   makeHandler: makePortal,
 });

@@ -1,4 +1,5 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
+import { Action } from '../shared/auth/actions.js';
 import { webhookRoutes } from '../shared/webhooks/routes.js';
 import { makeCreateWebhook } from '../shared/api/create-webhook.js';
 
@@ -7,5 +8,6 @@ registerFunction({
   kind: 'http',
   routes: webhookRoutes('webhooks-create', '/{webhookName}'),
   methods: ['PUT'],
+  access: { kind: 'registry', action: Action.webhooksWrite },
   makeHandler: makeCreateWebhook,
 });

@@ -1,4 +1,5 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
+import { Action } from '../shared/auth/actions.js';
 import { webhookRoutes } from '../shared/webhooks/routes.js';
 import { makeDeleteWebhook } from '../shared/api/delete-webhook.js';
 
@@ -7,5 +8,6 @@ registerFunction({
   kind: 'http',
   routes: webhookRoutes('webhooks-delete', '/{webhookName}'),
   methods: ['DELETE'],
+  access: { kind: 'registry', action: Action.webhooksDelete },
   makeHandler: makeDeleteWebhook,
 });

@@ -1,4 +1,5 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
+import { Action } from '../shared/auth/actions.js';
 import { webhookRoutes } from '../shared/webhooks/routes.js';
 import { makeListWebhooks } from '../shared/api/list-webhooks.js';
 
@@ -7,5 +8,6 @@ registerFunction({
   kind: 'http',
   routes: webhookRoutes('webhooks-list', ''),
   methods: ['GET'],
+  access: { kind: 'registry', action: Action.webhooksRead },
   makeHandler: makeListWebhooks,
 });

@@ -1,4 +1,5 @@
 import { registerFunction } from '../shared/runtime/register-function.js';
+import { Action } from '../shared/auth/actions.js';
 import { webhookRoutes } from '../shared/webhooks/routes.js';
 import { makeRecoverDeliveries } from '../shared/api/recover-deliveries.js';
 
@@ -7,5 +8,6 @@ registerFunction({
   kind: 'http',
   routes: webhookRoutes('webhooks-recover', '/{webhookName}/recover'),
   methods: ['POST'],
+  access: { kind: 'registry', action: Action.webhooksRecover },
   makeHandler: makeRecoverDeliveries,
 });

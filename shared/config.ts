@@ -88,6 +88,7 @@ const settings = z.object({
     ),
   [Setting.maxRetryAfterSeconds]: numSetting(Setting.maxRetryAfterSeconds, 3600, 0, 7 * 24 * 3600),
   [Setting.storedResponseBytes]: intSetting(Setting.storedResponseBytes, 16_384, 0, 32_000),
+  [Setting.accessCacheSeconds]: numSetting(Setting.accessCacheSeconds, 5, 0, 300),
   [Setting.webhookCacheSeconds]: numSetting(Setting.webhookCacheSeconds, 10, 0, 3600),
   [Setting.eventRetentionDays]: intSetting(Setting.eventRetentionDays, 30, 1, 3650),
   [Setting.multiArchWindowSeconds]: numSetting(Setting.multiArchWindowSeconds, 10, 0, 600),
@@ -231,13 +232,63 @@ const registryCredentials = z.object({ [Setting.registryCredentials]: z.string()
   return z.NEVER;
 });
 
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const list = (raw: string | undefined) =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+// Entra ID tokens: absent (keys only, as before) unless a tenant or an audience is set.
+const entra = z
+  .object({
+    [Setting.entraTenants]: z.string().optional(),
+    [Setting.entraAudiences]: z.string().optional(),
+    [Setting.entraAuthority]: z.string().optional(),
+  })
+  .transform((s, ctx) => {
+    const tenants = list(s[Setting.entraTenants]).map((t) => t.toLowerCase());
+    const audiences = list(s[Setting.entraAudiences]);
+    const rawAuthority = s[Setting.entraAuthority]?.trim();
+    if (tenants.length === 0 && audiences.length === 0 && !rawAuthority) return undefined;
+    if (tenants.length === 0 || tenants.some((t) => !GUID.test(t)))
+      ctx.addIssue({
+        code: 'custom',
+        path: [Setting.entraTenants],
+        message: `${Setting.entraTenants} must list one or more tenant ids (GUIDs), comma-separated`,
+      });
+    if (audiences.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: [Setting.entraAudiences],
+        message: `${Setting.entraAudiences} must list the App ID URI and/or client id tokens are issued for, comma-separated`,
+      });
+    let authority = 'https://login.microsoftonline.com';
+    if (rawAuthority) {
+      try {
+        const url = new URL(rawAuthority);
+        if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) throw new Error('scheme');
+        authority = url.toString().replace(/\/+$/, '');
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          path: [Setting.entraAuthority],
+          message: `${Setting.entraAuthority} must be an https URL such as https://login.microsoftonline.com (http only for a loopback host)`,
+        });
+      }
+    }
+    return Object.freeze({ tenants: Object.freeze(tenants), audiences: Object.freeze(audiences), authority });
+  });
+
+export type EntraConfig = NonNullable<z.output<typeof entra>>;
+
 /*
  * The parts read the same environment (each object keeps only its own settings), so a problem in
  * any of them is reported with all the others.
  */
 const configSchema = z
-  .object({ settings, storage, eventGrid, registryCredentials })
-  .transform(({ settings: s, storage, eventGrid, registryCredentials }) =>
+  .object({ settings, storage, eventGrid, registryCredentials, entra })
+  .transform(({ settings: s, storage, eventGrid, registryCredentials, entra }) =>
     Object.freeze({
       storage: Object.freeze(storage),
       managementKeys: Object.freeze([...s[Setting.managementKeys]]),
@@ -272,6 +323,10 @@ const configSchema = z
       applicationInsightsEntraClientId: entraClientId(s[Setting.applicationInsightsAuthenticationString]),
       /** The Event Grid mirror; undefined (a no-op mirror) unless EVENTGRID_TOPIC_ENDPOINT is set. */
       eventGrid,
+      /** Entra ID bearer tokens; undefined (keys only) unless ENTRA_TENANTS / ENTRA_AUDIENCES are set. */
+      entra,
+      /** How long a process caches role assignments and registry keys it did not write itself. */
+      accessCacheMs: Math.round(s[Setting.accessCacheSeconds] * 1000),
     }),
   );
 
@@ -287,7 +342,13 @@ export class ConfigError extends Error {
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   // Empty strings mean "unset", as app settings left blank do in the portal.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = configSchema.safeParse({ settings: present, storage: present, eventGrid: present, registryCredentials: present });
+  const parsed = configSchema.safeParse({
+    settings: present,
+    storage: present,
+    eventGrid: present,
+    registryCredentials: present,
+    entra: present,
+  });
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const setting = String(issue.path[1] ?? issue.path[0] ?? '');

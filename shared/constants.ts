@@ -32,6 +32,10 @@ export const Setting = {
   healthWriteIntervalSeconds: 'HEALTH_WRITE_INTERVAL_SECONDS',
   applicationInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
   applicationInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  entraTenants: 'ENTRA_TENANTS',
+  entraAudiences: 'ENTRA_AUDIENCES',
+  entraAuthority: 'ENTRA_AUTHORITY',
+  accessCacheSeconds: 'ACCESS_CACHE_SECONDS',
 } as const;
 
 /** Table names (letters and digits only, as Table Storage requires). */
@@ -39,6 +43,8 @@ export const Table = {
   webhooks: 'webhooks',
   events: 'events',
   deadLetters: 'deadletters',
+  roleAssignments: 'roleassignments',
+  registries: 'registries',
 } as const;
 
 /** Queue names (lowercase letters, digits and '-'); the host's poison queues are `<name>-poison`. */

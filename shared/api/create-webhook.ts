@@ -1,7 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { ApiError } from '../errors.js';
@@ -13,10 +12,13 @@ import type { WebhookStore } from '../storage/webhook-store.js';
 import { newSigningSecret } from '../delivery/signature.js';
 import { judgeServiceUri } from '../delivery/target-policy.js';
 import type { ManagementConfig } from './management-deps.js';
+import type { RegistryStore } from '../storage/registry-store.js';
 
 export interface CreateWebhookDeps {
   readonly config: ManagementConfig & Pick<Config, 'maxRequestBodyBytes' | 'allowPrivateTargets' | 'webhooksPerRegistryLimit'>;
   readonly webhooks: Pick<WebhookStore, 'update' | 'insertWithinQuota'>;
+  /** A registry's first webhook binds its home (the scope access is checked at). */
+  readonly registries: Pick<RegistryStore, 'bind'>;
   readonly now: Clock;
 }
 
@@ -27,7 +29,6 @@ export interface CreateWebhookDeps {
  */
 export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
   return async (request, context) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const body = await readJsonBody(request, webhookCreateBody, deps.config.maxRequestBodyBytes);
@@ -56,6 +57,7 @@ export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
     const verdict = judgeServiceUri(record.serviceUri, deps.config.allowPrivateTargets);
     if (!verdict.allowed)
       throw new ApiError('InvalidParameter', `The serviceUri is not allowed: ${verdict.reason}.`, 'properties.serviceUri');
+    await deps.registries.bind(ref);
     // Replace when it exists, else insert; a webhook deleted or created meanwhile sends us round again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const replaced = await deps.webhooks.update(ref.registryName, name, (existing) => {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { HttpHandler } from '../handler-types.js';
 import type { Config } from '../config.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { Queue } from '../constants.js';
@@ -29,7 +28,6 @@ export interface DeadLetterDeps {
 /** `GET /api/deadletters`: messages the pipeline gave up on, newest first per queue, with the reason. */
 export function makeListDeadLetters(deps: Pick<DeadLetterDeps, 'config' | 'deadLetters'>): HttpHandler {
   return async (request) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const t = top.safeParse(request.query.get('$top') ?? undefined);
     if (!t.success) throw new ApiError('InvalidParameter', '$top must be a whole number from 1 to 1000.', '$top');
     const list = await deps.deadLetters.list(t.data ?? 100);
@@ -45,7 +43,6 @@ export function makeReplayDeadLetter(deps: DeadLetterDeps): HttpHandler {
     [Queue.mirror, deps.queues.mirror],
   ]);
   return async (request, context) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const queue = request.params['queue'] ?? '';
     const id = request.params['id'] ?? '';
     const target = targets.get(queue);

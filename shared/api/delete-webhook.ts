@@ -1,5 +1,4 @@
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
@@ -15,7 +14,6 @@ export interface DeleteWebhookDeps {
 /** `DELETE .../webhooks/{webhookName}`: 200 when deleted, 204 when there was none (as ARM answers); its delivery history goes too. */
 export function makeDeleteWebhook(deps: DeleteWebhookDeps): HttpHandler {
   return async (request, context) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const deleted = await deps.webhooks.remove(ref.registryName, name);

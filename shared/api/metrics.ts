@@ -1,5 +1,4 @@
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import type { ManagementConfig } from './management-deps.js';
 
 export interface MetricsEndpointDeps {
@@ -14,8 +13,7 @@ export interface MetricsEndpointDeps {
  * APPLICATIONINSIGHTS_CONNECTION_STRING) has the app-wide view.
  */
 export function makeMetricsEndpoint(deps: MetricsEndpointDeps): HttpHandler {
-  return async (request) => {
-    requireKey(request, deps.config.managementKeys, 'management');
+  return async () => {
     return {
       status: 200,
       body: await deps.scrapeMetrics(),

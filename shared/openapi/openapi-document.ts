@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HttpFunctionDeclaration } from '../runtime/declaration.js';
+import type { Access } from '../auth/actions.js';
 import { ErrorStatus } from '../errors.js';
 import { NEWEST_API_VERSION, OLDEST_API_VERSION } from '../http/api-version.js';
 import { errorBody } from './response-schemas.js';
@@ -27,6 +28,8 @@ const pathParams: Record<string, { description: string; schema: Json }> = {
     description: 'Webhook name: 5-50 letters and digits, case-insensitive',
     schema: { type: 'string', pattern: '^[a-zA-Z0-9]{5,50}$' },
   },
+  roleAssignmentName: { description: 'The role assignment name (a GUID)', schema: { type: 'string', format: 'uuid' } },
+  roleDefinitionId: { description: 'The role definition id (a GUID)', schema: { type: 'string', format: 'uuid' } },
   eventId: { description: 'The event id (as listEvents shows it)', schema: { type: 'string', minLength: 1, maxLength: 128 } },
   queue: { description: 'The queue the message came from', schema: { type: 'string' } },
   id: { description: 'Dead-letter id', schema: { type: 'string' } },
@@ -41,7 +44,7 @@ function responseObject(r: ResponseDoc, named: ReadonlySet<string>): Json {
   return { description: r.description, content: { [r.contentType ?? 'application/json']: { schema } } };
 }
 
-function operationObject(operationId: string, route: string, doc: OperationDoc, named: ReadonlySet<string>): Json {
+function operationObject(operationId: string, route: string, doc: OperationDoc, access: Access, named: ReadonlySet<string>): Json {
   const arm = route.startsWith('subscriptions/');
   const params = [...route.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
     name,
@@ -50,13 +53,16 @@ function operationObject(operationId: string, route: string, doc: OperationDoc, 
     description: pathParams[name!]?.description ?? name,
     schema: pathParams[name!]?.schema ?? { type: 'string' },
   }));
-  const apiVersion = route.includes('/webhooks')
+  const authorization = route.includes('Microsoft.Authorization/');
+  const apiVersion = /\/webhooks|Microsoft\.Authorization\/|IngestKeys?$/.test(route)
     ? [
         {
           name: 'api-version',
           in: 'query',
-          required: arm,
-          description: `ARM API version, ${OLDEST_API_VERSION} to ${NEWEST_API_VERSION}${arm ? '' : ' (optional on the short alias)'}`,
+          required: arm || authorization,
+          description: authorization
+            ? `Microsoft.Authorization API version, 2015-07-01 to ${NEWEST_API_VERSION} (the SDK sends 2022-04-01)`
+            : `ARM API version, ${OLDEST_API_VERSION} to ${NEWEST_API_VERSION}${arm ? '' : ' (optional on the short alias)'}`,
           schema: { type: 'string', example: '2025-11-01' },
         },
       ]
@@ -78,9 +84,10 @@ function operationObject(operationId: string, route: string, doc: OperationDoc, 
     tags: [doc.tag],
     parameters: [...params, ...apiVersion, ...query],
     responses,
-    security: doc.key === 'none' ? [] : keySecurity,
+    security: access.kind === 'public' ? [] : keySecurity,
   };
-  if (doc.key !== 'none') op['x-key'] = doc.key;
+  // Who may call it, from the route's declaration (the same value the edge checks).
+  if (access.kind !== 'public') op['x-access'] = 'action' in access ? { kind: access.kind, action: access.action } : { kind: access.kind };
   if (doc.requestBody) {
     const b = doc.requestBody;
     const schema = typeof b.schema === 'string' ? ref(b.schema) : jsonSchema(b.schema, 'input');
@@ -94,7 +101,8 @@ function operationObject(operationId: string, route: string, doc: OperationDoc, 
 
 const reasons: Record<number, string> = {
   400: 'Bad input: the message names the field and how to fix it',
-  401: 'Missing or wrong key',
+  401: 'Missing or wrong key, or an invalid Entra ID token (InvalidAuthenticationToken)',
+  403: 'The principal lacks the action at the scope (AuthorizationFailed)',
   404: 'Not found',
   409: 'Conflict (location change, quota, a disabled webhook for recover, a concurrent change)',
   413: 'Body too large',
@@ -113,13 +121,14 @@ export function buildOpenApiDocument(declarations: readonly HttpFunctionDeclarat
   const paths: Record<string, Json> = {};
   for (const declaration of declarations) {
     for (const { name, route } of declaration.routes) {
-      const docs = operations[name.replace(/-short$/, '')];
+      // Every route of a declaration shares its first route's description (ARM path, short alias, scope levels).
+      const docs = operations[declaration.routes[0]?.name ?? name];
       for (const method of declaration.methods) {
         const doc = docs?.[method];
         if (!doc) continue;
         const path = `/${routePrefix ? `${routePrefix}/` : ''}${route}`;
         const operationId = declaration.methods.length > 1 ? `${name}-${method.toLowerCase()}` : name;
-        paths[path] = { ...paths[path], [method.toLowerCase()]: operationObject(operationId, route, doc, named) };
+        paths[path] = { ...paths[path], [method.toLowerCase()]: operationObject(operationId, route, doc, declaration.access, named) };
       }
     }
   }
@@ -134,12 +143,16 @@ export function buildOpenApiDocument(declarations: readonly HttpFunctionDeclarat
       title: 'registry-webhooks',
       version,
       description:
-        "Container-registry webhooks the way Azure Container Registry offers them. The management operations answer on ACR's ARM path and on a short alias. Keys: a management key for management, an ingest key for ingest, in any of the three forms.",
+        "Container-registry webhooks the way Azure Container Registry offers them. The management operations answer on ACR's ARM path and on a short alias. Keys: a management key for management, an ingest key (global or the registry's own) for ingest, in any of the three forms; or, when ENTRA_* is set, an Entra ID bearer token whose principal holds a role assignment granting the operation's action (x-access) at the registry's scope.",
     },
     tags: [
       { name: 'webhooks', description: 'Webhooks of a registry (ACR management API)' },
       { name: 'deliveries', description: 'What was sent, and sending again' },
       { name: 'ingest', description: 'Events from registries' },
+      {
+        name: 'access',
+        description: 'Who may touch which registry: role assignments (ARM shape), role definitions, ingest keys per registry',
+      },
       { name: 'operations', description: 'Running the service' },
     ],
     paths,
@@ -166,7 +179,11 @@ export function buildOpenApiDocument(declarations: readonly HttpFunctionDeclarat
           name: 'x-functions-key',
           description: 'The key as Azure Functions takes function keys',
         },
-        bearer: { type: 'http', scheme: 'bearer', description: 'The key as a bearer token (what ARM SDK clients send)' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An Entra ID access token, or the key as a bearer token (what ARM SDK clients send)',
+        },
         code: {
           type: 'apiKey',
           in: 'query',

@@ -15,10 +15,12 @@ import {
   validationResponse,
   webhookList,
   webhookResource,
+  roleAssignmentResource,
+  roleAssignmentList,
+  ingestKeyList,
+  roleDefinitionResource,
 } from './response-schemas.js';
-
-/** Which key an operation takes (each in any of the three forms), or none. */
-type KeyKind = 'management' | 'ingest' | 'none';
+import { roleAssignmentCreateBody } from '../api/put-role-assignment.js';
 
 export interface ResponseDoc {
   readonly description: string;
@@ -31,7 +33,6 @@ export interface OperationDoc {
   readonly summary: string;
   readonly description?: string;
   readonly tag: string;
-  readonly key: KeyKind;
   readonly query?: readonly { name: string; description: string; schema: z.ZodType }[];
   readonly requestBody?: { readonly schema: string | z.ZodType; readonly contentTypes?: readonly string[]; readonly required?: boolean };
   readonly responses: Readonly<Record<string, ResponseDoc>>;
@@ -47,6 +48,7 @@ export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
   WebhookUpdateParameters: webhookUpdateBody,
   Event: eventItem,
   EventList: eventList,
+  RoleAssignment: roleAssignmentResource,
 };
 
 const top = { name: '$top', description: 'Items per page (1-1000)', schema: z.number().int().min(1).max(1000) };
@@ -56,7 +58,6 @@ const management = [400, 401, 404, 500, 503];
 /** A page of a webhook's deliveries: the first (POST, as ACR) and the next ones (GET, the SDK's pager). */
 const eventsPage = {
   tag: 'deliveries',
-  key: 'management',
   query: [top, skipToken],
   responses: { 200: { description: 'One page', schema: 'EventList' } },
   errors: management,
@@ -72,7 +73,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     GET: {
       summary: "List a registry's webhooks",
       tag: 'webhooks',
-      key: 'management',
       query: [top, skipToken],
       responses: { 200: { description: 'One page', schema: 'WebhookList' } },
       errors: management,
@@ -82,7 +82,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     GET: {
       summary: 'Get a webhook',
       tag: 'webhooks',
-      key: 'management',
       responses: { 200: { description: 'The webhook', schema: 'Webhook' } },
       errors: management,
     },
@@ -92,7 +91,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
       summary: 'Create or replace a webhook',
       description: 'ARM treats this as long-running; it finishes before answering, with `provisioningState: "Succeeded"`.',
       tag: 'webhooks',
-      key: 'management',
       requestBody: { schema: 'WebhookCreateParameters', required: true },
       responses: { 200: { description: 'Replaced', schema: 'Webhook' }, 201: { description: 'Created', schema: 'Webhook' } },
       errors: [...management, 409, 413, 415],
@@ -102,7 +100,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     PATCH: {
       summary: 'Update a webhook (only the fields sent)',
       tag: 'webhooks',
-      key: 'management',
       requestBody: { schema: 'WebhookUpdateParameters', required: true },
       responses: { 200: { description: 'Updated', schema: 'Webhook' } },
       errors: [...management, 409, 413, 415],
@@ -112,7 +109,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     DELETE: {
       summary: 'Delete a webhook and its delivery history',
       tag: 'webhooks',
-      key: 'management',
       responses: { 200: { description: 'Deleted' }, 204: { description: 'There was no such webhook' } },
       errors: [400, 401, 500, 503],
     },
@@ -121,7 +117,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     POST: {
       summary: 'Read the write-only service URI, custom headers and signing secret',
       tag: 'webhooks',
-      key: 'management',
       responses: { 200: { description: 'The secrets', schema: callbackConfig } },
       errors: management,
     },
@@ -130,7 +125,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     POST: {
       summary: "Send ACR's ping event now",
       tag: 'deliveries',
-      key: 'management',
       responses: { 200: { description: 'Sent and recorded', schema: pingResult } },
       errors: management,
     },
@@ -143,7 +137,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     POST: {
       summary: 'Send a recorded event again, as a new delivery',
       tag: 'deliveries',
-      key: 'management',
       responses: { 200: { description: 'The new delivery', schema: 'Event' } },
       errors: management,
     },
@@ -152,7 +145,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     POST: {
       summary: 'Rotate the signing secret (the old one signs too for 24 h)',
       tag: 'webhooks',
-      key: 'management',
       responses: { 200: { description: 'Rotated', schema: rotateResult } },
       errors: [...management, 409],
     },
@@ -163,7 +155,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
       description:
         'In order of receipt, each with its original `webhook-id`; queued in pages, so thousands do not hold the request. 409 while the webhook is disabled.',
       tag: 'deliveries',
-      key: 'management',
       requestBody: { schema: recoverBody, required: true },
       responses: { 200: { description: 'How many deliveries were queued again', schema: recoverResult } },
       errors: [...management, 409, 413, 415],
@@ -175,7 +166,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
       description:
         'CNCF distribution registry notifications, ACR-format events (one or an array), Event Grid events (with the subscription validation handshake) or CloudEvents 1.0. 202 once every accepted event is queued (200 for Event Grid and CloudEvents).',
       tag: 'ingest',
-      key: 'ingest',
       requestBody: {
         schema: z.union([
           acrEvent,
@@ -204,7 +194,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
       summary: 'CloudEvents abuse-protection handshake',
       description: 'Answers `WebHook-Allowed-Origin` for the `WebHook-Request-Origin` sent.',
       tag: 'ingest',
-      key: 'ingest',
       responses: { 200: { description: 'Handshake answered' } },
       errors: [400, 401],
     },
@@ -213,7 +202,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     GET: {
       summary: 'Messages the pipeline gave up on, with the reason',
       tag: 'operations',
-      key: 'management',
       query: [top],
       responses: { 200: { description: 'Dead letters', schema: deadLetterList } },
       errors: [400, 401, 500, 503],
@@ -223,7 +211,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     POST: {
       summary: 'Put a dead letter back on its queue',
       tag: 'operations',
-      key: 'management',
       responses: { 200: { description: 'Replayed', schema: replayResult } },
       errors: management,
     },
@@ -232,16 +219,93 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     GET: {
       summary: "This process's metrics (Prometheus text, `registry_webhooks_*`)",
       tag: 'operations',
-      key: 'management',
       responses: { 200: { description: 'Prometheus text format 0.0.4', contentType: 'text/plain' } },
       errors: [401],
+    },
+  },
+  'role-assignments-create': {
+    PUT: {
+      summary: 'Assign a role to a principal at a scope (ARM roleAssignments: create)',
+      tag: 'access',
+      requestBody: { schema: roleAssignmentCreateBody, required: true },
+      responses: {
+        201: { description: 'Created', schema: 'RoleAssignment' },
+        200: { description: 'The same assignment existed', schema: 'RoleAssignment' },
+      },
+      errors: [400, 401, 403, 409, 500, 503],
+    },
+  },
+  'role-assignments-get': {
+    GET: {
+      summary: 'Get a role assignment',
+      tag: 'access',
+      responses: { 200: { description: 'The assignment', schema: 'RoleAssignment' } },
+      errors: [400, 401, 403, 404, 500, 503],
+    },
+  },
+  'role-assignments-delete': {
+    DELETE: {
+      summary: 'Delete a role assignment',
+      tag: 'access',
+      responses: { 200: { description: 'Deleted', schema: 'RoleAssignment' }, 204: { description: 'There was none' } },
+      errors: [400, 401, 403, 500, 503],
+    },
+  },
+  'role-assignments-list': {
+    GET: {
+      summary: 'List role assignments at, above and below a scope',
+      tag: 'access',
+      query: [
+        {
+          name: '$filter',
+          description:
+            "atScope() (at and above only), principalId eq '{objectId}', assignedTo('{objectId}'), or atScope() and one of the others",
+          schema: z.string(),
+        },
+        skipToken,
+      ],
+      responses: { 200: { description: 'One page', schema: roleAssignmentList } },
+      errors: [400, 401, 403, 500, 503],
+    },
+  },
+  'role-definitions-list': {
+    GET: {
+      summary: 'The roles an assignment may name: Reader, Contributor, Owner, Registry Webhooks Event Sender',
+      tag: 'access',
+      query: [{ name: '$filter', description: "roleName eq '{name}'", schema: z.string() }],
+      responses: { 200: { description: 'The role definitions', schema: z.object({ value: z.array(roleDefinitionResource) }) } },
+      errors: [400, 401],
+    },
+  },
+  'role-definitions-get': {
+    GET: {
+      summary: 'One role definition',
+      tag: 'access',
+      responses: { 200: { description: 'The role definition', schema: roleDefinitionResource } },
+      errors: [400, 401, 404],
+    },
+  },
+  'registries-list-ingest-keys': {
+    POST: {
+      summary: "The registry's own ingest keys, made on the first call (like ACR's listCredentials)",
+      tag: 'access',
+      responses: { 200: { description: 'Both keys', schema: ingestKeyList } },
+      errors: [400, 401, 403, 404, 500, 503],
+    },
+  },
+  'registries-regenerate-ingest-key': {
+    POST: {
+      summary: "Replace one of the registry's ingest keys (like ACR's regenerateCredential)",
+      tag: 'access',
+      requestBody: { schema: z.object({ name: z.enum(['primary', 'secondary']) }), required: true },
+      responses: { 200: { description: 'Both keys, one of them new', schema: ingestKeyList } },
+      errors: [400, 401, 403, 404, 500, 503],
     },
   },
   openapi: {
     GET: {
       summary: 'This document',
       tag: 'operations',
-      key: 'none',
       responses: { 200: { description: 'OpenAPI 3.1', contentType: 'application/json' } },
       errors: [],
     },
@@ -250,7 +314,6 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     GET: {
       summary: 'The web page',
       tag: 'operations',
-      key: 'none',
       responses: { 200: { description: 'HTML', contentType: 'text/html' } },
       errors: [],
     },

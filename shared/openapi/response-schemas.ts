@@ -95,3 +95,53 @@ export const deadLetterList = z.object({
 });
 
 export const replayResult = z.object({ queue: z.string(), id: z.string(), replayed: z.literal(true) });
+
+/** ARM's RoleAssignment (2022-04-01). */
+export const roleAssignmentResource = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.literal('Microsoft.Authorization/roleAssignments'),
+  properties: z.object({
+    roleDefinitionId: z.string(),
+    principalId: z.string(),
+    principalType: z.string(),
+    scope: z.string(),
+    condition: z.null(),
+    conditionVersion: z.null(),
+    createdOn: z.string(),
+    updatedOn: z.string(),
+    delegatedManagedIdentityResourceId: z.null(),
+    description: z.null(),
+  }),
+});
+
+export const roleAssignmentList = z.object({ value: z.array(roleAssignmentResource), nextLink: z.string().optional() });
+
+/** A registry's ingest keys, in ACR's listCredentials shape. */
+export const ingestKeyList = z.object({
+  keys: z.tuple([
+    z.object({ name: z.literal('primary'), value: z.string() }),
+    z.object({ name: z.literal('secondary'), value: z.string() }),
+  ]),
+});
+
+/** ARM's RoleDefinition, as the built-in roles are rendered. */
+export const roleDefinitionResource = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.literal('Microsoft.Authorization/roleDefinitions'),
+  properties: z.object({
+    roleName: z.string(),
+    type: z.literal('BuiltInRole'),
+    description: z.string(),
+    assignableScopes: z.array(z.string()),
+    permissions: z.array(
+      z.object({
+        actions: z.array(z.string()),
+        notActions: z.array(z.string()),
+        dataActions: z.array(z.string()),
+        notDataActions: z.array(z.string()),
+      }),
+    ),
+  }),
+});

@@ -9,16 +9,17 @@ type ServiceSource = () => Promise<Services>;
 
 /**
  * Binds an HTTP declaration to a source of services. The handler is made on the first call and shared
- * after, unless making it failed: then the next call tries again. Every error becomes ACR's error body
+ * after, unless making it failed: then the next call tries again. Access is decided here, before the
+ * handler runs, from the declaration's `access` (the one edge). Every error becomes ACR's error body
  * here, the one place that happens.
  */
 export function bindHttp(declaration: HttpFunctionDeclaration, services: ServiceSource): HttpHandler {
-  const handler = onceUnlessFailed(() => services().then(declaration.makeHandler));
+  const bound = onceUnlessFailed(() => services().then((s) => ({ authorize: s.authorize, handle: declaration.makeHandler(s) })));
   return async (request, context) => {
     try {
-      return await (
-        await handler()
-      )(request, context);
+      const { authorize, handle } = await bound();
+      await authorize(request, declaration.access);
+      return await handle(request, context);
     } catch (err) {
       return toErrorResponse(err, context);
     }

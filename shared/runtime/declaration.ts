@@ -1,6 +1,7 @@
 import type { HttpMethod } from '@azure/functions';
 import type { HttpHandler, QueueHandler, TimerHandler } from '../handler-types.js';
 import type { Services } from './services.js';
+import type { Access } from '../auth/actions.js';
 
 /*
  * A function, declared once as data: `@azure/functions` registration and the local host both read the
@@ -18,6 +19,8 @@ export interface HttpFunctionDeclaration {
   readonly kind: 'http';
   readonly routes: readonly RouteDeclaration[];
   readonly methods: readonly HttpMethod[];
+  /** Who may call it; checked before the handler runs (shared/auth/authorize.ts). */
+  readonly access: Access;
   readonly makeHandler: (services: Services) => HttpHandler;
 }
 

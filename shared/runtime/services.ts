@@ -22,6 +22,10 @@ import { entraTokenSource } from '../multiarch/entra-token.js';
 import { setupMetrics } from '../metrics/metrics-provider.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { makeHealthRecorder } from '../webhooks/health-recorder.js';
+import { makeRegistryStore, type RegistryStore } from '../storage/registry-store.js';
+import { makeRoleAssignmentStore, type RoleAssignmentStore } from '../storage/role-assignment-store.js';
+import { makeTokenVerifier } from '../auth/entra-tokens.js';
+import { makeAuthorize, type Authorize } from '../auth/authorize.js';
 
 /*
  * The composition root: the one module that builds clients from config and wires the stages. Nothing in
@@ -33,6 +37,11 @@ import { makeHealthRecorder } from '../webhooks/health-recorder.js';
 export interface Services {
   readonly config: Config;
   readonly webhooks: WebhookStore;
+  /** Registries' homes (subscription, resource group) and ingest keys. */
+  readonly registries: RegistryStore;
+  readonly roleAssignments: RoleAssignmentStore;
+  /** The access check every HTTP route runs before its handler. */
+  readonly authorize: Authorize;
   readonly events: EventStore;
   readonly deadLetters: DeadLetterStore;
   readonly ingestBatcher: IngestBatcher;
@@ -69,6 +78,8 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   const webhooksTable = createTableClient(config.storage, Table.webhooks);
   const eventsTable = createTableClient(config.storage, Table.events);
   const deadLettersTable = createTableClient(config.storage, Table.deadLetters);
+  const registriesTable = createTableClient(config.storage, Table.registries);
+  const roleAssignmentsTable = createTableClient(config.storage, Table.roleAssignments);
   const queues = makeQueues(config.storage);
   const mirror = config.eventGrid
     ? makeEventGridMirror(config.eventGrid, config.storage.kind === 'identity' ? config.storage.clientId : undefined)
@@ -77,6 +88,8 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     webhooksTable.createTable(),
     eventsTable.createTable(),
     deadLettersTable.createTable(),
+    registriesTable.createTable(),
+    roleAssignmentsTable.createTable(),
     ...Object.values(queues).map((q) => q.createIfNotExists()),
   ]);
   const events = makeEventStore(eventsTable);
@@ -94,6 +107,12 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     journal: overrides.journal,
   });
   const webhooks = makeWebhookStore(webhooksTable, config.webhookCacheMs);
+  const registries = makeRegistryStore(registriesTable, config.accessCacheMs, async (registryName) => {
+    // A registry from before homes existed: its webhooks (made with the management key) say where it lives.
+    const first = (await webhooks.listPage(registryName, 1, undefined)).items[0];
+    return first && { registryName, subscriptionId: first.subscriptionId, resourceGroup: first.resourceGroup };
+  });
+  const roleAssignments = makeRoleAssignmentStore(roleAssignmentsTable, config.accessCacheMs);
   const telemetry = setupMetrics({
     connectionString: config.applicationInsightsConnectionString,
     entraClientId: config.applicationInsightsEntraClientId,
@@ -109,6 +128,14 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   const services: Services = {
     config,
     webhooks,
+    registries,
+    roleAssignments,
+    authorize: makeAuthorize({
+      config,
+      verifyToken: config.entra ? makeTokenVerifier(config.entra) : undefined,
+      registries,
+      assignments: roleAssignments,
+    }),
     events,
     deadLetters: makeDeadLetterStore(deadLettersTable),
     ingestBatcher,

@@ -4,8 +4,9 @@ import { checkApiVersion } from '../http/api-version.js';
 import { parseName } from './names.js';
 import { ApiError } from '../errors.js';
 
-const ARM_BASE =
-  'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/webhooks';
+const ARM_REGISTRY =
+  'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}';
+const ARM_BASE = `${ARM_REGISTRY}/webhooks`;
 const SHORT_BASE = 'registries/{registryName}/webhooks';
 
 /**
@@ -16,6 +17,14 @@ export function webhookRoutes(name: string, suffix: string): readonly { readonly
   return [
     { name, route: `${ARM_BASE}${suffix}` },
     { name: `${name}-short`, route: `${SHORT_BASE}${suffix}` },
+  ];
+}
+
+/** A registry-level operation (`/listIngestKeys`) on ACR's ARM path and the short alias. */
+export function registryRoutes(name: string, suffix: string): readonly { readonly name: string; readonly route: string }[] {
+  return [
+    { name, route: `${ARM_REGISTRY}${suffix}` },
+    { name: `${name}-short`, route: `registries/{registryName}${suffix}` },
   ];
 }
 

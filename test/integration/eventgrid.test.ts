@@ -100,7 +100,7 @@ describe('in: Event Grid → ingest', () => {
     expect(await res.json()).toEqual({
       error: {
         code: 'AuthenticationFailed',
-        message: "A ingest key is required: send it as the 'x-functions-key' header, 'Authorization: Bearer <key>' or '?code=<key>'.",
+        message: "An ingest key is required: send it as the 'x-functions-key' header, 'Authorization: Bearer <key>' or '?code=<key>'.",
       },
     });
   });

@@ -68,6 +68,7 @@ describe('GET /api/openapi.json', () => {
       kind: 'http',
       routes: [{ name: 'undescribed', route: 'undescribed/{thing}' }],
       methods: ['GET'],
+      access: { kind: 'public' },
       makeHandler: () => () => Promise.resolve({ status: 204 }),
     };
     const doc = buildOpenApiDocument([...declarations, extra], prefix, '0') as Doc;

@@ -59,6 +59,33 @@ describe('function registrations', () => {
       methods: ['POST'],
       authLevel: 'anonymous',
     });
+    const scopes = [
+      'subscriptions/{subscriptionId}',
+      'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}',
+      'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}',
+    ];
+    const levels = ['', '-rg', '-registry'];
+    for (const [name, path, method] of [
+      ['role-assignments-create', 'roleAssignments/{roleAssignmentName}', 'PUT'],
+      ['role-assignments-get', 'roleAssignments/{roleAssignmentName}', 'GET'],
+      ['role-assignments-delete', 'roleAssignments/{roleAssignmentName}', 'DELETE'],
+      ['role-assignments-list', 'roleAssignments', 'GET'],
+      ['role-definitions-list', 'roleDefinitions', 'GET'],
+      ['role-definitions-get', 'roleDefinitions/{roleDefinitionId}', 'GET'],
+    ] as const) {
+      scopes.forEach((scope, i) =>
+        expect(registered[`${name}${levels[i]}`]).toEqual({
+          route: `${scope}/providers/Microsoft.Authorization/${path}`,
+          methods: [method],
+          authLevel: 'anonymous',
+        }),
+      );
+    }
+    expect(registered['role-definitions-list-root']?.route).toBe('providers/Microsoft.Authorization/roleDefinitions');
+    expect(registered['registries-list-ingest-keys']?.route).toBe(
+      'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/listIngestKeys',
+    );
+    expect(registered['registries-regenerate-ingest-key-short']?.route).toBe('registries/{registryName}/regenerateIngestKey');
     expect(timer.mock.calls.map(([name, o]) => [name, o.schedule])).toEqual([['history-retention', '0 30 3 * * *']]);
     // Every handler is a function the host can call.
     for (const [, opts] of http.mock.calls) expect(typeof opts.handler).toBe('function');

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       storedResponseBytes: 16_384,
       webhookCacheMs: 10_000,
       eventRetentionDays: 30,
+      accessCacheMs: 5000,
+      entra: undefined,
       allowPrivateTargets: false,
       multiArchWindowMs: 10_000,
       registryCredentials: new Map(),
