@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { EntraConfig } from '../config.js';
 
@@ -36,8 +37,16 @@ export interface VerifierOptions {
   readonly timeoutMs?: number;
 }
 
-/** Builds the verifier for the configured tenants and audiences. */
+/** Verdicts remembered (tokens that passed); a client reuses its token for up to an hour. */
+const VERDICT_CACHE_ENTRIES = 10_000;
+
+/**
+ * Builds the verifier for the configured tenants and audiences. A token that passed is remembered by its
+ * SHA-256 until it expires (the same string gets the same verdict until then; nothing about it can change
+ * but the clock), so a client's repeat requests skip the RS256 verification and its thread-pool hop.
+ */
 export function makeTokenVerifier(config: EntraConfig, options: VerifierOptions = {}): VerifyToken {
+  const passed = new Map<string, { readonly principal: EntraPrincipal; readonly exp: number }>();
   const audiences = config.audiences.filter((a) => !isArmAudience(a));
   const keySets = new Map<string, JWTVerifyGetKey>();
   for (const tenant of config.tenants) {
@@ -58,6 +67,12 @@ export function makeTokenVerifier(config: EntraConfig, options: VerifierOptions 
   }
   return async (token) => {
     if (token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'The access token is too large.' };
+    const digest = createHash('sha256').update(token).digest('base64');
+    const known = passed.get(digest);
+    if (known) {
+      if (Date.now() / 1000 < known.exp + CLOCK_SKEW_SECONDS) return { ok: true, principal: known.principal };
+      passed.delete(digest);
+    }
     let tid: unknown;
     try {
       if (decodeProtectedHeader(token).alg !== 'RS256') return { ok: false, reason: 'The access token must be signed with RS256.' };
@@ -80,7 +95,10 @@ export function makeTokenVerifier(config: EntraConfig, options: VerifierOptions 
       if (auds.some(isArmAudience)) return { ok: false, reason: "The access token's audience is not valid for this service." };
       if (typeof payload.oid !== 'string' || !/^[0-9a-fA-F-]{36}$/.test(payload.oid))
         return { ok: false, reason: 'The access token has no object id (oid).' };
-      return { ok: true, principal: { tenantId: tenant, objectId: payload.oid.toLowerCase() } };
+      const principal = { tenantId: tenant, objectId: payload.oid.toLowerCase() };
+      if (passed.size >= VERDICT_CACHE_ENTRIES) passed.delete(passed.keys().next().value!);
+      passed.set(digest, { principal, exp: payload.exp! });
+      return { ok: true, principal };
     } catch (err) {
       return { ok: false, reason: describeFailure(err) };
     }
