@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
-import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { api, INGEST_KEY, root, startService, type TestService } from '../helpers/service.js';
 import { startEntraIssuer, TEST_AUDIENCE, type EntraIssuer } from '../helpers/entra-issuer.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 
@@ -345,6 +347,46 @@ describe('role assignments decide, at the registry and above', () => {
     expect(await refused.json()).toEqual(
       forbidden(stranger, 'Microsoft.ContainerRegistry/registries/webhooks/read', registryScope('registrya01', OTHER_SUB)),
     );
+  });
+});
+
+describe('Event Grid delivering with Entra ID (no key in the URL)', () => {
+  it("answers the subscription validation and takes ImagePushed events posted with an Event Sender's v1 app token", async () => {
+    // Event Grid's first-party app, as a service principal of the tenant, holds Event Sender on the registry.
+    const eventGrid = randomUUID();
+    await assign(registryScope('registryb01'), eventGrid, EVENT_SENDER);
+    // What Event Grid sends with `--azure-active-directory-application-id-or-uri`: an app-only token (v1 when the app asks for it).
+    const token = await issuer.token(eventGrid, {
+      iss: `https://sts.windows.net/${issuer.tenant}/`,
+      ver: '1.0',
+      appid: '4962773b-9cdb-44cf-a8bf-237846a00ab7',
+    });
+    const post = (body: unknown, type: string) =>
+      fetch(`${svc.url}/registries/registryb01/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'aeg-event-type': type },
+        body: JSON.stringify(body),
+      });
+    const validation = JSON.parse(readFileSync(join(root, 'test/fixtures/eventgrid/subscription-validation.json'), 'utf8')) as unknown;
+    const handshake = await post(validation, 'SubscriptionValidation');
+    expect(handshake.status).toBe(200);
+    expect(await handshake.json()).toEqual({ validationResponse: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6' });
+    const events = JSON.parse(readFileSync(join(root, 'test/fixtures/eventgrid/eventgrid-schema.json'), 'utf8')) as {
+      id: string;
+      data: { id: string };
+    }[];
+    const fresh = events.map((e) => ({ ...e, id: randomUUID(), data: { ...e.data, id: randomUUID() } }));
+    const sent = await post(fresh, 'Notification');
+    // Event Grid counts only 200 as delivered; the report names what was accepted.
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toMatchObject({ accepted: fresh.map((e) => ({ id: e.data.id })), rejected: [] });
+    // The same token cannot post for registry A.
+    const elsewhere = await fetch(`${svc.url}/registries/registrya01/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'aeg-event-type': 'SubscriptionValidation' },
+      body: JSON.stringify(validation),
+    });
+    expect(elsewhere.status).toBe(403);
   });
 });
 
