@@ -41,6 +41,17 @@ param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+// Entra ID tokens on the API (README: "Who may touch which registry"). Empty, the app takes keys only: an
+// empty app setting is an unset one to the app, so they stay in the template either way.
+@description('ENTRA_TENANTS: tenant ids (GUIDs), comma-separated, whose Entra ID tokens the API accepts; empty: keys only.')
+param entraTenants string = ''
+
+@description('ENTRA_AUDIENCES: the App ID URI and/or client id of the app registration tokens are issued for, comma-separated.')
+param entraAudiences string = ''
+
+@description('ENTRA_AUTHORITY: the token issuer; empty: https://login.microsoftonline.com.')
+param entraAuthority string = ''
+
 var tags = { 'azd-env-name': environmentName }
 
 resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
@@ -62,6 +73,9 @@ module app 'main.json' = {
     eventGridSchema: eventGridSchema
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    entraTenants: entraTenants
+    entraAudiences: entraAudiences
+    entraAuthority: entraAuthority
   }
 }
 

@@ -5,7 +5,7 @@ import type { FunctionDeclaration } from '../shared/runtime/declaration.js';
 import { makeServices, type ServiceOverrides, type Services } from '../shared/runtime/services.js';
 import { loadFunctions } from './load-functions.js';
 import { readHostSettings } from './host-json.js';
-import { startLocalHost, type HostLogger, type LocalHost } from './local-host.js';
+import { startLocalHost, type HostLogger, type LocalHost, type LocalHostOptions } from './local-host.js';
 import { makeInvocationContext } from './invocation-context.js';
 import { openDurableIngest, type DurableIngest } from './durable-ingest.js';
 
@@ -22,6 +22,8 @@ export interface BootOptions {
   readonly queueLeaseSeconds?: number;
   readonly log?: HostLogger;
   readonly overrides?: ServiceOverrides;
+  /** Serve https with this certificate and key (PEM); http when undefined. */
+  readonly tls?: LocalHostOptions['tls'];
 }
 
 export interface Booted {
@@ -83,6 +85,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
       ...(options.queueLeaseSeconds !== undefined ? { queueLeaseSeconds: options.queueLeaseSeconds } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(durable && store ? { beforeAnswer: saveUnlessIngest(store) } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
     });
     return {
       url: host.url,

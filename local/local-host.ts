@@ -1,4 +1,5 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import functions from '@azure/functions';
 import { makeInvocationContext, type HostLogger } from './invocation-context.js';
@@ -30,10 +31,15 @@ export interface LocalHostOptions {
    * answer: the embedded storage's save, so a 201 or 200 given survives a `kill -9` (boot.ts).
    */
   readonly beforeAnswer?: (routeName: string) => Promise<void>;
+  /**
+   * Serve https with this certificate and key (PEM) instead of http: the ARM SDK's bearer-token policy
+   * refuses to send a token over plain http (issue 19).
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
 }
 
 export interface LocalHost {
-  /** Base URL including the route prefix, e.g. `http://127.0.0.1:7071/api`. */
+  /** Base URL including the route prefix, e.g. `http://127.0.0.1:7071/api` (`https://` with `tls`). */
   readonly url: string;
   close(): Promise<void>;
 }
@@ -76,9 +82,9 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
  * The URL of a request, or undefined when its Host header (or an absolute request target) is no valid
  * authority: `Host: exa mple`, `[::1`, `a@b:c:d`. The Functions host answers those with 400, not 500.
  */
-function requestUrl(req: IncomingMessage): URL | undefined {
+function requestUrl(req: IncomingMessage, scheme: 'http' | 'https'): URL | undefined {
   try {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    const url = new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? '127.0.0.1'}`);
     return url.username || url.password ? undefined : url;
   } catch {
     return undefined;
@@ -112,10 +118,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
   routes.sort((a, b) => b.template.precedence - a.template.precedence);
   const prefix = options.settings.routePrefix ? `/${options.settings.routePrefix}` : '';
+  const scheme = options.tls ? 'https' : 'http';
 
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     void (async () => {
-      const url = requestUrl(req);
+      const url = requestUrl(req, scheme);
       if (!url) {
         req.resume();
         await writeResponse(
@@ -169,7 +176,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
-  });
+  };
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
   server.keepAliveTimeout = 65_000;
   // Requests node's parser refuses (bad framing, headers too large) get ACR's error shape too.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -206,7 +214,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const address = server.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${hostPart}:${address.port}${prefix}`,
+    url: `${scheme}://${hostPart}:${address.port}${prefix}`,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

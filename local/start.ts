@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -12,20 +12,53 @@ import { boot } from './boot.js';
  * this process (in memory, or in DATA_DIR), the functions are loaded from the same compiled files Azure
  * loads, and keys are generated when the environment does not set them.
  */
-const localEnv = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(7071),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATA_DIR: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['debug', 'information', 'warning', 'error']).default('information'),
-  QUEUE_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
-});
+const localEnv = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(7071),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATA_DIR: z.string().min(1).optional(),
+    LOG_LEVEL: z.enum(['debug', 'information', 'warning', 'error']).default('information'),
+    QUEUE_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+    // https with this certificate and key (PEM files), for clients that refuse plain http (the ARM SDK's
+    // bearer-token policy); both or neither.
+    HTTPS_CERT_FILE: z.string().min(1).optional(),
+    HTTPS_KEY_FILE: z.string().min(1).optional(),
+  })
+  .refine((env) => (env.HTTPS_CERT_FILE === undefined) === (env.HTTPS_KEY_FILE === undefined), {
+    message: 'HTTPS_CERT_FILE and HTTPS_KEY_FILE go together: set both (PEM files) to serve https, or neither for http',
+  });
+
+function readLocalEnv(env: NodeJS.ProcessEnv): z.infer<typeof localEnv> {
+  const parsed = localEnv.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) =>
+    issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+  );
+  throw new ConfigError(`invalid local setting:\n  - ${problems.join('\n  - ')}`);
+}
+
+function readPem(setting: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(`${setting}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** The certificate and key to serve https with, read once at start-up; undefined for http. */
+function readTls(local: z.infer<typeof localEnv>): { certFile: string; cert: Buffer; key: Buffer } | undefined {
+  if (local.HTTPS_CERT_FILE === undefined || local.HTTPS_KEY_FILE === undefined) return undefined;
+  const certFile = resolve(local.HTTPS_CERT_FILE);
+  return { certFile, cert: readPem('HTTPS_CERT_FILE', certFile), key: readPem('HTTPS_KEY_FILE', resolve(local.HTTPS_KEY_FILE)) };
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = existsSync(join(here, '..', 'host.json')) ? join(here, '..') : join(here, '..', '..');
 const levels = ['trace', 'debug', 'information', 'warning', 'error', 'critical', 'none'];
 
 async function main(): Promise<void> {
-  const local = localEnv.parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+  const local = readLocalEnv(process.env);
+  const tls = readTls(local);
   const env: Record<string, string | undefined> = { ...process.env };
   const generated: string[] = [];
   for (const setting of [Setting.managementKeys, Setting.ingestKeys]) {
@@ -47,6 +80,7 @@ async function main(): Promise<void> {
     host: local.HOST,
     port: local.PORT,
     queueLeaseSeconds: local.QUEUE_LEASE_SECONDS,
+    tls,
     log: (level, fn, message) => {
       if (levels.indexOf(level) >= minLevel) console.log(`[${new Date().toISOString()}] ${fn}: ${message}`);
     },
@@ -60,6 +94,7 @@ async function main(): Promise<void> {
     `  API:            ${host.url}`,
     `  Web page:       ${host.url}/portal`,
     `  Webhooks:       ${host.url}/registries/{registryName}/webhooks`,
+    ...(tls ? [`  HTTPS:          certificate ${tls.certFile} (clients must trust it; Node: NODE_EXTRA_CA_CERTS)`] : []),
     `  Storage:        ${azurite ? `embedded Azurite (${local.DATA_DIR ? `data in ${resolve(local.DATA_DIR)}` : 'in memory; set DATA_DIR to keep data'})` : 'from AzureWebJobsStorage'}`,
     '',
     `  Management key: ${config.managementKeys[0]}${generated.includes(Setting.managementKeys) ? '   (generated; set MANAGEMENT_KEYS to choose)' : ''}`,
@@ -67,7 +102,7 @@ async function main(): Promise<void> {
     `  Ingest URL:     ${host.url}/registries/{registryName}/events`,
     `  Private targets: ${config.allowPrivateTargets ? 'allowed (ALLOW_PRIVATE_TARGETS=true, the local default)' : 'refused'}`,
     '',
-    `  Try: curl -H "x-functions-key: ${config.managementKeys[0]}" ${host.url}/registries/myregistry/webhooks`,
+    `  Try: curl ${tls ? `--cacert ${tls.certFile} ` : ''}-H "x-functions-key: ${config.managementKeys[0]}" ${host.url}/registries/myregistry/webhooks`,
     '',
     'Functions:',
     ...declarations.flatMap((d) =>

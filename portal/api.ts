@@ -1,5 +1,5 @@
 import { ApiFailure } from './api-failure.js';
-import { session } from './session.js';
+import { session, type Credential } from './session.js';
 
 // The API lives beside the page: <prefix>/portal -> <prefix>.
 const apiBase = location.pathname.replace(/\/portal\/?$/i, '');
@@ -9,9 +9,15 @@ export function webhooksPath(...rest: string[]): string {
   return `/registries/${encodeURIComponent(session().registry)}/webhooks${rest.map((r) => `/${encodeURIComponent(r)}`).join('')}`;
 }
 
-/** Calls the management API with the session's key; throws an `ApiFailure` with the service's message. */
+/** A key goes as the Functions host reads it; an Entra ID token as ARM reads it (issue 19). */
+function authorization(credential: Credential | undefined): Record<string, string> {
+  if (credential?.kind === 'token') return { authorization: `Bearer ${credential.secret}` };
+  return credential ? { 'x-functions-key': credential.secret } : {};
+}
+
+/** Calls the management API with the session's key or token; throws an `ApiFailure` with the service's message. */
 export async function api(method: string, path: string, body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { accept: 'application/json', 'x-functions-key': session().key };
+  const headers: Record<string, string> = { accept: 'application/json', ...authorization(session().credential) };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {

@@ -7,7 +7,7 @@ import { showView } from './show-view.js';
 /** Shows the view the hash names: `#/` (list), `#/add`, `#/webhooks/<name>`; the connect form until connected. */
 export async function route(): Promise<void> {
   const s = session();
-  if (!s.key || !s.registry) {
+  if (!s.credential || !s.registry) {
     showView('view-connect', 'connect-registry');
     return;
   }

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import { CliError } from '../errors.js';
 import { errorBodySchema } from './schemas.js';
+import type { AuthHeaders } from './auth-headers.js';
 
 export interface ApiClientOptions {
   /** Base URL including the route prefix, e.g. `http://127.0.0.1:7071/api`. */
   readonly endpoint: string;
-  /** Sent as `x-functions-key`; omitted when undefined so the service's 401 explains what is missing. */
-  readonly key: string | undefined;
+  /** How each request authenticates: a key or an Entra ID token. */
+  readonly auth: AuthHeaders;
 }
 
 interface ApiRequest {
@@ -23,13 +24,12 @@ export interface ApiClient {
   send(req: ApiRequest): Promise<number>;
 }
 
-/** Thin fetch wrapper: the key, JSON in and out, ARM error bodies turned into `CliError`s. */
+/** Thin fetch wrapper: the key or token, JSON in and out, ARM error bodies turned into `CliError`s. */
 export function makeApiClient(options: ApiClientOptions): ApiClient {
   const base = options.endpoint.replace(/\/+$/, '');
   async function call(req: ApiRequest): Promise<{ res: Response; text: string; url: string }> {
     const url = /^https?:\/\//i.test(req.path) ? req.path : `${base}${req.path}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.key) headers['x-functions-key'] = options.key;
+    const headers: Record<string, string> = { accept: 'application/json', ...(await options.auth(parseUrl(url, base))) };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
@@ -64,6 +64,16 @@ export function makeApiClient(options: ApiClientOptions): ApiClient {
     return parsed.data;
   }
   return { request, send: async (req) => (await call(req)).res.status };
+}
+
+function parseUrl(url: string, base: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new CliError(
+      `The endpoint ${base} is not a URL: set --endpoint or REGISTRY_WEBHOOKS_ENDPOINT to one such as http://127.0.0.1:7071/api.`,
+    );
+  }
 }
 
 function httpError(res: Response, text: string, method: string, url: string): CliError {

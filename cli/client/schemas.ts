@@ -77,6 +77,28 @@ export type WebhookEvent = z.infer<typeof eventSchema>;
 
 export const eventListSchema = z.object({ value: z.array(eventSchema), nextLink: z.string().optional() });
 
+/** ARM's RoleAssignment (Microsoft.Authorization 2022-04-01); the rest (createdOn, condition, ...) passes through. */
+export const roleAssignmentSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  properties: z.looseObject({
+    scope: z.string(),
+    roleDefinitionId: z.string(),
+    principalId: z.string(),
+    principalType: z.string().optional(),
+  }),
+});
+export type RoleAssignment = z.infer<typeof roleAssignmentSchema>;
+
+export const roleAssignmentListSchema = z.object({ value: z.array(roleAssignmentSchema), nextLink: z.string().optional() });
+
+/** A registry's ingest keys, shaped as ACR's `listCredentials` passwords: `{keys: [{name, value}]}`. */
+export const ingestKeysSchema = z.looseObject({
+  keys: z.array(z.looseObject({ name: z.string(), value: z.string() })),
+});
+export type IngestKeys = z.infer<typeof ingestKeysSchema>;
+
 /** ARM's error body; anything else (an HTML error page, an empty 404) is reported by status. */
 export const errorBodySchema = z.object({
   error: z.object({ code: z.string().optional(), message: z.string() }),

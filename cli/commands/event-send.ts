@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import { ingestPath } from '../client/paths.js';
 import { makeApiClient } from '../client/api-client.js';
 import { sampleEvent } from '../sample-event.js';
-import { addGlobalOptions, registryOption, type GlobalOptions } from '../options/global-options.js';
+import { addGlobalOptions, authHeaders, registryOption, type GlobalOptions } from '../options/global-options.js';
 import { runWith } from '../options/run.js';
 import { imageName } from '../../shared/webhooks/acr-conventions.js';
 
@@ -25,7 +25,11 @@ export function registerEventSend(parent: Command, io: Io): void {
     .addOption(new Option('--repository <repository>', 'repository of the image').default('hello-world'))
     .addOption(new Option('--tag <tag>', 'tag of the image (push only; deletes carry no tag, as in ACR)'))
     .addOption(new Option('--digest <digest>', 'manifest digest (default: derived from repository and tag)'))
-    .addOption(new Option('--ingest-key <key>', 'ingest key (not the management key)').env('REGISTRY_WEBHOOKS_INGEST_KEY'));
+    .addOption(
+      new Option('--ingest-key <key>', "ingest key: the service's or the registry's own (not the management key)").env(
+        'REGISTRY_WEBHOOKS_INGEST_KEY',
+      ),
+    );
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -50,7 +54,8 @@ Examples:
           registryHost: `${opts.registry.toLowerCase()}.azurecr.io`,
           now: new Date(),
         });
-        const client = makeApiClient({ endpoint: opts.endpoint, key: opts.ingestKey });
+        // With --auth entra, a token whose principal holds Event Sender on the registry instead of the key.
+        const client = makeApiClient({ endpoint: opts.endpoint, auth: authHeaders(opts, io, opts.ingestKey) });
         await client.send({ method: 'POST', path: ingestPath(opts.registry), body: event });
         return {
           json: event,

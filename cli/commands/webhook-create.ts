@@ -65,7 +65,7 @@ Examples:
     )
     .action(
       runWith<CreateOptions>(io, async (opts) => {
-        const webhook = await managementClient(opts).request({
+        const webhook = await managementClient(opts, io).request({
           method: 'PUT',
           path: webhooksPath(opts.registry, opts.name),
           schema: webhookSchema,

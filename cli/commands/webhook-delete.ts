@@ -22,7 +22,7 @@ Examples:
     )
     .action(
       runWith<DeleteOptions>(io, async (opts) => {
-        await managementClient(opts).send({ method: 'DELETE', path: webhooksPath(opts.registry, opts.name) });
+        await managementClient(opts, io).send({ method: 'DELETE', path: webhooksPath(opts.registry, opts.name) });
         return undefined;
       }),
     );

@@ -26,7 +26,7 @@ Examples:
     )
     .action(
       runWith<GetConfigOptions>(io, async (opts) => {
-        const config = await managementClient(opts).request({
+        const config = await managementClient(opts, io).request({
           method: 'POST',
           path: webhooksPath(opts.registry, opts.name, 'getCallbackConfig'),
           schema: callbackConfigSchema,

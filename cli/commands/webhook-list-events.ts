@@ -27,7 +27,7 @@ Examples:
     .action(
       runWith<ListEventsOptions>(io, async (opts) => {
         const events = await listAll(
-          managementClient(opts),
+          managementClient(opts, io),
           { method: 'POST', path: webhooksPath(opts.registry, opts.name, 'listEvents') },
           eventListSchema,
         );

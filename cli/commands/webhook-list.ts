@@ -24,7 +24,7 @@ Examples:
     )
     .action(
       runWith<ListOptions>(io, async (opts) => {
-        const webhooks = await listAll(managementClient(opts), { method: 'GET', path: webhooksPath(opts.registry) }, webhookListSchema);
+        const webhooks = await listAll(managementClient(opts, io), { method: 'GET', path: webhooksPath(opts.registry) }, webhookListSchema);
         return { json: webhooks.map(flattenWebhook), columns: WEBHOOK_COLUMNS, rows: webhooks.map(webhookRow) };
       }),
     );

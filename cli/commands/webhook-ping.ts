@@ -23,7 +23,7 @@ Examples:
     )
     .action(
       runWith<PingOptions>(io, async (opts) => {
-        const result = await managementClient(opts).request({
+        const result = await managementClient(opts, io).request({
           method: 'POST',
           path: webhooksPath(opts.registry, opts.name, 'ping'),
           schema: idResultSchema,

@@ -33,7 +33,7 @@ Examples:
         if (Number.isNaN(Date.parse(opts.since))) {
           throw new CliError(`--since must be an ISO 8601 time such as 2026-11-28T00:00:00Z (got '${opts.since}').`);
         }
-        const result = await managementClient(opts).request({
+        const result = await managementClient(opts, io).request({
           method: 'POST',
           path: webhooksPath(opts.registry, opts.name, 'recover'),
           body: { since: opts.since },

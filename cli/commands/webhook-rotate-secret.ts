@@ -29,7 +29,7 @@ Examples:
     )
     .action(
       runWith<RotateOptions>(io, async (opts) => {
-        const result = await managementClient(opts).request({
+        const result = await managementClient(opts, io).request({
           method: 'POST',
           path: webhooksPath(opts.registry, opts.name, 'rotateSigningSecret'),
           schema: rotateResult,

@@ -23,7 +23,7 @@ Examples:
     )
     .action(
       runWith<ShowOptions>(io, async (opts) => {
-        const webhook = await managementClient(opts).request({
+        const webhook = await managementClient(opts, io).request({
           method: 'GET',
           path: webhooksPath(opts.registry, opts.name),
           schema: webhookSchema,

@@ -79,7 +79,7 @@ Examples:
             2,
           );
         }
-        const webhook = await managementClient(opts).request({
+        const webhook = await managementClient(opts, io).request({
           method: 'PATCH',
           path: webhooksPath(opts.registry, opts.name),
           schema: webhookSchema,

@@ -1,11 +1,7 @@
 import type { Webhook } from '../client/schemas.js';
+import { flattenResource } from './flatten-resource.js';
 
-/**
- * The shape az prints for a webhook: `properties` lifted to the top level and `resourceGroup` read from
- * the id (az's SDK models are flattened the same way).
- */
+/** The shape az prints for a webhook. */
 export function flattenWebhook(webhook: Webhook): Record<string, unknown> {
-  const { properties, ...rest } = webhook;
-  const resourceGroup = /\/resourceGroups\/([^/]+)\//i.exec(webhook.id)?.[1];
-  return { ...rest, ...properties, ...(resourceGroup === undefined ? {} : { resourceGroup }) };
+  return flattenResource(webhook);
 }

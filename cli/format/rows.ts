@@ -1,5 +1,6 @@
-import type { CallbackConfig, IdResult, RecoverResult, Webhook, WebhookEvent } from '../client/schemas.js';
+import type { CallbackConfig, IdResult, IngestKeys, RecoverResult, RoleAssignment, Webhook, WebhookEvent } from '../client/schemas.js';
 import { eventHttpStatus, eventImage } from '../../shared/webhooks/acr-conventions.js';
+import { roleName } from '../options/role.js';
 
 /*
  * The rows of az's table output for `az acr webhook` (azure-cli, acr/_format.py), one function per
@@ -71,4 +72,25 @@ export function webhookShowRow(webhook: Webhook): Record<(typeof WEBHOOK_SHOW_CO
 
 export function recoverRow(result: RecoverResult): Record<(typeof RECOVER_COLUMNS)[number], string> {
   return { REDELIVERED: String(result.redelivered) };
+}
+
+/**
+ * `az role assignment list -o table` (azure-cli, role/_format.py): Principal, Role, Scope. az shows the
+ * principal's name from Microsoft Graph; the service has no Graph, so this is the object id.
+ */
+export const ASSIGNMENT_COLUMNS = ['Principal', 'Role', 'Scope'] as const;
+
+export function assignmentRow(assignment: RoleAssignment): Record<(typeof ASSIGNMENT_COLUMNS)[number], string> {
+  return {
+    Principal: assignment.properties.principalId,
+    Role: roleName(assignment.properties.roleDefinitionId),
+    Scope: assignment.properties.scope,
+  };
+}
+
+export const INGEST_KEY_COLUMNS = ['NAME', 'VALUE'] as const;
+
+/** One row per key, as `az acr credential show -o table` shows one column per password. */
+export function ingestKeyRows(keys: IngestKeys): Record<(typeof INGEST_KEY_COLUMNS)[number], string>[] {
+  return keys.keys.map((k) => ({ NAME: k.name, VALUE: k.value }));
 }

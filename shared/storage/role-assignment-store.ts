@@ -96,6 +96,8 @@ function fromEntity(entity: unknown): RoleAssignment {
  * in the process that wrote it and within `cacheMs` in the others (ACCESS_CACHE_SECONDS).
  */
 export function makeRoleAssignmentStore(table: TableClient, cacheMs: number): RoleAssignmentStore {
+  // Entries are set when a read starts and all dropped when a write ends, so no read begun before a
+  // write is served after it.
   const cache = new Map<string, { at: number; value: Promise<readonly RoleAssignment[]> }>();
   const query = async (filter: string) => {
     const out: RoleAssignment[] = [];

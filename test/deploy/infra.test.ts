@@ -46,12 +46,21 @@ const ROLE = {
 const IDENTITY_CLIENT_ID =
   "reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', variables('identityName')), '2023-01-31').clientId";
 
+/** The optional Entra ID parameters and the app settings they become. */
+const ENTRA_PARAMETERS = [
+  ['entraTenants', Setting.entraTenants],
+  ['entraAudiences', Setting.entraAudiences],
+  ['entraAuthority', Setting.entraAuthority],
+] as const;
+
 /**
  * What each app setting's expression resolves to on Azure, with sample values, so loadConfig can parse the
  * settings exactly as the deployed app will see them. An expression not known here fails the test.
  */
-function resolveSample(value: string, withTopic: boolean): string {
+function resolveSample(value: string, withTopic: boolean, entra: Readonly<Record<string, string>> = {}): string {
   if (!value.startsWith('[')) return value;
+  const entraParameter = /^\[parameters\('(entra\w+)'\)\]$/.exec(value)?.[1];
+  if (entraParameter) return entra[entraParameter] ?? '';
   if (value.includes('@Microsoft.KeyVault')) return 'resolved-from-key-vault-0001';
   if (value.includes("parameters('deployEventGridTopic')")) {
     if (!withTopic) return '';
@@ -207,6 +216,33 @@ describe('infra/main.json', () => {
     );
   });
 
+  it('takes the Entra ID settings as optional parameters: blank, the app takes keys only', () => {
+    const params = asObject(template['parameters'], 'parameters');
+    const byName = Object.fromEntries(appSettings.map((s) => [s.name, s.value]));
+    for (const [param, setting] of ENTRA_PARAMETERS) {
+      // Empty by default, the authority too: an authority alone would ask the app for tenants and stop it.
+      expect(asObject(params[param], param)).toMatchObject({ type: 'string', defaultValue: '' });
+      expect(byName[setting]).toBe(`[parameters('${param}')]`);
+    }
+    const env = (entra: Record<string, string>) =>
+      Object.fromEntries(appSettings.map((s) => [s.name, resolveSample(s.value, false, entra)]));
+    // A blank app setting is an unset one: without the parameters the deployed app is keys only, as before.
+    expect(loadConfig(env({})).entra).toBeUndefined();
+    const tenant = '72F988BF-86F1-41AF-91AB-2D7CD011DB47';
+    expect(
+      loadConfig(env({ entraTenants: tenant, entraAudiences: 'api://registry-webhooks, 0d5b3c1e-1111-2222-3333-444455556666' })).entra,
+    ).toEqual({
+      tenants: [tenant.toLowerCase()],
+      audiences: ['api://registry-webhooks', '0d5b3c1e-1111-2222-3333-444455556666'],
+      authority: 'https://login.microsoftonline.com',
+    });
+    expect(
+      loadConfig(
+        env({ entraTenants: tenant, entraAudiences: 'api://registry-webhooks', entraAuthority: 'https://login.microsoftonline.us' }),
+      ).entra?.authority,
+    ).toBe('https://login.microsoftonline.us');
+  });
+
   it("creates the topic with the input schema matching the app's EVENTGRID_SCHEMA", () => {
     const params = asObject(template['parameters'], 'parameters');
     expect(asObject(params['eventGridSchema'], 'eventGridSchema')['allowedValues']).toEqual(['EventGrid', 'CloudEvent']);
@@ -321,5 +357,14 @@ describe('azd wiring', () => {
     const file = asObject(asObject(readJson(`infra/${moduleName}.parameters.json`), 'parameters file')['parameters'], 'parameters');
     for (const name of Object.keys(file)) expect(declared.map((d) => d.name)).toContain(name);
     for (const d of declared.filter((d) => !d.hasDefault)) expect(Object.keys(file)).toContain(d.name);
+  });
+
+  it('takes the Entra ID parameters from the azd environment (ENTRA_TENANTS, ...), empty when not set', () => {
+    const bicep = readText(`infra/${moduleName}.bicep`);
+    const file = asObject(asObject(readJson(`infra/${moduleName}.parameters.json`), 'parameters file')['parameters'], 'parameters');
+    for (const [param, setting] of ENTRA_PARAMETERS) {
+      expect(bicep).toMatch(new RegExp(`^param ${param} string = ''$`, 'm'));
+      expect(file[param]).toEqual({ value: `\${${setting}=}` });
+    }
   });
 });

@@ -4,7 +4,7 @@ import { startAzurite, type Azurite } from '../../local/azurite.js';
 import type { Config } from '../../shared/config.js';
 import type { ServiceOverrides, Services } from '../../shared/runtime/services.js';
 import type { LocalHost } from '../../local/local-host.js';
-import { boot } from '../../local/boot.js';
+import { boot, type BootOptions } from '../../local/boot.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MANAGEMENT_KEY = 'test-management-key-0000000001';
@@ -21,6 +21,11 @@ export interface TestService {
   close(): Promise<void>;
 }
 
+/** More of what `npm start` can be given: `tls` serves https (HTTPS_CERT_FILE / HTTPS_KEY_FILE). */
+export interface StartServiceOptions {
+  readonly tls?: BootOptions['tls'];
+}
+
 /**
  * The whole service as `npm start` runs it: real Azurite (in this process, ephemeral ports), the function
  * modules from `functions/`, and the local host on a real socket at 127.0.0.1:<ephemeral>.
@@ -29,6 +34,7 @@ export async function startService(
   settings: Record<string, string> = {},
   azurite?: Azurite,
   overrides: ServiceOverrides = {},
+  options: StartServiceOptions = {},
 ): Promise<TestService> {
   const storage = azurite ?? (await startAzurite());
   const logs: string[] = [];
@@ -46,6 +52,7 @@ export async function startService(
     port: 0,
     log: (level, fn, message) => logs.push(`${level} ${fn}: ${message}`),
     overrides,
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   return {
     url: booted.url,
