@@ -40,13 +40,6 @@ export function scopeChain(scope: ArmScope): readonly ArmScope[] {
   return chain;
 }
 
-/** True when `inner` is `outer` or below it. */
-export function isWithin(inner: ArmScope, outer: ArmScope): boolean {
-  const i = scopeKey(inner);
-  const o = scopeKey(outer);
-  return i === o || i.startsWith(`${o}/`);
-}
-
 const invalidScope = (raw: string) =>
   new ApiError(
     'InvalidParameter',

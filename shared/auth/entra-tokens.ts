@@ -16,7 +16,7 @@ export interface EntraPrincipal {
   readonly objectId: string;
 }
 
-export type TokenVerdict = { readonly ok: true; readonly principal: EntraPrincipal } | { readonly ok: false; readonly reason: string };
+type TokenVerdict = { readonly ok: true; readonly principal: EntraPrincipal } | { readonly ok: false; readonly reason: string };
 
 export type VerifyToken = (token: string) => Promise<TokenVerdict>;
 

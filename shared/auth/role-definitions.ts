@@ -16,7 +16,7 @@ export interface RoleDefinition {
 const READ = '*/read';
 const WEBHOOK_ACTIONS = 'Microsoft.ContainerRegistry/registries/webhooks/*';
 
-export const EVENT_SENDER_ROLE_ID = 'd983c68d-e682-47c9-ba45-ff1bedafcb32';
+const EVENT_SENDER_ROLE_ID = 'd983c68d-e682-47c9-ba45-ff1bedafcb32';
 
 export const ROLE_DEFINITIONS: readonly RoleDefinition[] = [
   {

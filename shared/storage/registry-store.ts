@@ -16,7 +16,7 @@ import { optionalField } from './entity-fields.js';
  * Reads for access checks are cached for `cacheMs`; this process's own writes drop its cache at once.
  */
 
-export interface RegistryHome {
+interface RegistryHome {
   readonly registryName: string;
   readonly subscriptionId: string;
   readonly resourceGroup: string;
@@ -31,7 +31,7 @@ interface RegistryRecord extends RegistryHome {
   readonly keys: IngestKeys | undefined;
 }
 
-export type KeyName = 'primary' | 'secondary';
+type KeyName = 'primary' | 'secondary';
 
 export interface RegistryStore {
   /** The registry's home: its row, else (a registry from before homes existed) its first webhook's, else undefined. Cached. */

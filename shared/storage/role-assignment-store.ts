@@ -29,7 +29,7 @@ export interface RoleAssignment {
   readonly updatedOn: string;
 }
 
-export type CreateOutcome =
+type CreateOutcome =
   | { readonly kind: 'created'; readonly assignment: RoleAssignment }
   | { readonly kind: 'exists'; readonly assignment: RoleAssignment }
   | { readonly kind: 'duplicate' };
