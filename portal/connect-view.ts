@@ -1,5 +1,4 @@
 import { isValidName } from '../shared/webhooks/acr-conventions.js';
-import { CREDENTIAL_CHOICE, TOKEN_FIELD } from './connect-markup.js';
 import { el, input } from './element.js';
 import { say, setFieldError } from './messages.js';
 import { route } from './route.js';
@@ -37,11 +36,6 @@ function readCredential(kind: Kind): Credential | string {
 
 /** The connect form (registry and a key or a token) and "Change registry or …", which forgets them. */
 export function bindConnectView(): void {
-  // Until shared/portal/portal-markup.ts carries them (see connect-markup.ts).
-  if (!document.getElementById('connect-token')) {
-    keyField().insertAdjacentHTML('beforebegin', CREDENTIAL_CHOICE);
-    keyField().insertAdjacentHTML('afterend', TOKEN_FIELD);
-  }
   for (const r of radios()) r.addEventListener('change', () => choose(chosenKind()));
   el('connect-form').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -14,18 +14,29 @@ export const PORTAL_MARKUP = `
 
   <section id="view-connect" hidden aria-labelledby="connect-title">
     <h1 id="connect-title">Connect to a registry</h1>
-    <p class="hint">The registry name and management key are kept in this browser tab only (sessionStorage) and are sent to this service, nowhere else.</p>
+    <p class="hint">The registry name and the management key or token are kept in this browser tab only (sessionStorage) and are sent to this service, nowhere else.</p>
     <form id="connect-form" novalidate>
       <div class="field">
         <label for="connect-registry">Registry name</label>
         <input id="connect-registry" name="registry" autocomplete="off" spellcheck="false" required aria-describedby="connect-registry-error">
         <p class="error" id="connect-registry-error"></p>
       </div>
+      <fieldset class="field" id="connect-kind">
+        <legend>Sign in with</legend>
+        <label class="check"><input type="radio" name="credential" value="key" checked> Key</label>
+        <label class="check"><input type="radio" name="credential" value="token"> Entra ID token</label>
+      </fieldset>
       <div class="field">
         <label for="connect-key">Management key</label>
         <input id="connect-key" name="key" type="password" autocomplete="off" required aria-describedby="connect-key-hint connect-key-error">
         <p class="hint" id="connect-key-hint">npm start prints it; in Azure it is one of MANAGEMENT_KEYS.</p>
         <p class="error" id="connect-key-error"></p>
+      </div>
+      <div class="field" id="connect-token-field" hidden>
+        <label for="connect-token">Bearer token</label>
+        <textarea id="connect-token" name="token" rows="4" autocomplete="off" spellcheck="false" required aria-describedby="connect-token-hint connect-token-error"></textarea>
+        <p class="hint" id="connect-token-hint">An Entra ID access token for this service, sent as <code>Authorization: Bearer</code> and kept in this tab like a key: <code>az account get-access-token --resource &lt;App ID URI&gt; --query accessToken -o tsv</code></p>
+        <p class="error" id="connect-token-error"></p>
       </div>
       <p class="error" id="connect-error" role="alert"></p>
       <div class="buttons"><button type="submit" class="primary">Connect</button></div>
