@@ -13,7 +13,10 @@ describe('keys', () => {
   const req = (headers: Record<string, string>, query: Record<string, string> = {}) =>
     new HttpRequest({ method: 'GET', url: 'http://h/api/x', headers, query });
   it('reads x-functions-key first, then a bearer value, then ?code=', () => {
-    expect(presentedCredential(req({ 'x-functions-key': 'a', authorization: 'Bearer b' }, { code: 'c' }), true)).toEqual({ kind: 'key', value: 'a' });
+    expect(presentedCredential(req({ 'x-functions-key': 'a', authorization: 'Bearer b' }, { code: 'c' }), true)).toEqual({
+      kind: 'key',
+      value: 'a',
+    });
     expect(presentedCredential(req({ authorization: 'Bearer b' }, { code: 'c' }), true)).toEqual({ kind: 'key', value: 'b' });
     expect(presentedCredential(req({ authorization: 'Basic b' }, { code: 'c' }), true)).toEqual({ kind: 'key', value: 'c' });
     expect(presentedCredential(req({}), true)).toBeUndefined();
