@@ -14,7 +14,8 @@ import { roleAllows, roleById } from './role-definitions.js';
 /*
  * The one edge where access is decided (STYLE 16): every HTTP route's declaration names its access, and
  * `authorize` runs before its handler. Deny by default:
- *  - the management key is the administrator (as a storage account key is): every route;
+ *  - the management key is the administrator (as a storage account key is): every route but the ingest,
+ *    which takes ingest keys only (so the administrator's key never sits in a registry's config);
  *  - a global ingest key, or the registry's own ingest key, opens only that route (posting events);
  *  - an Entra ID token opens what its principal's role assignments grant at the target's scope or above.
  * Handlers never see keys or tokens.
@@ -75,7 +76,8 @@ export function makeAuthorize(deps: AuthorizeDeps): Authorize {
   };
 
   const byKey = async (request: HttpRequest, key: string, access: Access) => {
-    if (keyMatches(key, config.managementKeys)) return;
+    // The ingest takes ingest keys only: a management key is never configured into a registry's sender.
+    if (access.kind !== 'ingest' && keyMatches(key, config.managementKeys)) return;
     if (access.kind === 'ingest') {
       if (keyMatches(key, config.ingestKeys)) return;
       const registryName = parseName('registry', request.params['registryName']);
