@@ -521,6 +521,13 @@ describe('a key per registry', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('two first listIngestKeys at once make one pair: both answers name the same keys, and both keys work', async () => {
+    const both = await Promise.all([1, 2].map(() => api(svc, '/registries/registryc01/listIngestKeys', { method: 'POST' })));
+    const [a, b] = await Promise.all(both.map(keysOf));
+    expect(a).toEqual(b);
+    expect((await ingest('registryc01', { key: a[1] })).status).toBe(202);
+  });
+
   it('listIngestKeys needs Contributor on the registry (a Reader is refused), and keys never appear in other answers', async () => {
     const reader = randomUUID();
     await assign(registryScope('registryb01'), reader, READER);
