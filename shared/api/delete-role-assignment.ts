@@ -1,7 +1,7 @@
 import type { HttpHandler } from '../handler-types.js';
 import { json } from '../http/respond.js';
 import { authorizationScope } from '../auth/routes.js';
-import { renderRoleAssignment } from '../auth/render-role-assignment.js';
+import { renderRoleAssignment } from './render-role-assignment.js';
 import type { RoleAssignmentStore } from '../storage/role-assignment-store.js';
 import { assignmentName } from './role-assignment-params.js';
 

@@ -6,7 +6,7 @@ import { json } from '../http/respond.js';
 import { decodeKeyToken, encodeKeyToken, nextLink } from '../http/paging.js';
 import { authorizationScope } from '../auth/routes.js';
 import { scopeKey } from '../auth/arm-scope.js';
-import { renderRoleAssignment } from '../auth/render-role-assignment.js';
+import { renderRoleAssignment } from './render-role-assignment.js';
 import type { RoleAssignmentStore } from '../storage/role-assignment-store.js';
 
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';

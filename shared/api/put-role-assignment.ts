@@ -7,7 +7,7 @@ import { json } from '../http/respond.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { authorizationScope } from '../auth/routes.js';
 import { roleFromDefinitionId } from '../auth/role-definitions.js';
-import { renderRoleAssignment } from '../auth/render-role-assignment.js';
+import { renderRoleAssignment } from './render-role-assignment.js';
 import { scopeKey, parseScope } from '../auth/arm-scope.js';
 import type { RoleAssignmentStore } from '../storage/role-assignment-store.js';
 import { assignmentName, tenantOfRequest } from './role-assignment-params.js';

@@ -3,8 +3,6 @@ import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
 import { keyMatches } from '../http/auth.js';
 import { parseName } from '../webhooks/names.js';
-import type { RegistryStore } from '../storage/registry-store.js';
-import type { RoleAssignmentStore } from '../storage/role-assignment-store.js';
 import { Action, type Access, type ActionName } from './actions.js';
 import { scopeFromParams, scopeId, scopeKey, type ArmScope } from './arm-scope.js';
 import type { EntraPrincipal, VerifyToken } from './entra-tokens.js';
@@ -23,12 +21,26 @@ import { roleAllows, roleById } from './role-definitions.js';
 
 export type Authorize = (request: HttpRequest, access: Access) => Promise<void>;
 
+/** What the check reads of a registry (its home, its own ingest keys); storage implements it. */
+interface RegistryAccess {
+  home(registryName: string): Promise<{ readonly subscriptionId: string; readonly resourceGroup: string } | undefined>;
+  keysCached(registryName: string): Promise<{ readonly primary: string; readonly secondary: string } | undefined>;
+}
+
+/** What the check reads of role assignments: a principal's along a scope chain; storage implements it. */
+interface AssignmentAccess {
+  forPrincipal(
+    scope: ArmScope,
+    principalId: string,
+  ): Promise<readonly { readonly roleId: string; readonly tenantId: string | undefined }[]>;
+}
+
 export interface AuthorizeDeps {
   readonly config: Pick<Config, 'managementKeys' | 'ingestKeys' | 'entra' | 'defaultSubscriptionId' | 'defaultResourceGroup'>;
   /** Present when Entra ID is configured. */
   readonly verifyToken: VerifyToken | undefined;
-  readonly registries: Pick<RegistryStore, 'home' | 'keysCached'>;
-  readonly assignments: Pick<RoleAssignmentStore, 'forPrincipal'>;
+  readonly registries: RegistryAccess;
+  readonly assignments: AssignmentAccess;
 }
 
 export function makeAuthorize(deps: AuthorizeDeps): Authorize {

@@ -1,6 +1,6 @@
 import type { RoleAssignment } from '../storage/role-assignment-store.js';
-import { scopeId } from './arm-scope.js';
-import { roleDefinitionId } from './role-definitions.js';
+import { scopeId } from '../auth/arm-scope.js';
+import { roleDefinitionId } from '../auth/role-definitions.js';
 
 /** A role assignment as ARM renders it (api-version 2022-04-01). */
 export function renderRoleAssignment(a: RoleAssignment) {
