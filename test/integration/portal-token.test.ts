@@ -5,6 +5,9 @@ import type { Browser, Page } from 'playwright-core';
 import { renderPortalPage } from '../../shared/portal/portal-page.js';
 import { collectPageErrors, DESKTOP, launchChromium, screenshot } from '../helpers/browser.js';
 import { closeServer } from '../helpers/ports.js';
+import { randomUUID } from 'node:crypto';
+import { api, startService } from '../helpers/service.js';
+import { startEntraIssuer, TEST_AUDIENCE } from '../helpers/entra-issuer.js';
 
 /*
  * The page with a pasted Entra ID token (issue 19, item 7), in a real browser. The page is the one the
@@ -218,5 +221,47 @@ describe('signing in with a bearer token', () => {
     expect(await stored(page)).toEqual({ registry: null, key: null, token: null, kept: 0 });
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('signing in with a token against the real service', () => {
+  it("a Reader's minted token lists the registry's webhooks; a token without an assignment gets the service's 403", async () => {
+    const issuer = await startEntraIssuer();
+    const svc = await startService({ ENTRA_TENANTS: issuer.tenant, ENTRA_AUDIENCES: TEST_AUDIENCE, ENTRA_AUTHORITY: issuer.authority });
+    try {
+      const created = await api(svc, '/registries/portalreal1/webhooks/realhook01', {
+        method: 'PUT',
+        json: { location: 'westus', properties: { serviceUri: 'https://example.com/hook', actions: ['push'] } },
+      });
+      expect(created.status).toBe(201);
+      const reader = randomUUID();
+      const scope = `/subscriptions/${svc.config.defaultSubscriptionId}/resourceGroups/${svc.config.defaultResourceGroup}/providers/Microsoft.ContainerRegistry/registries/portalreal1`;
+      const assigned = await api(svc, `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
+        method: 'PUT',
+        json: { properties: { roleDefinitionId: 'acdd72a7-3385-48ef-bd42-f606fba81ae7', principalId: reader } },
+      });
+      expect(assigned.status).toBe(201);
+
+      const page = await browser.newPage({ viewport: DESKTOP });
+      const errors = collectPageErrors(page);
+      await page.goto(`${svc.url}/portal`);
+      await page.getByRole('heading', { name: 'Connect to a registry' }).waitFor();
+      await connectWithToken(page, 'portalreal1', await issuer.token(reader));
+      await expect.poll(() => page.getByText('realhook01').first().isVisible()).toBe(true);
+
+      await page.getByRole('button', { name: 'Change registry or token' }).click();
+      const stranger = randomUUID();
+      await connectWithToken(page, 'portalreal1', await issuer.token(stranger));
+      await expect
+        .poll(() => page.getByRole('alert').innerText())
+        .toBe(
+          `The client with object id '${stranger}' does not have authorization to perform action 'Microsoft.ContainerRegistry/registries/webhooks/read' over scope '${scope}' or the scope is invalid. If access was recently granted, refresh your credentials.`,
+        );
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await svc.close();
+      await issuer.close();
+    }
   });
 });
