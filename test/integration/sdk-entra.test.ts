@@ -96,6 +96,8 @@ describe('the official SDKs with Entra ID tokens over https', () => {
       principalType: 'ServicePrincipal',
     });
     expect((await client.roleAssignments.get(registryScope, name)).principalId).toBe(principalId);
+    // The form the README advises against Azure's router: no leading slash, so no '//' in the URL.
+    expect((await client.roleAssignments.get(registryScope.slice(1), name)).id).toBe(created.id);
     const listed = [];
     for await (const a of client.roleAssignments.listForScope(registryScope, { filter: 'atScope()' })) listed.push(a.name);
     // At the registry and above (the subscription's Owner), as ARM lists atScope().
