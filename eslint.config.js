@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.deploy/', 'node_modules/', 'test-output/', '**/*.js', '!eslint.config.js'] },
+  { ignores: ['dist/', '.deploy/', 'node_modules/', 'test-output/', '**/*.js', '!eslint.config.js', '!.dependency-cruiser.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -19,7 +19,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', '.dependency-cruiser.js'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -27,8 +27,12 @@ type ConfigCtor = new (...args: unknown[]) => unknown;
 const require = createRequire(import.meta.url);
 const load = <T>(path: string): T => (require(`azurite/dist/src/${path}`) as { default: T }).default;
 
-/** Azurite's well-known development account (public; the same in every Azurite). */
+/**
+ * Azurite's well-known development account (public; the same in every Azurite).
+ * @internal
+ */
 export const DEV_ACCOUNT = 'devstoreaccount1';
+/** @internal */
 export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface Azurite {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Setting } from './constants.js';
-import { parseRegistryCredentials } from './multiarch/registry-credentials.js';
+import { parseRegistryCredentials } from './registry-credentials.js';
 
 /*
  * The service's configuration: one zod schema over the environment, parsed once at start-up

@@ -85,6 +85,7 @@ const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EN
 /**
  * True for the errors the storage SDKs raise when the service cannot be reached or is failing: a
  * network error code, or a RestError with no response, 500 or 503 (throttling, server busy).
+ * @internal
  */
 export function isStorageUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;

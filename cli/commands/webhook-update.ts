@@ -30,7 +30,10 @@ interface UpdateOptions extends GlobalOptions {
   multiArch?: string;
 }
 
-/** Only what is given is sent (a sparse PATCH, as az sends); `--headers ''` sends `{}`, which clears. */
+/**
+ * Only what is given is sent (a sparse PATCH, as az sends); `--headers ''` sends `{}`, which clears.
+ * @internal
+ */
 export function updateBody(opts: UpdateOptions): Record<string, unknown> {
   const properties: Record<string, unknown> = {
     ...(opts.uri !== undefined ? { serviceUri: opts.uri } : {}),

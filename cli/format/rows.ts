@@ -35,7 +35,10 @@ export function configRow(config: CallbackConfig): Record<(typeof CONFIG_COLUMNS
   };
 }
 
-/** az's `_format_datetime`: seconds precision in UTC (`2024-05-01T12:00:00Z`); unparseable text as is. */
+/**
+ * az's `_format_datetime`: seconds precision in UTC (`2024-05-01T12:00:00Z`); unparseable text as is.
+ * @internal
+ */
 export function formatTimestamp(value: string | undefined): string {
   if (!value) return '';
   const time = Date.parse(value);

@@ -6,7 +6,7 @@ import { readJsonBody } from '../http/read-json-body.js';
 import { ApiError } from '../errors.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
-import { renderWebhook } from '../webhooks/render.js';
+import { renderWebhook } from './render-webhook.js';
 import { sameLocation, webhookCreateBody, type WebhookRecord } from '../webhooks/webhook.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { newSigningSecret } from '../delivery/signature.js';

@@ -2,7 +2,7 @@ import type { HttpHandler } from '../handler-types.js';
 import { json } from '../http/respond.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
-import { renderWebhook } from '../webhooks/render.js';
+import { renderWebhook } from './render-webhook.js';
 import { loadWebhook } from './load-webhook.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import type { ManagementConfig } from './management-deps.js';

@@ -3,7 +3,7 @@ import type { HttpHandler } from '../handler-types.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { registryRef } from '../webhooks/routes.js';
-import { renderWebhook } from '../webhooks/render.js';
+import { renderWebhook } from './render-webhook.js';
 import { decodeSkipToken, encodeSkipToken, nextLink } from '../http/paging.js';
 import type { Config } from '../config.js';
 import type { WebhookStore } from '../storage/webhook-store.js';

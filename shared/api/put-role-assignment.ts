@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { HttpHandler } from '../handler-types.js';
@@ -11,22 +10,7 @@ import { renderRoleAssignment } from './render-role-assignment.js';
 import { scopeKey, parseScope } from '../auth/arm-scope.js';
 import type { RoleAssignmentStore } from '../storage/role-assignment-store.js';
 import { assignmentName, tenantOfRequest } from './role-assignment-params.js';
-
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/** ARM's RoleAssignmentCreateParameters (2022-04-01); conditions are not supported here. */
-export const roleAssignmentCreateBody = z.object({
-  properties: z.object({
-    roleDefinitionId: z.string().max(300),
-    principalId: z.string().regex(GUID, 'principalId must be an object id (a GUID)'),
-    principalType: z.enum(['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device']).default('User'),
-    scope: z.string().max(1000).nullish(),
-    description: z.string().max(2000).nullish(),
-    condition: z.null({ error: 'conditions (ABAC) are not supported; leave condition unset' }).optional(),
-    conditionVersion: z.string().nullish(),
-    delegatedManagedIdentityResourceId: z.null().optional(),
-  }),
-});
+import { roleAssignmentCreateBody } from '../openapi/request-schemas.js';
 
 export interface PutRoleAssignmentDeps {
   readonly config: Pick<Config, 'maxRequestBodyBytes' | 'entra'>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { HttpHandler } from '../handler-types.js';
 import { json } from '../http/respond.js';
 import { readJsonBody } from '../http/read-json-body.js';
@@ -13,17 +13,8 @@ import type { EventStore } from '../storage/event-store.js';
 import type { ManagementConfig } from './management-deps.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
-
-/** Body of `POST .../webhooks/{name}/recover`. */
-export const recoverBody = z.object({
-  since: z.iso.datetime({
-    offset: true,
-    error: 'since must be an ISO 8601 date and time, for example 2026-11-28T00:00:00Z',
-  }),
-});
-
-/** Response of recover: how many deliveries were queued again. */
-export const recoverResult = z.object({ redelivered: z.number().int().min(0) });
+import { recoverBody } from '../openapi/request-schemas.js';
+import type { recoverResult } from '../openapi/response-schemas.js';
 
 /**
  * `POST .../webhooks/{webhookName}/recover` `{"since"}`: queues again every `failed` or `held` delivery

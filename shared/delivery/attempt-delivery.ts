@@ -5,7 +5,6 @@ import { outboundRequest } from './outbound-request.js';
 import { activeSecrets, signatureHeaders } from './signature.js';
 import { isRetryable, isSuccess, nextDelaySeconds, type RetryPolicy } from './retry-policy.js';
 import type { Poster, PostOutcome } from './post-json.js';
-import { receivedMsOf } from '../storage/event-keys.js';
 import type { DeliveryOutcome, Metrics } from '../metrics/metrics.js';
 import type { HealthRecorder } from '../webhooks/health-recorder.js';
 
@@ -28,6 +27,8 @@ export interface AttemptSettings {
   readonly metrics: Pick<Metrics, 'attempted'>;
   /** Notes each attempt's outcome in the webhook's delivery health (and auto-disables). */
   readonly health: HealthRecorder;
+  /** When the delivery's event was ingested, in ms, if storage can tell (it is in the row key); for the ingest-to-attempt metric. */
+  readonly receivedMs: (record: DeliveryRecord) => number | undefined;
 }
 
 /**
@@ -62,7 +63,7 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
     const result = decide(settings, record, outcome, now, sent);
     // Ingest → first attempt, for new deliveries only (not a held or failed one sent again by recover).
     const first = record.attempts === 0 && record.lastError === undefined;
-    const receivedMs = first ? receivedMsOf(record.rowKey) : undefined;
+    const receivedMs = first ? settings.receivedMs(record) : undefined;
     settings.metrics.attempted(
       outcomeOf(result),
       outcome.durationMs / 1000,

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { QueueHandler } from '../handler-types.js';
 import { isSystemEventAction } from '../events/acr-system-events.js';
-import { registryId } from '../webhooks/render.js';
+import { registryId } from '../webhooks/registry-id.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { statusOf } from '../storage/rest-errors.js';
 import { sendQueueMessage } from '../storage/queue-message.js';
@@ -12,7 +12,7 @@ import { parseOrPoison, sendToPoison } from '../pipeline/poison.js';
 import type { EventMirror } from './event-mirror.js';
 import type { MirrorEvent } from './system-event.js';
 import { acrPayload, coalescedPayload, isIndexPush } from '../multiarch/payloads.js';
-import { resolvePlatforms } from '../multiarch/coalesce.js';
+import { resolvePlatforms } from '../multiarch/resolve-platforms.js';
 import type { IndexReader } from '../multiarch/index-reader.js';
 import { logValue } from '../log-value.js';
 
@@ -37,7 +37,10 @@ export interface MirrorDeps {
 const MIRROR_MAX_AGE_MS = 24 * 3600 * 1000;
 const PERMANENT = new Set([400, 404, 413]);
 
-/** The delay before retry number `failures` (1-based): the schedule's entry, the last one repeating. */
+/**
+ * The delay before retry number `failures` (1-based): the schedule's entry, the last one repeating.
+ * @internal
+ */
 export function mirrorRetryDelay(schedule: readonly number[], failures: number): number {
   return schedule[Math.min(failures, schedule.length) - 1] ?? 60;
 }

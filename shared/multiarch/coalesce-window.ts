@@ -1,6 +1,6 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import { nameKey } from '../webhooks/names.js';
+import { nameKey } from '../storage/key-part.js';
 import { statusOf as storageStatus } from '../storage/rest-errors.js';
 import { jsonField, odataString } from '../storage/entity-fields.js';
 import { keyPart } from '../storage/key-part.js';
@@ -26,6 +26,7 @@ import { keyPart } from '../storage/key-part.js';
  */
 
 // Parts from events go through the one key encoding (storage/key-part.ts), as in the event store.
+/** @internal */
 export const HoldRows = {
   hold: (repository: string, digest: string, eventId: string) =>
     `hold|${keyPart(repository, 300)}|${keyPart(digest, 200)}|${keyPart(eventId)}`,
@@ -44,7 +45,10 @@ const holdEntity = z.object({
 });
 const claimEntity = z.object({ indexDigest: z.string(), indexReceivedAt: z.string() });
 
-/** Whether two ingest times are within the window of each other (the pure rule both sides apply). */
+/**
+ * Whether two ingest times are within the window of each other (the pure rule both sides apply).
+ * @internal
+ */
 export function withinWindow(aIso: string, bIso: string, windowMs: number): boolean {
   return Math.abs(Date.parse(aIso) - Date.parse(bIso)) <= windowMs;
 }

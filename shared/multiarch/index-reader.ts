@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PostOutcome, PostRequest } from '../delivery/post-json.js';
 import { USER_AGENT } from '../delivery/outbound-request.js';
 import { INDEX_MEDIA_TYPES, type PlatformEntry } from '../events/acr-event.js';
-import type { RegistryCredential } from './registry-credentials.js';
+import type { RegistryCredential } from '../registry-credentials.js';
 
 /*
  * Reads an image index (OCI index, Docker manifest list) back from its registry, for the platforms a
@@ -51,7 +51,10 @@ interface IndexReaderOptions {
   readonly cacheSize?: number;
 }
 
-/** `Bearer realm="…",service="…",scope="…"` → its parameters (quoted-string values). */
+/**
+ * `Bearer realm="…",service="…",scope="…"` → its parameters (quoted-string values).
+ * @internal
+ */
 export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } | undefined {
   const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
   if (!m) return undefined;

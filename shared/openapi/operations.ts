@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HttpMethod } from '@azure/functions';
 import { webhookCreateBody, webhookUpdateBody } from '../webhooks/webhook.js';
-import { recoverBody, recoverResult } from '../api/recover-deliveries.js';
+import { recoverBody, roleAssignmentCreateBody } from './request-schemas.js';
 import { acrEvent } from '../events/acr-event.js';
 import {
   callbackConfig,
@@ -10,6 +10,7 @@ import {
   eventList,
   ingestReport,
   pingResult,
+  recoverResult,
   replayResult,
   rotateResult,
   validationResponse,
@@ -20,7 +21,6 @@ import {
   ingestKeyList,
   roleDefinitionResource,
 } from './response-schemas.js';
-import { roleAssignmentCreateBody } from '../api/put-role-assignment.js';
 
 export interface ResponseDoc {
   readonly description: string;

@@ -77,6 +77,9 @@ export const callbackConfig = z.object({
   signingSecret: z.string().optional(),
 });
 
+/** Recover's answer: how many deliveries were queued again. */
+export const recoverResult = z.object({ redelivered: z.number().int().min(0) });
+
 export const pingResult = z.object({ id: z.string() });
 
 export const rotateResult = z.object({ rotatedAt: z.string(), previousSecretExpiresAt: z.string().nullable() });

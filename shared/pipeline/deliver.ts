@@ -4,7 +4,7 @@ import type { QueueHandler } from '../handler-types.js';
 import { HELD_REASON, type DeliveryRecord } from '../delivery/delivery-record.js';
 import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import { nameKey } from '../webhooks/names.js';
+import { nameKey } from '../storage/key-part.js';
 import type { EventStore } from '../storage/event-store.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { deliveriesMessage, type DeliveryRef } from './messages.js';

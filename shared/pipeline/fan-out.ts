@@ -9,7 +9,7 @@ import type { WebhookRecord } from '../webhooks/webhook.js';
 import type { EventStore } from '../storage/event-store.js';
 import { Rows } from '../storage/event-keys.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
-import { nameKey } from '../webhooks/names.js';
+import { nameKey } from '../storage/key-part.js';
 import { eventsMessage } from './messages.js';
 import { claimEvents, type Claimed, type ClaimSettings } from './claims.js';
 import { holdingWebhooks, matchWebhooks } from './match.js';
@@ -20,7 +20,7 @@ import { followUp } from './follow-up.js';
 import { trackHandoffs, type Handoff, type HandoffDeps } from './handoffs.js';
 import { logFailure } from './log-failure.js';
 import { logValue } from '../log-value.js';
-import { planMultiArch, type MultiArchDeps } from '../multiarch/coalesce.js';
+import { planMultiArch, type MultiArchDeps } from './plan-multi-arch.js';
 import type { EventsMessage } from './messages.js';
 
 export interface FanOutDeps extends HandoffDeps, MultiArchDeps {

@@ -1,7 +1,7 @@
 import type { QueueClient } from '@azure/storage-queue';
 import type { InvocationContext } from '@azure/functions';
 import type { Clock } from '../clock.js';
-import { nameKey } from '../webhooks/names.js';
+import { nameKey } from '../storage/key-part.js';
 import type { AcrEvent } from '../events/acr-event.js';
 import { isSystemEventAction } from '../events/acr-system-events.js';
 import type { AcceptedEvent, EventStore } from '../storage/event-store.js';

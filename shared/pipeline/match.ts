@@ -17,6 +17,7 @@ function scopeOf(scope: string): Scope {
  * Whether a scope covers an event. Tagless events (a delete, a push by digest) match a tag-specific
  * scope `repo:tag` only when the event's `target.tags` (the tags that pointed at the deleted manifest)
  * include that tag; otherwise only scopes covering every tag (`repo:*`, empty) match them.
+ * @internal
  */
 export function scopeMatches(scope: string, event: AcrEvent): boolean {
   const s = scopeOf(scope);

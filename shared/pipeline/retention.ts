@@ -14,6 +14,7 @@ export interface RetentionDeps {
   readonly now: Clock;
 }
 
+/** @internal */
 export async function purgeHistory(deps: RetentionDeps, now: Date = deps.now()): Promise<{ deleted: number }> {
   const cutoff = new Date(now.getTime() - deps.config.eventRetentionDays * 86_400_000);
   return { deleted: await deps.events.purgeHistory(cutoff) };

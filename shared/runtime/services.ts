@@ -7,6 +7,7 @@ import { createTableClient } from '../storage/clients.js';
 import { makeQueues, type Queues } from '../storage/queues.js';
 import { makeWebhookStore, type WebhookStore } from '../storage/webhook-store.js';
 import { makeEventStore, type EventStore } from '../storage/event-store.js';
+import { receivedMsOf } from '../storage/event-keys.js';
 import { makeDeadLetterStore, type DeadLetterStore } from '../storage/dead-letter-store.js';
 import { makePoster, type PostOptions } from '../delivery/post-json.js';
 import { makeAttemptDelivery, type AttemptDelivery } from '../delivery/attempt-delivery.js';
@@ -150,6 +151,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       now,
       metrics: telemetry.metrics,
       health,
+      receivedMs: (record) => receivedMsOf(record.rowKey),
     }),
     coalesceWindow: makeCoalesceWindow(eventsTable, config.multiArchWindowMs),
     // Reading an index back goes through the deliveries' poster: the same SSRF policy and timeout.

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { nameKey } from '../webhooks/names.js';
-import { keyPart } from './key-part.js';
+import { keyPart, nameKey } from './key-part.js';
 
 /*
  * Table `events`. A registry's rows are spread over partitions so that no partition takes more than Azure
@@ -35,7 +34,10 @@ import { keyPart } from './key-part.js';
  * row key alone.
  */
 
-/** How many partitions a registry's events and deliveries are spread over. Fixed: an event's shard must not move. */
+/**
+ * How many partitions a registry's events and deliveries are spread over. Fixed: an event's shard must not move.
+ * @internal
+ */
 export const EVENT_SHARDS = 64;
 
 /** The shard of an event, from its id's key part: two hex digits. */
@@ -44,7 +46,10 @@ function shardOf(eventKey: string): string {
   return (h.readUInt16BE(0) % EVENT_SHARDS).toString(16).padStart(2, '0');
 }
 
-/** The partition of an event's own rows (its `evt|` row and its deliveries). */
+/**
+ * The partition of an event's own rows (its `evt|` row and its deliveries).
+ * @internal
+ */
 export const eventPartition = (registry: string, eventId: string): string => `${nameKey(registry)}|${shardOf(keyPart(eventId))}`;
 
 export const Partitions = {

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
  * two hex digits or 'u' there), so a shortened key cannot equal another value's exact one. Validated input (event ids are at most
  * 128 printable ASCII characters, so at most 384 encoded) never reaches that form.
  */
+/** @internal */
 export const KEY_PART_MAX = 400;
 
 const UNRESERVED = /[A-Za-z0-9\-_.!~*'()]/;
@@ -59,4 +60,12 @@ export function keyPart(value: string, maxLength: number = KEY_PART_MAX): string
   if (encoded.length <= max && source.length === value.length) return encoded;
   const digest = createHash('sha256').update(value, 'utf16le').digest('hex');
   return `${encoded.slice(0, max - HASHED_SUFFIX)}%~${digest}`;
+}
+
+/**
+ * The storage key of a name: lowercase, so 'MyHook01' and 'myhook01' are the same webhook. Names are
+ * validated before they get here; the key encoding is the safety net.
+ */
+export function nameKey(name: string): string {
+  return keyPart(name.toLowerCase(), 100);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { TableClient } from '@azure/data-tables';
-import { nameKey } from '../webhooks/names.js';
+import { nameKey } from './key-part.js';
 import { statusOf, unless404 } from './rest-errors.js';
 import { optionalField } from './entity-fields.js';
 

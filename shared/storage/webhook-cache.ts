@@ -1,5 +1,5 @@
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import { nameKey } from '../webhooks/names.js';
+import { nameKey } from './key-part.js';
 
 /**
  * A registry's webhooks, read once per `ttlMs` per process: the fan-out's only read on the hot path.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { MULTI_ARCH_MODES, WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type WebhookRecord } from '../webhooks/webhook.js';
-import { nameKey } from '../webhooks/names.js';
+import { nameKey } from './key-part.js';
 import { ApiError } from '../errors.js';
 import { statusOf, unless404 } from './rest-errors.js';
 import { jsonField, odataString, optionalField } from './entity-fields.js';

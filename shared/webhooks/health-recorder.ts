@@ -1,6 +1,4 @@
-import { nameKey } from './names.js';
 import type { WebhookRecord } from './webhook.js';
-import type { WebhookStore } from '../storage/webhook-store.js';
 import {
   HEALTHY,
   NOTHING_OBSERVED,
@@ -16,8 +14,13 @@ import {
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface HealthRecorderDeps {
-  /** The store's `update` invalidates the cached list, so the fan-out stops sending to a disabled webhook at once. */
-  readonly webhooks: Pick<WebhookStore, 'update'>;
+  /**
+   * The webhook store's `update`: an ETag-conditional write of a fresh read, `mutate` applied again on a
+   * concurrent change. It invalidates the cached list, so the fan-out stops sending to a disabled webhook at once.
+   */
+  readonly webhooks: {
+    update(registryName: string, name: string, mutate: (current: WebhookRecord) => WebhookRecord): Promise<WebhookRecord | undefined>;
+  };
   readonly metrics: Pick<Metrics, 'webhookAutoDisabled'>;
   readonly now: () => Date;
   readonly autoDisableAfterHours: number;
@@ -102,7 +105,8 @@ export function makeHealthRecorder(deps: HealthRecorderDeps): HealthRecorder {
 
   return {
     record(webhook, succeeded, at) {
-      const key = `${nameKey(webhook.registryName)}/${nameKey(webhook.name)}`;
+      // Names are case-insensitive (acr-conventions.ts).
+      const key = `${webhook.registryName.toLowerCase()}/${webhook.name.toLowerCase()}`;
       let entry = entries.get(key);
       if (!entry) {
         entry = { stored: webhook.deliveryHealth ?? HEALTHY, seen: NOTHING_OBSERVED, writing: undefined };

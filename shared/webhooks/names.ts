@@ -1,5 +1,4 @@
 import { ApiError } from '../errors.js';
-import { keyPart } from '../storage/key-part.js';
 import { isValidName } from './acr-conventions.js';
 
 /** Validates a registry or webhook name from a route and returns it unchanged; throws a 400 otherwise. */
@@ -14,12 +13,4 @@ export function parseName(kind: 'registry' | 'webhook', name: string | undefined
     );
   }
   return value;
-}
-
-/**
- * The storage key of a name: lowercase, so 'MyHook01' and 'myhook01' are the same webhook. Names are
- * validated before they get here; the key encoding is the safety net.
- */
-export function nameKey(name: string): string {
-  return keyPart(name.toLowerCase(), 100);
 }

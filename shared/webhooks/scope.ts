@@ -15,7 +15,10 @@ interface RepositoryGlob {
   test(repository: string): boolean;
 }
 
-/** The most '*' a scope may have: each one widens what a webhook receives, and a few cover any need. */
+/**
+ * The most '*' a scope may have: each one widens what a webhook receives, and a few cover any need.
+ * @internal
+ */
 export const MAX_SCOPE_STARS = 10;
 
 // OCI distribution spec: path components joined by '/'.
@@ -58,6 +61,7 @@ export function scopeProblem(scope: string): string | undefined {
  * `indexOf` per part: glob × text character comparisons in the worst case, where the backtracking
  * RegExp this replaced cost text^stars (seconds for `a*a*a*a*a` on 255 characters). Hand-written because
  * the glob libraries (picomatch, micromatch, minimatch) compile to RegExps.
+ * @internal
  */
 export function globMatches(glob: string, text: string): boolean {
   const parts = glob.split('*');

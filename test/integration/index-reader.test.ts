@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePoster, type Poster } from '../../shared/delivery/post-json.js';
 import { makeIndexReader, parseChallenge } from '../../shared/multiarch/index-reader.js';
-import type { RegistryCredential } from '../../shared/multiarch/registry-credentials.js';
-import { parseRegistryCredentials } from '../../shared/multiarch/registry-credentials.js';
+import type { RegistryCredential } from '../../shared/registry-credentials.js';
+import { parseRegistryCredentials } from '../../shared/registry-credentials.js';
 
 /*
  * Reading an image index back from a registry through the delivery poster, against a registry on a real

@@ -8,7 +8,7 @@ import { readHostSettings } from '../../local/host-json.js';
 import type { HttpFunctionDeclaration } from '../../shared/runtime/declaration.js';
 import { buildOpenApiDocument } from '../../shared/openapi/openapi-document.js';
 import { webhookCreateBody } from '../../shared/webhooks/webhook.js';
-import { recoverBody } from '../../shared/api/recover-deliveries.js';
+import { recoverBody } from '../../shared/openapi/request-schemas.js';
 import { webhookResource } from '../../shared/openapi/response-schemas.js';
 
 /*

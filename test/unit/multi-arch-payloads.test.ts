@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cncfAdapter } from '../../shared/events/normalize-cncf.js';
 import { acrPayload, coalescedPayload, isIndexPush, isTaglessChildPush } from '../../shared/multiarch/payloads.js';
-import { indexUrl } from '../../shared/multiarch/coalesce.js';
+import { indexUrl } from '../../shared/multiarch/resolve-platforms.js';
 import type { AcrEvent } from '../../shared/events/acr-event.js';
 
 const INDEX = 'application/vnd.oci.image.index.v1+json';

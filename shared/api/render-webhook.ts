@@ -1,15 +1,12 @@
 import type { z } from 'zod';
 import { WEBHOOK_RESOURCE_TYPE } from '../constants.js';
 import type { webhookResource } from '../openapi/response-schemas.js';
-import type { WebhookRecord } from './webhook.js';
-import { HEALTHY } from './delivery-health.js';
+import type { WebhookRecord } from '../webhooks/webhook.js';
+import { HEALTHY } from '../webhooks/delivery-health.js';
+import { registryId } from '../webhooks/registry-id.js';
 
 /** ACR's Webhook resource. `serviceUri` and `customHeaders` are write-only and never appear here. */
 export type WebhookResource = z.infer<typeof webhookResource>;
-
-export function registryId(record: Pick<WebhookRecord, 'subscriptionId' | 'resourceGroup' | 'registryName'>): string {
-  return `/subscriptions/${record.subscriptionId}/resourceGroups/${record.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${record.registryName}`;
-}
 
 export function renderWebhook(record: WebhookRecord): WebhookResource {
   return {

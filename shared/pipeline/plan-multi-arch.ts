@@ -1,13 +1,13 @@
 import type { TransactionAction } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
-import type { AcrEvent, PlatformEntry } from '../events/acr-event.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import { nameKey } from '../webhooks/names.js';
-import type { EventsMessage } from '../pipeline/messages.js';
+import { nameKey } from '../storage/key-part.js';
+import type { EventsMessage } from './messages.js';
 import { sendQueueMessage } from '../storage/queue-message.js';
-import type { CoalesceWindow } from './coalesce-window.js';
-import type { IndexReader } from './index-reader.js';
-import { acrPayload, coalescedPayload, isIndexPush, isTaglessChildPush } from './payloads.js';
+import type { CoalesceWindow } from '../multiarch/coalesce-window.js';
+import type { IndexReader } from '../multiarch/index-reader.js';
+import { acrPayload, coalescedPayload, isIndexPush, isTaglessChildPush } from '../multiarch/payloads.js';
+import { resolvePlatforms } from '../multiarch/resolve-platforms.js';
 
 /** What the multi-arch step of a fan-out uses. */
 export interface MultiArchDeps {
@@ -29,35 +29,6 @@ interface Plan {
 }
 
 type Item = EventsMessage['items'][number];
-
-/** Where the index of an index push can be read: the CNCF event's `target.url`, else ACR's manifest URL on `request.host`. */
-export function indexUrl(event: AcrEvent): string | undefined {
-  if (event.target.url) return event.target.url;
-  const host = event.request?.host;
-  if (!host || !event.target.digest) return undefined;
-  return `https://${host}/v2/${event.target.repository}/manifests/${event.target.digest}`;
-}
-
-/**
- * The platforms of an index push: what the source reported when it carries platforms, else read from
- * the registry. When the index cannot be read, the digests the source reported (without os and
- * architecture), and the reason is logged; the event is never held back for it.
- */
-export async function resolvePlatforms(reader: IndexReader, event: AcrEvent, log: (message: string) => void): Promise<PlatformEntry[]> {
-  const reported = event.target.platforms ?? [];
-  if (reported.length > 0 && reported.every((p) => p.os !== undefined && p.architecture !== undefined)) return [...reported];
-  const url = indexUrl(event);
-  if (!url) {
-    log(`platforms not read: the event names no registry host`);
-    return [...reported];
-  }
-  const result = await reader.read(url);
-  if ('error' in result) {
-    log(`platforms not read: ${result.error}`);
-    return [...reported];
-  }
-  return [...result.platforms];
-}
 
 /**
  * The multi-arch step of a fan-out, between matching and sending. perManifest webhooks get every event
