@@ -525,7 +525,7 @@ describe('a key per registry', () => {
     const both = await Promise.all([1, 2].map(() => api(svc, '/registries/registryc01/listIngestKeys', { method: 'POST' })));
     const [a, b] = await Promise.all(both.map(keysOf));
     expect(a).toEqual(b);
-    expect((await ingest('registryc01', { key: a[1] })).status).toBe(202);
+    expect((await ingest('registryc01', { key: a![1] })).status).toBe(202);
   });
 
   it('listIngestKeys needs Contributor on the registry (a Reader is refused), and keys never appear in other answers', async () => {
