@@ -1,4 +1,3 @@
-import type { TransactionAction } from '@azure/data-tables';
 import type { HeldChild, HoldKey, HoldStore } from '../storage/hold-store.js';
 
 /*
@@ -87,11 +86,6 @@ export function makeCoalesceWindow(holds: HoldStore, windowMs: number) {
         if (row.state === 'released') return 'release';
         if (await holds.releaseHold(registry, child, row.etag)) return 'release';
       }
-    },
-
-    /** The hold row's removal, written in the same transaction as the released push's delivery records. */
-    doneAction(registry: string, child: HoldKey): TransactionAction {
-      return holds.deleteHoldAction(registry, child);
     },
 
     /** Removes a released push's hold row once its delivery records are written (1 call; gone already is fine). */

@@ -246,7 +246,7 @@ async function releaseHeld(
   const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
   const webhooks = await deps.webhooks.listCached(registry);
   const plan = await planMultiArch(deps, registry, item, matchWebhooks(webhooks, event), (x) => context.log(`fan-out: ${tag} ${x}`));
-  if (plan.extra.length === 0) return;
+  if (!plan.released) return;
   const created = deps.now().toISOString();
   const receivedMs = Date.parse(item.receivedAt);
   const records = plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created));

@@ -51,8 +51,6 @@ export interface HoldStore {
   takeHold(registry: string, rowKey: string, etag: string): Promise<boolean>;
   /** Marks a hold row `released` If-Match `etag`: false when another writer came first. */
   releaseHold(registry: string, child: HoldKey, etag: string): Promise<boolean>;
-  /** The hold row's removal as a transaction action, for a transaction of the registry's partition. */
-  deleteHoldAction(registry: string, child: HoldKey): TransactionAction;
   /** Removes a hold row (1 call; gone already is fine). */
   deleteHold(registry: string, child: HoldKey): Promise<void>;
   /** Records that an index lists these children: 1 transaction per 100. */
@@ -126,11 +124,6 @@ export function makeHoldStore(table: TableClient): HoldStore {
           { etag },
         ),
       ),
-
-    deleteHoldAction: (registry, child) => [
-      'delete',
-      { partitionKey: pk(registry), rowKey: Rows.hold(child.repository, child.digest, child.eventId) },
-    ],
 
     async deleteHold(registry, child) {
       try {

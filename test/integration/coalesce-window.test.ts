@@ -79,7 +79,7 @@ describe('the hold window', () => {
     expect(await holdRows(reg)).toEqual([`${Rows.hold('team/app', a.digest, 'ev-a')} released`]);
     // A retry of the release message after a crash before the delivery was recorded delivers again.
     expect(await win.release(reg, a)).toBe('release');
-    await table.submitTransaction([win.doneAction(reg, a)]);
+    await win.done(reg, a);
     expect(await holdRows(reg)).toEqual([]);
     expect(await win.release(reg, a)).toBe('claimed');
   });
@@ -166,7 +166,7 @@ describe('the hold window', () => {
       const claimed = taken.includes(a.eventId);
       expect(released === 'release').toBe(!claimed);
       outcomes.push(claimed ? 'claimed' : 'released');
-      if (!claimed) await table.submitTransaction([win.doneAction(reg, a)]);
+      if (!claimed) await win.done(reg, a);
     }
     expect(outcomes).toHaveLength(12);
     expect(await holdRows(reg)).toEqual([]);
