@@ -74,7 +74,7 @@ for (let i = 0; i < N; i += 100) {
     const record = { ...newDeliveryRecord(webhook, event, JSON.stringify(event), start + j, since), state: 'failed' as const, attempts: 9 };
     records.push(record);
   }
-  await services.events.putDeliveries('benchrecover', records);
+  await services.deliveries.putDeliveries('benchrecover', records);
 }
 console.log(`seeded ${fmt(N)} failed deliveries in ${fmt((performance.now() - seed) / 1000, 1)} s`);
 

@@ -1,8 +1,10 @@
 import { startAzurite, type Azurite } from './azurite.js';
 import { loadConfig, type Config } from '../shared/config.js';
-import { Setting } from '../shared/constants.js';
+import { Setting, Table } from '../shared/constants.js';
 import type { FunctionDeclaration } from '../shared/runtime/declaration.js';
 import { makeServices, type ServiceOverrides, type Services } from '../shared/runtime/services.js';
+import { createTableClient } from '../shared/storage/clients.js';
+import { migrateLegacyRows } from '../shared/storage/legacy-rows.js';
 import { loadFunctions } from './load-functions.js';
 import { readHostSettings } from './host-json.js';
 import { startLocalHost, type HostLogger, type LocalHost, type LocalHostOptions } from './local-host.js';
@@ -71,6 +73,10 @@ export async function boot(options: BootOptions): Promise<Booted> {
       ...(durable ? { journal: durable.journal } : {}),
       dispatchContext: () => makeInvocationContext('events-dispatch', options.log),
     });
+    // Rows of the layout before the shards move to their shards before anything reads them (the same
+    // step as `npm run migrate`; a no-op once done).
+    const moved = await migrateLegacyRows(createTableClient(config.storage, Table.events));
+    if (moved > 0) options.log?.('information', 'storage', `moved ${moved} rows written before the shards to their shards`);
     if (durable) {
       const replayed = await durable.replay(services.ingestBatcher);
       if (replayed > 0) options.log?.('information', 'storage', `replayed ${replayed} journaled events of the last run`);

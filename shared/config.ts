@@ -156,6 +156,13 @@ const storage = z
 
 export type StorageConfig = z.output<typeof storage>;
 
+/** Only the storage settings, for a tool that reaches the account and nothing else (`npm run migrate`). */
+export function loadStorageConfig(env: Readonly<Record<string, string | undefined>>): StorageConfig {
+  const parsed = storage.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(`invalid configuration:\n  - ${parsed.error.issues.map((issue) => issue.message).join('\n  - ')}`);
+}
+
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 const topicEndpoint = z.string().transform((raw, ctx) => {

@@ -2,13 +2,13 @@ import type { HttpHandler } from '../handler-types.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { DeliveryStore } from '../storage/delivery-store.js';
 import type { ManagementConfig } from './management-deps.js';
 
 export interface DeleteWebhookDeps {
   readonly config: ManagementConfig;
   readonly webhooks: Pick<WebhookStore, 'remove'>;
-  readonly events: Pick<EventStore, 'deleteDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'deleteDeliveries'>;
 }
 
 /** `DELETE .../webhooks/{webhookName}`: 200 when deleted, 204 when there was none (as ARM answers); its delivery history goes too. */
@@ -18,7 +18,7 @@ export function makeDeleteWebhook(deps: DeleteWebhookDeps): HttpHandler {
     const name = parseName('webhook', request.params['webhookName']);
     const deleted = await deps.webhooks.remove(ref.registryName, name);
     // The history goes with the webhook (also when a previous delete stopped half-way).
-    const history = await deps.events.deleteDeliveries(ref.registryName, name);
+    const history = await deps.deliveries.deleteDeliveries(ref.registryName, name);
     if (deleted) context.log(`webhook deleted: registry=${ref.registryName} webhook=${name} history=${history}`);
     return { status: deleted ? 200 : 204 };
   };

@@ -9,13 +9,13 @@ import { renderEvent } from '../delivery/delivery-record.js';
 import { loadWebhook } from './load-webhook.js';
 import type { Config } from '../config.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { DeliveryStore } from '../storage/delivery-store.js';
 import type { ManagementConfig } from './management-deps.js';
 
 export interface ListEventsDeps {
   readonly config: ManagementConfig & Pick<Config, 'listPageSize'>;
   readonly webhooks: Pick<WebhookStore, 'get'>;
-  readonly events: Pick<EventStore, 'listDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'listDeliveries'>;
 }
 
 const top = z.coerce.number().int().min(1).max(1000).optional();
@@ -33,7 +33,7 @@ export function makeListEvents(deps: ListEventsDeps): HttpHandler {
     if (!parsedTop.success) throw new ApiError('InvalidParameter', '$top must be a whole number from 1 to 1000.', '$top');
     const token = decodeKeyToken(request.query.get('$skipToken'));
     if (!token) await loadWebhook(deps.webhooks, ref.registryName, name); // 404 for an unknown webhook
-    const page = await deps.events.listDeliveries(ref.registryName, name, parsedTop.data ?? deps.config.listPageSize, token);
+    const page = await deps.deliveries.listDeliveries(ref.registryName, name, parsedTop.data ?? deps.config.listPageSize, token);
     const body: { value: unknown[]; nextLink?: string } = { value: page.items.map(renderEvent) };
     if (page.continuationToken) body.nextLink = nextLink(request.url, encodeKeyToken(page.continuationToken));
     return json(200, body);

@@ -9,14 +9,14 @@ import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
 import type { PingEvent } from '../events/acr-event.js';
 import { disableGoneWebhooks, type DisableGoneDeps } from '../pipeline/disable-gone.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { DeliveryStore } from '../storage/delivery-store.js';
 import type { ManagementConfig } from './management-deps.js';
 import { logValue } from '../log-value.js';
 
 export interface PingWebhookDeps extends DisableGoneDeps {
   readonly config: ManagementConfig;
   readonly webhooks: Pick<WebhookStore, 'get' | 'update'>;
-  readonly events: Pick<EventStore, 'putDelivery'>;
+  readonly deliveries: Pick<DeliveryStore, 'putDelivery'>;
   readonly attempt: AttemptDelivery;
 }
 
@@ -35,7 +35,7 @@ export function makePingWebhook(deps: PingWebhookDeps): HttpHandler {
     const result = await deps.attempt(webhook, record);
     const final =
       result.record.state === 'pending' ? { ...result.record, state: 'failed' as const, nextAttemptAt: undefined } : result.record;
-    await deps.events.putDelivery(ref.registryName, final);
+    await deps.deliveries.putDelivery(ref.registryName, final);
     await disableGoneWebhooks(deps, ref.registryName, [{ webhook, result }], context);
     context.log(
       `ping: registry=${ref.registryName} webhook=${webhook.name} event=${event.id} result=${final.state} ${logValue(final.lastError ?? final.responseStatus ?? '', 1000)}`,

@@ -9,7 +9,7 @@ import { loadWebhook } from './load-webhook.js';
 import { MAX_DELIVERIES_PER_MESSAGE } from '../pipeline/messages.js';
 import type { DeliveryQueue } from '../pipeline/delivery-queue.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { DeliveryStore } from '../storage/delivery-store.js';
 import type { ManagementConfig } from './management-deps.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
@@ -27,7 +27,7 @@ import type { recoverResult } from '../openapi/response-schemas.js';
 export interface RecoverDeliveriesDeps {
   readonly config: ManagementConfig & Pick<Config, 'maxRequestBodyBytes'>;
   readonly webhooks: Pick<WebhookStore, 'get'>;
-  readonly events: Pick<EventStore, 'recoverableDeliveries' | 'resetForRecovery'>;
+  readonly deliveries: Pick<DeliveryStore, 'recoverableDeliveries' | 'resetForRecovery'>;
   readonly deliveryQueue: Pick<DeliveryQueue, 'reserveOrdered' | 'releaseOrdered'>;
   readonly now: Clock;
 }
@@ -44,7 +44,7 @@ export function makeRecoverDeliveries(deps: RecoverDeliveriesDeps): HttpHandler 
         `The webhook '${webhook.name}' is disabled, so recovered deliveries would only be held again. Enable it first (PATCH properties.status to 'enabled'), then recover.`,
       );
     }
-    const rows = await deps.events.recoverableDeliveries(ref.registryName, webhook.name, Date.parse(body.since));
+    const rows = await deps.deliveries.recoverableDeliveries(ref.registryName, webhook.name, Date.parse(body.since));
     const now = deps.now().toISOString();
     let redelivered = 0;
     for (let i = 0; i < rows.length; i += MAX_DELIVERIES_PER_MESSAGE) {
@@ -75,7 +75,7 @@ async function recoverPage(
   const sent = await deps.deliveryQueue.reserveOrdered(registry, refs(rows.map((r) => r.rowKey)), PAGE_LEASE_SECONDS);
   const reset: string[] = [];
   for (let j = 0; j < rows.length; j += 100) {
-    reset.push(...(await deps.events.resetForRecovery(registry, rows.slice(j, j + 100), now)));
+    reset.push(...(await deps.deliveries.resetForRecovery(registry, rows.slice(j, j + 100), now)));
   }
   await deps.deliveryQueue.releaseOrdered(sent, registry, refs(reset));
   return reset.length;

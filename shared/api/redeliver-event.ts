@@ -10,14 +10,14 @@ import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
 import { renderEvent, type DeliveryRecord } from '../delivery/delivery-record.js';
 import { followUp, type FollowUpDeps } from '../pipeline/follow-up.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { DeliveryStore } from '../storage/delivery-store.js';
 import type { ManagementConfig } from './management-deps.js';
 import { logValue } from '../log-value.js';
 
 export interface RedeliverEventDeps extends FollowUpDeps {
   readonly config: ManagementConfig;
   readonly webhooks: Pick<WebhookStore, 'get' | 'update'>;
-  readonly events: Pick<EventStore, 'latestDelivery' | 'putDelivery'>;
+  readonly deliveries: Pick<DeliveryStore, 'latestDelivery' | 'putDelivery'>;
   readonly attempt: AttemptDelivery;
 }
 
@@ -35,7 +35,7 @@ export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
     const eventId = request.params['eventId'] ?? '';
     if (!isEventId(eventId)) throw new ApiError('InvalidParameter', `The event id ${EVENT_ID_RULE}.`, 'eventId');
     const webhook = await loadWebhook(deps.webhooks, ref.registryName, name);
-    const previous = await deps.events.latestDelivery(ref.registryName, webhook.name, eventId);
+    const previous = await deps.deliveries.latestDelivery(ref.registryName, webhook.name, eventId);
     if (!previous) {
       throw new ApiError(
         'ResourceNotFound',
@@ -56,7 +56,7 @@ export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
       image: previous.image,
     };
     const result = await deps.attempt(webhook, fresh);
-    await deps.events.putDelivery(ref.registryName, result.record);
+    await deps.deliveries.putDelivery(ref.registryName, result.record);
     await followUp(deps, ref.registryName, [{ webhook, result }], context);
     context.log(
       `redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${logValue(eventId)} result=${result.record.state}`,

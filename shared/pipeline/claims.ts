@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { InvocationContext } from '@azure/functions';
-import type { EventStore } from '../storage/event-store.js';
+import type { ClaimStore as Claims } from '../storage/claim-store.js';
 import type { AcrEvent } from '../events/acr-event.js';
 import type { Clock } from '../clock.js';
 import { logValue } from '../log-value.js';
@@ -41,7 +41,7 @@ export interface ClaimSettings {
 /** A live claim outlasted the wait: the message is retried later, when the claim has surely ended. */
 class ClaimHeldElsewhere extends Error {}
 
-type ClaimStore = Pick<EventStore, 'readClaim' | 'takeClaim' | 'createClaim'>;
+type ClaimStore = Pick<Claims, 'readClaim' | 'takeClaim' | 'createClaim'>;
 
 /** For the queue trigger: claims each event of a message whose fan-out is not done. */
 export async function claimEvents(

@@ -5,7 +5,7 @@ import { HELD_REASON, type DeliveryRecord } from '../delivery/delivery-record.js
 import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../storage/key-part.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { DeliveryStore } from '../storage/delivery-store.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { deliveriesMessage, type DeliveryRef } from './messages.js';
 import { parseOrPoison } from './poison.js';
@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics/metrics.js';
 
 export interface DeliverDeps extends FollowUpDeps {
   readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
-  readonly events: Pick<EventStore, 'getDelivery' | 'putDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
   readonly queues: { readonly deliveriesPoison: QueueClient };
   readonly attempt: AttemptDelivery;
   readonly metrics: Pick<Metrics, 'held' | 'webhookAutoDisabled'>;
@@ -34,7 +34,7 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
     const one = (item: DeliveryRef) => deliverOne(deps, registry, webhooks, item, context);
     const outcomes = ordered ? await inOrder(items, one) : await Promise.all(items.map(one));
     const done = outcomes.filter((o): o is NonNullable<typeof o> => o !== undefined);
-    await deps.events.putDeliveries(
+    await deps.deliveries.putDeliveries(
       registry,
       done.map((o) => o.record),
     );
@@ -50,7 +50,7 @@ async function deliverOne(
   item: DeliveryRef,
   context: InvocationContext,
 ): Promise<{ record: DeliveryRecord; webhook?: WebhookRecord; result?: AttemptResult } | undefined> {
-  const record = await deps.events.getDelivery(registry, item.rowKey);
+  const record = await deps.deliveries.getDelivery(registry, item.rowKey);
   if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
   const tag = `registry=${registry} event=${logValue(record.eventId)} action=${record.action}`;
   const webhook = webhooks.find((w) => nameKey(w.name) === nameKey(item.webhook));

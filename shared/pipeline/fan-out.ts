@@ -6,7 +6,8 @@ import type { QueueHandler } from '../handler-types.js';
 import { HELD_REASON, type DeliveryRecord } from '../delivery/delivery-record.js';
 import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { ClaimStore } from '../storage/claim-store.js';
+import type { DeliveryStore } from '../storage/delivery-store.js';
 import { Rows } from '../storage/event-keys.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { nameKey } from '../storage/key-part.js';
@@ -26,7 +27,8 @@ import type { EventsMessage } from './messages.js';
 export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
   readonly config: Pick<Config, 'deliveryInlineWaitMs' | 'deliveryTimeoutMs' | 'fanOutLeaseMs' | 'multiArchWindowMs'>;
   readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
-  readonly events: Pick<EventStore, 'readClaim' | 'takeClaim' | 'createClaim' | 'getDelivery' | 'recordFanOut' | 'putDeliveries'>;
+  readonly claims: Pick<ClaimStore, 'readClaim' | 'takeClaim' | 'createClaim' | 'recordFanOut'>;
+  readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
   readonly queues: { readonly eventsPoison: QueueClient; readonly events: QueueClient };
   readonly attempt: AttemptDelivery;
   readonly metrics: Pick<Metrics, 'held' | 'webhookAutoDisabled'>;
@@ -59,7 +61,7 @@ export function makeFanOut(deps: FanOutDeps): QueueHandler {
     // The end of a multi-arch hold window is not an event to claim (its event was fanned out already).
     const releases = m.items.filter((i) => i.release);
     const items = m.items.filter((i) => !i.release);
-    const claimed = items.length > 0 ? await claimEvents(deps.events, m.registry, items, claimSettings(deps), context) : [];
+    const claimed = items.length > 0 ? await claimEvents(deps.claims, m.registry, items, claimSettings(deps), context) : [];
     await fanOut(deps, m.registry, claimed, context);
     for (const item of releases) await releaseHeld(deps, m.registry, item, context);
   });
@@ -86,7 +88,7 @@ async function alreadyRecorded(
   if (claim.recorded === 0) return new Set();
   const receivedMs = Date.parse(claim.item.receivedAt);
   const found = await Promise.all(
-    targets.map((w) => deps.events.getDelivery(registry, Rows.delivery(w.name, receivedMs, claim.item.event.id))),
+    targets.map((w) => deps.deliveries.getDelivery(registry, Rows.delivery(w.name, receivedMs, claim.item.event.id))),
   );
   return new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name)));
 }
@@ -103,7 +105,7 @@ function keepClaims(deps: FanOutDeps, registry: string, claimed: readonly Claime
     const lease = { owner: deps.owner, leaseUntil: new Date(deps.now().getTime() + deps.config.fanOutLeaseMs).toISOString() };
     await Promise.all(
       claimed.map(async (c) => {
-        const etag = await deps.events.takeClaim(registry, c.item.event.id, c.etag, lease);
+        const etag = await deps.claims.takeClaim(registry, c.item.event.id, c.etag, lease);
         if (etag) c.etag = etag;
         else context.warn(`fan-out: registry=${registry} event=${logValue(c.item.event.id)}: its claim was taken over while it ran`);
       }),
@@ -183,7 +185,7 @@ async function fanOutClaimed(
     return r;
   });
   await stopRenewing();
-  const recorded = await deps.events.recordFanOut(
+  const recorded = await deps.claims.recordFanOut(
     registry,
     planned.map((p, e) => ({
       eventId: p.claim.item.event.id,
@@ -244,13 +246,13 @@ async function releaseHeld(
   const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
   const webhooks = await deps.webhooks.listCached(registry);
   const plan = await planMultiArch(deps, registry, item, matchWebhooks(webhooks, event), (x) => context.log(`fan-out: ${tag} ${x}`));
-  if (plan.extra.length === 0) return;
+  if (!plan.released) return;
   const created = deps.now().toISOString();
   const receivedMs = Date.parse(item.receivedAt);
   const records = plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created));
   const attempts = plan.sends.map((x, i) => deps.attempt(x.webhook, records[i]!));
   const results = await settleWithin(attempts, deps.config.deliveryInlineWaitMs);
-  await deps.events.putDeliveries(
+  await deps.deliveries.putDeliveries(
     registry,
     records.map((rec, i) => results[i]?.record ?? { ...rec, lastError: 'in flight' }),
   );

@@ -3,14 +3,14 @@ import type { Config } from '../config.js';
 import type { AttemptResult } from '../delivery/attempt-delivery.js';
 import type { DeliveryRecord } from '../delivery/delivery-record.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { DeliveryStore } from '../storage/delivery-store.js';
 import { track, type Background } from './background.js';
 import { followUp, type FollowUpDeps } from './follow-up.js';
 import { logFailure } from './log-failure.js';
 
 export interface HandoffDeps extends FollowUpDeps {
   readonly config: Pick<Config, 'deliveryTimeoutMs'>;
-  readonly events: Pick<EventStore, 'putDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'putDeliveries'>;
   readonly background: Background;
 }
 
@@ -38,7 +38,7 @@ export async function trackHandoffs(
   const refs = pending.map((p) => ({ webhook: p.webhook.name, rowKey: p.record.rowKey, attempt: 1 }));
   const sent = await deps.deliveryQueue.schedule(registry, refs, waitSeconds, true);
   const finish = Promise.all(pending.map((p) => p.attempt)).then(async (results) => {
-    await deps.events.putDeliveries(
+    await deps.deliveries.putDeliveries(
       registry,
       results.map((r) => r.record),
     );

@@ -4,7 +4,8 @@ import type { Clock } from '../clock.js';
 import { nameKey } from '../storage/key-part.js';
 import type { AcrEvent } from '../events/acr-event.js';
 import { isSystemEventAction } from '../events/acr-system-events.js';
-import type { AcceptedEvent, EventStore } from '../storage/event-store.js';
+import type { AcceptedEvent, ClaimStore } from '../storage/claim-store.js';
+import type { RegistryMemoryStore } from '../storage/registry-memory-store.js';
 import { statusOf } from '../storage/rest-errors.js';
 import { sendQueueMessage } from '../storage/queue-message.js';
 import { makeTagCache, withPreviousDigests, type TagWritten } from './previous-digest.js';
@@ -52,10 +53,8 @@ export interface JournalBatch {
 }
 
 export interface IngestBatcherOptions {
-  readonly events: Pick<
-    EventStore,
-    'remember' | 'acceptEvents' | 'dropEvents' | 'rewritePayload' | 'readClaim' | 'releaseClaims' | 'readTags' | 'tagWrite'
-  >;
+  readonly claims: Pick<ClaimStore, 'acceptEvents' | 'dropEvents' | 'rewritePayload' | 'readClaim' | 'releaseClaims'>;
+  readonly memory: Pick<RegistryMemoryStore, 'remember' | 'readTags' | 'tagWrite'>;
   readonly queue: QueueClient;
   readonly now: Clock;
   /** This process, as the owner written into its claims. */
@@ -68,7 +67,7 @@ export interface IngestBatcherOptions {
 }
 
 export function makeIngestBatcher(options: IngestBatcherOptions) {
-  const { events, queue, now, mirrorQueue } = options;
+  const { claims: events, memory: memoryStore, queue, now, mirrorQueue } = options;
   let onCommitted: ((batch: CommittedBatch) => void) | undefined;
   const waiting = new Map<string, Pending[]>();
   const flushing = new Set<string>();
@@ -112,10 +111,10 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     let err = first;
     for (let attempt = 2; attempt <= 5; attempt++) {
       if (statusOf(err) !== 409 && statusOf(err) !== 412) break;
-      const again = await withPreviousDigests(events, registry, fresh, now().toISOString(), 'read');
+      const again = await withPreviousDigests(memoryStore, registry, fresh, now().toISOString(), 'read');
       const next = withPayloads(again.items);
       try {
-        learn(registry, again.written, await events.remember(registry, next, again.actions));
+        learn(registry, again.written, await memoryStore.remember(registry, next, again.actions));
       } catch (e) {
         err = e;
         continue;
@@ -154,10 +153,10 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     // meanwhile by another ingest, or one this process did not know (412, 409), fails only the memory's
     // write; the tags are then read and written again (bounded), and an accepted event whose
     // previousDigest changed gets its row's payload rewritten (its claim's ETag) before it is queued.
-    const moved = await withPreviousDigests(events, registry, fresh, now().toISOString(), tagCache);
+    const moved = await withPreviousDigests(memoryStore, registry, fresh, now().toISOString(), tagCache);
     let ready = withPayloads(moved.items);
     const [memory, acceptance] = await Promise.all([
-      events.remember(registry, ready, moved.actions).then(
+      memoryStore.remember(registry, ready, moved.actions).then(
         (written) => {
           learn(registry, moved.written, written);
           return undefined;

@@ -2,12 +2,12 @@ import type { InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Candidate } from '../events/normalize.js';
 import { isEventId } from '../events/event-id.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { RegistryMemoryStore } from '../storage/registry-memory-store.js';
 import type { IngestBatcher } from './ingest-batcher.js';
 
 export interface IngestDeps {
   readonly config: Pick<Config, 'maxEventBytes'>;
-  readonly events: Pick<EventStore, 'manifest'>;
+  readonly memory: Pick<RegistryMemoryStore, 'manifest'>;
   readonly ingestBatcher: Pick<IngestBatcher, 'submit'>;
 }
 
@@ -54,7 +54,7 @@ export async function ingestEvents(
     if (c.kind === 'resolveDelete') {
       // A push earlier in this request must be remembered before its delete is looked up.
       await Promise.all(submitted);
-      const manifest = event.target.digest ? await deps.events.manifest(registry, event.target.repository, event.target.digest) : undefined;
+      const manifest = event.target.digest ? await deps.memory.manifest(registry, event.target.repository, event.target.digest) : undefined;
       if (!manifest) {
         report.ignored.push({ index: c.index, id: event.id, reason: 'delete of a digest never pushed as a manifest here (a blob delete)' });
         continue;

@@ -1,4 +1,3 @@
-import type { TransactionAction } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../storage/key-part.js';
@@ -22,10 +21,10 @@ interface Send {
   readonly body: string;
 }
 
-/** The deliveries of one event, and rows to write with their records (a released hold's removal). */
+/** The deliveries of one event, and whether it is a held push released (its hold row goes once its records are written). */
 interface Plan {
   readonly sends: readonly Send[];
-  readonly extra: readonly TransactionAction[];
+  readonly released: boolean;
 }
 
 type Item = EventsMessage['items'][number];
@@ -52,13 +51,13 @@ export async function planMultiArch(
     const child = { repository: event.target.repository, digest: event.target.digest ?? '', eventId: event.id };
     if ((await deps.coalesceWindow.release(registry, child)) === 'claimed') {
       log('held push was claimed by an index; nothing to deliver on its own');
-      return { sends: [], extra: [] };
+      return { sends: [], released: false };
     }
     log(`held push released after the multi-arch window to ${waiting.length} coalesced webhook(s)`);
-    return { sends: waiting.map((webhook) => ({ webhook, body: plain })), extra: [deps.coalesceWindow.doneAction(registry, child)] };
+    return { sends: waiting.map((webhook) => ({ webhook, body: plain })), released: true };
   }
   const coalesced = targets.filter((w) => w.multiArch === 'coalesced');
-  if (coalesced.length === 0) return { sends: targets.map((webhook) => ({ webhook, body: plain })), extra: [] };
+  if (coalesced.length === 0) return { sends: targets.map((webhook) => ({ webhook, body: plain })), released: false };
 
   if (isTaglessChildPush(event)) {
     const webhooks = coalesced.map((w) => w.name);
@@ -83,7 +82,7 @@ export async function planMultiArch(
         ? `held for ${coalesced.length} coalesced webhook(s)`
         : 'claimed by an index already seen; not delivered on its own',
     );
-    return { sends: targets.filter((w) => w.multiArch !== 'coalesced').map((webhook) => ({ webhook, body: plain })), extra: [] };
+    return { sends: targets.filter((w) => w.multiArch !== 'coalesced').map((webhook) => ({ webhook, body: plain })), released: false };
   }
 
   if (isIndexPush(event) && event.target.digest) {
@@ -96,7 +95,7 @@ export async function planMultiArch(
     );
     log(`index with ${platforms.length} platform(s) claimed ${taken.length} held push(es)`);
     const body = JSON.stringify(coalescedPayload(event, platforms));
-    return { sends: targets.map((webhook) => ({ webhook, body: webhook.multiArch === 'coalesced' ? body : plain })), extra: [] };
+    return { sends: targets.map((webhook) => ({ webhook, body: webhook.multiArch === 'coalesced' ? body : plain })), released: false };
   }
-  return { sends: targets.map((webhook) => ({ webhook, body: plain })), extra: [] };
+  return { sends: targets.map((webhook) => ({ webhook, body: plain })), released: false };
 }

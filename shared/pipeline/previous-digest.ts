@@ -1,6 +1,6 @@
 import type { TransactionAction } from '@azure/data-tables';
 import type { AcrEvent } from '../events/acr-event.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { RegistryMemoryStore } from '../storage/registry-memory-store.js';
 
 /*
  * Moved tags: a push of a tag that pointed at another digest before carries `target.previousDigest`.
@@ -53,7 +53,7 @@ export interface TagWritten {
  * taken to be new, and written with `create`).
  */
 export async function withPreviousDigests<T extends { readonly event: AcrEvent }>(
-  events: Pick<EventStore, 'readTags' | 'tagWrite'>,
+  memory: Pick<RegistryMemoryStore, 'readTags' | 'tagWrite'>,
   registry: string,
   items: readonly T[],
   now: string,
@@ -65,7 +65,7 @@ export async function withPreviousDigests<T extends { readonly event: AcrEvent }
   });
   const stored =
     from === 'read'
-      ? await events.readTags(registry, tags)
+      ? await memory.readTags(registry, tags)
       : new Map(
           tags.flatMap((t): [string, TagRow][] => {
             const row = from.get(registry, `${t.repository}:${t.tag}`);
@@ -85,7 +85,7 @@ export async function withPreviousDigests<T extends { readonly event: AcrEvent }
     return { ...item, event: { ...item.event, target: { ...item.event.target, previousDigest: before } } };
   });
   const actions = [...touched].map(([key, t]) =>
-    events.tagWrite(registry, t.repository, t.tag, current.get(key), stored.get(key)?.etag, now),
+    memory.tagWrite(registry, t.repository, t.tag, current.get(key), stored.get(key)?.etag, now),
   );
   const written = [...touched].map(([key], i) => ({ tagKey: key, rowKey: String(actions[i]![1].rowKey), digest: current.get(key) }));
   return { items: out, actions, written };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { QueueHandler } from '../handler-types.js';
 import type { DeadLetterStore } from '../storage/dead-letter-store.js';
-import type { EventStore } from '../storage/event-store.js';
+import type { DeliveryStore } from '../storage/delivery-store.js';
 import { deliveriesMessage } from './messages.js';
 import { logValue } from '../log-value.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -12,7 +12,7 @@ const wrapper = z.object({ reason: z.string(), message: z.string(), at: z.string
 
 export interface RecordDeadLetterDeps {
   readonly deadLetters: Pick<DeadLetterStore, 'add'>;
-  readonly events: Pick<EventStore, 'getDelivery' | 'putDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
   readonly now: Clock;
   readonly metrics: Pick<Metrics, 'deadLettered'>;
 }
@@ -44,7 +44,7 @@ export function makeRecordDeadLetter(sourceQueue: string) {
       const now = deps.now().toISOString();
       const records = [];
       for (const item of items) {
-        const record = await deps.events.getDelivery(registry, item.rowKey);
+        const record = await deps.deliveries.getDelivery(registry, item.rowKey);
         if (record?.state === 'pending') {
           records.push({
             ...record,
@@ -55,6 +55,6 @@ export function makeRecordDeadLetter(sourceQueue: string) {
           });
         }
       }
-      await deps.events.putDeliveries(registry, records);
+      await deps.deliveries.putDeliveries(registry, records);
     };
 }

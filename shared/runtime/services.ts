@@ -6,7 +6,11 @@ import { Table } from '../constants.js';
 import { createTableClient } from '../storage/clients.js';
 import { makeQueues, type Queues } from '../storage/queues.js';
 import { makeWebhookStore, type WebhookStore } from '../storage/webhook-store.js';
-import { makeEventStore, type EventStore } from '../storage/event-store.js';
+import { makeClaimStore, type ClaimStore } from '../storage/claim-store.js';
+import { makeRegistryMemoryStore, type RegistryMemoryStore } from '../storage/registry-memory-store.js';
+import { makeDeliveryStore, type DeliveryStore } from '../storage/delivery-store.js';
+import { makeHoldStore } from '../storage/hold-store.js';
+import { makeHistoryStore, type HistoryStore } from '../storage/history-store.js';
 import { receivedMsOf } from '../storage/event-keys.js';
 import { makeDeadLetterStore, type DeadLetterStore } from '../storage/dead-letter-store.js';
 import { makePoster, type PostOptions } from '../delivery/post-json.js';
@@ -43,7 +47,14 @@ export interface Services {
   readonly roleAssignments: RoleAssignmentStore;
   /** The access check every HTTP route runs before its handler. */
   readonly authorize: Authorize;
-  readonly events: EventStore;
+  /** Accepted events and their fan-out claims (`evt|` rows). */
+  readonly claims: ClaimStore;
+  /** What each registry remembers of manifests and tags. */
+  readonly memory: RegistryMemoryStore;
+  /** Delivery records (`del|` rows). */
+  readonly deliveries: DeliveryStore;
+  /** History retention's deletes. */
+  readonly history: HistoryStore;
   readonly deadLetters: DeadLetterStore;
   readonly ingestBatcher: IngestBatcher;
   readonly queues: Queues;
@@ -93,13 +104,15 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     roleAssignmentsTable.createTable(),
     ...Object.values(queues).map((q) => q.createIfNotExists()),
   ]);
-  const events = makeEventStore(eventsTable);
+  const claims = makeClaimStore(eventsTable);
+  const memory = makeRegistryMemoryStore(eventsTable);
   const now = () => new Date();
   const poster = makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) });
   const usesIdentity = [...config.registryCredentials.values()].some((c) => c.kind === 'managedIdentity');
   const owner = randomUUID();
   const ingestBatcher = makeIngestBatcher({
-    events,
+    claims,
+    memory,
     queue: queues.events,
     now,
     owner,
@@ -137,7 +150,10 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       registries,
       assignments: roleAssignments,
     }),
-    events,
+    claims,
+    memory,
+    deliveries: makeDeliveryStore(eventsTable),
+    history: makeHistoryStore(eventsTable),
     deadLetters: makeDeadLetterStore(deadLettersTable),
     ingestBatcher,
     queues,
@@ -153,7 +169,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       health,
       receivedMs: (record) => receivedMsOf(record.rowKey),
     }),
-    coalesceWindow: makeCoalesceWindow(eventsTable, config.multiArchWindowMs),
+    coalesceWindow: makeCoalesceWindow(makeHoldStore(eventsTable), config.multiArchWindowMs),
     // Reading an index back goes through the deliveries' poster: the same SSRF policy and timeout.
     indexReader: makeIndexReader({
       send: poster.post,

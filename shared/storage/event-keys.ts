@@ -18,13 +18,20 @@ import { keyPart, nameKey } from './key-part.js';
  *                                      `del|{webhook}|` range of every shard, newest first thanks to the
  *                                      inverted time
  *   PartitionKey {registry}            what the registry remembers across events (one or two writes per
- *                                      push), and every row written before the shards existed (read as
- *                                      one more shard, never written to again):
+ *                                      push; registry-memory-store.ts) and the multi-arch hold windows
+ *                                      (hold-store.ts):
  *     man|{repo}|{digest}              a manifest this registry pushed (media type): a delete of a digest
  *                                      without this row was a blob, not an image
  *     man|{repo}|{digest}|{tag}        a tag that was pushed pointing at that manifest
  *     tag|{repo}|{tag}                 where a tag points now (so a moved tag is not reported on delete)
- *     hold|…, hclaim|…                 multi-arch hold windows (multiarch/coalesce-window.ts)
+ *     hold|{repo}|{digest}|{eventId}   a tagless child push held for coalesced webhooks: `receivedAt`,
+ *                                      `webhooks`, `state` held → released
+ *     claim|{repo}|{digest}            an index listed this child: `indexDigest`, `indexReceivedAt`
+ *
+ * Rows written before the shards existed (`evt|`, `del|` in PartitionKey {registry}) are moved to their
+ * shards once by migrateLegacyRows (legacy-rows.ts: `npm run migrate`, and every `npm start`); nothing
+ * reads them there. Retention (history-store.ts) removes `del|`, `evt|`, `hold|` and `claim|` rows past
+ * EVENT_RETENTION_DAYS, in any partition; `man|` and `tag|` are kept (a delete can come long after its push).
  *
  * Keys may not contain / \ # ? or control characters, and '|' separates their parts: every part that
  * comes from an event (id, repository, digest, tag) goes through `keyPart`, the one key encoding, which
@@ -52,17 +59,19 @@ function shardOf(eventKey: string): string {
  */
 export const eventPartition = (registry: string, eventId: string): string => `${nameKey(registry)}|${shardOf(keyPart(eventId))}`;
 
+/** The shard partition of an `evt|` or `del|` row: both keys end in the event's key part. */
+export const shardOfRow = (registry: string, rowKey: string): string =>
+  `${nameKey(registry)}|${shardOf(rowKey.slice(rowKey.lastIndexOf('|') + 1))}`;
+
 export const Partitions = {
-  /** Manifest memory, tags and holds; and every row written before the shards. */
+  /** Manifest memory, tags and holds. */
   registry: (registry: string) => nameKey(registry),
   event: eventPartition,
   /** The partition of a delivery row (its key ends in its event's key part). */
-  ofDelivery: (registry: string, rowKey: string) => `${nameKey(registry)}|${shardOf(rowKey.slice(rowKey.lastIndexOf('|') + 1))}`,
-  /** Where a registry's deliveries can be: every shard, and the rows from before the shards. */
-  allDeliveries: (registry: string) => [
-    nameKey(registry),
-    ...Array.from({ length: EVENT_SHARDS }, (_, i) => `${nameKey(registry)}|${i.toString(16).padStart(2, '0')}`),
-  ],
+  ofDelivery: shardOfRow,
+  /** Where a registry's deliveries are: its shards. */
+  allDeliveries: (registry: string) =>
+    Array.from({ length: EVENT_SHARDS }, (_, i) => `${nameKey(registry)}|${i.toString(16).padStart(2, '0')}`),
 };
 
 const MAX_MS = 9_999_999_999_999;
@@ -80,7 +89,27 @@ export const Rows = {
   /** A webhook's deliveries of events received at or after `sinceMs` (inverted time: the newest first). */
   deliveriesSince: (webhook: string, sinceMs: number) =>
     [`del|${nameKey(webhook)}|`, `del|${nameKey(webhook)}|${invertedMs(sinceMs)}}`] as const,
+  hold: (repository: string, digest: string, eventId: string) =>
+    `hold|${keyPart(repository, 300)}|${keyPart(digest, 200)}|${keyPart(eventId)}`,
+  /** A repository's held pushes. */
+  holdRange: (repository: string) => [`hold|${keyPart(repository, 300)}|`, `hold|${keyPart(repository, 300)}}`] as const,
+  /** The index that listed a child manifest (the row's prefix predates the name; kept so existing rows are found). */
+  indexClaim: (repository: string, digest: string) => `claim|${keyPart(repository, 300)}|${keyPart(digest, 200)}`,
 };
+
+/** The row kinds that are history, and the field that dates each: what retention removes. */
+export const HISTORY_ROWS = [
+  { from: 'del|', to: 'del}', field: 'createdAt' },
+  { from: 'evt|', to: 'evt}', field: 'receivedAt' },
+  { from: 'hold|', to: 'hold}', field: 'receivedAt' },
+  { from: 'claim|', to: 'claim}', field: 'indexReceivedAt' },
+] as const;
+
+/** The row kinds that lived in PartitionKey {registry} before the shards and now live in the shards. */
+export const SHARDED_ROWS = [
+  { from: 'evt|', to: 'evt}' },
+  { from: 'del|', to: 'del}' },
+] as const;
 
 /** When the event of a delivery row was ingested (the row key carries it, inverted), in ms. */
 export function receivedMsOf(deliveryRowKey: string): number | undefined {

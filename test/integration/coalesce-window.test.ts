@@ -2,7 +2,9 @@ import type { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { createTableClient } from '../../shared/storage/clients.js';
-import { HoldRows, makeCoalesceWindow, withinWindow, type CoalesceWindow, type HeldChild } from '../../shared/multiarch/coalesce-window.js';
+import { makeCoalesceWindow, withinWindow, type CoalesceWindow } from '../../shared/multiarch/coalesce-window.js';
+import { makeHoldStore, type HeldChild } from '../../shared/storage/hold-store.js';
+import { Rows } from '../../shared/storage/event-keys.js';
 
 /*
  * The multi-arch hold window on its own, against real Azurite: the rows it writes and the races it
@@ -18,7 +20,7 @@ beforeAll(async () => {
   azurite = await startAzurite();
   table = createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'events');
   await table.createTable();
-  win = makeCoalesceWindow(table, WINDOW_MS);
+  win = makeCoalesceWindow(makeHoldStore(table), WINDOW_MS);
 });
 afterAll(async () => {
   await azurite.close();
@@ -60,8 +62,8 @@ describe('the hold window', () => {
     expect(await win.hold(reg, a)).toBe('held');
     expect(await win.hold(reg, b)).toBe('held');
     expect(await holdRows(reg)).toEqual([
-      `${HoldRows.hold('team/app', a.digest, 'ev-a')} held`,
-      `${HoldRows.hold('team/app', b.digest, 'ev-b')} held`,
+      `${Rows.hold('team/app', a.digest, 'ev-a')} held`,
+      `${Rows.hold('team/app', b.digest, 'ev-b')} held`,
     ]);
     expect((await win.claim(reg, 'team/app', index('f', 2), [a.digest, b.digest])).sort()).toEqual(['ev-a', 'ev-b']);
     expect(await holdRows(reg)).toEqual([]);
@@ -74,10 +76,10 @@ describe('the hold window', () => {
     const a = child(digest('a'), 'ev-a', 0);
     expect(await win.hold(reg, a)).toBe('held');
     expect(await win.release(reg, a)).toBe('release');
-    expect(await holdRows(reg)).toEqual([`${HoldRows.hold('team/app', a.digest, 'ev-a')} released`]);
+    expect(await holdRows(reg)).toEqual([`${Rows.hold('team/app', a.digest, 'ev-a')} released`]);
     // A retry of the release message after a crash before the delivery was recorded delivers again.
     expect(await win.release(reg, a)).toBe('release');
-    await table.submitTransaction([win.doneAction(reg, a)]);
+    await win.done(reg, a);
     expect(await holdRows(reg)).toEqual([]);
     expect(await win.release(reg, a)).toBe('claimed');
   });
@@ -88,7 +90,7 @@ describe('the hold window', () => {
     expect(await win.hold(reg, a)).toBe('held');
     expect(await win.release(reg, a)).toBe('release');
     expect(await win.claim(reg, 'team/app', index('f', 30), [a.digest])).toEqual([]);
-    expect(await holdRows(reg)).toEqual([`${HoldRows.hold('team/app', a.digest, 'ev-a')} released`]);
+    expect(await holdRows(reg)).toEqual([`${Rows.hold('team/app', a.digest, 'ev-a')} released`]);
   });
 
   it('an index outside the window does not claim a child that is still held (its queue was slow)', async () => {
@@ -164,7 +166,7 @@ describe('the hold window', () => {
       const claimed = taken.includes(a.eventId);
       expect(released === 'release').toBe(!claimed);
       outcomes.push(claimed ? 'claimed' : 'released');
-      if (!claimed) await table.submitTransaction([win.doneAction(reg, a)]);
+      if (!claimed) await win.done(reg, a);
     }
     expect(outcomes).toHaveLength(12);
     expect(await holdRows(reg)).toEqual([]);

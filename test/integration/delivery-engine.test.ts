@@ -6,7 +6,7 @@ import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js
 import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { spawnStart } from '../helpers/spawn-start.js';
 import { connectionStringThrough, startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
-import { makeEventStore } from '../../shared/storage/event-store.js';
+import { makeClaimStore } from '../../shared/storage/claim-store.js';
 import { eventPartition } from '../../shared/storage/event-keys.js';
 
 /*
@@ -44,7 +44,7 @@ async function drained(svc: TestService, registry: string, ids: readonly string[
       const props = await queue.getProperties();
       if ((props.approximateMessagesCount ?? 0) > 0) return undefined;
       for (const id of ids) {
-        const row = await svc.deps.events.readClaim(registry, id);
+        const row = await svc.deps.claims.readClaim(registry, id);
         if (row?.state !== 'fannedout') return undefined;
       }
       return true;
@@ -144,13 +144,13 @@ describe('a fan-out that outlasts its lease', () => {
     try {
       expect((await ingest(svc, 'longreg01', push('long-1'))).status).toBe(202);
       await rx.waitFor(1, 10_000, '/longhk001');
-      const first = await svc.deps.events.readClaim('longreg01', 'long-1');
+      const first = await svc.deps.claims.readClaim('longreg01', 'long-1');
       expect(first?.state).toBe('claimed');
       // The first lease ends while the attempt is still held open: the claim must have been extended.
       const firstLease = Date.parse(first!.leaseUntil!);
       const renewed = await eventually(
         async () => {
-          const row = await svc.deps.events.readClaim('longreg01', 'long-1');
+          const row = await svc.deps.claims.readClaim('longreg01', 'long-1');
           return Date.now() > firstLease + 200 && row && Date.parse(row.leaseUntil!) > Date.now() ? row : undefined;
         },
         10_000,
@@ -224,7 +224,7 @@ describe('a commit that fails part-way', () => {
     expect(failed.status).toBe(503);
     expect(refusals).toBeGreaterThan(0);
     // The first event's row was committed, and its claim let go: it is free for whoever comes next.
-    const row = await svc.deps.events.readClaim('failreg01', first);
+    const row = await svc.deps.claims.readClaim('failreg01', first);
     expect(row?.state).toBe('claimed');
     expect(Date.parse(row!.leaseUntil!)).toBeLessThan(Date.now());
 
@@ -258,14 +258,14 @@ describe('a commit that fails part-way', () => {
     const failed = await ingest(svc, 'failreg02', pushed('mem-2', 'b'));
     proxy.intercept = undefined;
     expect(failed.status).toBe(503);
-    expect(await svc.deps.events.readClaim('failreg02', 'mem-2')).toBeUndefined();
+    expect(await svc.deps.claims.readClaim('failreg02', 'mem-2')).toBeUndefined();
 
     const retried = await ingest(svc, 'failreg02', pushed('mem-2', 'b'));
     expect(retried.status).toBe(202);
     expect(await retried.json()).toMatchObject({ accepted: [{ id: 'mem-2' }], duplicates: [] });
     await drained(svc, 'failreg02', ['mem-1', 'mem-2']);
-    expect((await svc.deps.events.getEvent('failreg02', 'mem-2'))?.event.target.previousDigest).toBe(`sha256:${'a'.repeat(64)}`);
-    const tags = await svc.deps.events.readTags('failreg02', [{ repository: 'app', tag: 'moving' }]);
+    expect((await svc.deps.claims.getEvent('failreg02', 'mem-2'))?.event.target.previousDigest).toBe(`sha256:${'a'.repeat(64)}`);
+    const tags = await svc.deps.memory.readTags('failreg02', [{ repository: 'app', tag: 'moving' }]);
     expect(tags.get('app:moving')?.digest).toBe(`sha256:${'b'.repeat(64)}`);
     expect(rx.forPath('/failhk002').map((r) => idOf(r.body))).toEqual(['mem-1', 'mem-2']);
   });
@@ -325,7 +325,7 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
     const second = await spawnStart(env);
     try {
       await eventually(
-        async () => ((await makeEventStore(table).readClaim('bigreg001', 'big-1'))?.state === 'fannedout' ? true : undefined),
+        async () => ((await makeClaimStore(table).readClaim('bigreg001', 'big-1'))?.state === 'fannedout' ? true : undefined),
         30_000,
         'the fan-out taken over and finished',
       );

@@ -6,6 +6,7 @@ import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js
 import { drained } from '../helpers/drained.js';
 import { closeServer, holdPort } from '../helpers/ports.js';
 import { purgeHistory } from '../../shared/pipeline/retention.js';
+import { createTableClient } from '../../shared/storage/clients.js';
 
 /* Retries, 410, redelivery, signatures and dead letters, with short schedules set through config. */
 let svc: TestService;
@@ -362,5 +363,40 @@ describe('history retention', () => {
     const { deleted } = await purgeHistory(svc.deps, later);
     expect(deleted).toBeGreaterThanOrEqual(2); // at least this delivery and its event row
     expect(await events('policyret1', 'retained1')).toHaveLength(0);
+  });
+
+  it('deletes every history row kind past the retention (deliveries, events, holds, index claims) and keeps the manifest memory', async () => {
+    await hook('policyret2', 'retained2');
+    const pushed = await push('policyret2');
+    await settledTo('policyret2', 'retained2', 'succeeded');
+    const now = new Date().toISOString();
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    // What the registry remembers of a manifest push (as a CNCF registry's push writes it).
+    await svc.deps.memory.remember('policyret2', [
+      { event: { ...pushed, action: 'push', target: pushed.target }, receivedAt: now, remember: true },
+    ]);
+    // A multi-arch hold window's rows: a held child push, and an index's claim on another child.
+    await svc.deps.coalesceWindow.hold('policyret2', {
+      repository: 'app',
+      digest: digest('1'),
+      eventId: 'child-1',
+      receivedAt: now,
+      webhooks: ['retained2'],
+    });
+    await svc.deps.coalesceWindow.claim('policyret2', 'app', { digest: digest('9'), receivedAt: now }, [digest('2')]);
+    const table = createTableClient(svc.config.storage, 'events');
+    const kinds = async () => {
+      const found = new Set<string>();
+      const filter = "PartitionKey ge 'policyret2' and PartitionKey lt 'policyret2}'";
+      for await (const e of table.listEntities({ queryOptions: { filter } })) found.add(e.rowKey!.slice(0, e.rowKey!.indexOf('|')));
+      return [...found].sort();
+    };
+    expect(await kinds()).toEqual(['claim', 'del', 'evt', 'hold', 'man', 'tag']);
+    // Within the retention (30 days): all kept.
+    await purgeHistory(svc.deps, new Date(Date.now() + 29 * 86_400_000));
+    expect(await kinds()).toEqual(['claim', 'del', 'evt', 'hold', 'man', 'tag']);
+    // Past it: only what the registry remembers stays (a delete can come long after its push).
+    await purgeHistory(svc.deps, new Date(Date.now() + 31 * 86_400_000));
+    expect(await kinds()).toEqual(['man', 'tag']);
   });
 });

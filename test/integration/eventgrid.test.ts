@@ -442,7 +442,7 @@ describe('out: a mirror message that cannot be sent', () => {
     });
     proxy.intercept = undefined;
     expect(failed.status).toBe(503);
-    expect(await svc.deps.events.readClaim('mirrfail1', event.id)).toBeUndefined();
+    expect(await svc.deps.claims.readClaim('mirrfail1', event.id)).toBeUndefined();
 
     const retried = await fetch(ingestUrl(svc, 'mirrfail1'), {
       method: 'POST',

@@ -3,12 +3,16 @@ import { TableClient } from '@azure/data-tables';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { drained } from '../helpers/drained.js';
-import { invertedMs } from '../../shared/storage/event-keys.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { invertedMs, shardOfRow } from '../../shared/storage/event-keys.js';
+import { migrateLegacyRows } from '../../shared/storage/legacy-rows.js';
+import { root } from '../helpers/service.js';
 
 /*
  * The events table's layout: a registry's events and deliveries are spread over shards by a hash of the
- * event id, and a webhook's history is read back across all of them (and from the single partition per
- * registry that rows were written to before the shards).
+ * event id, and a webhook's history is read back across all of them. Rows written before the shards (in
+ * one partition per registry) are moved to their shards once, by `npm run migrate` or at start-up.
  */
 
 let svc: TestService;
@@ -71,7 +75,7 @@ describe('events table shards', () => {
     await drained(svc.azurite.connectionString);
     await eventually(
       async () => {
-        for (const id of posted) if ((await svc.deps.events.readClaim('shardreg1', id))?.state !== 'fannedout') return undefined;
+        for (const id of posted) if ((await svc.deps.claims.readClaim('shardreg1', id))?.state !== 'fannedout') return undefined;
         return true;
       },
       10_000,
@@ -113,37 +117,21 @@ describe('events table shards', () => {
     expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('InvalidParameter');
   });
 
-  it('lists, recovers and delivers history written before the shards (one partition per registry)', async () => {
+  it('moves history written before the shards (one partition per registry) with `npm run migrate`; it then lists, recovers and delivers as before', async () => {
     await createHook('legacyreg1', 'legacyhk1');
-    // A failed delivery as the earlier layout wrote it: in the registry's own partition.
     const receivedMs = Date.now() - 60_000;
-    const rowKey = `del|legacyhk1|${invertedMs(receivedMs)}|old-event-1`;
-    const event = {
-      id: 'old-event-1',
-      timestamp: new Date(receivedMs).toISOString(),
-      action: 'push',
-      target: { repository: 'app', tag: 'old' },
-    };
-    const at = new Date(receivedMs).toISOString();
-    await table.createEntity({
-      partitionKey: 'legacyreg1',
-      rowKey,
-      webhook: 'legacyhk1',
-      eventId: 'old-event-1',
-      action: 'push',
-      image: 'app:old',
-      body: JSON.stringify(event),
-      requestHeaders: JSON.stringify({ 'Content-Type': 'application/json' }),
-      requestUri: `${rx.url}/legacyhk1`,
-      state: 'failed',
-      attempts: 1,
-      lastError: 'HTTP 500',
-      responseStatus: 500,
-      responseHeaders: '{}',
-      responseBody: '',
-      createdAt: at,
-      updatedAt: at,
+    const { rowKey } = await writeLegacy('legacyreg1', 'legacyhk1', 'old-event-1', receivedMs);
+
+    const run = await promisify(execFile)('npm', ['run', '--silent', 'migrate'], {
+      cwd: root,
+      env: { PATH: process.env['PATH'] ?? '', AzureWebJobsStorage: svc.azurite.connectionString },
     });
+    expect(run.stdout.trim()).toBe('moved 2 rows written before the shards to their shards');
+    expect(await where('legacyreg1', rowKey)).toEqual({ legacy: 404, shard: 'failed' });
+    expect((await table.getEntity<{ state: string }>(shardOfRow('legacyreg1', 'evt|old-event-1'), 'evt|old-event-1')).state).toBe(
+      'fannedout',
+    );
+
     const before = ids(await allPages('legacyreg1', 'legacyhk1'));
     expect(before).toEqual(['old-event-1']);
 
@@ -164,7 +152,7 @@ describe('events table shards', () => {
     expect(JSON.parse(sent!.body)).toMatchObject({ id: 'old-event-1' });
     expect(sent!.headers['webhook-id']).toBe('old-event-1');
 
-    // Listed once, as it is now: moved to its shard and succeeded.
+    // Listed once, as it is now: succeeded.
     const after = await eventually(
       async () => {
         const pages = await allPages('legacyreg1', 'legacyhk1');
@@ -175,10 +163,75 @@ describe('events table shards', () => {
       () => 'the recovered delivery listed once, succeeded',
     );
     expect(after.map((e) => e.eventRequestMessage.content.id)).toEqual(['old-event-1']);
-    const old = await table.getEntity('legacyreg1', rowKey).then(
-      () => 'still there',
-      (err: { statusCode?: number }) => err.statusCode,
-    );
-    expect(old).toBe(404);
+  });
+
+  it('moves them at start-up too, and a move run twice at once, or again, moves each row once', async () => {
+    const receivedMs = Date.now() - 120_000;
+    const old = await Promise.all(['old-a', 'old-b', 'old-c'].map((id, i) => writeLegacy('legacyreg2', 'legacyhk2', id, receivedMs + i)));
+    // A row moved by an earlier run that died before deleting the old one: the shard's copy stands.
+    await table.createEntity({
+      partitionKey: shardOfRow('legacyreg2', old[0]!.rowKey),
+      rowKey: old[0]!.rowKey,
+      state: 'succeeded',
+      marker: 'newer',
+    });
+    const runs = await Promise.all([migrateLegacyRows(table), migrateLegacyRows(table)]);
+    expect(runs[0] + runs[1]).toBe(6);
+    expect(await migrateLegacyRows(table)).toBe(0);
+    expect(await where('legacyreg2', old[0]!.rowKey)).toEqual({ legacy: 404, shard: 'succeeded' });
+    for (const o of old.slice(1)) expect(await where('legacyreg2', o.rowKey)).toEqual({ legacy: 404, shard: 'failed' });
+
+    // `npm start` (the local host's boot) runs the same step before it serves.
+    const { rowKey } = await writeLegacy('legacyreg3', 'legacyhk3', 'old-d', receivedMs);
+    const second = await startService({}, svc.azurite);
+    try {
+      expect(await where('legacyreg3', rowKey)).toEqual({ legacy: 404, shard: 'failed' });
+      expect(second.logs).toContain('information storage: moved 2 rows written before the shards to their shards');
+    } finally {
+      await second.close();
+    }
   });
 });
+
+/** A failed delivery and its event's row as the layout before the shards wrote them: in the registry's own partition. */
+async function writeLegacy(registry: string, webhook: string, eventId: string, receivedMs: number) {
+  const rowKey = `del|${webhook}|${invertedMs(receivedMs)}|${eventId}`;
+  const event = { id: eventId, timestamp: new Date(receivedMs).toISOString(), action: 'push', target: { repository: 'app', tag: 'old' } };
+  const at = new Date(receivedMs).toISOString();
+  await table.createEntity({
+    partitionKey: registry,
+    rowKey: `evt|${eventId}`,
+    payload: JSON.stringify(event),
+    state: 'fannedout',
+    receivedAt: at,
+  });
+  await table.createEntity({
+    partitionKey: registry,
+    rowKey,
+    webhook,
+    eventId,
+    action: 'push',
+    image: 'app:old',
+    body: JSON.stringify(event),
+    requestHeaders: JSON.stringify({ 'Content-Type': 'application/json' }),
+    requestUri: `${rx.url}/${webhook}`,
+    state: 'failed',
+    attempts: 1,
+    lastError: 'HTTP 500',
+    responseStatus: 500,
+    responseHeaders: '{}',
+    responseBody: '',
+    createdAt: at,
+    updatedAt: at,
+  });
+  return { rowKey };
+}
+
+/** Where a delivery row is: the old partition's answer (404 once moved) and the state of its shard's copy. */
+async function where(registry: string, rowKey: string) {
+  const status = (err: { statusCode?: number }) => err.statusCode;
+  return {
+    legacy: await table.getEntity<{ state: string }>(registry, rowKey).then((e) => e.state, status),
+    shard: await table.getEntity<{ state: string }>(shardOfRow(registry, rowKey), rowKey).then((e) => e.state, status),
+  };
+}

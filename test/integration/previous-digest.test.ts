@@ -34,7 +34,7 @@ const push = (i: number, tag: string): AcrEvent => ({
 });
 
 async function stored(deps: Deps, id: string): Promise<AcrEvent> {
-  const e = await deps.events.getEvent('movereg01', id);
+  const e = await deps.claims.getEvent('movereg01', id);
   if (!e) throw new Error(`event ${id} was not stored`);
   return e.event;
 }

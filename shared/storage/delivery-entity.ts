@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { TransactionAction } from '@azure/data-tables';
+import { DELIVERY_STATES, type DeliveryRecord } from '../delivery/delivery-record.js';
+import { jsonField, optionalField } from './entity-fields.js';
+
+/** A `del|` row as stored (maps as JSON strings; fields added later are absent or null in older rows). */
+const deliveryEntity = z.object({
+  rowKey: z.string(),
+  webhook: z.string(),
+  eventId: z.string(),
+  action: z.string(),
+  image: z.string(),
+  body: z.string(),
+  requestHeaders: jsonField(z.record(z.string(), z.string())),
+  requestUri: z.string(),
+  state: z.enum(DELIVERY_STATES),
+  attempts: z.number().int(),
+  nextAttemptAt: optionalField(z.string()),
+  lastError: optionalField(z.string()),
+  responseStatus: optionalField(z.number().int()),
+  responseReason: optionalField(z.string()),
+  responseHeaders: jsonField(z.record(z.string(), z.string())),
+  responseBody: z.string(),
+  durationMs: optionalField(z.number()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const fromDeliveryEntity = (entity: unknown): DeliveryRecord => deliveryEntity.parse(entity);
+
+export function toDeliveryEntity(partitionKey: string, record: DeliveryRecord) {
+  return {
+    partitionKey,
+    rowKey: record.rowKey,
+    webhook: record.webhook,
+    eventId: record.eventId,
+    action: record.action,
+    image: record.image,
+    body: record.body,
+    requestHeaders: JSON.stringify(record.requestHeaders),
+    requestUri: record.requestUri,
+    state: record.state,
+    attempts: record.attempts,
+    nextAttemptAt: record.nextAttemptAt ?? null,
+    lastError: record.lastError ?? null,
+    responseStatus: record.responseStatus ?? null,
+    responseReason: record.responseReason ?? null,
+    responseHeaders: JSON.stringify(record.responseHeaders),
+    responseBody: record.responseBody,
+    durationMs: record.durationMs ?? null,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+export const upsertDelivery = (pk: string, record: DeliveryRecord): TransactionAction => [
+  'upsert',
+  toDeliveryEntity(pk, record),
+  'Replace',
+];

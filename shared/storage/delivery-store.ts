@@ -1,0 +1,156 @@
+import type { TableClient, TransactionAction } from '@azure/data-tables';
+import type { DeliveryRecord } from '../delivery/delivery-record.js';
+import { odataString } from './entity-fields.js';
+import { statusOf, unless404 } from './rest-errors.js';
+import { Partitions, Rows } from './event-keys.js';
+import { fromDeliveryEntity, toDeliveryEntity, upsertDelivery } from './delivery-entity.js';
+import { byPartition, rangeFilter, submitEach } from './table-ops.js';
+
+/*
+ * Deliveries: the `del|{webhook}|{invertedMs}|{eventId}` rows, each in its event's shard of the `events`
+ * table (layout in event-keys.ts). A webhook's history is read across the shards, newest first.
+ */
+
+/** A delivery row's address and the ETag it was read with. */
+interface DeliveryKey {
+  readonly partitionKey: string;
+  readonly rowKey: string;
+  readonly etag: string;
+}
+
+export interface DeliveryStore {
+  getDelivery(registry: string, rowKey: string): Promise<DeliveryRecord | undefined>;
+  putDelivery(registry: string, record: DeliveryRecord): Promise<void>;
+  /** Records of one registry: each shard's 100 a transaction, the shards at once. */
+  putDeliveries(registry: string, records: readonly DeliveryRecord[]): Promise<void>;
+  /**
+   * One page of a webhook's deliveries, newest first, across the shards: each shard's next `pageSize`
+   * keys (one small query each, at once), merged, then the page's rows read. The continuation token is
+   * the last row key listed; a token cannot widen the range, which stays the webhook's.
+   */
+  listDeliveries(
+    registry: string,
+    webhook: string,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<{ items: DeliveryRecord[]; continuationToken: string | undefined }>;
+  /** The newest delivery of an event to a webhook, or undefined. */
+  latestDelivery(registry: string, webhook: string, eventId: string): Promise<DeliveryRecord | undefined>;
+  /**
+   * The `failed` and `held` deliveries of a webhook whose events were received at or after `sinceMs`,
+   * oldest first (the shards hold them newest first, so the ranges are read whole: keys and ETags only).
+   */
+  recoverableDeliveries(registry: string, webhook: string, sinceMs: number): Promise<DeliveryKey[]>;
+  /**
+   * Sets deliveries back to `pending` for a fresh first attempt, each only if it is unchanged since it
+   * was read (ETag), so two recovers at once send each delivery once. Returns the keys it reset, in the
+   * order asked.
+   */
+  resetForRecovery(registry: string, rows: readonly DeliveryKey[], now: string): Promise<string[]>;
+  /** Deletes a webhook's whole history, in every shard. Returns how many rows went. */
+  deleteDeliveries(registry: string, webhook: string): Promise<number>;
+}
+
+export function makeDeliveryStore(table: TableClient): DeliveryStore {
+  /** The keys (and ETags) of one RowKey range in every shard of a registry, merged in key order. */
+  const rangeKeys = async (registry: string, from: string, to: string, extra = '', top?: number): Promise<DeliveryKey[]> => {
+    const lists = await Promise.all(
+      Partitions.allDeliveries(registry).map(async (pk) => {
+        const out: DeliveryKey[] = [];
+        const filter = `${rangeFilter(pk, from, to)}${extra}`;
+        for await (const page of table
+          .listEntities({ queryOptions: { filter, select: ['RowKey'] } })
+          .byPage({ maxPageSize: top ?? 1000 })) {
+          for (const e of page) if (e.rowKey && e.etag) out.push({ partitionKey: pk, rowKey: e.rowKey, etag: e.etag });
+          if (top !== undefined && out.length >= top) break;
+        }
+        return out;
+      }),
+    );
+    return lists.flat().sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
+  };
+
+  return {
+    async getDelivery(registry, rowKey) {
+      const row = await unless404(table.getEntity(Partitions.ofDelivery(registry, rowKey), rowKey));
+      return row === undefined ? undefined : fromDeliveryEntity(row);
+    },
+
+    async putDelivery(registry, record) {
+      await table.upsertEntity(toDeliveryEntity(Partitions.event(registry, record.eventId), record), 'Replace');
+    },
+
+    async putDeliveries(registry, records) {
+      await submitEach(
+        table,
+        records.map((r) => upsertDelivery(Partitions.event(registry, r.eventId), r)),
+      );
+    },
+
+    async listDeliveries(registry, webhook, pageSize, after) {
+      const [from, to] = Rows.deliveryRange(webhook);
+      const keys = await rangeKeys(registry, after && after > from ? `${after}\u0000` : from, to, '', pageSize + 1);
+      const page = keys.slice(0, pageSize);
+      const rows = await Promise.all(page.map((k) => unless404(table.getEntity(k.partitionKey, k.rowKey))));
+      const items = rows.filter((r) => r !== undefined).map(fromDeliveryEntity);
+      return { items, continuationToken: keys.length > pageSize ? page[page.length - 1]?.rowKey : undefined };
+    },
+
+    async latestDelivery(registry, webhook, eventId) {
+      const [from, to] = Rows.deliveryRange(webhook);
+      const filter = `${rangeFilter(Partitions.event(registry, eventId), from, to)} and eventId eq ${odataString(eventId)}`;
+      for await (const e of table.listEntities({ queryOptions: { filter } })) return fromDeliveryEntity(e);
+      return undefined;
+    },
+
+    async recoverableDeliveries(registry, webhook, sinceMs) {
+      const [from, to] = Rows.deliveriesSince(webhook, sinceMs);
+      return (await rangeKeys(registry, from, to, ` and (state eq 'failed' or state eq 'held')`)).reverse();
+    },
+
+    async resetForRecovery(registry, rows, now) {
+      const pending = (pk: string, rowKey: string) => ({
+        partitionKey: pk,
+        rowKey,
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        updatedAt: now,
+      });
+      const done: string[] = [];
+      for (const [pk, list] of byPartition(rows, (r) => r.partitionKey)) {
+        try {
+          await table.submitTransaction(list.map((r): TransactionAction => ['update', pending(pk, r.rowKey), 'Merge', { etag: r.etag }]));
+          done.push(...list.map((r) => r.rowKey));
+          continue;
+        } catch (err) {
+          const status = statusOf(err);
+          if (status !== 412 && status !== 404) throw err;
+        }
+        // One of them changed meanwhile (another recover, a retention purge): one by one, keeping the rest.
+        for (const r of list) {
+          try {
+            await table.updateEntity(pending(pk, r.rowKey), 'Merge', { etag: r.etag });
+            done.push(r.rowKey);
+          } catch (err) {
+            const status = statusOf(err);
+            if (status !== 412 && status !== 404) throw err;
+          }
+        }
+      }
+      // In the order asked (recover sends in order of receipt), not in the order of the partitions.
+      const reset = new Set(done);
+      return rows.filter((r) => reset.has(r.rowKey)).map((r) => r.rowKey);
+    },
+
+    async deleteDeliveries(registry, webhook) {
+      const [from, to] = Rows.deliveryRange(webhook);
+      const keys = await rangeKeys(registry, from, to);
+      await submitEach(
+        table,
+        keys.map((k): TransactionAction => ['delete', { partitionKey: k.partitionKey, rowKey: k.rowKey }]),
+      );
+      return keys.length;
+    },
+  };
+}
