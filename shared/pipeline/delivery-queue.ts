@@ -16,7 +16,7 @@ export interface DeliveryQueue {
    * Queues deliveries due after `delaySeconds`. The visibility timeout is the backoff, so no worker
    * sleeps; deliveries due at the same second share a message.
    */
-  schedule(registry: string, items: readonly DeliveryRef[], delaySeconds: number, handoff?: boolean): Promise<Sent[]>;
+  schedule(registry: string, items: readonly DeliveryRef[], delaySeconds: number): Promise<Sent[]>;
   withdraw(sent: readonly Sent[]): Promise<void>;
   /**
    * Sends one `ordered` message (at most MAX_DELIVERIES_PER_MESSAGE items), invisible for `leaseSeconds`:
@@ -37,14 +37,13 @@ const orderedMessage = (registry: string, items: readonly DeliveryRef[]): Delive
 
 export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
   return {
-    async schedule(registry, items, delaySeconds, handoff = false) {
+    async schedule(registry, items, delaySeconds) {
       const sent: Sent[] = [];
       for (let i = 0; i < items.length; i += MAX_DELIVERIES_PER_MESSAGE) {
         const message: DeliveriesMessage = {
           v: 1,
           type: 'deliveries',
           registry,
-          ...(handoff ? { handoff } : {}),
           items: items.slice(i, i + MAX_DELIVERIES_PER_MESSAGE),
         };
         const r = await sendQueueMessage(queue, message, delaySeconds);

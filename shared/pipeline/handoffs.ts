@@ -36,7 +36,7 @@ export async function trackHandoffs(
   if (pending.length === 0) return;
   const waitSeconds = Math.ceil(deps.config.deliveryTimeoutMs / 1000) + 5;
   const refs = pending.map((p) => ({ webhook: p.webhook.name, rowKey: p.record.rowKey, attempt: 1 }));
-  const sent = await deps.deliveryQueue.schedule(registry, refs, waitSeconds, true);
+  const sent = await deps.deliveryQueue.schedule(registry, refs, waitSeconds);
   const finish = Promise.all(pending.map((p) => p.attempt)).then(async (results) => {
     await deps.deliveries.putDeliveries(
       registry,

@@ -3,7 +3,8 @@ import { acrEvent } from '../events/acr-event.js';
 
 /*
  * Queue messages are small and versioned (`v`), and parsed with zod on the way in: a message may have
- * been written by an older deploy. An events message carries a batch of one registry's events (the
+ * been written by an older deploy (fields it has that these schemas no longer name, such as the
+ * write-only `recheck` and `handoff` of earlier versions, are dropped by the parse). An events message carries a batch of one registry's events (the
  * ingest's group commit; ≤ 40 KB of JSON), which saves the fan-out a table read per event: events are
  * immutable, so carrying them is safe. A delivery message carries only ids.
  */
@@ -19,8 +20,6 @@ export const eventsMessage = z.object({
       z.object({
         event: acrEvent,
         receivedAt: z.string(),
-        /** Set when the same event id was accepted before: the fan-out checks whether it already ran. */
-        recheck: z.boolean().optional(),
         /**
          * The end of a multi-arch hold window (sent delayed by MULTI_ARCH_WINDOW_SECONDS): deliver this
          * held child push to these coalesced webhooks, unless an index claimed it meanwhile.
@@ -38,8 +37,6 @@ export const deliveriesMessage = z.object({
   v: z.literal(1),
   type: z.literal('deliveries'),
   registry: z.string().min(1).max(50),
-  /** A hand-off: the fan-out's inline attempts were still running when it returned. */
-  handoff: z.boolean().optional(),
   /** Attempt the items one after another, in the order given (recover sends in order of receipt). */
   ordered: z.boolean().optional(),
   items: z
