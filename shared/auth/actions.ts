@@ -27,7 +27,7 @@ export const Action = {
 export type ActionName = (typeof Action)[keyof typeof Action];
 
 /**
- * Who may call a route, declared with the route (STYLE 16):
+ * Who may call a route, declared with the route (read where the route is; checked in one place):
  *  - `public`: anyone (the page, the OpenAPI document);
  *  - `authenticated`: any valid key or token (the built-in role definitions);
  *  - `registry`: `action` on the registry in the route, at the registry's home scope;

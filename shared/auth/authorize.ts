@@ -10,7 +10,7 @@ import { presentedCredential } from './presented-credential.js';
 import { roleAllows, roleById } from './role-definitions.js';
 
 /*
- * The one edge where access is decided (STYLE 16): every HTTP route's declaration names its access, and
+ * The one edge where access is decided: every HTTP route's declaration names its access, and
  * `authorize` runs before its handler. Deny by default:
  *  - the management key is the administrator (as a storage account key is): every route but the ingest,
  *    which takes ingest keys only (so the administrator's key never sits in a registry's config);

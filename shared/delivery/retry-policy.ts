@@ -1,7 +1,7 @@
 import type { PostOutcome } from './post-json.js';
 
 /**
- * The retry policy is data plus predicates (STYLE 8): `schedule` holds the delay before each retry,
+ * The retry policy is data plus predicates, apart from the handler: `schedule` holds the delay before each retry,
  * in seconds; a delivery gets `schedule.length + 1` attempts in all.
  */
 export interface RetryPolicy {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /*
- * Field parsers for rows read back from Table Storage (STYLE 5: rows may come from an older deploy).
+ * Field parsers for rows read back from Table Storage (rows may come from an older deploy).
  * Table Storage has no nested types, so maps and lists are stored as JSON strings; properties added in
  * later versions are absent in older rows and `null` when cleared.
  */
