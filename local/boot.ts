@@ -6,7 +6,7 @@ import { makeServices, type ServiceOverrides, type Services } from '../shared/ru
 import { loadFunctions } from './load-functions.js';
 import { readHostSettings } from './host-json.js';
 import { startLocalHost, type HostLogger, type LocalHost, type LocalHostOptions } from './local-host.js';
-import { makeInvocationContext } from './invocation-context.js';
+import { processLogger } from './invocation-context.js';
 import { openDurableIngest, type DurableIngest } from './durable-ingest.js';
 
 export interface BootOptions {
@@ -69,7 +69,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
     const services = await makeServices(config, {
       ...options.overrides,
       ...(durable ? { journal: durable.journal } : {}),
-      dispatchContext: () => makeInvocationContext('events-dispatch', options.log),
+      log: processLogger(options.log),
     });
     if (durable) {
       const replayed = await durable.replay(services.ingestBatcher);
