@@ -113,7 +113,7 @@ for (let i = 0; i < EVENTS; i += 10) {
   );
 }
 let lastReport = Date.now();
-while (arrived < EVENTS * WEBHOOKS || services.background.size > 0) {
+while (arrived < EVENTS * WEBHOOKS || services.background.running.size > 0) {
   await new Promise((r) => setTimeout(r, 20));
   if (Date.now() - lastReport > 10_000) {
     lastReport = Date.now();

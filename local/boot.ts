@@ -8,7 +8,7 @@ import { migrateLegacyRows } from '../shared/storage/legacy-rows.js';
 import { loadFunctions } from './load-functions.js';
 import { readHostSettings } from './host-json.js';
 import { startLocalHost, type HostLogger, type LocalHost, type LocalHostOptions } from './local-host.js';
-import { makeInvocationContext } from './invocation-context.js';
+import { processLogger } from './invocation-context.js';
 import { openDurableIngest, type DurableIngest } from './durable-ingest.js';
 
 export interface BootOptions {
@@ -71,7 +71,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
     const services = await makeServices(config, {
       ...options.overrides,
       ...(durable ? { journal: durable.journal } : {}),
-      dispatchContext: () => makeInvocationContext('events-dispatch', options.log),
+      log: processLogger(options.log),
     });
     // Rows of the layout before the shards move to their shards before anything reads them (the same
     // step as `npm run migrate`; a no-op once done).

@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener,
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import functions from '@azure/functions';
-import { makeInvocationContext, type HostLogger } from './invocation-context.js';
+import { makeInvocations, type HostLogger } from './invocation-context.js';
 export type { HostLogger } from './invocation-context.js';
 import type { HttpHandler } from '../shared/handler-types.js';
 import type { FunctionDeclaration } from '../shared/runtime/declaration.js';
@@ -41,6 +41,8 @@ export interface LocalHostOptions {
 export interface LocalHost {
   /** Base URL including the route prefix, e.g. `http://127.0.0.1:7071/api` (`https://` with `tls`). */
   readonly url: string;
+  /** Log calls on an invocation's context after its handler settled (invocation-context.ts): tests fail on any. */
+  readonly lateLogs: readonly string[];
   close(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   routes.sort((a, b) => b.template.precedence - a.template.precedence);
   const prefix = options.settings.routePrefix ? `/${options.settings.routePrefix}` : '';
   const scheme = options.tls ? 'https' : 'http';
+  const invocations = makeInvocations(options.log);
 
   const listener: RequestListener = (req, res) => {
     void (async () => {
@@ -167,8 +170,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         params: matched.params,
         ...(body.length > 0 ? { body: { bytes: body } } : {}),
       });
-      const context = makeInvocationContext(matched.route.name, options.log);
-      const result = await matched.route.handler(request, context);
+      const { handler } = matched.route;
+      const result = await invocations.run(matched.route.name, (context) => handler(request, context));
       if (options.beforeAnswer && !['GET', 'HEAD', 'OPTIONS'].includes(method)) await options.beforeAnswer(matched.route.name);
       await writeResponse(res, new HttpResponse(result));
     })().catch((err: unknown) => {
@@ -205,16 +208,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           services: options.services,
           settings: options.settings,
           log: options.log,
+          invocations,
           leaseSeconds: options.queueLeaseSeconds,
         });
   const timers =
     options.runQueues === false
       ? undefined
-      : startTimerRunner({ declarations: options.declarations, services: options.services, log: options.log });
+      : startTimerRunner({ declarations: options.declarations, services: options.services, log: options.log, invocations });
   const address = server.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `${scheme}://${hostPart}:${address.port}${prefix}`,
+    lateLogs: invocations.lateLogs,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

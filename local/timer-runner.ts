@@ -2,7 +2,7 @@ import { Cron } from 'croner';
 import type { FunctionDeclaration } from '../shared/runtime/declaration.js';
 import type { Services } from '../shared/runtime/services.js';
 import { bindTimer } from '../shared/runtime/bind.js';
-import { makeInvocationContext, type HostLogger } from './invocation-context.js';
+import type { HostLogger, Invocations } from './invocation-context.js';
 import { logValue } from '../shared/log-value.js';
 
 /**
@@ -13,6 +13,7 @@ export function startTimerRunner(options: {
   declarations: readonly FunctionDeclaration[];
   services: Services;
   log?: HostLogger | undefined;
+  invocations: Invocations;
 }) {
   const jobs = options.declarations.flatMap((decl) => {
     if (decl.kind !== 'timer') return [];
@@ -20,7 +21,7 @@ export function startTimerRunner(options: {
     return [
       new Cron(decl.schedule, { timezone: 'UTC', protect: true }, async () => {
         try {
-          await handler({ isPastDue: false }, makeInvocationContext(decl.name, options.log));
+          await options.invocations.run(decl.name, (context) => handler({ isPastDue: false }, context));
         } catch (err) {
           options.log?.('error', decl.name, `timer run failed: ${logValue(err instanceof Error ? err.message : err, 1000)}`);
         }

@@ -6,7 +6,7 @@ import { bindQueue } from '../../shared/runtime/bind.js';
 import { createQueueClient } from '../../shared/storage/clients.js';
 import { poisonQueueName } from '../../shared/constants.js';
 import type { HostSettings } from '../host-json.js';
-import { makeInvocationContext, type HostLogger } from '../invocation-context.js';
+import type { HostLogger, Invocations } from '../invocation-context.js';
 import { DEFAULT_LEASE_SECONDS, holdLease } from './lease.js';
 import { decodeMessage } from './decode.js';
 import { moveToPoison } from './poison.js';
@@ -38,6 +38,7 @@ interface Trigger {
   readonly handler: QueueHandler;
   readonly settings: HostSettings['queues'];
   readonly log: HostLogger | undefined;
+  readonly invocations: Invocations;
   readonly leaseSeconds: number;
 }
 
@@ -55,7 +56,7 @@ async function invoke(t: Trigger, message: DequeuedMessageItem, receipt: () => s
   const decoded = decodeMessage(message, t.settings.messageEncoding);
   try {
     if ('error' in decoded) throw new Error(decoded.error);
-    const context = makeInvocationContext(t.name, t.log, {
+    await t.invocations.run(t.name, (context) => t.handler(decoded.body, context), {
       id: message.messageId,
       dequeueCount: message.dequeueCount,
       insertionTime: message.insertedOn.toISOString(),
@@ -64,7 +65,6 @@ async function invoke(t: Trigger, message: DequeuedMessageItem, receipt: () => s
       popReceipt: message.popReceipt,
       queueTrigger: decoded.text,
     });
-    await t.handler(decoded.body, context);
     await t.queue.deleteMessage(message.messageId, receipt());
   } catch (err) {
     t.log?.('error', t.name, `invocation failed (dequeueCount ${message.dequeueCount}): ${describeError(err)}`);
@@ -137,6 +137,8 @@ export function startQueueRunner(options: {
   services: Services;
   settings: HostSettings;
   log?: HostLogger | undefined;
+  /** Where the runner's contexts come from, finished when their handler settles (the host's). */
+  invocations: Invocations;
   leaseSeconds?: number | undefined;
 }): QueueRunner {
   const runners = options.declarations.flatMap((decl) =>
@@ -150,6 +152,7 @@ export function startQueueRunner(options: {
             handler: bindQueue(decl, () => Promise.resolve(options.services)),
             settings: options.settings.queues,
             log: options.log,
+            invocations: options.invocations,
             leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
           }),
         ],
@@ -157,7 +160,7 @@ export function startQueueRunner(options: {
   return {
     async stop() {
       await Promise.all(runners.map((r) => r.stop()));
-      await Promise.all(options.services.background);
+      await Promise.all(options.services.background.running);
     },
   };
 }

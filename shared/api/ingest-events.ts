@@ -54,7 +54,7 @@ export function makeIngestEvents(deps: IngestEventsDeps): HttpHandler {
         `The request has ${candidates.length} events; send at most ${deps.config.maxEventsPerRequest} per request.`,
       );
     }
-    const report = await ingestEvents(deps, registry, candidates, context);
+    const report = await ingestEvents(deps, registry, candidates);
     context.log(
       `ingest: registry=${registry} format=${adapter.name} accepted=${report.accepted.length} duplicates=${report.duplicates.length} ignored=${report.ignored.length} rejected=${report.rejected.length}` +
         (report.accepted.length ? ` ids=${logValue(report.accepted.map((a) => a.id).join(','), 4096)}` : ''),

@@ -1,10 +1,10 @@
-import type { InvocationContext } from '@azure/functions';
 import type { Clock } from '../clock.js';
 import type { AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { ApiError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Logger } from '../logger.js';
 
 export interface DisableGoneDeps {
   readonly webhooks: Pick<WebhookStore, 'update'>;
@@ -21,7 +21,7 @@ export async function disableGoneWebhooks(
   deps: DisableGoneDeps,
   registry: string,
   results: readonly { webhook: WebhookRecord; result: AttemptResult }[],
-  context: InvocationContext,
+  log: Logger,
 ): Promise<void> {
   const gone = new Map<string, AttemptResult>();
   for (const { webhook, result } of results) {
@@ -40,11 +40,11 @@ export async function disableGoneWebhooks(
     } catch (err) {
       // Other writers kept winning: the next 410 tries again.
       if (!(err instanceof ApiError && err.code === 'Conflict')) throw err;
-      context.warn(`webhook not disabled: registry=${registry} webhook=${name}: it kept changing under the update`);
+      log.warn(`webhook not disabled: registry=${registry} webhook=${name}: it kept changing under the update`);
       continue;
     }
     if (!disabled) continue;
     deps.metrics.webhookAutoDisabled('gone');
-    context.warn(`webhook disabled: registry=${registry} webhook=${name}: the endpoint answered 410 Gone`);
+    log.warn(`webhook disabled: registry=${registry} webhook=${name}: the endpoint answered 410 Gone`);
   }
 }

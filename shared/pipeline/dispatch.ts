@@ -1,8 +1,8 @@
-import type { InvocationContext } from '@azure/functions';
 import type { QueueClient } from '@azure/storage-queue';
 import type { CommittedBatch } from './ingest-batcher.js';
 import type { Claimed } from './claims.js';
 import { track, type Background } from './background.js';
+import type { Logger } from '../logger.js';
 
 /*
  * Dispatch at once: the process that commits an ingest batch fans it out itself, without waiting for a
@@ -10,23 +10,23 @@ import { track, type Background } from './background.js';
  * the lease while the fan-out runs and deletes the message when it is done. If the process dies or is
  * frozen (an Azure instance scaled in after its HTTP invocation returned), the message reappears and the
  * queue trigger takes the claims over: correctness never depends on work after an invocation returns.
+ * The ingest's invocation has returned (202) by then, so all of this logs through the process's logger.
  */
 
 export interface DispatchDeps {
   readonly queue: QueueClient;
   readonly leaseMs: number;
   /** The fan-out of claimed events (fan-out.ts), bound to its own dependencies. */
-  readonly fanOut: (registry: string, claimed: readonly Claimed[], context: InvocationContext) => Promise<void>;
-  /** Background work the host waits for on shutdown (and tests, to know it is done). */
+  readonly fanOut: (registry: string, claimed: readonly Claimed[], log: Logger) => Promise<void>;
+  /** Background work the host waits for on shutdown (and tests, to know it is done), and its logger. */
   readonly background: Background;
-  readonly fallbackContext: () => InvocationContext;
 }
 
 export function makeDispatcher(deps: DispatchDeps): (batch: CommittedBatch) => void {
   return (batch) => {
-    const context = batch.context ?? deps.fallbackContext();
-    const work = run(deps, batch, context).catch((err: unknown) => {
-      context.warn(
+    const { log } = deps.background;
+    const work = run(deps, batch, log).catch((err: unknown) => {
+      log.warn(
         `dispatch: registry=${batch.registry} events=${batch.items.length} left to the queue trigger: ${err instanceof Error ? err.message : String(err)}`,
       );
     });
@@ -34,7 +34,7 @@ export function makeDispatcher(deps: DispatchDeps): (batch: CommittedBatch) => v
   };
 }
 
-async function run(deps: DispatchDeps, batch: CommittedBatch, context: InvocationContext): Promise<void> {
+async function run(deps: DispatchDeps, batch: CommittedBatch, log: Logger): Promise<void> {
   let receipt = batch.message.popReceipt;
   // Renewals and the final delete go one after another: each needs the receipt the one before returned.
   let chain: Promise<void> = Promise.resolve();
@@ -44,14 +44,14 @@ async function run(deps: DispatchDeps, batch: CommittedBatch, context: Invocatio
       if (res.popReceipt) receipt = res.popReceipt;
     });
     chain = chain.catch((err: unknown) => {
-      context.warn(
+      log.warn(
         `dispatch: could not renew the lease of registry=${batch.registry}'s message: ${err instanceof Error ? err.message : String(err)}`,
       );
     });
   }, deps.leaseMs / 2);
   try {
     const claimed: Claimed[] = batch.items.map((i) => ({ item: { event: i.event, receivedAt: i.receivedAt }, etag: i.etag, recorded: 0 }));
-    await deps.fanOut(batch.registry, claimed, context);
+    await deps.fanOut(batch.registry, claimed, log);
   } finally {
     clearInterval(renew);
   }

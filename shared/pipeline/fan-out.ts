@@ -1,4 +1,3 @@
-import type { InvocationContext } from '@azure/functions';
 import type { QueueClient } from '@azure/storage-queue';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -21,6 +20,7 @@ import { followUp } from './follow-up.js';
 import { trackHandoffs, type Handoff, type HandoffDeps } from './handoffs.js';
 import { logFailure } from './log-failure.js';
 import { logValue } from '../log-value.js';
+import type { Logger } from '../logger.js';
 import { planMultiArch, type MultiArchDeps } from './plan-multi-arch.js';
 import type { EventsMessage } from './messages.js';
 
@@ -99,7 +99,7 @@ async function alreadyRecorded(
  * claim taken over meanwhile keeps its old ETag, so its records fail and the new owner's stand. The
  * returned stop ends the renewals and waits for one in flight, so the records never race a renewal.
  */
-function keepClaims(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], context: InvocationContext): () => Promise<void> {
+function keepClaims(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], log: Logger): () => Promise<void> {
   let chain: Promise<void> = Promise.resolve();
   const renew = async () => {
     const lease = { owner: deps.owner, leaseUntil: new Date(deps.now().getTime() + deps.config.fanOutLeaseMs).toISOString() };
@@ -107,13 +107,13 @@ function keepClaims(deps: FanOutDeps, registry: string, claimed: readonly Claime
       claimed.map(async (c) => {
         const etag = await deps.claims.takeClaim(registry, c.item.event.id, c.etag, lease);
         if (etag) c.etag = etag;
-        else context.warn(`fan-out: registry=${registry} event=${logValue(c.item.event.id)}: its claim was taken over while it ran`);
+        else log.warn(`fan-out: registry=${registry} event=${logValue(c.item.event.id)}: its claim was taken over while it ran`);
       }),
     );
   };
   const timer = setInterval(() => {
     chain = chain.then(renew).catch((err: unknown) => {
-      context.warn(`fan-out: registry=${registry}: could not extend its claims: ${err instanceof Error ? err.message : String(err)}`);
+      log.warn(`fan-out: registry=${registry}: could not extend its claims: ${err instanceof Error ? err.message : String(err)}`);
     });
   }, deps.config.fanOutLeaseMs / 2);
   return async () => {
@@ -122,12 +122,15 @@ function keepClaims(deps: FanOutDeps, registry: string, claimed: readonly Claime
   };
 }
 
-/** Fans out events this process holds the claims of (from the ingest's dispatch, or claimed above). */
-export async function fanOut(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], context: InvocationContext): Promise<void> {
+/**
+ * Fans out events this process holds the claims of (from the ingest's dispatch, or claimed above). `log` is
+ * the queue trigger's context, or the process's logger when the ingest's dispatch runs it after its 202.
+ */
+export async function fanOut(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], log: Logger): Promise<void> {
   if (claimed.length === 0) return;
-  const stopRenewing = keepClaims(deps, registry, claimed, context);
+  const stopRenewing = keepClaims(deps, registry, claimed, log);
   try {
-    await fanOutClaimed(deps, registry, claimed, context, stopRenewing);
+    await fanOutClaimed(deps, registry, claimed, log, stopRenewing);
   } finally {
     await stopRenewing();
   }
@@ -137,7 +140,7 @@ async function fanOutClaimed(
   deps: FanOutDeps,
   registry: string,
   claimed: readonly Claimed[],
-  context: InvocationContext,
+  log: Logger,
   stopRenewing: () => Promise<void>,
 ): Promise<void> {
   const webhooks = await deps.webhooks.listCached(registry);
@@ -149,15 +152,15 @@ async function fanOutClaimed(
     const matched = matchWebhooks(webhooks, event);
     const holding = holdingWebhooks(webhooks, event);
     const done = await alreadyRecorded(deps, registry, claim, [...matched, ...holding]);
-    if (done.size > 0) context.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
-    else if (matched.length === 0 && holding.length === 0) context.log(`fan-out: ${tag} matched no webhook`);
+    if (done.size > 0) log.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
+    else if (matched.length === 0 && holding.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
     // Multi-arch images: coalesced webhooks get one event per index, and tagless child pushes are held.
     const plan = await planMultiArch(
       deps,
       registry,
       claim.item,
       matched.filter((w) => !done.has(nameKey(w.name))),
-      (x) => context.log(`fan-out: ${tag} ${x}`),
+      (x) => log.log(`fan-out: ${tag} ${x}`),
     );
     const targets = plan.sends.map((x) => x.webhook);
     const receivedMs = Date.parse(claim.item.receivedAt);
@@ -199,7 +202,7 @@ async function fanOutClaimed(
   const finished: { webhook: WebhookRecord; result: AttemptResult }[] = [];
   for (const [e, p] of planned.entries()) {
     if (!recorded.has(p.claim.item.event.id)) {
-      context.warn(`fan-out: ${p.tag}: its claim was taken over; the new owner records it`);
+      log.warn(`fan-out: ${p.tag}: its claim was taken over; the new owner records it`);
       continue;
     }
     let succeeded = 0;
@@ -217,18 +220,18 @@ async function fanOutClaimed(
       finished.push({ webhook, result: r });
       if (r.record.state === 'succeeded') succeeded++;
       else {
-        logFailure(context, p.tag, webhook, r);
+        logFailure(log, p.tag, webhook, r);
         if (r.retryInSeconds !== undefined) retrying++;
         else failed++;
       }
     }
     if (p.targets.length > 0 || p.held.length > 0)
-      context.log(
+      log.log(
         `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff} held=${p.held.length}`,
       );
   }
-  await followUp(deps, registry, finished, context);
-  await trackHandoffs(deps, registry, pending, context);
+  await followUp(deps, registry, finished, log);
+  await trackHandoffs(deps, registry, pending);
 }
 
 /**
@@ -236,16 +239,11 @@ async function fanOutClaimed(
  * index claimed it meanwhile (coalesce-window.ts decides, by a conditional write). Its records are written,
  * then the hold row removed; a crash in between delivers it again with the same webhook-id.
  */
-async function releaseHeld(
-  deps: FanOutDeps,
-  registry: string,
-  item: EventsMessage['items'][number],
-  context: InvocationContext,
-): Promise<void> {
+async function releaseHeld(deps: FanOutDeps, registry: string, item: EventsMessage['items'][number], log: Logger): Promise<void> {
   const { event } = item;
   const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
   const webhooks = await deps.webhooks.listCached(registry);
-  const plan = await planMultiArch(deps, registry, item, matchWebhooks(webhooks, event), (x) => context.log(`fan-out: ${tag} ${x}`));
+  const plan = await planMultiArch(deps, registry, item, matchWebhooks(webhooks, event), (x) => log.log(`fan-out: ${tag} ${x}`));
   if (!plan.released) return;
   const created = deps.now().toISOString();
   const receivedMs = Date.parse(item.receivedAt);
@@ -264,6 +262,6 @@ async function releaseHeld(
     if (r) finished.push({ webhook: x.webhook, result: r });
     else pending.push({ webhook: x.webhook, record: records[i]!, attempt: attempts[i]!, tag });
   }
-  await followUp(deps, registry, finished, context);
-  await trackHandoffs(deps, registry, pending, context);
+  await followUp(deps, registry, finished, log);
+  await trackHandoffs(deps, registry, pending);
 }

@@ -1,4 +1,3 @@
-import type { InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { AttemptResult } from '../delivery/attempt-delivery.js';
 import type { DeliveryRecord } from '../delivery/delivery-record.js';
@@ -25,15 +24,12 @@ export interface Handoff {
  * First attempts still running when a fan-out returns. One hand-off message, invisible until they must
  * have ended, backs them up: if this process finishes them it records the outcomes (in transactions),
  * schedules retries and withdraws the message; if the process dies, the message reappears and the
- * delivery worker makes those attempts.
+ * delivery worker makes those attempts. The invocation that handed them off has returned by then: what
+ * follows logs through the process's logger (`Background.log`).
  */
-export async function trackHandoffs(
-  deps: HandoffDeps,
-  registry: string,
-  pending: readonly Handoff[],
-  context: InvocationContext,
-): Promise<void> {
+export async function trackHandoffs(deps: HandoffDeps, registry: string, pending: readonly Handoff[]): Promise<void> {
   if (pending.length === 0) return;
+  const { log } = deps.background;
   const waitSeconds = Math.ceil(deps.config.deliveryTimeoutMs / 1000) + 5;
   const refs = pending.map((p) => ({ webhook: p.webhook.name, rowKey: p.record.rowKey, attempt: 1 }));
   const sent = await deps.deliveryQueue.schedule(registry, refs, waitSeconds);
@@ -43,13 +39,13 @@ export async function trackHandoffs(
       results.map((r) => r.record),
     );
     results.forEach((r, i) => {
-      if (r.record.state !== 'succeeded') logFailure(context, pending[i]!.tag, pending[i]!.webhook, r);
+      if (r.record.state !== 'succeeded') logFailure(log, pending[i]!.tag, pending[i]!.webhook, r);
     });
     await followUp(
       deps,
       registry,
       results.map((result, i) => ({ webhook: pending[i]!.webhook, result })),
-      context,
+      log,
     );
     await deps.deliveryQueue.withdraw(sent);
   });
@@ -57,7 +53,7 @@ export async function trackHandoffs(
     deps.background,
     finish.catch((err: unknown) => {
       // The hand-off message stays and does the work later.
-      context.warn(
+      log.warn(
         `hand-off of ${pending.length} deliveries (registry=${registry}) left to the delivery queue: ${err instanceof Error ? err.message : String(err)}`,
       );
     }),

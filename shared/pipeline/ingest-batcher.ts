@@ -1,5 +1,4 @@
 import type { QueueClient } from '@azure/storage-queue';
-import type { InvocationContext } from '@azure/functions';
 import type { Clock } from '../clock.js';
 import { nameKey } from '../storage/key-part.js';
 import type { AcrEvent } from '../events/acr-event.js';
@@ -28,7 +27,6 @@ import type { EventsMessage, MirrorMessage } from './messages.js';
 export type IngestOutcome = 'accepted' | 'duplicate';
 
 interface Pending extends AcceptedEvent {
-  readonly context: InvocationContext | undefined;
   readonly resolve: (o: IngestOutcome) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -43,7 +41,6 @@ export interface CommittedBatch {
   readonly registry: string;
   readonly items: readonly { readonly event: AcrEvent; readonly receivedAt: string; readonly etag: string }[];
   readonly message: { readonly messageId: string; readonly popReceipt: string };
-  readonly context: InvocationContext | undefined;
 }
 
 /** What a committed batch needs to be redone after a crash (the local host's journal). */
@@ -244,7 +241,6 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
         registry,
         items: accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt, etag: etags.get(p.event.id) ?? '' })),
         message: sent,
-        context: accepted[0]?.context,
       });
     }
   }
@@ -269,7 +265,7 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
      * Resolves once the event is durably queued ('accepted') or known from before ('duplicate').
      * `receivedAt` is given only when a journaled event is replayed (its delivery rows keep their keys).
      */
-    submit(registry: string, event: AcrEvent, remember: boolean, context?: InvocationContext, receivedAt?: string): Promise<IngestOutcome> {
+    submit(registry: string, event: AcrEvent, remember: boolean, receivedAt?: string): Promise<IngestOutcome> {
       return new Promise<IngestOutcome>((resolve, reject) => {
         const key = nameKey(registry);
         const list = waiting.get(key) ?? [];
@@ -278,7 +274,6 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
           payload: JSON.stringify(event),
           remember,
           receivedAt: receivedAt ?? now().toISOString(),
-          context,
           resolve,
           reject,
         });

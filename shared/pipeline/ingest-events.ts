@@ -1,4 +1,3 @@
-import type { InvocationContext } from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Candidate } from '../events/normalize.js';
 import { isEventId } from '../events/event-id.js';
@@ -24,12 +23,7 @@ export interface IngestReport {
  * so the caller answers 202 only for events that are durably queued. Any storage error propagates (503)
  * and the sender retries, which the dedupe makes safe.
  */
-export async function ingestEvents(
-  deps: IngestDeps,
-  registry: string,
-  candidates: readonly Candidate[],
-  context?: InvocationContext,
-): Promise<IngestReport> {
+export async function ingestEvents(deps: IngestDeps, registry: string, candidates: readonly Candidate[]): Promise<IngestReport> {
   const report: IngestReport = { accepted: [], duplicates: [], ignored: [], rejected: [] };
   const submitted: Promise<void>[] = [];
   for (const c of candidates) {
@@ -73,7 +67,7 @@ export async function ingestEvents(
     // Only a CNCF registry's pushes are remembered: only its deletes need telling from blob deletes
     // (ACR's own events say what they are), and every row written costs a partition's throughput.
     submitted.push(
-      deps.ingestBatcher.submit(registry, accepted, c.kind === 'accept' && c.remember === true, context).then((outcome) => {
+      deps.ingestBatcher.submit(registry, accepted, c.kind === 'accept' && c.remember === true).then((outcome) => {
         if (outcome === 'accepted') report.accepted.push({ index: c.index, id: accepted.id, action: accepted.action });
         else report.duplicates.push({ index: c.index, id: accepted.id });
       }),

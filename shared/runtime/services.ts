@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import functions, { type InvocationContext } from '@azure/functions';
+import functions from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
 import { Table } from '../constants.js';
@@ -21,6 +21,7 @@ import { makeDispatcher } from '../pipeline/dispatch.js';
 import { fanOut } from '../pipeline/fan-out.js';
 import { makeDeliveryQueue, type DeliveryQueue } from '../pipeline/delivery-queue.js';
 import type { Background } from '../pipeline/background.js';
+import type { Logger } from '../logger.js';
 import { makeCoalesceWindow, type CoalesceWindow } from '../multiarch/coalesce-window.js';
 import { makeIndexReader, type IndexReader } from '../multiarch/index-reader.js';
 import { entraTokenSource } from '../multiarch/entra-token.js';
@@ -72,7 +73,7 @@ export interface Services {
   readonly now: Clock;
   /** This process, as the owner named in the fan-out claims it holds. */
   readonly owner: string;
-  /** Work that outlives an invocation (hand-offs); the local host and tests wait for it to drain. */
+  /** Work that outlives an invocation (dispatch, hand-offs) and the process's logger it logs through. */
   readonly background: Background;
 }
 
@@ -81,8 +82,8 @@ export interface ServiceOverrides {
   readonly resolve?: PostOptions['resolve'];
   /** The local host's ingest journal (durability of the embedded storage); Azure Storage needs none. */
   readonly journal?: (batch: JournalBatch) => Promise<void>;
-  /** Where the fan-outs this process dispatches itself log (the local host's logger). */
-  readonly dispatchContext?: () => InvocationContext;
+  /** The process's logger, for work that outlives an invocation (the local host's log). */
+  readonly log?: Logger;
 }
 
 /** Builds the services from a config: storage clients, tables and queues created if missing. */
@@ -110,6 +111,12 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   const poster = makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) });
   const usesIdentity = [...config.registryCredentials.values()].some((c) => c.kind === 'managedIdentity');
   const owner = randomUUID();
+  // On Azure a context made outside any invocation writes to the console, which the worker sends to the
+  // host's log; an invocation's own context must not be used once its handler has returned.
+  const background: Background = {
+    log: overrides.log ?? new functions.InvocationContext({ functionName: 'background' }),
+    running: new Set(),
+  };
   const ingestBatcher = makeIngestBatcher({
     claims,
     memory,
@@ -137,7 +144,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     now,
     autoDisableAfterHours: config.autoDisableAfterHours,
     writeIntervalMs: config.healthWriteIntervalMs,
-    log: (message) => console.warn(message),
+    log: (message) => background.log.warn(message),
   });
   const services: Services = {
     config,
@@ -181,16 +188,15 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     scrapeMetrics: () => telemetry.scrape(),
     now,
     owner,
-    background: new Set(),
+    background,
   };
   // Dispatch at once: the process that commits a batch fans it out (the queue is the safety net).
   ingestBatcher.onCommitted(
     makeDispatcher({
       queue: queues.events,
       leaseMs: config.fanOutLeaseMs,
-      fanOut: (registry, claimed, context) => fanOut(services, registry, claimed, context),
-      background: services.background,
-      fallbackContext: overrides.dispatchContext ?? (() => new functions.InvocationContext({ functionName: 'events-dispatch' })),
+      fanOut: (registry, claimed, log) => fanOut(services, registry, claimed, log),
+      background,
     }),
   );
   return services;

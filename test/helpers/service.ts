@@ -18,6 +18,7 @@ export interface TestService {
   readonly deps: Services;
   readonly host: LocalHost;
   readonly logs: string[];
+  /** Closes it all, then fails if anything logged through an invocation's context after its handler returned. */
   close(): Promise<void>;
 }
 
@@ -28,7 +29,9 @@ export interface StartServiceOptions {
 
 /**
  * The whole service as `npm start` runs it: real Azurite (in this process, ephemeral ports), the function
- * modules from `functions/`, and the local host on a real socket at 127.0.0.1:<ephemeral>.
+ * modules from `functions/`, and the local host on a real socket at 127.0.0.1:<ephemeral>. Its `close()`
+ * throws when a context was logged through after its handler returned (Azure's "Unexpected call to 'log'
+ * on the context object after function execution has completed"), so every suite using it guards that.
  */
 export async function startService(
   settings: Record<string, string> = {},
@@ -64,8 +67,15 @@ export async function startService(
     async close() {
       await booted.close();
       if (!azurite) await storage.close();
+      assertNoLateLogs(booted.host.lateLogs);
     },
   };
+}
+
+/** Fails with each log call made on an invocation's context after its handler returned (local-host.ts). */
+function assertNoLateLogs(lateLogs: readonly string[]): void {
+  if (lateLogs.length > 0)
+    throw new Error(`logged through a finished invocation (log through the process's logger):\n  ${lateLogs.join('\n  ')}`);
 }
 
 /** fetch with the management key. */

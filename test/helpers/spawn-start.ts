@@ -11,6 +11,9 @@ export interface StartedProcess {
   stop(): Promise<number | null>;
 }
 
+/** What the local host prints for a log call on an invocation's context after its handler returned. */
+const LATE_LOG = 'log after function completed:';
+
 /** Runs `local/start.ts` (what `npm start` runs, from source) as a child process and waits for its banner. */
 export async function spawnStart(env: Record<string, string>): Promise<StartedProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'local', 'start.ts')], {
@@ -40,9 +43,13 @@ export async function spawnStart(env: Record<string, string>): Promise<StartedPr
     managementKey: pick(/Management key:\s+(\S+)/),
     ingestKey: pick(/Ingest key:\s+(\S+)/),
     output: () => out,
+    /** SIGTERM, then the exit code; throws when the run logged through a finished invocation (local-host.ts). */
     async stop() {
       child.kill('SIGTERM');
-      return exited;
+      const code = await exited;
+      const late = out.split('\n').filter((line) => line.includes(LATE_LOG));
+      if (late.length > 0) throw new Error(`logged through a finished invocation:\n  ${late.join('\n  ')}`);
+      return code;
     },
   };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { startQueueRunner } from '../../local/queue/queue-runner.js';
+import { makeInvocations } from '../../local/invocation-context.js';
 import type { HostSettings } from '../../local/host-json.js';
 import type { QueueFunctionDeclaration } from '../../shared/runtime/declaration.js';
 import { loadConfig } from '../../shared/config.js';
@@ -47,7 +48,9 @@ describe('queue runner', () => {
       },
     };
     const logs: string[] = [];
-    const runner = startQueueRunner({ declarations: [decl], services, settings, log: (level, fn, m) => logs.push(`${level} ${fn} ${m}`) });
+    const log = (level: string, fn: string, m: string) => logs.push(`${level} ${fn} ${m}`);
+    const invocations = makeInvocations(log);
+    const runner = startQueueRunner({ declarations: [decl], services, settings, log, invocations });
     try {
       await queue.sendMessage(Buffer.from(JSON.stringify({ fail: true, n: 1 })).toString('base64'));
       await queue.sendMessage(Buffer.from(JSON.stringify({ fail: false, n: 2 })).toString('base64'));
@@ -59,6 +62,7 @@ describe('queue runner', () => {
       expect(JSON.parse(Buffer.from(poisoned!.messageText, 'base64').toString())).toEqual({ fail: true, n: 1 });
       expect((await queue.peekMessages()).peekedMessageItems).toHaveLength(0);
       expect(logs.join('\n')).toContain('moved to flaky-poison after 3 attempts');
+      expect(invocations.lateLogs).toEqual([]);
     } finally {
       await runner.stop();
     }
@@ -78,7 +82,7 @@ describe('queue runner', () => {
         return Promise.resolve();
       },
     };
-    const runner = startQueueRunner({ declarations: [decl], services, settings });
+    const runner = startQueueRunner({ declarations: [decl], services, settings, invocations: makeInvocations(undefined) });
     try {
       await queue.sendMessage('{not base64!}');
       await eventually(async () => ((await poison.peekMessages()).peekedMessageItems.length === 1 ? true : undefined), 10_000, 'poison');
