@@ -1,4 +1,5 @@
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+import { holdQueueLease, type QueueLease } from '../../shared/storage/queue-lease.js';
 
 /**
  * How long a fetched message stays invisible while its function runs. The host leases for 10 minutes
@@ -7,25 +8,8 @@ import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
  */
 export const DEFAULT_LEASE_SECONDS = 60;
 
-/** A message's lease, renewed at half-time until released; each renewal brings a new pop receipt. */
-export interface Lease {
-  receipt(): string;
-  release(): void;
-}
-
-export function holdLease(queue: QueueClient, message: DequeuedMessageItem, leaseSeconds: number): Lease {
-  let receipt = message.popReceipt;
-  const renew = setInterval(
-    () => {
-      queue.updateMessage(message.messageId, receipt, undefined, leaseSeconds).then(
-        (r) => {
-          if (r.popReceipt) receipt = r.popReceipt;
-        },
-        // A failed renewal is retried at the next tick; the message's own outcome settles it.
-        () => undefined,
-      );
-    },
-    (leaseSeconds * 1000) / 2,
-  );
-  return { receipt: () => receipt, release: () => clearInterval(renew) };
+/** A fetched message's lease, renewed at half-time while its function runs (the service's one renewal loop). */
+export function holdLease(queue: QueueClient, message: DequeuedMessageItem, leaseSeconds: number): QueueLease {
+  // A failed renewal is retried at the next tick; the message's own outcome settles it.
+  return holdQueueLease(queue, message, leaseSeconds, () => undefined);
 }

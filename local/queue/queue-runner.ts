@@ -82,7 +82,7 @@ function runTrigger(t: Trigger): QueueRunner {
     try {
       await invoke(t, message, () => lease.receipt());
     } finally {
-      lease.release();
+      await lease.stop();
     }
   };
   const loop = async () => {

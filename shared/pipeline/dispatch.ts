@@ -2,6 +2,7 @@ import type { QueueClient } from '@azure/storage-queue';
 import type { CommittedBatch } from './ingest-batcher.js';
 import type { Claimed } from './claims.js';
 import { track, type Background } from './background.js';
+import { holdQueueLease } from '../storage/queue-lease.js';
 import type { Logger } from '../logger.js';
 
 /*
@@ -35,26 +36,16 @@ export function makeDispatcher(deps: DispatchDeps): (batch: CommittedBatch) => v
 }
 
 async function run(deps: DispatchDeps, batch: CommittedBatch, log: Logger): Promise<void> {
-  let receipt = batch.message.popReceipt;
-  // Renewals and the final delete go one after another: each needs the receipt the one before returned.
-  let chain: Promise<void> = Promise.resolve();
-  const renew = setInterval(() => {
-    chain = chain.then(async () => {
-      const res = await deps.queue.updateMessage(batch.message.messageId, receipt, undefined, Math.ceil(deps.leaseMs / 1000));
-      if (res.popReceipt) receipt = res.popReceipt;
-    });
-    chain = chain.catch((err: unknown) => {
-      log.warn(
-        `dispatch: could not renew the lease of registry=${batch.registry}'s message: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    });
-  }, deps.leaseMs / 2);
+  const lease = holdQueueLease(deps.queue, batch.message, Math.ceil(deps.leaseMs / 1000), (err: unknown) => {
+    log.warn(
+      `dispatch: could not renew the lease of registry=${batch.registry}'s message: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  });
   try {
     const claimed: Claimed[] = batch.items.map((i) => ({ item: { event: i.event, receivedAt: i.receivedAt }, etag: i.etag, recorded: 0 }));
     await deps.fanOut(batch.registry, claimed, log);
   } finally {
-    clearInterval(renew);
+    await lease.stop();
   }
-  await chain;
-  await deps.queue.deleteMessage(batch.message.messageId, receipt);
+  await deps.queue.deleteMessage(batch.message.messageId, lease.receipt());
 }

@@ -21,6 +21,7 @@ import { trackHandoffs, type Handoff, type HandoffDeps } from './handoffs.js';
 import { logFailure } from './log-failure.js';
 import { logValue } from '../log-value.js';
 import type { Logger } from '../logger.js';
+import { keepRenewing } from '../keep-renewing.js';
 import { planMultiArch, type MultiArchDeps } from './plan-multi-arch.js';
 import type { EventsMessage } from './messages.js';
 
@@ -100,26 +101,22 @@ async function alreadyRecorded(
  * returned stop ends the renewals and waits for one in flight, so the records never race a renewal.
  */
 function keepClaims(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], log: Logger): () => Promise<void> {
-  let chain: Promise<void> = Promise.resolve();
-  const renew = async () => {
-    const lease = { owner: deps.owner, leaseUntil: new Date(deps.now().getTime() + deps.config.fanOutLeaseMs).toISOString() };
-    await Promise.all(
-      claimed.map(async (c) => {
-        const etag = await deps.claims.takeClaim(registry, c.item.event.id, c.etag, lease);
-        if (etag) c.etag = etag;
-        else log.warn(`fan-out: registry=${registry} event=${logValue(c.item.event.id)}: its claim was taken over while it ran`);
-      }),
-    );
-  };
-  const timer = setInterval(() => {
-    chain = chain.then(renew).catch((err: unknown) => {
-      log.warn(`fan-out: registry=${registry}: could not extend its claims: ${err instanceof Error ? err.message : String(err)}`);
-    });
-  }, deps.config.fanOutLeaseMs / 2);
-  return async () => {
-    clearInterval(timer);
-    await chain;
-  };
+  const renewing = keepRenewing(
+    deps.config.fanOutLeaseMs / 2,
+    async () => {
+      const lease = { owner: deps.owner, leaseUntil: new Date(deps.now().getTime() + deps.config.fanOutLeaseMs).toISOString() };
+      await Promise.all(
+        claimed.map(async (c) => {
+          const etag = await deps.claims.takeClaim(registry, c.item.event.id, c.etag, lease);
+          if (etag) c.etag = etag;
+          else log.warn(`fan-out: registry=${registry} event=${logValue(c.item.event.id)}: its claim was taken over while it ran`);
+        }),
+      );
+    },
+    (err: unknown) =>
+      log.warn(`fan-out: registry=${registry}: could not extend its claims: ${err instanceof Error ? err.message : String(err)}`),
+  );
+  return () => renewing.stop();
 }
 
 /**
