@@ -51,7 +51,7 @@ export async function openDurableIngest(dir: string, save: () => Promise<void>, 
             continue;
           }
           count++;
-          submitted.push(ingestBatcher.submit(entry.registry, event.data, item.remember, item.receivedAt));
+          submitted.push(ingestBatcher.submit(entry.registry, event.data, { remember: item.remember, receivedAt: item.receivedAt }));
         }
       }
       await Promise.all(submitted);

@@ -49,6 +49,16 @@ export interface JournalBatch {
   readonly items: readonly { readonly event: AcrEvent; readonly receivedAt: string; readonly remember: boolean }[];
 }
 
+/** How one event joins a batch. */
+export interface SubmitOptions {
+  /** Remember the push's manifest and tags (a CNCF registry's pushes, so its deletes can be told from blob deletes). */
+  readonly remember: boolean;
+  /** Given only when a journaled event is replayed (its delivery rows keep their keys). */
+  readonly receivedAt?: string | undefined;
+  /** The event as JSON when the caller already has it (the ingest measured its size with it): not serialised again. */
+  readonly payload?: string | undefined;
+}
+
 export interface IngestBatcherOptions {
   readonly claims: Pick<ClaimStore, 'acceptEvents' | 'dropEvents' | 'rewritePayload' | 'readClaim' | 'releaseClaims'>;
   readonly memory: Pick<RegistryMemoryStore, 'remember' | 'readTags' | 'tagWrite'>;
@@ -261,19 +271,16 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
   }
 
   return {
-    /**
-     * Resolves once the event is durably queued ('accepted') or known from before ('duplicate').
-     * `receivedAt` is given only when a journaled event is replayed (its delivery rows keep their keys).
-     */
-    submit(registry: string, event: AcrEvent, remember: boolean, receivedAt?: string): Promise<IngestOutcome> {
+    /** Resolves once the event is durably queued ('accepted') or known from before ('duplicate'). */
+    submit(registry: string, event: AcrEvent, options: SubmitOptions): Promise<IngestOutcome> {
       return new Promise<IngestOutcome>((resolve, reject) => {
         const key = nameKey(registry);
         const list = waiting.get(key) ?? [];
         list.push({
           event,
-          payload: JSON.stringify(event),
-          remember,
-          receivedAt: receivedAt ?? now().toISOString(),
+          payload: options.payload ?? JSON.stringify(event),
+          remember: options.remember,
+          receivedAt: options.receivedAt ?? now().toISOString(),
           resolve,
           reject,
         });

@@ -35,7 +35,9 @@ export async function ingestEvents(deps: IngestDeps, registry: string, candidate
       report.ignored.push({ index: c.index, ...(isEventId(c.id) ? { id: c.id } : {}), reason: c.reason });
       continue;
     }
-    const size = Buffer.byteLength(JSON.stringify(c.event));
+    // The event's JSON, measured here, is the payload its row stores (unless a delete's target is filled in below).
+    const json = JSON.stringify(c.event);
+    const size = Buffer.byteLength(json);
     if (size > deps.config.maxEventBytes) {
       report.rejected.push({
         index: c.index,
@@ -67,10 +69,15 @@ export async function ingestEvents(deps: IngestDeps, registry: string, candidate
     // Only a CNCF registry's pushes are remembered: only its deletes need telling from blob deletes
     // (ACR's own events say what they are), and every row written costs a partition's throughput.
     submitted.push(
-      deps.ingestBatcher.submit(registry, accepted, c.kind === 'accept' && c.remember === true).then((outcome) => {
-        if (outcome === 'accepted') report.accepted.push({ index: c.index, id: accepted.id, action: accepted.action });
-        else report.duplicates.push({ index: c.index, id: accepted.id });
-      }),
+      deps.ingestBatcher
+        .submit(registry, accepted, {
+          remember: c.kind === 'accept' && c.remember === true,
+          payload: accepted === c.event ? json : undefined,
+        })
+        .then((outcome) => {
+          if (outcome === 'accepted') report.accepted.push({ index: c.index, id: accepted.id, action: accepted.action });
+          else report.duplicates.push({ index: c.index, id: accepted.id });
+        }),
     );
   }
   await Promise.all(submitted);

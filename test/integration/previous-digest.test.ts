@@ -41,9 +41,9 @@ async function stored(deps: Deps, id: string): Promise<AcrEvent> {
 
 describe('target.previousDigest', () => {
   it('is absent on the first push of a tag, the old digest when it moves, absent when pushed again to the same digest', async () => {
-    expect(await a.ingestBatcher.submit('movereg01', push(1, 'solo'), false)).toBe('accepted');
-    expect(await a.ingestBatcher.submit('movereg01', push(2, 'solo'), false)).toBe('accepted');
-    expect(await a.ingestBatcher.submit('movereg01', { ...push(2, 'solo'), id: 'move-solo-2b' }, false)).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', push(1, 'solo'), { remember: false })).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', push(2, 'solo'), { remember: false })).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', { ...push(2, 'solo'), id: 'move-solo-2b' }, { remember: false })).toBe('accepted');
     expect((await stored(a, 'move-solo-1')).target.previousDigest).toBeUndefined();
     expect((await stored(a, 'move-solo-2')).target.previousDigest).toBe(digest(1));
     expect((await stored(a, 'move-solo-2b')).target.previousDigest).toBeUndefined();
@@ -53,10 +53,10 @@ describe('target.previousDigest', () => {
     // a writes the tag (no read: a new tag), b moves it without knowing a's row (its create fails, it
     // reads), a moves it again holding a stale ETag (its update fails, it reads), then once more knowing
     // the ETag it wrote itself: each event's stored payload names the right predecessor.
-    expect(await a.ingestBatcher.submit('movereg01', push(11, 'turns'), false)).toBe('accepted');
-    expect(await b.ingestBatcher.submit('movereg01', push(12, 'turns'), false)).toBe('accepted');
-    expect(await a.ingestBatcher.submit('movereg01', push(13, 'turns'), false)).toBe('accepted');
-    expect(await a.ingestBatcher.submit('movereg01', push(14, 'turns'), false)).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', push(11, 'turns'), { remember: false })).toBe('accepted');
+    expect(await b.ingestBatcher.submit('movereg01', push(12, 'turns'), { remember: false })).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', push(13, 'turns'), { remember: false })).toBe('accepted');
+    expect(await a.ingestBatcher.submit('movereg01', push(14, 'turns'), { remember: false })).toBe('accepted');
     const previous = await Promise.all([11, 12, 13, 14].map(async (i) => (await stored(a, `move-turns-${i}`)).target.previousDigest));
     expect(previous).toEqual([undefined, digest(11), digest(12), digest(13)]);
   });
@@ -64,7 +64,7 @@ describe('target.previousDigest', () => {
   it('two instances pushing the same tag at once: every push names a different predecessor, one chain through all', async () => {
     const n = 16;
     const outcomes = await Promise.all(
-      Array.from({ length: n }, (_, i) => (i % 2 ? a : b).ingestBatcher.submit('movereg01', push(100 + i, 'race'), false)),
+      Array.from({ length: n }, (_, i) => (i % 2 ? a : b).ingestBatcher.submit('movereg01', push(100 + i, 'race'), { remember: false })),
     );
     expect(outcomes.every((o) => o === 'accepted')).toBe(true);
     const events = await Promise.all(Array.from({ length: n }, (_, i) => stored(a, `move-race-${100 + i}`)));
