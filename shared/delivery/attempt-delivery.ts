@@ -27,8 +27,6 @@ export interface AttemptSettings {
   readonly metrics: Pick<Metrics, 'attempted'>;
   /** Notes each attempt's outcome in the webhook's delivery health (and auto-disables). */
   readonly health: HealthRecorder;
-  /** When the delivery's event was ingested, in ms, if storage can tell (it is in the row key); for the ingest-to-attempt metric. */
-  readonly receivedMs: (record: DeliveryRecord) => number | undefined;
 }
 
 /**
@@ -63,11 +61,10 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
     const result = decide(settings, record, outcome, now, sent);
     // Ingest → first attempt, for new deliveries only (not a held or failed one sent again by recover).
     const first = record.attempts === 0 && record.lastError === undefined;
-    const receivedMs = first ? settings.receivedMs(record) : undefined;
     settings.metrics.attempted(
       outcomeOf(result),
       outcome.durationMs / 1000,
-      receivedMs === undefined ? undefined : (now.getTime() - receivedMs) / 1000,
+      first ? (now.getTime() - record.receivedMs) / 1000 : undefined,
     );
     await settings.health.record(webhook, result.record.state === 'succeeded', now);
     return result;

@@ -2,6 +2,7 @@ import type { InvocationContext } from '@azure/functions';
 import type { QueueClient } from '@azure/storage-queue';
 import type { QueueHandler } from '../handler-types.js';
 import { HELD_REASON, type DeliveryRecord } from '../delivery/delivery-record.js';
+import { deliveryIdOf } from '../delivery/delivery-id.js';
 import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../storage/key-part.js';
@@ -10,7 +11,7 @@ import type { WebhookStore } from '../storage/webhook-store.js';
 import { deliveriesMessage, type DeliveryRef } from './messages.js';
 import { parseOrPoison } from './poison.js';
 import { followUp, type FollowUpDeps } from './follow-up.js';
-import { logFailure } from './log-failure.js';
+import { logFailure } from '../delivery/log-failure.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface DeliverDeps extends FollowUpDeps {
@@ -50,7 +51,7 @@ async function deliverOne(
   item: DeliveryRef,
   context: InvocationContext,
 ): Promise<{ record: DeliveryRecord; webhook?: WebhookRecord; result?: AttemptResult } | undefined> {
-  const record = await deps.deliveries.getDelivery(registry, item.rowKey);
+  const record = await deps.deliveries.getDelivery(deliveryIdOf(registry, item));
   if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
   const tag = `registry=${registry} event=${logValue(record.eventId)} action=${record.action}`;
   const webhook = webhooks.find((w) => nameKey(w.name) === nameKey(item.webhook));

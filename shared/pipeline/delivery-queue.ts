@@ -28,7 +28,7 @@ export interface DeliveryQueue {
 }
 
 const orderedMessage = (registry: string, items: readonly DeliveryRef[]): DeliveriesMessage => ({
-  v: 1,
+  v: 2,
   type: 'deliveries',
   registry,
   ordered: true,
@@ -41,7 +41,7 @@ export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
       const sent: Sent[] = [];
       for (let i = 0; i < items.length; i += MAX_DELIVERIES_PER_MESSAGE) {
         const message: DeliveriesMessage = {
-          v: 1,
+          v: 2,
           type: 'deliveries',
           registry,
           items: items.slice(i, i + MAX_DELIVERIES_PER_MESSAGE),
@@ -76,7 +76,12 @@ export async function scheduleRetries(
     if (result.retryInSeconds === undefined) continue;
     const delay = Math.max(0, Math.round(result.retryInSeconds));
     const list = byDelay.get(delay) ?? [];
-    list.push({ webhook: webhook.name, rowKey: result.record.rowKey, attempt: result.record.attempts + 1 });
+    list.push({
+      webhook: webhook.name,
+      eventId: result.record.eventId,
+      receivedMs: result.record.receivedMs,
+      attempt: result.record.attempts + 1,
+    });
     byDelay.set(delay, list);
   }
   for (const [delay, items] of byDelay) await queue.schedule(registry, items, delay);

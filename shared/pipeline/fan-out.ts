@@ -7,7 +7,6 @@ import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-deliver
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import type { ClaimStore } from '../storage/claim-store.js';
 import type { DeliveryStore } from '../storage/delivery-store.js';
-import { Rows } from '../storage/event-keys.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { nameKey } from '../storage/key-part.js';
 import { eventsMessage } from './messages.js';
@@ -15,10 +14,10 @@ import { claimEvents, type Claimed, type ClaimSettings } from './claims.js';
 import { holdingWebhooks, matchWebhooks } from './match.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { parseOrPoison } from './poison.js';
-import { newDeliveryRecord } from './new-delivery.js';
+import { newDeliveryRecord } from '../delivery/new-delivery.js';
 import { followUp } from './follow-up.js';
 import { trackHandoffs, type Handoff, type HandoffDeps } from './handoffs.js';
-import { logFailure } from './log-failure.js';
+import { logFailure } from '../delivery/log-failure.js';
 import { logValue } from '../log-value.js';
 import type { Logger } from '../logger.js';
 import { planMultiArch, type MultiArchDeps } from './plan-multi-arch.js';
@@ -88,7 +87,7 @@ async function alreadyRecorded(
   if (claim.recorded === 0) return new Set();
   const receivedMs = Date.parse(claim.item.receivedAt);
   const found = await Promise.all(
-    targets.map((w) => deps.deliveries.getDelivery(registry, Rows.delivery(w.name, receivedMs, claim.item.event.id))),
+    targets.map((w) => deps.deliveries.getDelivery({ registry, webhook: w.name, eventId: claim.item.event.id, receivedMs })),
   );
   return new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name)));
 }

@@ -5,7 +5,7 @@ import type { WebhookRecord } from '../webhooks/webhook.js';
 import type { DeliveryStore } from '../storage/delivery-store.js';
 import { track, type Background } from './background.js';
 import { followUp, type FollowUpDeps } from './follow-up.js';
-import { logFailure } from './log-failure.js';
+import { logFailure } from '../delivery/log-failure.js';
 
 export interface HandoffDeps extends FollowUpDeps {
   readonly config: Pick<Config, 'deliveryTimeoutMs'>;
@@ -31,7 +31,7 @@ export async function trackHandoffs(deps: HandoffDeps, registry: string, pending
   if (pending.length === 0) return;
   const { log } = deps.background;
   const waitSeconds = Math.ceil(deps.config.deliveryTimeoutMs / 1000) + 5;
-  const refs = pending.map((p) => ({ webhook: p.webhook.name, rowKey: p.record.rowKey, attempt: 1 }));
+  const refs = pending.map((p) => ({ webhook: p.webhook.name, eventId: p.record.eventId, receivedMs: p.record.receivedMs, attempt: 1 }));
   const sent = await deps.deliveryQueue.schedule(registry, refs, waitSeconds);
   const finish = Promise.all(pending.map((p) => p.attempt)).then(async (results) => {
     await deps.deliveries.putDeliveries(
