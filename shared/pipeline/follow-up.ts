@@ -9,7 +9,7 @@ export interface FollowUpDeps extends DisableGoneDeps {
 }
 
 /** What recorded attempts lead to: retries scheduled, and webhooks whose endpoint answered 410 disabled. */
-export async function followUp(deps: FollowUpDeps, registry: string, results: readonly Attempted[], log: Logger): Promise<void> {
+async function followUp(deps: FollowUpDeps, registry: string, results: readonly Attempted[], log: Logger): Promise<void> {
   await scheduleRetries(deps.deliveryQueue, registry, results);
   await disableGoneWebhooks(deps, registry, results, log);
 }
