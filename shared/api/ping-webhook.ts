@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpHandler } from '../handler-types.js';
+import type { Clock } from '../clock.js';
 import { json } from '../http/respond.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
@@ -7,16 +8,16 @@ import { loadWebhook } from './load-webhook.js';
 import { newDeliveryRecord } from '../delivery/new-delivery.js';
 import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
 import type { PingEvent } from '../events/acr-event.js';
-import { disableGoneWebhooks, type DisableGoneDeps } from '../pipeline/disable-gone.js';
 import { sendAndRecord } from '../delivery/send-and-record.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import type { DeliveryStore } from '../storage/delivery-store.js';
 import type { ManagementConfig } from './management-deps.js';
 import { logValue } from '../log-value.js';
 
-export interface PingWebhookDeps extends DisableGoneDeps {
+export interface PingWebhookDeps {
+  readonly now: Clock;
   readonly config: ManagementConfig;
-  readonly webhooks: Pick<WebhookStore, 'get' | 'update'>;
+  readonly webhooks: Pick<WebhookStore, 'get'>;
   readonly deliveries: Pick<DeliveryStore, 'putDelivery'>;
   readonly attempt: AttemptDelivery;
 }
@@ -34,8 +35,8 @@ export function makePingWebhook(deps: PingWebhookDeps): HttpHandler {
     const event: PingEvent = { id: randomUUID(), timestamp: now.toISOString(), action: 'ping' };
     const record = newDeliveryRecord(webhook, event, JSON.stringify(event), now.getTime(), now.toISOString());
     const { results } = await sendAndRecord(
-      // A ping is never retried, so what follows an attempt is only the disabling of a gone endpoint.
-      { attempt: deps.attempt, followUp: (registry, attempted, log) => disableGoneWebhooks(deps, registry, attempted, log) },
+      // A ping is never retried: nothing follows its attempt.
+      { attempt: deps.attempt, followUp: async () => {} },
       {
         registry: ref.registryName,
         sends: [{ webhook, record, tag: `registry=${ref.registryName} event=${event.id} action=ping` }],

@@ -1,4 +1,5 @@
 import type { HttpHandler } from '../handler-types.js';
+import type { Clock } from '../clock.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { EVENT_ID_RULE, isEventId } from '../events/event-id.js';
@@ -17,7 +18,8 @@ import { logValue } from '../log-value.js';
 
 export interface RedeliverEventDeps extends FollowUpDeps {
   readonly config: ManagementConfig;
-  readonly webhooks: Pick<WebhookStore, 'get' | 'update'>;
+  readonly webhooks: Pick<WebhookStore, 'get'>;
+  readonly now: Clock;
   readonly deliveries: Pick<DeliveryStore, 'latestDelivery' | 'putDelivery'>;
   readonly attempt: AttemptDelivery;
 }

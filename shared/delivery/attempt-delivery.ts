@@ -25,7 +25,7 @@ export interface AttemptSettings {
   readonly maxResponseBytes: number;
   readonly now: Clock;
   readonly metrics: Pick<Metrics, 'attempted'>;
-  /** Notes each attempt's outcome in the webhook's delivery health (and auto-disables). */
+  /** Notes each attempt's outcome in the webhook's delivery health, which disables a webhook (410 Gone, or failing too long). */
   readonly health: HealthRecorder;
 }
 
@@ -66,7 +66,12 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
       outcome.durationMs / 1000,
       first ? (now.getTime() - record.receivedMs) / 1000 : undefined,
     );
-    await settings.health.record(webhook, result.record.state === 'succeeded', now);
+    const gone = outcome.kind === 'response' && outcome.status === 410;
+    await settings.health.record(webhook, {
+      succeeded: result.record.state === 'succeeded',
+      at: now.toISOString(),
+      ...(gone ? { goneAtEvent: record.eventId } : {}),
+    });
     return result;
   };
 }

@@ -1,4 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
+import type { Clock } from '../clock.js';
 import type { QueueHandler } from '../handler-types.js';
 import { HELD_REASON, type DeliveryRecord } from '../delivery/delivery-record.js';
 import { deliveryIdOf } from '../delivery/delivery-id.js';
@@ -15,11 +16,12 @@ import { sendDeps, type FollowUpDeps } from './follow-up.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface DeliverDeps extends FollowUpDeps {
-  readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
+  readonly webhooks: Pick<WebhookStore, 'listCached'>;
+  readonly now: Clock;
   readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
   readonly queues: { readonly deliveriesPoison: QueueClient };
   readonly attempt: AttemptDelivery;
-  readonly metrics: Pick<Metrics, 'held' | 'webhookAutoDisabled'>;
+  readonly metrics: Pick<Metrics, 'held'>;
 }
 import { logValue } from '../log-value.js';
 

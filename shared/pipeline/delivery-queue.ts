@@ -1,6 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
-import type { AttemptResult } from '../delivery/attempt-delivery.js';
-import type { WebhookRecord } from '../webhooks/webhook.js';
+import type { Attempted } from '../delivery/send-and-record.js';
 import { encodeQueueMessage, sendQueueMessage } from '../storage/queue-message.js';
 import { MAX_DELIVERIES_PER_MESSAGE, type DeliveriesMessage, type DeliveryRef } from './messages.js';
 
@@ -66,11 +65,7 @@ export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
 }
 
 /** Schedules every result that asks for another attempt, one message per distinct delay. */
-export async function scheduleRetries(
-  queue: DeliveryQueue,
-  registry: string,
-  results: readonly { webhook: WebhookRecord; result: AttemptResult }[],
-): Promise<void> {
+export async function scheduleRetries(queue: DeliveryQueue, registry: string, results: readonly Attempted[]): Promise<void> {
   const byDelay = new Map<number, DeliveryRef[]>();
   for (const { webhook, result } of results) {
     if (result.retryInSeconds === undefined) continue;

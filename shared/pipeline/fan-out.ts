@@ -25,12 +25,12 @@ import type { EventsMessage } from './messages.js';
 
 export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
   readonly config: Pick<Config, 'deliveryInlineWaitMs' | 'deliveryTimeoutMs' | 'fanOutLeaseMs' | 'multiArchWindowMs'>;
-  readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
+  readonly webhooks: Pick<WebhookStore, 'listCached'>;
   readonly claims: Pick<ClaimStore, 'readClaim' | 'takeClaim' | 'createClaim' | 'recordFanOut'>;
   readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
   readonly queues: { readonly eventsPoison: QueueClient; readonly events: QueueClient };
   readonly attempt: AttemptDelivery;
-  readonly metrics: Pick<Metrics, 'held' | 'webhookAutoDisabled'>;
+  readonly metrics: Pick<Metrics, 'held'>;
   readonly now: Clock;
   /** This process, as the owner named in the claims it takes. */
   readonly owner: string;
