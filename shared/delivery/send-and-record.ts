@@ -27,8 +27,11 @@ export interface Attempted {
 export interface SendAndRecordDeps {
   /** Render, send and classify one attempt (attempt-delivery.ts; the destination and the payload format plug in there). */
   readonly attempt: AttemptDelivery;
-  /** What recorded attempts lead to: retries scheduled, a webhook disabled (pipeline/follow-up.ts). */
-  readonly followUp: (registry: string, attempted: readonly Attempted[], log: Logger) => Promise<void>;
+  /**
+   * What recorded attempts lead to: their retries scheduled (pipeline/follow-up.ts). Disabling a webhook is
+   * not here: the attempt's health note decides it (webhooks/delivery-health.ts `disabling`).
+   */
+  readonly followUp: (registry: string, attempted: readonly Attempted[]) => Promise<void>;
 }
 
 export interface SendOptions {
@@ -75,7 +78,7 @@ export const recordAll =
  * The one way a delivery is sent and recorded (plan → render → send → classify → record → follow up):
  * the caller plans (which records, to which webhooks); each attempt renders, sends and classifies
  * (`deps.attempt`, which never rejects); then the outcomes are recorded, each failure logged, and what
- * they lead to followed up (retries, disabling). The fan-out, the end of a multi-arch hold, hand-offs,
+ * they lead to followed up (retries). The fan-out, the end of a multi-arch hold, hand-offs,
  * the delivery worker, redeliver and ping all come through here.
  */
 export async function sendAndRecord(deps: SendAndRecordDeps, o: SendOptions): Promise<SendReport> {
@@ -94,7 +97,7 @@ export async function sendAndRecord(deps: SendAndRecordDeps, o: SendOptions): Pr
       attempted.push({ webhook: send.webhook, result });
     }
   }
-  await deps.followUp(o.registry, attempted, o.log);
+  await deps.followUp(o.registry, attempted);
   if (inFlight.length > 0) await o.inline?.handOff(inFlight);
   return { results: final, recorded: o.sends.map((_, i) => recorded[i] ?? false) };
 }
