@@ -15,7 +15,7 @@ import { loadFunctions } from '../local/load-functions.js';
 import { readHostSettings } from '../local/host-json.js';
 import { startLocalHost } from '../local/local-host.js';
 import type { DeliveryRecord } from '../shared/delivery/delivery-record.js';
-import { newDeliveryRecord } from '../shared/pipeline/new-delivery.js';
+import { newDeliveryRecord } from '../shared/delivery/new-delivery.js';
 
 const N = Number(process.argv[2] ?? 10_000);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

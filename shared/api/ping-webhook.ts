@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpHandler } from '../handler-types.js';
+import type { Clock } from '../clock.js';
 import { json } from '../http/respond.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { loadWebhook } from './load-webhook.js';
-import { newDeliveryRecord } from '../pipeline/new-delivery.js';
+import { newDeliveryRecord } from '../delivery/new-delivery.js';
 import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
 import type { PingEvent } from '../events/acr-event.js';
-import { disableGoneWebhooks, type DisableGoneDeps } from '../pipeline/disable-gone.js';
+import { sendAndRecord } from '../delivery/send-and-record.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import type { DeliveryStore } from '../storage/delivery-store.js';
 import type { ManagementConfig } from './management-deps.js';
 import { logValue } from '../log-value.js';
 
-export interface PingWebhookDeps extends DisableGoneDeps {
+export interface PingWebhookDeps {
+  readonly now: Clock;
   readonly config: ManagementConfig;
-  readonly webhooks: Pick<WebhookStore, 'get' | 'update'>;
+  readonly webhooks: Pick<WebhookStore, 'get'>;
   readonly deliveries: Pick<DeliveryStore, 'putDelivery'>;
   readonly attempt: AttemptDelivery;
 }
@@ -32,11 +34,21 @@ export function makePingWebhook(deps: PingWebhookDeps): HttpHandler {
     const now = deps.now();
     const event: PingEvent = { id: randomUUID(), timestamp: now.toISOString(), action: 'ping' };
     const record = newDeliveryRecord(webhook, event, JSON.stringify(event), now.getTime(), now.toISOString());
-    const result = await deps.attempt(webhook, record);
-    const final =
-      result.record.state === 'pending' ? { ...result.record, state: 'failed' as const, nextAttemptAt: undefined } : result.record;
-    await deps.deliveries.putDelivery(ref.registryName, final);
-    await disableGoneWebhooks(deps, ref.registryName, [{ webhook, result }], context);
+    const { results } = await sendAndRecord(
+      // A ping is never retried: nothing follows its attempt.
+      { attempt: deps.attempt, followUp: async () => {} },
+      {
+        registry: ref.registryName,
+        sends: [{ webhook, record, tag: `registry=${ref.registryName} event=${event.id} action=ping` }],
+        record: async ([r]) => {
+          await deps.deliveries.putDelivery(ref.registryName, r!);
+          return [true];
+        },
+        retries: 'never',
+        log: context,
+      },
+    );
+    const final = results[0]!.record;
     context.log(
       `ping: registry=${ref.registryName} webhook=${webhook.name} event=${event.id} result=${final.state} ${logValue(final.lastError ?? final.responseStatus ?? '', 1000)}`,
     );

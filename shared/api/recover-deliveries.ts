@@ -9,7 +9,8 @@ import { loadWebhook } from './load-webhook.js';
 import { MAX_DELIVERIES_PER_MESSAGE } from '../pipeline/messages.js';
 import type { DeliveryQueue } from '../pipeline/delivery-queue.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
-import type { DeliveryStore } from '../storage/delivery-store.js';
+import type { DeliveryStore, RecoverableDelivery } from '../storage/delivery-store.js';
+import type { DeliveryId } from '../delivery/delivery-id.js';
 import type { ManagementConfig } from './management-deps.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
@@ -48,7 +49,7 @@ export function makeRecoverDeliveries(deps: RecoverDeliveriesDeps): HttpHandler 
     const now = deps.now().toISOString();
     let redelivered = 0;
     for (let i = 0; i < rows.length; i += MAX_DELIVERIES_PER_MESSAGE) {
-      redelivered += await recoverPage(deps, ref.registryName, webhook.name, rows.slice(i, i + MAX_DELIVERIES_PER_MESSAGE), now);
+      redelivered += await recoverPage(deps, ref.registryName, rows.slice(i, i + MAX_DELIVERIES_PER_MESSAGE), now);
     }
     context.log(`recover: registry=${ref.registryName} webhook=${webhook.name} since=${body.since} redelivered=${redelivered}`);
     return json(200, { redelivered } satisfies z.infer<typeof recoverResult>);
@@ -67,15 +68,15 @@ const PAGE_LEASE_SECONDS = 30;
 async function recoverPage(
   deps: RecoverDeliveriesDeps,
   registry: string,
-  webhook: string,
-  rows: readonly { partitionKey: string; rowKey: string; etag: string }[],
+  rows: readonly RecoverableDelivery[],
   now: string,
 ): Promise<number> {
-  const refs = (rowKeys: readonly string[]) => rowKeys.map((rowKey) => ({ webhook, rowKey, attempt: 1 }));
-  const sent = await deps.deliveryQueue.reserveOrdered(registry, refs(rows.map((r) => r.rowKey)), PAGE_LEASE_SECONDS);
-  const reset: string[] = [];
+  const refs = (ids: readonly DeliveryId[]) =>
+    ids.map((id) => ({ webhook: id.webhook, eventId: id.eventId, receivedMs: id.receivedMs, attempt: 1 }));
+  const sent = await deps.deliveryQueue.reserveOrdered(registry, refs(rows.map((r) => r.id)), PAGE_LEASE_SECONDS);
+  const reset: DeliveryId[] = [];
   for (let j = 0; j < rows.length; j += 100) {
-    reset.push(...(await deps.deliveries.resetForRecovery(registry, rows.slice(j, j + 100), now)));
+    reset.push(...(await deps.deliveries.resetForRecovery(rows.slice(j, j + 100), now)));
   }
   await deps.deliveryQueue.releaseOrdered(sent, registry, refs(reset));
   return reset.length;

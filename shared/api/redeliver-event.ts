@@ -1,14 +1,16 @@
 import type { HttpHandler } from '../handler-types.js';
+import type { Clock } from '../clock.js';
 import { json } from '../http/respond.js';
 import { ApiError } from '../errors.js';
 import { EVENT_ID_RULE, isEventId } from '../events/event-id.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { loadWebhook } from './load-webhook.js';
-import { newDeliveryRecord } from '../pipeline/new-delivery.js';
+import { newDeliveryRecord } from '../delivery/new-delivery.js';
 import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
 import { renderEvent, type DeliveryRecord } from '../delivery/delivery-record.js';
-import { followUp, type FollowUpDeps } from '../pipeline/follow-up.js';
+import { sendDeps, type FollowUpDeps } from '../pipeline/follow-up.js';
+import { sendAndRecord } from '../delivery/send-and-record.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import type { DeliveryStore } from '../storage/delivery-store.js';
 import type { ManagementConfig } from './management-deps.js';
@@ -16,7 +18,8 @@ import { logValue } from '../log-value.js';
 
 export interface RedeliverEventDeps extends FollowUpDeps {
   readonly config: ManagementConfig;
-  readonly webhooks: Pick<WebhookStore, 'get' | 'update'>;
+  readonly webhooks: Pick<WebhookStore, 'get'>;
+  readonly now: Clock;
   readonly deliveries: Pick<DeliveryStore, 'latestDelivery' | 'putDelivery'>;
   readonly attempt: AttemptDelivery;
 }
@@ -55,12 +58,18 @@ export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
       action: previous.action,
       image: previous.image,
     };
-    const result = await deps.attempt(webhook, fresh);
-    await deps.deliveries.putDelivery(ref.registryName, result.record);
-    await followUp(deps, ref.registryName, [{ webhook, result }], context);
-    context.log(
-      `redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${logValue(eventId)} result=${result.record.state}`,
-    );
-    return json(200, renderEvent(result.record));
+    const tag = `registry=${ref.registryName} event=${logValue(eventId)} action=${fresh.action}`;
+    const { results } = await sendAndRecord(sendDeps(deps), {
+      registry: ref.registryName,
+      sends: [{ webhook, record: fresh, tag }],
+      record: async ([record]) => {
+        await deps.deliveries.putDelivery(ref.registryName, record!);
+        return [true];
+      },
+      log: context,
+    });
+    const record = results[0]!.record;
+    context.log(`redelivered: registry=${ref.registryName} webhook=${webhook.name} event=${logValue(eventId)} result=${record.state}`);
+    return json(200, renderEvent(record));
   };
 }

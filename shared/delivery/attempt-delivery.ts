@@ -25,10 +25,8 @@ export interface AttemptSettings {
   readonly maxResponseBytes: number;
   readonly now: Clock;
   readonly metrics: Pick<Metrics, 'attempted'>;
-  /** Notes each attempt's outcome in the webhook's delivery health (and auto-disables). */
+  /** Notes each attempt's outcome in the webhook's delivery health, which disables a webhook (410 Gone, or failing too long). */
   readonly health: HealthRecorder;
-  /** When the delivery's event was ingested, in ms, if storage can tell (it is in the row key); for the ingest-to-attempt metric. */
-  readonly receivedMs: (record: DeliveryRecord) => number | undefined;
 }
 
 /**
@@ -63,13 +61,17 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
     const result = decide(settings, record, outcome, now, sent);
     // Ingest → first attempt, for new deliveries only (not a held or failed one sent again by recover).
     const first = record.attempts === 0 && record.lastError === undefined;
-    const receivedMs = first ? settings.receivedMs(record) : undefined;
     settings.metrics.attempted(
       outcomeOf(result),
       outcome.durationMs / 1000,
-      receivedMs === undefined ? undefined : (now.getTime() - receivedMs) / 1000,
+      first ? (now.getTime() - record.receivedMs) / 1000 : undefined,
     );
-    await settings.health.record(webhook, result.record.state === 'succeeded', now);
+    const gone = outcome.kind === 'response' && outcome.status === 410;
+    await settings.health.record(webhook, {
+      succeeded: result.record.state === 'succeeded',
+      at: now.toISOString(),
+      ...(gone ? { goneAtEvent: record.eventId } : {}),
+    });
     return result;
   };
 }

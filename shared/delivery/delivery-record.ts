@@ -12,9 +12,10 @@ export const DELIVERY_STATES = ['pending', 'succeeded', 'failed', 'held'] as con
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export interface DeliveryRecord {
-  readonly rowKey: string;
   readonly webhook: string;
   readonly eventId: string;
+  /** When its event was ingested (a redelivery: when it was asked for), in ms; part of its DeliveryId. */
+  readonly receivedMs: number;
   readonly action: string;
   readonly image: string;
   readonly body: string;

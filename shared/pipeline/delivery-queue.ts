@@ -1,6 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
-import type { AttemptResult } from '../delivery/attempt-delivery.js';
-import type { WebhookRecord } from '../webhooks/webhook.js';
+import type { Attempted } from '../delivery/send-and-record.js';
 import { encodeQueueMessage, sendQueueMessage } from '../storage/queue-message.js';
 import { MAX_DELIVERIES_PER_MESSAGE, type DeliveriesMessage, type DeliveryRef } from './messages.js';
 
@@ -28,7 +27,7 @@ export interface DeliveryQueue {
 }
 
 const orderedMessage = (registry: string, items: readonly DeliveryRef[]): DeliveriesMessage => ({
-  v: 1,
+  v: 2,
   type: 'deliveries',
   registry,
   ordered: true,
@@ -41,7 +40,7 @@ export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
       const sent: Sent[] = [];
       for (let i = 0; i < items.length; i += MAX_DELIVERIES_PER_MESSAGE) {
         const message: DeliveriesMessage = {
-          v: 1,
+          v: 2,
           type: 'deliveries',
           registry,
           items: items.slice(i, i + MAX_DELIVERIES_PER_MESSAGE),
@@ -66,17 +65,18 @@ export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
 }
 
 /** Schedules every result that asks for another attempt, one message per distinct delay. */
-export async function scheduleRetries(
-  queue: DeliveryQueue,
-  registry: string,
-  results: readonly { webhook: WebhookRecord; result: AttemptResult }[],
-): Promise<void> {
+export async function scheduleRetries(queue: DeliveryQueue, registry: string, results: readonly Attempted[]): Promise<void> {
   const byDelay = new Map<number, DeliveryRef[]>();
   for (const { webhook, result } of results) {
     if (result.retryInSeconds === undefined) continue;
     const delay = Math.max(0, Math.round(result.retryInSeconds));
     const list = byDelay.get(delay) ?? [];
-    list.push({ webhook: webhook.name, rowKey: result.record.rowKey, attempt: result.record.attempts + 1 });
+    list.push({
+      webhook: webhook.name,
+      eventId: result.record.eventId,
+      receivedMs: result.record.receivedMs,
+      attempt: result.record.attempts + 1,
+    });
     byDelay.set(delay, list);
   }
   for (const [delay, items] of byDelay) await queue.schedule(registry, items, delay);

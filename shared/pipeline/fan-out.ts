@@ -3,11 +3,11 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { QueueHandler } from '../handler-types.js';
 import { HELD_REASON, type DeliveryRecord } from '../delivery/delivery-record.js';
-import type { AttemptDelivery, AttemptResult } from '../delivery/attempt-delivery.js';
+import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
+import { recordAll, sendAndRecord } from '../delivery/send-and-record.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import type { ClaimStore } from '../storage/claim-store.js';
 import type { DeliveryStore } from '../storage/delivery-store.js';
-import { Rows } from '../storage/event-keys.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { nameKey } from '../storage/key-part.js';
 import { eventsMessage } from './messages.js';
@@ -15,10 +15,9 @@ import { claimEvents, type Claimed, type ClaimSettings } from './claims.js';
 import { holdingWebhooks, matchWebhooks } from './match.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { parseOrPoison } from './poison.js';
-import { newDeliveryRecord } from './new-delivery.js';
-import { followUp } from './follow-up.js';
-import { trackHandoffs, type Handoff, type HandoffDeps } from './handoffs.js';
-import { logFailure } from './log-failure.js';
+import { newDeliveryRecord } from '../delivery/new-delivery.js';
+import { sendDeps } from './follow-up.js';
+import { trackHandoffs, type HandoffDeps } from './handoffs.js';
 import { logValue } from '../log-value.js';
 import type { Logger } from '../logger.js';
 import { keepRenewing } from '../keep-renewing.js';
@@ -27,26 +26,15 @@ import type { EventsMessage } from './messages.js';
 
 export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
   readonly config: Pick<Config, 'deliveryInlineWaitMs' | 'deliveryTimeoutMs' | 'fanOutLeaseMs' | 'multiArchWindowMs'>;
-  readonly webhooks: Pick<WebhookStore, 'listCached' | 'update'>;
+  readonly webhooks: Pick<WebhookStore, 'listCached'>;
   readonly claims: Pick<ClaimStore, 'readClaim' | 'takeClaim' | 'createClaim' | 'recordFanOut'>;
   readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
   readonly queues: { readonly eventsPoison: QueueClient; readonly events: QueueClient };
   readonly attempt: AttemptDelivery;
-  readonly metrics: Pick<Metrics, 'held' | 'webhookAutoDisabled'>;
+  readonly metrics: Pick<Metrics, 'held'>;
   readonly now: Clock;
   /** This process, as the owner named in the claims it takes. */
   readonly owner: string;
-}
-
-/** Waits for all attempts, or until `budgetMs`; unfinished slots stay undefined. */
-async function settleWithin<T>(promises: readonly Promise<T>[], budgetMs: number): Promise<(T | undefined)[]> {
-  const results: (T | undefined)[] = new Array<T | undefined>(promises.length).fill(undefined);
-  const all = Promise.all(promises.map((p, i) => p.then((r) => (results[i] = r))));
-  let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
-  await Promise.race([all, budget]);
-  clearTimeout(timer);
-  return results;
 }
 
 /**
@@ -89,7 +77,7 @@ async function alreadyRecorded(
   if (claim.recorded === 0) return new Set();
   const receivedMs = Date.parse(claim.item.receivedAt);
   const found = await Promise.all(
-    targets.map((w) => deps.deliveries.getDelivery(registry, Rows.delivery(w.name, receivedMs, claim.item.event.id))),
+    targets.map((w) => deps.deliveries.getDelivery({ registry, webhook: w.name, eventId: claim.item.event.id, receivedMs })),
   );
   return new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name)));
 }
@@ -174,61 +162,51 @@ async function fanOutClaimed(
     });
   }
 
-  // Attempts start only after the last await of the planning above: a promise created before an await
-  // that throws would be left without a handler (attempts never reject, but nothing here relies on it).
-  const attempts = planned.map((p) => p.targets.map((w, i) => deps.attempt(w, p.records[i]!)));
-  const settled = await settleWithin(attempts.flat(), deps.config.deliveryInlineWaitMs);
-  let offset = 0;
-  const results = planned.map((p) => {
-    const r = settled.slice(offset, offset + p.targets.length);
-    offset += p.targets.length;
-    return r;
-  });
-  await stopRenewing();
-  const recorded = await deps.claims.recordFanOut(
+  // Attempts start in sendAndRecord, after the last await of the planning above: a promise created before
+  // an await that throws would be left without a handler (attempts never reject, but nothing relies on it).
+  const sends = planned.flatMap((p) => p.targets.map((webhook, i) => ({ webhook, record: p.records[i]!, tag: p.tag })));
+  let recorded: ReadonlySet<string> = new Set();
+  const kept = (p: Planned) => recorded.has(p.claim.item.event.id);
+  const report = await sendAndRecord(sendDeps(deps), {
     registry,
-    planned.map((p, e) => ({
-      eventId: p.claim.item.event.id,
-      etag: p.claim.etag,
-      recorded: p.claim.recorded,
-      records: [...p.records.map((rec, i) => results[e]![i]?.record ?? { ...rec, lastError: 'in flight' }), ...p.held],
-    })),
-  );
+    sends,
+    unsent: planned.flatMap((p) => p.held),
+    // Each event's records and its `fannedout` mark in one transaction, conditional on its claim.
+    record: async (records) => {
+      await stopRenewing();
+      let sent = 0;
+      let held = sends.length;
+      const groups = planned.map((p) => ({
+        eventId: p.claim.item.event.id,
+        etag: p.claim.etag,
+        recorded: p.claim.recorded,
+        records: [...records.slice(sent, (sent += p.targets.length)), ...records.slice(held, (held += p.held.length))],
+      }));
+      recorded = await deps.claims.recordFanOut(registry, groups);
+      return [...planned.flatMap((p) => p.targets.map(() => kept(p))), ...planned.flatMap((p) => p.held.map(() => kept(p)))];
+    },
+    inline: { waitMs: deps.config.deliveryInlineWaitMs, handOff: (inFlight) => trackHandoffs(deps, registry, inFlight) },
+    log,
+  });
 
-  const pending: Handoff[] = [];
-  const finished: { webhook: WebhookRecord; result: AttemptResult }[] = [];
-  for (const [e, p] of planned.entries()) {
-    if (!recorded.has(p.claim.item.event.id)) {
+  let offset = 0;
+  for (const p of planned) {
+    const results = report.results.slice(offset, offset + p.targets.length);
+    offset += p.targets.length;
+    if (!kept(p)) {
       log.warn(`fan-out: ${p.tag}: its claim was taken over; the new owner records it`);
       continue;
     }
-    let succeeded = 0;
-    let retrying = 0;
-    let failed = 0;
-    let handedOff = 0;
     deps.metrics.held(p.held.length);
-    for (const [i, webhook] of p.targets.entries()) {
-      const r = results[e]![i];
-      if (!r) {
-        pending.push({ webhook, record: p.records[i]!, attempt: attempts[e]![i]!, tag: p.tag });
-        handedOff++;
-        continue;
-      }
-      finished.push({ webhook, result: r });
-      if (r.record.state === 'succeeded') succeeded++;
-      else {
-        logFailure(log, p.tag, webhook, r);
-        if (r.retryInSeconds !== undefined) retrying++;
-        else failed++;
-      }
-    }
+    const count = (state: string) => results.filter((r) => r?.record.state === state).length;
+    const retrying = results.filter((r) => r && r.record.state !== 'succeeded' && r.retryInSeconds !== undefined).length;
+    const failed = results.filter((r) => r && r.record.state !== 'succeeded' && r.retryInSeconds === undefined).length;
+    const handedOff = results.filter((r) => !r).length;
     if (p.targets.length > 0 || p.held.length > 0)
       log.log(
-        `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${succeeded} retrying=${retrying} failed=${failed} handedOff=${handedOff} held=${p.held.length}`,
+        `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${count('succeeded')} retrying=${retrying} failed=${failed} handedOff=${handedOff} held=${p.held.length}`,
       );
   }
-  await followUp(deps, registry, finished, log);
-  await trackHandoffs(deps, registry, pending);
 }
 
 /**
@@ -244,21 +222,18 @@ async function releaseHeld(deps: FanOutDeps, registry: string, item: EventsMessa
   if (!plan.released) return;
   const created = deps.now().toISOString();
   const receivedMs = Date.parse(item.receivedAt);
-  const records = plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created));
-  const attempts = plan.sends.map((x, i) => deps.attempt(x.webhook, records[i]!));
-  const results = await settleWithin(attempts, deps.config.deliveryInlineWaitMs);
-  await deps.deliveries.putDeliveries(
+  await sendAndRecord(sendDeps(deps), {
     registry,
-    records.map((rec, i) => results[i]?.record ?? { ...rec, lastError: 'in flight' }),
-  );
-  await deps.coalesceWindow.done(registry, { repository: event.target.repository, digest: event.target.digest ?? '', eventId: event.id });
-  const pending: Handoff[] = [];
-  const finished: { webhook: WebhookRecord; result: AttemptResult }[] = [];
-  for (const [i, x] of plan.sends.entries()) {
-    const r = results[i];
-    if (r) finished.push({ webhook: x.webhook, result: r });
-    else pending.push({ webhook: x.webhook, record: records[i]!, attempt: attempts[i]!, tag });
-  }
-  await followUp(deps, registry, finished, log);
-  await trackHandoffs(deps, registry, pending);
+    sends: plan.sends.map((x) => ({ webhook: x.webhook, record: newDeliveryRecord(x.webhook, event, x.body, receivedMs, created), tag })),
+    record: recordAll(async (records) => {
+      await deps.deliveries.putDeliveries(registry, records);
+      await deps.coalesceWindow.done(registry, {
+        repository: event.target.repository,
+        digest: event.target.digest ?? '',
+        eventId: event.id,
+      });
+    }),
+    inline: { waitMs: deps.config.deliveryInlineWaitMs, handOff: (inFlight) => trackHandoffs(deps, registry, inFlight) },
+    log,
+  });
 }

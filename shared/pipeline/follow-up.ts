@@ -1,20 +1,16 @@
-import type { AttemptResult } from '../delivery/attempt-delivery.js';
-import type { WebhookRecord } from '../webhooks/webhook.js';
+import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
+import type { SendAndRecordDeps } from '../delivery/send-and-record.js';
 import { scheduleRetries, type DeliveryQueue } from './delivery-queue.js';
-import { disableGoneWebhooks, type DisableGoneDeps } from './disable-gone.js';
-import type { Logger } from '../logger.js';
 
-export interface FollowUpDeps extends DisableGoneDeps {
+export interface FollowUpDeps {
   readonly deliveryQueue: DeliveryQueue;
 }
 
-/** What recorded attempts lead to: retries scheduled, and webhooks whose endpoint answered 410 disabled. */
-export async function followUp(
-  deps: FollowUpDeps,
-  registry: string,
-  results: readonly { webhook: WebhookRecord; result: AttemptResult }[],
-  log: Logger,
-): Promise<void> {
-  await scheduleRetries(deps.deliveryQueue, registry, results);
-  await disableGoneWebhooks(deps, registry, results, log);
-}
+/**
+ * What sendAndRecord needs, from a stage's deps: its attempt, and what recorded attempts lead to: their
+ * retries scheduled. (Disabling a webhook is decided as its health is written: webhooks/delivery-health.ts.)
+ */
+export const sendDeps = (deps: FollowUpDeps & { readonly attempt: AttemptDelivery }): SendAndRecordDeps => ({
+  attempt: deps.attempt,
+  followUp: (registry, attempted) => scheduleRetries(deps.deliveryQueue, registry, attempted),
+});

@@ -1,14 +1,17 @@
 import { z } from 'zod';
 import { acrEvent } from '../events/acr-event.js';
+import { eventId } from '../events/event-id.js';
+import { deliveryOfRowKey } from '../storage/event-keys.js';
 
 /*
  * Queue messages are small and versioned (`v`), and parsed with zod on the way in: a message may have
  * been written by an older deploy (fields it has that these schemas no longer name, such as the
  * write-only `recheck` and `handoff` of earlier versions, are dropped by the parse). An events message carries a batch of one registry's events (the
  * ingest's group commit; ≤ 40 KB of JSON), which saves the fan-out a table read per event: events are
- * immutable, so carrying them is safe. A delivery message carries only ids.
+ * immutable, so carrying them is safe. A delivery message carries only ids (DeliveryId, less the
+ * registry, which the message names once).
  */
-/** Delivery references per message: ~150 bytes each, well inside the 64 KiB a queue message holds. */
+/** Delivery references per message: ~250 bytes at most each, well inside the 64 KiB a queue message holds. */
 export const MAX_DELIVERIES_PER_MESSAGE = 200;
 
 export const eventsMessage = z.object({
@@ -32,26 +35,40 @@ export const eventsMessage = z.object({
 });
 export type EventsMessage = z.infer<typeof eventsMessage>;
 
-/** Deliveries of one registry that are due: retries grouped by due time, or a fan-out's hand-offs. */
-export const deliveriesMessage = z.object({
-  v: z.literal(1),
+const webhookName = z.string().min(1).max(50);
+/** The attempt this message is for (1-based). */
+const attempt = z.number().int().min(1);
+
+/** One delivery due: its DeliveryId (the registry is the message's) and the attempt it is due for. */
+const deliveryRef = z.object({ webhook: webhookName, eventId, receivedMs: z.number().int().min(0), attempt });
+
+/** A delivery as version 1 named it: by its row key. Turned into the current shape (storage reads the key). */
+const rowKeyRef = z.object({ webhook: webhookName, rowKey: z.string().min(1).max(1024), attempt }).transform((ref, ctx) => {
+  const id = deliveryOfRowKey(ref.webhook, ref.rowKey);
+  if (id) return { webhook: ref.webhook, eventId: id.eventId, receivedMs: id.receivedMs, attempt: ref.attempt };
+  ctx.addIssue({ code: 'custom', message: 'not the row key of a delivery of this webhook', path: ['rowKey'] });
+  return z.NEVER;
+});
+
+const deliveriesFields = {
   type: z.literal('deliveries'),
   registry: z.string().min(1).max(50),
   /** Attempt the items one after another, in the order given (recover sends in order of receipt). */
   ordered: z.boolean().optional(),
-  items: z
-    .array(
-      z.object({
-        webhook: z.string().min(1).max(50),
-        rowKey: z.string().min(1).max(1024),
-        /** The attempt this message is for (1-based). */
-        attempt: z.number().int().min(1),
-      }),
-    )
-    .min(1)
-    .max(MAX_DELIVERIES_PER_MESSAGE),
-});
-export type DeliveriesMessage = z.infer<typeof deliveriesMessage>;
+};
+
+/**
+ * Deliveries of one registry that are due: retries grouped by due time, a fan-out's hand-offs, or a
+ * recover's page. Version 1 (the deploy before DeliveryId) named each by its row key; such a message, still
+ * on the queue across a deploy, parses to the current shape.
+ */
+export const deliveriesMessage = z.union([
+  z.object({ v: z.literal(2), ...deliveriesFields, items: z.array(deliveryRef).min(1).max(MAX_DELIVERIES_PER_MESSAGE) }),
+  z
+    .object({ v: z.literal(1), ...deliveriesFields, items: z.array(rowKeyRef).min(1).max(MAX_DELIVERIES_PER_MESSAGE) })
+    .transform((m) => ({ ...m, v: 2 as const })),
+]);
+export type DeliveriesMessage = z.output<typeof deliveriesMessage>;
 export type DeliveryRef = DeliveriesMessage['items'][number];
 
 /**

@@ -4,6 +4,7 @@ import type { QueueHandler } from '../handler-types.js';
 import type { DeadLetterStore } from '../storage/dead-letter-store.js';
 import type { DeliveryStore } from '../storage/delivery-store.js';
 import { deliveriesMessage } from './messages.js';
+import { deliveryIdOf } from '../delivery/delivery-id.js';
 import { logValue } from '../log-value.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -44,7 +45,7 @@ export function makeRecordDeadLetter(sourceQueue: string) {
       const now = deps.now().toISOString();
       const records = [];
       for (const item of items) {
-        const record = await deps.deliveries.getDelivery(registry, item.rowKey);
+        const record = await deps.deliveries.getDelivery(deliveryIdOf(registry, item));
         if (record?.state === 'pending') {
           records.push({
             ...record,

@@ -11,7 +11,6 @@ import { makeRegistryMemoryStore, type RegistryMemoryStore } from '../storage/re
 import { makeDeliveryStore, type DeliveryStore } from '../storage/delivery-store.js';
 import { makeHoldStore } from '../storage/hold-store.js';
 import { makeHistoryStore, type HistoryStore } from '../storage/history-store.js';
-import { receivedMsOf } from '../storage/event-keys.js';
 import { makeDeadLetterStore, type DeadLetterStore } from '../storage/dead-letter-store.js';
 import { makePoster, type PostOptions } from '../delivery/post-json.js';
 import { makeAttemptDelivery, type AttemptDelivery } from '../delivery/attempt-delivery.js';
@@ -174,7 +173,6 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       now,
       metrics: telemetry.metrics,
       health,
-      receivedMs: (record) => receivedMsOf(record.rowKey),
     }),
     coalesceWindow: makeCoalesceWindow(makeHoldStore(eventsTable), config.multiArchWindowMs),
     // Reading an index back goes through the deliveries' poster: the same SSRF policy and timeout.

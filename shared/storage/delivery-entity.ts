@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { TransactionAction } from '@azure/data-tables';
 import { DELIVERY_STATES, type DeliveryRecord } from '../delivery/delivery-record.js';
 import { jsonField, optionalField } from './entity-fields.js';
+import { Rows, receivedMsOf } from './event-keys.js';
 
 /** A `del|` row as stored (maps as JSON strings; fields added later are absent or null in older rows). */
 const deliveryEntity = z.object({
-  rowKey: z.string(),
+  rowKey: z.string().refine((key) => receivedMsOf(key) !== undefined, 'not a delivery row key'),
   webhook: z.string(),
   eventId: z.string(),
   action: z.string(),
@@ -26,12 +27,15 @@ const deliveryEntity = z.object({
   updatedAt: z.string(),
 });
 
-export const fromDeliveryEntity = (entity: unknown): DeliveryRecord => deliveryEntity.parse(entity);
+export function fromDeliveryEntity(entity: unknown): DeliveryRecord {
+  const { rowKey, ...fields } = deliveryEntity.parse(entity);
+  return { ...fields, receivedMs: receivedMsOf(rowKey)! };
+}
 
 export function toDeliveryEntity(partitionKey: string, record: DeliveryRecord) {
   return {
     partitionKey,
-    rowKey: record.rowKey,
+    rowKey: Rows.delivery(record.webhook, record.receivedMs, record.eventId),
     webhook: record.webhook,
     eventId: record.eventId,
     action: record.action,

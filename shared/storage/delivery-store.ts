@@ -1,8 +1,9 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { DeliveryRecord } from '../delivery/delivery-record.js';
+import type { DeliveryId } from '../delivery/delivery-id.js';
 import { odataString } from './entity-fields.js';
 import { statusOf, unless404 } from './rest-errors.js';
-import { Partitions, Rows } from './event-keys.js';
+import { deliveryKeys, Partitions, receivedMsOf, Rows } from './event-keys.js';
 import { fromDeliveryEntity, toDeliveryEntity, upsertDelivery } from './delivery-entity.js';
 import { byPartition, rangeFilter, submitEach } from './table-ops.js';
 
@@ -11,15 +12,22 @@ import { byPartition, rangeFilter, submitEach } from './table-ops.js';
  * table (layout in event-keys.ts). A webhook's history is read across the shards, newest first.
  */
 
-/** A delivery row's address and the ETag it was read with. */
+/** A delivery row's address, its event and the ETag it was read with. */
 interface DeliveryKey {
   readonly partitionKey: string;
   readonly rowKey: string;
+  readonly eventId: string;
+  readonly etag: string;
+}
+
+/** A delivery `recover` may send again, and the ETag it was read with (the reset is conditional on it). */
+export interface RecoverableDelivery {
+  readonly id: DeliveryId;
   readonly etag: string;
 }
 
 export interface DeliveryStore {
-  getDelivery(registry: string, rowKey: string): Promise<DeliveryRecord | undefined>;
+  getDelivery(id: DeliveryId): Promise<DeliveryRecord | undefined>;
   putDelivery(registry: string, record: DeliveryRecord): Promise<void>;
   /** Records of one registry: each shard's 100 a transaction, the shards at once. */
   putDeliveries(registry: string, records: readonly DeliveryRecord[]): Promise<void>;
@@ -38,15 +46,15 @@ export interface DeliveryStore {
   latestDelivery(registry: string, webhook: string, eventId: string): Promise<DeliveryRecord | undefined>;
   /**
    * The `failed` and `held` deliveries of a webhook whose events were received at or after `sinceMs`,
-   * oldest first (the shards hold them newest first, so the ranges are read whole: keys and ETags only).
+   * oldest first (the shards hold them newest first, so the ranges are read whole: keys, event ids and ETags only).
    */
-  recoverableDeliveries(registry: string, webhook: string, sinceMs: number): Promise<DeliveryKey[]>;
+  recoverableDeliveries(registry: string, webhook: string, sinceMs: number): Promise<RecoverableDelivery[]>;
   /**
    * Sets deliveries back to `pending` for a fresh first attempt, each only if it is unchanged since it
-   * was read (ETag), so two recovers at once send each delivery once. Returns the keys it reset, in the
+   * was read (ETag), so two recovers at once send each delivery once. Returns those it reset, in the
    * order asked.
    */
-  resetForRecovery(registry: string, rows: readonly DeliveryKey[], now: string): Promise<string[]>;
+  resetForRecovery(rows: readonly RecoverableDelivery[], now: string): Promise<DeliveryId[]>;
   /** Deletes a webhook's whole history, in every shard. Returns how many rows went. */
   deleteDeliveries(registry: string, webhook: string): Promise<number>;
 }
@@ -59,9 +67,10 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
         const out: DeliveryKey[] = [];
         const filter = `${rangeFilter(pk, from, to)}${extra}`;
         for await (const page of table
-          .listEntities({ queryOptions: { filter, select: ['RowKey'] } })
+          .listEntities<{ eventId?: string }>({ queryOptions: { filter, select: ['RowKey', 'eventId'] } })
           .byPage({ maxPageSize: top ?? 1000 })) {
-          for (const e of page) if (e.rowKey && e.etag) out.push({ partitionKey: pk, rowKey: e.rowKey, etag: e.etag });
+          for (const e of page)
+            if (e.rowKey && e.etag) out.push({ partitionKey: pk, rowKey: e.rowKey, eventId: e.eventId ?? '', etag: e.etag });
           if (top !== undefined && out.length >= top) break;
         }
         return out;
@@ -71,8 +80,9 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
   };
 
   return {
-    async getDelivery(registry, rowKey) {
-      const row = await unless404(table.getEntity(Partitions.ofDelivery(registry, rowKey), rowKey));
+    async getDelivery(id) {
+      const { partitionKey, rowKey } = deliveryKeys(id);
+      const row = await unless404(table.getEntity(partitionKey, rowKey));
       return row === undefined ? undefined : fromDeliveryEntity(row);
     },
 
@@ -105,10 +115,14 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
 
     async recoverableDeliveries(registry, webhook, sinceMs) {
       const [from, to] = Rows.deliveriesSince(webhook, sinceMs);
-      return (await rangeKeys(registry, from, to, ` and (state eq 'failed' or state eq 'held')`)).reverse();
+      const keys = await rangeKeys(registry, from, to, ` and (state eq 'failed' or state eq 'held')`);
+      return keys
+        .reverse()
+        .map((k) => ({ id: { registry, webhook, eventId: k.eventId, receivedMs: receivedMsOf(k.rowKey) ?? 0 }, etag: k.etag }));
     },
 
-    async resetForRecovery(registry, rows, now) {
+    async resetForRecovery(asked, now) {
+      const rows = asked.map((r) => ({ ...deliveryKeys(r.id), etag: r.etag }));
       const pending = (pk: string, rowKey: string) => ({
         partitionKey: pk,
         rowKey,
@@ -140,7 +154,7 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
       }
       // In the order asked (recover sends in order of receipt), not in the order of the partitions.
       const reset = new Set(done);
-      return rows.filter((r) => reset.has(r.rowKey)).map((r) => r.rowKey);
+      return asked.filter((_, i) => reset.has(rows[i]!.rowKey)).map((r) => r.id);
     },
 
     async deleteDeliveries(registry, webhook) {

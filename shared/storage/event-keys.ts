@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DeliveryId } from '../delivery/delivery-id.js';
 import { keyPart, nameKey } from './key-part.js';
 
 /*
@@ -67,8 +68,6 @@ export const Partitions = {
   /** Manifest memory, tags and holds. */
   registry: (registry: string) => nameKey(registry),
   event: eventPartition,
-  /** The partition of a delivery row (its key ends in its event's key part). */
-  ofDelivery: shardOfRow,
   /** Where a registry's deliveries are: its shards. */
   allDeliveries: (registry: string) =>
     Array.from({ length: EVENT_SHARDS }, (_, i) => `${nameKey(registry)}|${i.toString(16).padStart(2, '0')}`),
@@ -111,8 +110,32 @@ export const SHARDED_ROWS = [
   { from: 'del|', to: 'del}' },
 ] as const;
 
+/** Where a delivery's row is: the only place a DeliveryId becomes keys. */
+export const deliveryKeys = (id: DeliveryId) => ({
+  partitionKey: Partitions.event(id.registry, id.eventId),
+  rowKey: Rows.delivery(id.webhook, id.receivedMs, id.eventId),
+});
+
 /** When the event of a delivery row was ingested (the row key carries it, inverted), in ms. */
 export function receivedMsOf(deliveryRowKey: string): number | undefined {
   const inverted = deliveryRowKey.split('|')[2];
   return inverted && /^\d{13}$/.test(inverted) ? MAX_MS - Number(inverted) : undefined;
+}
+
+/**
+ * The event id and ingest time a delivery row key of `webhook` names, or undefined when it names none:
+ * for queue messages of the previous version, which carried row keys. An event id's key part is its
+ * percent-encoding (validated ids are printable ASCII, never shortened), so it decodes; the result is
+ * checked by building the key again.
+ */
+export function deliveryOfRowKey(webhook: string, rowKey: string): { eventId: string; receivedMs: number } | undefined {
+  const receivedMs = receivedMsOf(rowKey);
+  if (receivedMs === undefined) return undefined;
+  let eventId: string;
+  try {
+    eventId = decodeURIComponent(rowKey.slice(rowKey.lastIndexOf('|') + 1));
+  } catch {
+    return undefined;
+  }
+  return Rows.delivery(webhook, receivedMs, eventId) === rowKey ? { eventId, receivedMs } : undefined;
 }

@@ -23,6 +23,8 @@ export interface Observed {
   /** Failures after the last success seen (all of them when none was). */
   readonly failuresSinceSuccess: number;
   readonly firstFailureSinceSuccess: string | undefined;
+  /** The event of the first attempt the endpoint answered 410 Gone (it asks to stop for good). */
+  readonly goneAtEvent: string | undefined;
 }
 
 export const NOTHING_OBSERVED: Observed = {
@@ -31,12 +33,24 @@ export const NOTHING_OBSERVED: Observed = {
   lastFailureAt: undefined,
   failuresSinceSuccess: 0,
   firstFailureSinceSuccess: undefined,
+  goneAtEvent: undefined,
 };
 
 const max = (a: string | undefined, b: string | undefined) => (a === undefined ? b : b === undefined ? a : a > b ? a : b);
 
-/** Adds one attempt's outcome, ended at `at` (ISO time). */
-export function observe(seen: Observed, succeeded: boolean, at: string): Observed {
+/** One attempt's outcome as health counts it: it succeeded, or failed, and whether the endpoint answered 410 Gone. */
+export interface AttemptSeen {
+  readonly succeeded: boolean;
+  /** Ended at (ISO time). */
+  readonly at: string;
+  /** Set when the endpoint answered 410 Gone: the attempt's event. */
+  readonly goneAtEvent?: string;
+}
+
+/** Adds one attempt's outcome. */
+export function observe(seen: Observed, attempt: AttemptSeen): Observed {
+  const { succeeded, at } = attempt;
+  if (attempt.goneAtEvent !== undefined && seen.goneAtEvent === undefined) seen = { ...seen, goneAtEvent: attempt.goneAtEvent };
   if (succeeded) {
     return {
       ...seen,
@@ -56,8 +70,10 @@ export function observe(seen: Observed, succeeded: boolean, at: string): Observe
 
 /** `earlier` then `later` observations, as one (a failed write puts its observations back). */
 export function mergeObserved(earlier: Observed, later: Observed): Observed {
-  if (later.sawSuccess) return { ...later, lastFailureAt: max(earlier.lastFailureAt, later.lastFailureAt) };
+  const goneAtEvent = earlier.goneAtEvent ?? later.goneAtEvent;
+  if (later.sawSuccess) return { ...later, lastFailureAt: max(earlier.lastFailureAt, later.lastFailureAt), goneAtEvent };
   return {
+    goneAtEvent,
     sawSuccess: earlier.sawSuccess,
     lastSuccessAt: earlier.lastSuccessAt,
     lastFailureAt: max(earlier.lastFailureAt, later.lastFailureAt),
@@ -95,6 +111,8 @@ const isFailing = (health: DeliveryHealth) => health.failingSince !== undefined;
  * its times and count.
  */
 export function writeDue(stored: DeliveryHealth, seen: Observed, nowMs: number, intervalMs: number): boolean {
+  // A 410 disables the webhook: at once.
+  if (seen.goneAtEvent !== undefined) return true;
   if (!seen.sawSuccess && seen.failuresSinceSuccess === 0) return false;
   const next = applyObserved(stored, seen);
   if (isFailing(stored) !== isFailing(next)) return true;
@@ -102,13 +120,34 @@ export function writeDue(stored: DeliveryHealth, seen: Observed, nowMs: number, 
   return stamp === undefined || nowMs - Date.parse(stamp) >= intervalMs;
 }
 
+/** Why the service disables a webhook, and the reason its `properties.statusReason` shows. */
+export interface Disabling {
+  readonly why: 'gone' | 'failing';
+  readonly reason: string;
+}
+
+/**
+ * The one place that decides to disable a webhook, as its health is written: its endpoint answered 410
+ * Gone (gone for good, as Standard Webhooks, Svix and GitHub treat it), or it has failed every attempt
+ * for AUTO_DISABLE_AFTER_HOURS. Enabling it again (PATCH status enabled) clears the reason.
+ */
+export function disabling(o: { health: DeliveryHealth; seen: Observed; now: Date; autoDisableAfterHours: number }): Disabling | undefined {
+  const now = o.now.toISOString();
+  if (o.seen.goneAtEvent !== undefined) {
+    const reason = `Disabled by the service at ${now}: the endpoint answered 410 Gone to event ${o.seen.goneAtEvent}. Enable the webhook again once the endpoint is back.`;
+    return { why: 'gone', reason };
+  }
+  if (!autoDisableDue(o.health, o.now.getTime(), o.autoDisableAfterHours)) return undefined;
+  return { why: 'failing', reason: autoDisableReason(o.health, now, o.autoDisableAfterHours) };
+}
+
 /** Whether a webhook has failed every attempt for `hours` (AUTO_DISABLE_AFTER_HOURS; 0 turns it off). */
-export function autoDisableDue(health: DeliveryHealth, nowMs: number, hours: number): boolean {
+function autoDisableDue(health: DeliveryHealth, nowMs: number, hours: number): boolean {
   if (hours <= 0 || health.failingSince === undefined) return false;
   return nowMs - Date.parse(health.failingSince) >= hours * 3_600_000;
 }
 
 /** The reason shown in `properties.statusReason` when the service disables a failing webhook. */
-export function autoDisableReason(health: DeliveryHealth, now: string, hours: number): string {
+function autoDisableReason(health: DeliveryHealth, now: string, hours: number): string {
   return `Disabled by the service at ${now}: every delivery attempt failed since ${health.failingSince ?? now} (${health.consecutiveFailures} in a row, AUTO_DISABLE_AFTER_HOURS=${hours}). Events that match it are held; fix the endpoint, enable the webhook, then recover them with POST .../recover {"since": "<time>"}.`;
 }

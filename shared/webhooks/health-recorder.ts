@@ -4,11 +4,12 @@ import {
   NOTHING_OBSERVED,
   applyObserved,
   mergeObserved,
-  autoDisableDue,
-  autoDisableReason,
+  disabling,
   observe,
   writeDue,
+  type AttemptSeen,
   type DeliveryHealth,
+  type Disabling,
   type Observed,
 } from './delivery-health.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -34,7 +35,7 @@ export interface HealthRecorder {
    * with no storage call. Never rejects: health is advisory, and what a failed write carried is kept for
    * the next one.
    */
-  record(webhook: WebhookRecord, succeeded: boolean, at: Date): Promise<void>;
+  record(webhook: WebhookRecord, attempt: AttemptSeen): Promise<void>;
 }
 
 interface Entry {
@@ -48,8 +49,9 @@ interface Entry {
  * Keeps each webhook's delivery health (on its row in the webhooks table) up to date without a storage
  * call per delivery: outcomes are folded in memory and written only when `writeDue` says so, with an
  * ETag-conditional update of a fresh read (the store's `update`) (so a concurrent management change is never overwritten and
- * counts from other instances add up). That write also disables a webhook that has failed for
- * AUTO_DISABLE_AFTER_HOURS. Attempts that end while a write is in flight join the next write.
+ * counts from other instances add up). That write also disables the webhook when `disabling` says so
+ * (a 410 Gone, written at once, or failing for AUTO_DISABLE_AFTER_HOURS): the only place that does.
+ * Attempts that end while a write is in flight join the next write.
  */
 export function makeHealthRecorder(deps: HealthRecorderDeps): HealthRecorder {
   const entries = new Map<string, Entry>();
@@ -60,31 +62,26 @@ export function makeHealthRecorder(deps: HealthRecorderDeps): HealthRecorder {
     entry.seen = NOTHING_OBSERVED;
     try {
       let written: DeliveryHealth | undefined;
-      let disabled = false;
+      let disabled: Disabling | undefined;
       // The store re-reads and re-applies on a concurrent change (ETag), so counts from other instances add up.
       const stored = await deps.webhooks.update(webhook.registryName, webhook.name, (current) => {
         const health = applyObserved(current.deliveryHealth ?? HEALTHY, seen);
         const now = deps.now();
         written = health;
-        disabled = current.status === 'enabled' && autoDisableDue(health, now.getTime(), deps.autoDisableAfterHours);
+        disabled =
+          current.status === 'enabled' ? disabling({ health, seen, now, autoDisableAfterHours: deps.autoDisableAfterHours }) : undefined;
         return disabled
-          ? {
-              ...current,
-              deliveryHealth: health,
-              status: 'disabled',
-              statusReason: autoDisableReason(health, now.toISOString(), deps.autoDisableAfterHours),
-              updatedAt: now.toISOString(),
-            }
+          ? { ...current, deliveryHealth: health, status: 'disabled', statusReason: disabled.reason, updatedAt: now.toISOString() }
           : { ...current, deliveryHealth: health };
       });
       if (!stored || !written) return true; // deleted meanwhile: nothing to keep
       const health: DeliveryHealth = written;
       entry.stored = health;
-      if (disabled) {
-        deps.metrics.webhookAutoDisabled('failing');
-        deps.log(
-          `webhook disabled: registry=${webhook.registryName} webhook=${webhook.name}: every attempt failed since ${health.failingSince ?? ''}`,
-        );
+      const after: Disabling | undefined = disabled;
+      if (after) {
+        deps.metrics.webhookAutoDisabled(after.why);
+        const why = after.why === 'gone' ? 'the endpoint answered 410 Gone' : `every attempt failed since ${health.failingSince ?? ''}`;
+        deps.log(`webhook disabled: registry=${webhook.registryName} webhook=${webhook.name}: ${why}`);
       }
       return true;
     } catch (err) {
@@ -104,7 +101,7 @@ export function makeHealthRecorder(deps: HealthRecorderDeps): HealthRecorder {
   }
 
   return {
-    record(webhook, succeeded, at) {
+    record(webhook, attempt) {
       // Names are case-insensitive (acr-conventions.ts).
       const key = `${webhook.registryName.toLowerCase()}/${webhook.name.toLowerCase()}`;
       let entry = entries.get(key);
@@ -112,7 +109,7 @@ export function makeHealthRecorder(deps: HealthRecorderDeps): HealthRecorder {
         entry = { stored: webhook.deliveryHealth ?? HEALTHY, seen: NOTHING_OBSERVED, writing: undefined };
         entries.set(key, entry);
       }
-      entry.seen = observe(entry.seen, succeeded, at.toISOString());
+      entry.seen = observe(entry.seen, attempt);
       const e = entry;
       if (!e.writing) {
         if (!writeDue(e.stored, e.seen, deps.now().getTime(), deps.writeIntervalMs)) return Promise.resolve();

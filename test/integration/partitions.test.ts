@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { drained } from '../helpers/drained.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { invertedMs, shardOfRow } from '../../shared/storage/event-keys.js';
+import { invertedMs, Rows, shardOfRow } from '../../shared/storage/event-keys.js';
 import { migrateLegacyRows } from '../../shared/storage/legacy-rows.js';
 import { root } from '../helpers/service.js';
 
@@ -190,6 +191,55 @@ describe('events table shards', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('a deploy', () => {
+  it('delivers a deliveries message the previous version queued, which named each delivery by its row key', async () => {
+    await createHook('compatreg1', 'compathk1');
+    const receivedMs = Date.now() - 5_000;
+    const event = {
+      id: 'compat-1',
+      timestamp: new Date(receivedMs).toISOString(),
+      action: 'push',
+      target: { repository: 'app', tag: 'v1' },
+    };
+    const at = new Date(receivedMs).toISOString();
+    // A first attempt handed off by the previous version: its row pending in its shard, its message on the queue.
+    const rowKey = Rows.delivery('compathk1', receivedMs, event.id);
+    await table.createEntity({
+      partitionKey: shardOfRow('compatreg1', rowKey),
+      rowKey,
+      webhook: 'compathk1',
+      eventId: event.id,
+      action: 'push',
+      image: 'app:v1',
+      body: JSON.stringify(event),
+      requestHeaders: '{}',
+      requestUri: `${rx.url}/compathk1`,
+      state: 'pending',
+      attempts: 0,
+      responseHeaders: '{}',
+      responseBody: '',
+      createdAt: at,
+      updatedAt: at,
+    });
+    const old = { v: 1, type: 'deliveries', registry: 'compatreg1', items: [{ webhook: 'compathk1', rowKey, attempt: 1 }] };
+    const queue = new QueueClient(svc.azurite.connectionString, 'webhook-deliveries');
+    await queue.sendMessage(Buffer.from(JSON.stringify(old)).toString('base64'));
+
+    const [sent] = await rx.waitFor(1, 10_000, '/compathk1');
+    expect(JSON.parse(sent!.body)).toEqual(event);
+    expect(sent!.headers['webhook-id']).toBe('compat-1');
+    const listed = await eventually(
+      async () => {
+        const all = (await allPages('compatreg1', 'compathk1')).flatMap((p) => p.value);
+        return all.length === 1 && all[0]!.delivery?.state === 'succeeded' ? all : undefined;
+      },
+      10_000,
+      () => 'the delivery listed once, succeeded',
+    );
+    expect(listed.map((e) => e.id)).toEqual(['compat-1']);
   });
 });
 

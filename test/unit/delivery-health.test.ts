@@ -3,7 +3,7 @@ import {
   HEALTHY,
   NOTHING_OBSERVED,
   applyObserved,
-  autoDisableDue,
+  disabling,
   mergeObserved,
   observe,
   restartStreak,
@@ -13,7 +13,8 @@ import {
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 const ms = (s: number) => Date.parse(t(s));
-const seen = (...outcomes: [boolean, number][]): Observed => outcomes.reduce((o, [ok, s]) => observe(o, ok, t(s)), NOTHING_OBSERVED);
+const seen = (...outcomes: [boolean, number][]): Observed =>
+  outcomes.reduce((o, [ok, s]) => observe(o, { succeeded: ok, at: t(s) }), NOTHING_OBSERVED);
 
 describe('applyObserved', () => {
   it('a first failure starts a streak', () => {
@@ -78,15 +79,27 @@ describe('mergeObserved', () => {
   });
 });
 
-describe('autoDisableDue', () => {
+describe('disabling', () => {
   const failing = { consecutiveFailures: 9, failingSince: t(0) };
+  const why = (health: typeof failing | typeof HEALTHY, nowMs: number, hours: number, seenNow = NOTHING_OBSERVED) =>
+    disabling({ health, seen: seenNow, now: new Date(nowMs), autoDisableAfterHours: hours })?.why;
   it('after the given hours of failures only', () => {
-    expect(autoDisableDue(failing, ms(0) + 120 * 3_600_000, 120)).toBe(true);
-    expect(autoDisableDue(failing, ms(0) + 119 * 3_600_000, 120)).toBe(false);
-    expect(autoDisableDue({ consecutiveFailures: 0 }, ms(0) + 1e12, 120)).toBe(false);
+    expect(why(failing, ms(0) + 120 * 3_600_000, 120)).toBe('failing');
+    expect(why(failing, ms(0) + 119 * 3_600_000, 120)).toBeUndefined();
+    expect(why({ consecutiveFailures: 0 }, ms(0) + 1e12, 120)).toBeUndefined();
   });
   it('never with 0', () => {
-    expect(autoDisableDue(failing, ms(0) + 1e12, 0)).toBe(false);
+    expect(why(failing, ms(0) + 1e12, 0)).toBeUndefined();
+  });
+  it('at once when the endpoint answered 410 Gone, naming the event, with or without auto-disable', () => {
+    const gone = observe(NOTHING_OBSERVED, { succeeded: false, at: t(1), goneAtEvent: 'evt-1' });
+    expect(writeDue(HEALTHY, gone, ms(1), 60_000)).toBe(true);
+    expect(why(HEALTHY, ms(1), 0, gone)).toBe('gone');
+    expect(disabling({ health: HEALTHY, seen: gone, now: new Date(ms(1)), autoDisableAfterHours: 0 })?.reason).toBe(
+      `Disabled by the service at ${t(1)}: the endpoint answered 410 Gone to event evt-1. Enable the webhook again once the endpoint is back.`,
+    );
+    // A write that failed puts the 410 back with what came since.
+    expect(mergeObserved(gone, seen([true, 2])).goneAtEvent).toBe('evt-1');
   });
   it('measures afresh after the owner enables the webhook again', () => {
     expect(restartStreak({ consecutiveFailures: 9, failingSince: t(0), lastFailureAt: t(9) })).toEqual({

@@ -1,4 +1,4 @@
-import type { AttemptResult } from '../delivery/attempt-delivery.js';
+import type { AttemptResult } from './attempt-delivery.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { logValue } from '../log-value.js';
 import type { Logger } from '../logger.js';

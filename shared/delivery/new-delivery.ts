@@ -1,10 +1,9 @@
 import { imageOf, type DeliveredEvent } from '../events/acr-event.js';
-import type { DeliveryRecord } from '../delivery/delivery-record.js';
-import { maskUri } from '../delivery/outbound-request.js';
+import type { DeliveryRecord } from './delivery-record.js';
+import { maskUri } from './outbound-request.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import { Rows } from '../storage/event-keys.js';
 
-/** A delivery before its first attempt; its row key orders a webhook's deliveries newest first by `receivedMs`. */
+/** A delivery before its first attempt; a webhook's deliveries are listed newest first by `receivedMs`. */
 export function newDeliveryRecord(
   webhook: WebhookRecord,
   event: DeliveredEvent,
@@ -13,9 +12,9 @@ export function newDeliveryRecord(
   now: string,
 ): DeliveryRecord {
   return {
-    rowKey: Rows.delivery(webhook.name, receivedMs, event.id),
     webhook: webhook.name,
     eventId: event.id,
+    receivedMs,
     action: event.action,
     image: imageOf(event),
     body,
