@@ -3,19 +3,20 @@ import type { HeldChild, HoldKey, HoldStore } from '../storage/hold-store.js';
 /*
  * The hold window of coalesced webhooks. A multi-arch push arrives child manifests first (by digest,
  * no tag), then the index by tag; a coalesced webhook wants only the index. So a tagless manifest push
- * is held for those webhooks until an index claims it or MULTI_ARCH_WINDOW_SECONDS pass, whichever is
+ * is held for those webhooks until an index adopts it (lists it as a child) or MULTI_ARCH_WINDOW_SECONDS pass, whichever is
  * first; then it is delivered on its own (nothing is dropped). Rows, in the `events` table, the
  * registry's partition (their keys and reads are storage/hold-store.ts's):
  *
  *   hold|{repo}|{childDigest}|{eventId}   a held child push: `receivedAt`, the coalesced `webhooks` it
  *                                         waits for, `state` held → released (the window ran out)
- *   claim|{repo}|{childDigest}            an index listed this child: `indexDigest`, `indexReceivedAt`
+ *   claim|{repo}|{childDigest}            the parent index: an index listed this child (the `claim|` prefix is
+ *                                         the rows' older name, kept so existing rows are found): `indexDigest`, `indexReceivedAt`
  *
  * Claiming and releasing race, so both move the hold row by conditional writes on its ETag: an index
- * claims by deleting the row (If-Match), the window's end releases by updating it to `released`
+ * adopts by deleting the row (If-Match), the window's end releases by updating it to `released`
  * (If-Match); exactly one wins. The child and its index can also be fanned out in either order on
- * different workers: the child writes its hold row, then reads the claim row; the index writes its
- * claim rows, then reads the hold rows. Whichever writes second sees the other's row, so a child is
+ * different workers: the child writes its hold row, then reads the parent-index row; the index writes its
+ * parent-index rows, then reads the hold rows. Whichever writes second sees the other's row, so a child is
  * never left held while its index went by. "Within the window" compares ingest times, not processing
  * times, so a backed-up queue does not change what belongs together.
  */
@@ -29,37 +30,37 @@ export function withinWindow(aIso: string, bIso: string, windowMs: number): bool
 }
 
 /** What became of a child push offered to the window. */
-type HoldOutcome = 'held' | 'claimed';
-/** What the window's end finds: deliver the child on its own, or nothing to do (an index claimed it). */
-type ReleaseOutcome = 'release' | 'claimed';
+type HoldOutcome = 'held' | 'adopted';
+/** What the window's end finds: deliver the child on its own, or nothing to do (an index adopted it). */
+type ReleaseOutcome = 'release' | 'adopted';
 
 export function makeCoalesceWindow(holds: HoldStore, windowMs: number) {
   return {
     /**
-     * Holds a tagless child push: 2 storage calls (create the hold row, read the claim row), a third
-     * when an index had already claimed the digest (the conditional delete). 'held': the caller
-     * schedules the window's end; 'claimed': an index within the window lists it, deliver nothing.
+     * Holds a tagless child push: 2 storage calls (create the hold row, read the parent-index row), a third
+     * when an index had already adopted the digest (the conditional delete). 'held': the caller
+     * schedules the window's end; 'adopted': an index within the window lists it, deliver nothing.
      */
     async hold(registry: string, child: HeldChild): Promise<HoldOutcome> {
       // A row there already: this fan-out ran before (a retried message); the row decides below.
       await holds.putHold(registry, child);
-      const claim = await holds.readIndexClaim(registry, child.repository, child.digest);
-      // Not claimed (yet): the window's end decides. An index that takes the row meanwhile leaves the
+      const parent = await holds.readParentIndex(registry, child.repository, child.digest);
+      // Not adopted (yet): the window's end decides. An index that takes the row meanwhile leaves the
       // window's end nothing to do.
-      if (!claim || !withinWindow(claim.indexReceivedAt, child.receivedAt, windowMs)) return 'held';
+      if (!parent || !withinWindow(parent.indexReceivedAt, child.receivedAt, windowMs)) return 'held';
       const row = await holds.readHold(registry, child);
-      if (!row) return 'claimed';
+      if (!row) return 'adopted';
       if (row.state === 'released') return 'held';
       await holds.takeHold(registry, row.rowKey, row.etag);
-      return 'claimed';
+      return 'adopted';
     },
 
     /**
-     * An index claims its children: 1 transaction for the claim rows, 1 query for the repository's held
+     * An index adopts its children: 1 transaction for the parent-index rows, 1 query for the repository's held
      * pushes, then 1 conditional delete per held child push of this index within the window. Returns
      * the event ids it took (the pushes that will never be delivered on their own).
      */
-    async claim(
+    async adopt(
       registry: string,
       repository: string,
       index: { readonly digest: string; readonly receivedAt: string },
@@ -67,7 +68,7 @@ export function makeCoalesceWindow(holds: HoldStore, windowMs: number) {
     ): Promise<string[]> {
       const digests = [...new Set(childDigests)];
       if (digests.length === 0) return [];
-      await holds.putIndexClaims(registry, repository, index, digests);
+      await holds.putParentIndex(registry, repository, index, digests);
       const wanted = new Set(digests);
       const taken: string[] = [];
       for (const row of await holds.listHeld(registry, repository)) {
@@ -80,12 +81,12 @@ export function makeCoalesceWindow(holds: HoldStore, windowMs: number) {
     /**
      * The window's end for one held push: 1 read, plus 1 conditional update when it is still held.
      * 'release': deliver it on its own (also when a previous attempt released it and did not finish);
-     * 'claimed': an index took it.
+     * 'adopted': an index took it.
      */
     async release(registry: string, child: HoldKey): Promise<ReleaseOutcome> {
       for (;;) {
         const row = await holds.readHold(registry, child);
-        if (!row) return 'claimed';
+        if (!row) return 'adopted';
         if (row.state === 'released') return 'release';
         if (await holds.releaseHold(registry, child, row.etag)) return 'release';
       }

@@ -32,9 +32,9 @@ type Item = EventsMessage['items'][number];
 /**
  * The multi-arch step of a fan-out, between matching and sending. perManifest webhooks get every event
  * as ACR sends it. For coalesced webhooks: a tagless child push is held (see coalesce-window.ts) and
- * its window's end scheduled as a delayed events message that names the webhooks; an index push claims
+ * its window's end scheduled as a delayed events message that names the webhooks; an index push adopts
  * its children and goes out once, with `target.platforms`; a release item delivers the held push on its
- * own unless an index claimed it meanwhile.
+ * own unless an index adopted it meanwhile.
  */
 export async function planMultiArch(
   deps: MultiArchDeps,
@@ -49,8 +49,8 @@ export async function planMultiArch(
     const names = new Set(item.release.webhooks.map(nameKey));
     const waiting = targets.filter((w) => names.has(nameKey(w.name)));
     const child = { repository: event.target.repository, digest: event.target.digest ?? '', eventId: event.id };
-    if ((await deps.coalesceWindow.release(registry, child)) === 'claimed') {
-      log('held push was claimed by an index; nothing to deliver on its own');
+    if ((await deps.coalesceWindow.release(registry, child)) === 'adopted') {
+      log('held push was adopted by an index; nothing to deliver on its own');
       return { sends: [], released: false };
     }
     log(`held push released after the multi-arch window to ${waiting.length} coalesced webhook(s)`);
@@ -80,20 +80,20 @@ export async function planMultiArch(
     log(
       outcome === 'held'
         ? `held for ${coalesced.length} coalesced webhook(s)`
-        : 'claimed by an index already seen; not delivered on its own',
+        : 'adopted by an index already seen; not delivered on its own',
     );
     return { sends: targets.filter((w) => w.multiArch !== 'coalesced').map((webhook) => ({ webhook, body: plain })), released: false };
   }
 
   if (isIndexPush(event) && event.target.digest) {
     const platforms = await resolvePlatforms(deps.indexReader, event, log);
-    const taken = await deps.coalesceWindow.claim(
+    const taken = await deps.coalesceWindow.adopt(
       registry,
       event.target.repository,
       { digest: event.target.digest, receivedAt: item.receivedAt },
       platforms.map((p) => p.digest),
     );
-    log(`index with ${platforms.length} platform(s) claimed ${taken.length} held push(es)`);
+    log(`index with ${platforms.length} platform(s) adopted ${taken.length} held push(es)`);
     const body = JSON.stringify(coalescedPayload(event, platforms));
     return { sends: targets.map((webhook) => ({ webhook, body: webhook.multiArch === 'coalesced' ? body : plain })), released: false };
   }

@@ -93,7 +93,7 @@ export const Rows = {
   /** A repository's held pushes. */
   holdRange: (repository: string) => [`hold|${keyPart(repository, 300)}|`, `hold|${keyPart(repository, 300)}}`] as const,
   /** The index that listed a child manifest (the row's prefix predates the name; kept so existing rows are found). */
-  indexClaim: (repository: string, digest: string) => `claim|${keyPart(repository, 300)}|${keyPart(digest, 200)}`,
+  parentIndex: (repository: string, digest: string) => `claim|${keyPart(repository, 300)}|${keyPart(digest, 200)}`,
 };
 
 /** The row kinds that are history, and the field that dates each: what retention removes. */

@@ -24,9 +24,9 @@ const holdEntity = z.object({
 /** A hold row as read, with its ETag. */
 type HoldRow = z.infer<typeof holdEntity>;
 
-const indexClaimEntity = z.object({ indexDigest: z.string(), indexReceivedAt: z.string() });
+const parentIndexEntity = z.object({ indexDigest: z.string(), indexReceivedAt: z.string() });
 /** The index that listed a child manifest, and when it was ingested. */
-type IndexClaim = z.infer<typeof indexClaimEntity>;
+type ParentIndex = z.infer<typeof parentIndexEntity>;
 
 /** A held child push, as the hold window knows it. */
 export interface HeldChild {
@@ -54,13 +54,13 @@ export interface HoldStore {
   /** Removes a hold row (1 call; gone already is fine). */
   deleteHold(registry: string, child: HoldKey): Promise<void>;
   /** Records that an index lists these children: 1 transaction per 100. */
-  putIndexClaims(
+  putParentIndex(
     registry: string,
     repository: string,
     index: { readonly digest: string; readonly receivedAt: string },
     digests: readonly string[],
   ): Promise<void>;
-  readIndexClaim(registry: string, repository: string, digest: string): Promise<IndexClaim | undefined>;
+  readParentIndex(registry: string, repository: string, digest: string): Promise<ParentIndex | undefined>;
 }
 
 export function makeHoldStore(table: TableClient): HoldStore {
@@ -133,14 +133,14 @@ export function makeHoldStore(table: TableClient): HoldStore {
       }
     },
 
-    async putIndexClaims(registry, repository, index, digests) {
+    async putParentIndex(registry, repository, index, digests) {
       for (let i = 0; i < digests.length; i += 100) {
         await table.submitTransaction(
           digests.slice(i, i + 100).map((d): TransactionAction => [
             'upsert',
             {
               partitionKey: pk(registry),
-              rowKey: Rows.indexClaim(repository, d),
+              rowKey: Rows.parentIndex(repository, d),
               indexDigest: index.digest,
               indexReceivedAt: index.receivedAt,
             },
@@ -150,6 +150,6 @@ export function makeHoldStore(table: TableClient): HoldStore {
       }
     },
 
-    readIndexClaim: (registry, repository, digest) => readOr404(indexClaimEntity, registry, Rows.indexClaim(repository, digest)),
+    readParentIndex: (registry, repository, digest) => readOr404(parentIndexEntity, registry, Rows.parentIndex(repository, digest)),
   };
 }

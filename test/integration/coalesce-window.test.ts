@@ -65,10 +65,10 @@ describe('the hold window', () => {
       `${Rows.hold('team/app', a.digest, 'ev-a')} held`,
       `${Rows.hold('team/app', b.digest, 'ev-b')} held`,
     ]);
-    expect((await win.claim(reg, 'team/app', index('f', 2), [a.digest, b.digest])).sort()).toEqual(['ev-a', 'ev-b']);
+    expect((await win.adopt(reg, 'team/app', index('f', 2), [a.digest, b.digest])).sort()).toEqual(['ev-a', 'ev-b']);
     expect(await holdRows(reg)).toEqual([]);
-    expect(await win.release(reg, a)).toBe('claimed');
-    expect(await win.release(reg, b)).toBe('claimed');
+    expect(await win.release(reg, a)).toBe('adopted');
+    expect(await win.release(reg, b)).toBe('adopted');
   });
 
   it('an index that never arrives: the window end releases the child (also on a retried release) until its delivery is recorded', async () => {
@@ -81,7 +81,7 @@ describe('the hold window', () => {
     expect(await win.release(reg, a)).toBe('release');
     await win.done(reg, a);
     expect(await holdRows(reg)).toEqual([]);
-    expect(await win.release(reg, a)).toBe('claimed');
+    expect(await win.release(reg, a)).toBe('adopted');
   });
 
   it('an index that arrives late (after the window) claims nothing: the child was released on its own', async () => {
@@ -89,7 +89,7 @@ describe('the hold window', () => {
     const a = child(digest('a'), 'ev-a', 0);
     expect(await win.hold(reg, a)).toBe('held');
     expect(await win.release(reg, a)).toBe('release');
-    expect(await win.claim(reg, 'team/app', index('f', 30), [a.digest])).toEqual([]);
+    expect(await win.adopt(reg, 'team/app', index('f', 30), [a.digest])).toEqual([]);
     expect(await holdRows(reg)).toEqual([`${Rows.hold('team/app', a.digest, 'ev-a')} released`]);
   });
 
@@ -97,23 +97,23 @@ describe('the hold window', () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a', 0);
     expect(await win.hold(reg, a)).toBe('held');
-    expect(await win.claim(reg, 'team/app', index('f', 11), [a.digest])).toEqual([]);
+    expect(await win.adopt(reg, 'team/app', index('f', 11), [a.digest])).toEqual([]);
     expect(await win.release(reg, a)).toBe('release');
   });
 
   it('an index fanned out before its children (another worker): the children find its claim and are not held', async () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a', 0);
-    expect(await win.claim(reg, 'team/app', index('f', 1), [a.digest])).toEqual([]);
-    expect(await win.hold(reg, a)).toBe('claimed');
+    expect(await win.adopt(reg, 'team/app', index('f', 1), [a.digest])).toEqual([]);
+    expect(await win.hold(reg, a)).toBe('adopted');
     expect(await holdRows(reg)).toEqual([]);
-    expect(await win.release(reg, a)).toBe('claimed');
+    expect(await win.release(reg, a)).toBe('adopted');
   });
 
   it('an old claim of the same digest (outside the window) does not swallow a later push of that child', async () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a2', 100);
-    await win.claim(reg, 'team/app', index('f', 1), [a.digest]);
+    await win.adopt(reg, 'team/app', index('f', 1), [a.digest]);
     expect(await win.hold(reg, a)).toBe('held');
     expect(await win.release(reg, a)).toBe('release');
   });
@@ -122,9 +122,9 @@ describe('the hold window', () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a', 0);
     expect(await win.hold(reg, a)).toBe('held');
-    expect(await win.claim(reg, 'team/app', index('f', 1), [a.digest])).toEqual(['ev-a']);
-    expect(await win.claim(reg, 'team/app', index('f', 2), [a.digest])).toEqual([]);
-    expect(await win.release(reg, a)).toBe('claimed');
+    expect(await win.adopt(reg, 'team/app', index('f', 1), [a.digest])).toEqual(['ev-a']);
+    expect(await win.adopt(reg, 'team/app', index('f', 2), [a.digest])).toEqual([]);
+    expect(await win.release(reg, a)).toBe('adopted');
   });
 
   it('a child shared by two indexes is taken by the first; the second lists it without holding anything back', async () => {
@@ -133,8 +133,8 @@ describe('the hold window', () => {
     const onlyB = child(digest('b'), 'ev-b', 2);
     expect(await win.hold(reg, shared)).toBe('held');
     expect(await win.hold(reg, onlyB)).toBe('held');
-    expect(await win.claim(reg, 'team/app', index('1', 1), [shared.digest, digest('x')])).toEqual(['ev-s']);
-    expect(await win.claim(reg, 'team/app', index('2', 3), [shared.digest, onlyB.digest])).toEqual(['ev-b']);
+    expect(await win.adopt(reg, 'team/app', index('1', 1), [shared.digest, digest('x')])).toEqual(['ev-s']);
+    expect(await win.adopt(reg, 'team/app', index('2', 3), [shared.digest, onlyB.digest])).toEqual(['ev-b']);
     expect(await holdRows(reg)).toEqual([]);
   });
 
@@ -144,7 +144,7 @@ describe('the hold window', () => {
     const again = child(digest('a'), 'ev-2', 1);
     expect(await win.hold(reg, first)).toBe('held');
     expect(await win.hold(reg, again)).toBe('held');
-    expect((await win.claim(reg, 'team/app', index('f', 2), [first.digest])).sort()).toEqual(['ev-1', 'ev-2']);
+    expect((await win.adopt(reg, 'team/app', index('f', 2), [first.digest])).sort()).toEqual(['ev-1', 'ev-2']);
   });
 
   it('a hold retried after a crash is idempotent', async () => {
@@ -162,7 +162,7 @@ describe('the hold window', () => {
       // A digest of its own each round: an earlier round's claim row would claim it at once.
       const a = child(`sha256:${i.toString(16).padStart(64, 'c')}`, `ev-race-${i}`, 0);
       expect(await win.hold(reg, a)).toBe('held');
-      const [released, taken] = await Promise.all([win.release(reg, a), win.claim(reg, 'team/app', index('f', 1), [a.digest])]);
+      const [released, taken] = await Promise.all([win.release(reg, a), win.adopt(reg, 'team/app', index('f', 1), [a.digest])]);
       const claimed = taken.includes(a.eventId);
       expect(released === 'release').toBe(!claimed);
       outcomes.push(claimed ? 'claimed' : 'released');

@@ -383,7 +383,7 @@ describe('history retention', () => {
       receivedAt: now,
       webhooks: ['retained2'],
     });
-    await svc.deps.coalesceWindow.claim('policyret2', 'app', { digest: digest('9'), receivedAt: now }, [digest('2')]);
+    await svc.deps.coalesceWindow.adopt('policyret2', 'app', { digest: digest('9'), receivedAt: now }, [digest('2')]);
     const table = createTableClient(svc.config.storage, 'events');
     const kinds = async () => {
       const found = new Set<string>();
