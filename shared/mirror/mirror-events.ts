@@ -6,8 +6,8 @@ import { isSystemEventAction } from '../events/acr-system-events.js';
 import { registryId } from '../webhooks/registry-id.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { statusOf } from '../storage/rest-errors.js';
-import { sendQueueMessage } from '../storage/queue-message.js';
 import { mirrorMessage, type MirrorMessage } from '../pipeline/messages.js';
+import type { MirrorQueue } from '../pipeline/mirror-queue.js';
 import { parseOrPoison, sendToPoison } from '../pipeline/poison.js';
 import type { EventMirror } from './event-mirror.js';
 import type { MirrorEvent } from './system-event.js';
@@ -19,7 +19,9 @@ import { logValue } from '../log-value.js';
 export interface MirrorDeps {
   readonly config: Pick<Config, 'defaultSubscriptionId' | 'defaultResourceGroup' | 'eventGrid'>;
   readonly webhooks: Pick<WebhookStore, 'listCached'>;
-  readonly queues: { readonly mirror: QueueClient; readonly mirrorPoison: QueueClient };
+  readonly queues: { readonly mirrorPoison: QueueClient };
+  /** Where a failed publish is queued again. */
+  readonly mirrorQueue: MirrorQueue;
   /** The Event Grid mirror, or the no-op one when no topic is configured. */
   readonly mirror: EventMirror;
   readonly indexReader: IndexReader;
@@ -95,7 +97,7 @@ export function makeMirrorHandler(deps: MirrorDeps): QueueHandler {
         context.error(`mirror: ${tag} given up after ${failures} attempts (${logValue(reason, 1000)}); moved to the poison queue`);
         return;
       }
-      await sendQueueMessage(deps.queues.mirror, { ...m, failures } satisfies MirrorMessage, delay);
+      await deps.mirrorQueue.send({ ...m, failures }, delay);
       context.warn(`mirror: ${tag} publish failed (${logValue(reason, 1000)}); retry ${failures + 1} in ${delay}s`);
     }
   });

@@ -1,8 +1,7 @@
-import type { QueueClient } from '@azure/storage-queue';
 import type { CommittedBatch } from './ingest-batcher.js';
 import type { Claimed } from './claims.js';
 import { track, type Background } from './background.js';
-import { holdQueueLease } from '../storage/queue-lease.js';
+import type { EventsQueue } from './events-queue.js';
 import type { Logger } from '../logger.js';
 
 /*
@@ -15,7 +14,7 @@ import type { Logger } from '../logger.js';
  */
 
 export interface DispatchDeps {
-  readonly queue: QueueClient;
+  readonly queue: Pick<EventsQueue, 'hold' | 'remove'>;
   readonly leaseMs: number;
   /** The fan-out of claimed events (fan-out.ts), bound to its own dependencies. */
   readonly fanOut: (registry: string, claimed: readonly Claimed[], log: Logger) => Promise<void>;
@@ -36,7 +35,7 @@ export function makeDispatcher(deps: DispatchDeps): (batch: CommittedBatch) => v
 }
 
 async function run(deps: DispatchDeps, batch: CommittedBatch, log: Logger): Promise<void> {
-  const lease = holdQueueLease(deps.queue, batch.message, Math.ceil(deps.leaseMs / 1000), (err: unknown) => {
+  const lease = deps.queue.hold(batch.message, Math.ceil(deps.leaseMs / 1000), (err: unknown) => {
     log.warn(
       `dispatch: could not renew the lease of registry=${batch.registry}'s message: ${err instanceof Error ? err.message : String(err)}`,
     );
@@ -47,5 +46,5 @@ async function run(deps: DispatchDeps, batch: CommittedBatch, log: Logger): Prom
   } finally {
     await lease.stop();
   }
-  await deps.queue.deleteMessage(batch.message.messageId, lease.receipt());
+  await deps.queue.remove(batch.message.messageId, lease.receipt());
 }

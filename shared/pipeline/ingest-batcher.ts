@@ -1,4 +1,3 @@
-import type { QueueClient } from '@azure/storage-queue';
 import type { Clock } from '../clock.js';
 import { nameKey } from '../storage/key-part.js';
 import type { AcrEvent } from '../events/acr-event.js';
@@ -6,7 +5,8 @@ import { isSystemEventAction } from '../events/acr-system-events.js';
 import type { AcceptedEvent, ClaimStore } from '../storage/claim-store.js';
 import type { RegistryMemoryStore } from '../storage/registry-memory-store.js';
 import { statusOf } from '../storage/rest-errors.js';
-import { sendQueueMessage } from '../storage/queue-message.js';
+import type { EventsQueue } from './events-queue.js';
+import type { MirrorQueue } from './mirror-queue.js';
 import { makeTagCache, withPreviousDigests, type TagWritten } from './previous-digest.js';
 import type { EventsMessage, MirrorMessage } from './messages.js';
 
@@ -62,13 +62,13 @@ export interface SubmitOptions {
 export interface IngestBatcherOptions {
   readonly claims: Pick<ClaimStore, 'acceptEvents' | 'dropEvents' | 'rewritePayload' | 'readClaim' | 'releaseClaims'>;
   readonly memory: Pick<RegistryMemoryStore, 'remember' | 'readTags' | 'tagWrite'>;
-  readonly queue: QueueClient;
+  readonly queue: Pick<EventsQueue, 'send'>;
   readonly now: Clock;
   /** This process, as the owner written into its claims. */
   readonly owner: string;
   readonly leaseSeconds: number;
   /** Set when the Event Grid mirror is on: each batch also gets one message there (one call, not one per event). */
-  readonly mirrorQueue?: QueueClient | undefined;
+  readonly mirrorQueue?: MirrorQueue | undefined;
   /** Made durable before any event of the batch is answered (the local host's journal); absent on Azure. */
   readonly journal?: ((batch: JournalBatch) => Promise<void>) | undefined;
 }
@@ -222,7 +222,7 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     if (mirrorQueue && mirrored.length > 0) {
       const message: MirrorMessage = { v: 1, type: 'mirror', registry, failures: 0, since: now().toISOString(), events: mirrored };
       try {
-        await sendQueueMessage(mirrorQueue, message);
+        await mirrorQueue.send(message);
       } catch (err) {
         await events.dropEvents(registry, claims()).catch(() => undefined);
         throw err;
@@ -230,8 +230,7 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     }
     let sent: { messageId: string; popReceipt: string } | undefined;
     try {
-      if (items.length > 0)
-        sent = await sendQueueMessage(queue, { v: 1, type: 'events', registry, items } satisfies EventsMessage, options.leaseSeconds);
+      if (items.length > 0) sent = await queue.send(registry, items, options.leaseSeconds);
     } catch (err) {
       // The rows are written and claimed by us, the message is not: the sender gets a 503 and retries.
       await events.releaseClaims(registry, claims()).catch(() => undefined);
@@ -239,7 +238,7 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     }
     for (const delay of new Set(requeue.map((r) => r.delaySeconds))) {
       const again = requeue.filter((r) => r.delaySeconds === delay).map(({ event, receivedAt }) => ({ event, receivedAt }));
-      await sendQueueMessage(queue, { v: 1, type: 'events', registry, items: again } satisfies EventsMessage, delay);
+      await queue.send(registry, again, delay);
     }
     if (options.journal && accepted.length > 0) {
       await options.journal({ registry, items: accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt, remember: p.remember })) });

@@ -1,8 +1,7 @@
-import type { QueueClient } from '@azure/storage-queue';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../storage/key-part.js';
 import type { EventsMessage } from './messages.js';
-import { sendQueueMessage } from '../storage/queue-message.js';
+import type { EventsQueue } from './events-queue.js';
 import type { CoalesceWindow } from '../multiarch/coalesce-window.js';
 import type { IndexReader } from '../multiarch/index-reader.js';
 import { acrPayload, coalescedPayload, isIndexPush, isTaglessChildPush } from '../multiarch/payloads.js';
@@ -13,7 +12,7 @@ export interface MultiArchDeps {
   readonly config: { readonly multiArchWindowMs: number };
   readonly coalesceWindow: CoalesceWindow;
   readonly indexReader: IndexReader;
-  readonly queues: { readonly events: QueueClient };
+  readonly eventsQueue: Pick<EventsQueue, 'send'>;
 }
 
 interface Send {
@@ -69,13 +68,11 @@ export async function planMultiArch(
       webhooks,
     });
     if (outcome === 'held') {
-      const release: EventsMessage = {
-        v: 1,
-        type: 'events',
+      await deps.eventsQueue.send(
         registry,
-        items: [{ event, receivedAt: item.receivedAt, release: { webhooks } }],
-      };
-      await sendQueueMessage(deps.queues.events, release, Math.ceil(deps.config.multiArchWindowMs / 1000));
+        [{ event, receivedAt: item.receivedAt, release: { webhooks } }],
+        Math.ceil(deps.config.multiArchWindowMs / 1000),
+      );
     }
     log(
       outcome === 'held'

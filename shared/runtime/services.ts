@@ -19,6 +19,8 @@ import { makeIngestBatcher, type IngestBatcher, type JournalBatch } from '../pip
 import { makeDispatcher } from '../pipeline/dispatch.js';
 import { fanOut } from '../pipeline/fan-out.js';
 import { makeDeliveryQueue, type DeliveryQueue } from '../pipeline/delivery-queue.js';
+import { makeEventsQueue, type EventsQueue } from '../pipeline/events-queue.js';
+import { makeMirrorQueue, type MirrorQueue } from '../pipeline/mirror-queue.js';
 import type { Background } from '../pipeline/background.js';
 import type { Logger } from '../logger.js';
 import { makeCoalesceWindow, type CoalesceWindow } from '../multiarch/coalesce-window.js';
@@ -58,6 +60,9 @@ export interface Services {
   readonly deadLetters: DeadLetterStore;
   readonly ingestBatcher: IngestBatcher;
   readonly queues: Queues;
+  /** The one way each queue's messages are written. */
+  readonly eventsQueue: EventsQueue;
+  readonly mirrorQueue: MirrorQueue;
   readonly deliveryQueue: DeliveryQueue;
   /** The Event Grid mirror, or the no-op one when no topic is configured. */
   readonly mirror: EventMirror;
@@ -93,6 +98,8 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   const registriesTable = createTableClient(config.storage, Table.registries);
   const roleAssignmentsTable = createTableClient(config.storage, Table.roleAssignments);
   const queues = makeQueues(config.storage);
+  const eventsQueue = makeEventsQueue(queues.events);
+  const mirrorQueue = makeMirrorQueue(queues.mirror);
   const mirror = config.eventGrid
     ? makeEventGridMirror(config.eventGrid, config.storage.kind === 'identity' ? config.storage.clientId : undefined)
     : noopMirror;
@@ -119,11 +126,11 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   const ingestBatcher = makeIngestBatcher({
     claims,
     memory,
-    queue: queues.events,
+    queue: eventsQueue,
     now,
     owner,
     leaseSeconds: config.fanOutLeaseMs / 1000,
-    mirrorQueue: mirror.enabled ? queues.mirror : undefined,
+    mirrorQueue: mirror.enabled ? mirrorQueue : undefined,
     journal: overrides.journal,
   });
   const webhooks = makeWebhookStore(webhooksTable, config.webhookCacheMs);
@@ -163,6 +170,8 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     deadLetters: makeDeadLetterStore(deadLettersTable),
     ingestBatcher,
     queues,
+    eventsQueue,
+    mirrorQueue,
     deliveryQueue: makeDeliveryQueue(queues.deliveries),
     mirror,
     attempt: makeAttemptDelivery({
@@ -191,7 +200,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   // Dispatch at once: the process that commits a batch fans it out (the queue is the safety net).
   ingestBatcher.onCommitted(
     makeDispatcher({
-      queue: queues.events,
+      queue: eventsQueue,
       leaseMs: config.fanOutLeaseMs,
       fanOut: (registry, claimed, log) => fanOut(services, registry, claimed, log),
       background,
