@@ -1,4 +1,4 @@
-import type { HeldChild, HoldKey, HoldStore } from '../storage/hold-store.js';
+import type { WaitingChild, HoldKey, HoldStore } from '../storage/hold-store.js';
 
 /*
  * The hold window of coalesced webhooks. A multi-arch push arrives child manifests first (by digest,
@@ -30,7 +30,7 @@ export function withinWindow(aIso: string, bIso: string, windowMs: number): bool
 }
 
 /** What became of a child push offered to the window. */
-type HoldOutcome = 'held' | 'adopted';
+type HoldOutcome = 'waiting' | 'adopted';
 /** What the window's end finds: deliver the child on its own, or nothing to do (an index adopted it). */
 type ReleaseOutcome = 'release' | 'adopted';
 
@@ -38,19 +38,19 @@ export function makeCoalesceWindow(holds: HoldStore, windowMs: number) {
   return {
     /**
      * Holds a tagless child push: 2 storage calls (create the hold row, read the parent-index row), a third
-     * when an index had already adopted the digest (the conditional delete). 'held': the caller
+     * when an index had already adopted the digest (the conditional delete). 'waiting': the caller
      * schedules the window's end; 'adopted': an index within the window lists it, deliver nothing.
      */
-    async hold(registry: string, child: HeldChild): Promise<HoldOutcome> {
+    async hold(registry: string, child: WaitingChild): Promise<HoldOutcome> {
       // A row there already: this fan-out ran before (a retried message); the row decides below.
       await holds.putHold(registry, child);
       const parent = await holds.readParentIndex(registry, child.repository, child.digest);
       // Not adopted (yet): the window's end decides. An index that takes the row meanwhile leaves the
       // window's end nothing to do.
-      if (!parent || !withinWindow(parent.indexReceivedAt, child.receivedAt, windowMs)) return 'held';
+      if (!parent || !withinWindow(parent.indexReceivedAt, child.receivedAt, windowMs)) return 'waiting';
       const row = await holds.readHold(registry, child);
       if (!row) return 'adopted';
-      if (row.state === 'released') return 'held';
+      if (row.state === 'released') return 'waiting';
       await holds.takeHold(registry, row.rowKey, row.etag);
       return 'adopted';
     },
@@ -71,7 +71,7 @@ export function makeCoalesceWindow(holds: HoldStore, windowMs: number) {
       await holds.putParentIndex(registry, repository, index, digests);
       const wanted = new Set(digests);
       const taken: string[] = [];
-      for (const row of await holds.listHeld(registry, repository)) {
+      for (const row of await holds.listWaiting(registry, repository)) {
         if (!wanted.has(row.digest) || !withinWindow(row.receivedAt, index.receivedAt, windowMs)) continue;
         if (await holds.takeHold(registry, row.rowKey, row.etag)) taken.push(row.eventId);
       }
@@ -79,7 +79,7 @@ export function makeCoalesceWindow(holds: HoldStore, windowMs: number) {
     },
 
     /**
-     * The window's end for one held push: 1 read, plus 1 conditional update when it is still held.
+     * The window's end for one waiting push: 1 read, plus 1 conditional update when it is still waiting.
      * 'release': deliver it on its own (also when a previous attempt released it and did not finish);
      * 'adopted': an index took it.
      */

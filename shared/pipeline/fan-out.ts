@@ -52,7 +52,7 @@ export function makeFanOut(deps: FanOutDeps): QueueHandler {
     const items = m.items.filter((i) => !i.release);
     const claimed = items.length > 0 ? await claimEvents(deps.claims, m.registry, items, claimSettings(deps), context) : [];
     await fanOut(deps, m.registry, claimed, context);
-    for (const item of releases) await releaseHeld(deps, m.registry, item, context);
+    for (const item of releases) await releaseWaiting(deps, m.registry, item, context);
   });
 }
 
@@ -210,11 +210,11 @@ async function fanOutClaimed(
 }
 
 /**
- * The end of a multi-arch hold window: the held push goes to its coalesced webhooks on its own, unless an
+ * The end of a multi-arch hold window: the waiting push goes to its coalesced webhooks on its own, unless an
  * index claimed it meanwhile (coalesce-window.ts decides, by a conditional write). Its records are written,
  * then the hold row removed; a crash in between delivers it again with the same webhook-id.
  */
-async function releaseHeld(deps: FanOutDeps, registry: string, item: EventsMessage['items'][number], log: Logger): Promise<void> {
+async function releaseWaiting(deps: FanOutDeps, registry: string, item: EventsMessage['items'][number], log: Logger): Promise<void> {
   const { event } = item;
   const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
   const webhooks = await deps.webhooks.listCached(registry);

@@ -20,7 +20,7 @@ interface Send {
   readonly body: string;
 }
 
-/** The deliveries of one event, and whether it is a held push released (its hold row goes once its records are written). */
+/** The deliveries of one event, and whether it is a waiting push released (its hold row goes once its records are written). */
 interface Plan {
   readonly sends: readonly Send[];
   readonly released: boolean;
@@ -30,9 +30,9 @@ type Item = EventsMessage['items'][number];
 
 /**
  * The multi-arch step of a fan-out, between matching and sending. perManifest webhooks get every event
- * as ACR sends it. For coalesced webhooks: a tagless child push is held (see coalesce-window.ts) and
+ * as ACR sends it. For coalesced webhooks: a tagless child push waits for its index (see coalesce-window.ts) and
  * its window's end scheduled as a delayed events message that names the webhooks; an index push adopts
- * its children and goes out once, with `target.platforms`; a release item delivers the held push on its
+ * its children and goes out once, with `target.platforms`; a release item delivers the waiting push on its
  * own unless an index adopted it meanwhile.
  */
 export async function planMultiArch(
@@ -49,10 +49,10 @@ export async function planMultiArch(
     const waiting = targets.filter((w) => names.has(nameKey(w.name)));
     const child = { repository: event.target.repository, digest: event.target.digest ?? '', eventId: event.id };
     if ((await deps.coalesceWindow.release(registry, child)) === 'adopted') {
-      log('held push was adopted by an index; nothing to deliver on its own');
+      log('waiting push was adopted by an index; nothing to deliver on its own');
       return { sends: [], released: false };
     }
-    log(`held push released after the multi-arch window to ${waiting.length} coalesced webhook(s)`);
+    log(`waiting push released after the multi-arch window to ${waiting.length} coalesced webhook(s)`);
     return { sends: waiting.map((webhook) => ({ webhook, body: plain })), released: true };
   }
   const coalesced = targets.filter((w) => w.multiArch === 'coalesced');
@@ -67,7 +67,7 @@ export async function planMultiArch(
       receivedAt: item.receivedAt,
       webhooks,
     });
-    if (outcome === 'held') {
+    if (outcome === 'waiting') {
       await deps.eventsQueue.send(
         registry,
         [{ event, receivedAt: item.receivedAt, release: { webhooks } }],
@@ -75,8 +75,8 @@ export async function planMultiArch(
       );
     }
     log(
-      outcome === 'held'
-        ? `held for ${coalesced.length} coalesced webhook(s)`
+      outcome === 'waiting'
+        ? `waiting for its index, for ${coalesced.length} coalesced webhook(s)`
         : 'adopted by an index already seen; not delivered on its own',
     );
     return { sends: targets.filter((w) => w.multiArch !== 'coalesced').map((webhook) => ({ webhook, body: plain })), released: false };
@@ -90,7 +90,7 @@ export async function planMultiArch(
       { digest: event.target.digest, receivedAt: item.receivedAt },
       platforms.map((p) => p.digest),
     );
-    log(`index with ${platforms.length} platform(s) adopted ${taken.length} held push(es)`);
+    log(`index with ${platforms.length} platform(s) adopted ${taken.length} waiting push(es)`);
     const body = JSON.stringify(coalescedPayload(event, platforms));
     return { sends: targets.map((webhook) => ({ webhook, body: webhook.multiArch === 'coalesced' ? body : plain })), released: false };
   }

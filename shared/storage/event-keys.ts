@@ -90,7 +90,7 @@ export const Rows = {
     [`del|${nameKey(webhook)}|`, `del|${nameKey(webhook)}|${invertedMs(sinceMs)}}`] as const,
   hold: (repository: string, digest: string, eventId: string) =>
     `hold|${keyPart(repository, 300)}|${keyPart(digest, 200)}|${keyPart(eventId)}`,
-  /** A repository's held pushes. */
+  /** A repository's waiting pushes (multi-arch). */
   holdRange: (repository: string) => [`hold|${keyPart(repository, 300)}|`, `hold|${keyPart(repository, 300)}}`] as const,
   /** The index that listed a child manifest (the row's prefix predates the name; kept so existing rows are found). */
   parentIndex: (repository: string, digest: string) => `claim|${keyPart(repository, 300)}|${keyPart(digest, 200)}`,

@@ -18,6 +18,7 @@ const holdEntity = z.object({
   digest: z.string(),
   eventId: z.string(),
   receivedAt: z.string(),
+  // Stored as 'held' (the rows' older word; a waiting push), 'released' once its window ran out.
   state: z.enum(['held', 'released']),
   webhooks: jsonField(z.array(z.string())),
 });
@@ -28,8 +29,8 @@ const parentIndexEntity = z.object({ indexDigest: z.string(), indexReceivedAt: z
 /** The index that listed a child manifest, and when it was ingested. */
 type ParentIndex = z.infer<typeof parentIndexEntity>;
 
-/** A held child push, as the hold window knows it. */
-export interface HeldChild {
+/** A child push waiting for its index, as the hold window knows it. */
+export interface WaitingChild {
   readonly repository: string;
   readonly digest: string;
   readonly eventId: string;
@@ -39,14 +40,14 @@ export interface HeldChild {
 }
 
 /** Which hold row: a child push of a repository. */
-export type HoldKey = Pick<HeldChild, 'repository' | 'digest' | 'eventId'>;
+export type HoldKey = Pick<WaitingChild, 'repository' | 'digest' | 'eventId'>;
 
 export interface HoldStore {
   /** Creates the hold row of a child push (`held`); one there already (a retried fan-out) is left as it is. */
-  putHold(registry: string, child: HeldChild): Promise<void>;
+  putHold(registry: string, child: WaitingChild): Promise<void>;
   readHold(registry: string, child: HoldKey): Promise<HoldRow | undefined>;
-  /** The held (not released) rows of a repository. */
-  listHeld(registry: string, repository: string): Promise<HoldRow[]>;
+  /** The waiting (not released) rows of a repository. */
+  listWaiting(registry: string, repository: string): Promise<HoldRow[]>;
   /** Deletes a hold row If-Match `etag`: true when this caller took it, false when another writer came first. */
   takeHold(registry: string, rowKey: string, etag: string): Promise<boolean>;
   /** Marks a hold row `released` If-Match `etag`: false when another writer came first. */
@@ -103,7 +104,7 @@ export function makeHoldStore(table: TableClient): HoldStore {
 
     readHold: (registry, child) => readOr404(holdEntity, registry, Rows.hold(child.repository, child.digest, child.eventId)),
 
-    async listHeld(registry, repository) {
+    async listWaiting(registry, repository) {
       const [from, to] = Rows.holdRange(repository);
       const out: HoldRow[] = [];
       const filter = `${rangeFilter(pk(registry), from, to)} and state eq 'held'`;

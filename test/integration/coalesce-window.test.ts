@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { createTableClient } from '../../shared/storage/clients.js';
 import { makeCoalesceWindow, withinWindow, type CoalesceWindow } from '../../shared/multiarch/coalesce-window.js';
-import { makeHoldStore, type HeldChild } from '../../shared/storage/hold-store.js';
+import { makeHoldStore, type WaitingChild } from '../../shared/storage/hold-store.js';
 import { Rows } from '../../shared/storage/event-keys.js';
 
 /*
@@ -30,7 +30,7 @@ const at = (seconds: number) => new Date(Date.UTC(2026, 10, 29, 0, 0, seconds)).
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 /** A fresh registry per test, so tests share no rows. */
 const registry = () => `winreg${String(++n).padStart(3, '0')}`;
-const child = (d: string, eventId: string, seconds: number): HeldChild => ({
+const child = (d: string, eventId: string, seconds: number): WaitingChild => ({
   repository: 'team/app',
   digest: d,
   eventId,
@@ -59,8 +59,8 @@ describe('the hold window', () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a', 0);
     const b = child(digest('b'), 'ev-b', 1);
-    expect(await win.hold(reg, a)).toBe('held');
-    expect(await win.hold(reg, b)).toBe('held');
+    expect(await win.hold(reg, a)).toBe('waiting');
+    expect(await win.hold(reg, b)).toBe('waiting');
     expect(await holdRows(reg)).toEqual([
       `${Rows.hold('team/app', a.digest, 'ev-a')} held`,
       `${Rows.hold('team/app', b.digest, 'ev-b')} held`,
@@ -74,7 +74,7 @@ describe('the hold window', () => {
   it('an index that never arrives: the window end releases the child (also on a retried release) until its delivery is recorded', async () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a', 0);
-    expect(await win.hold(reg, a)).toBe('held');
+    expect(await win.hold(reg, a)).toBe('waiting');
     expect(await win.release(reg, a)).toBe('release');
     expect(await holdRows(reg)).toEqual([`${Rows.hold('team/app', a.digest, 'ev-a')} released`]);
     // A retry of the release message after a crash before the delivery was recorded delivers again.
@@ -87,7 +87,7 @@ describe('the hold window', () => {
   it('an index that arrives late (after the window) claims nothing: the child was released on its own', async () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a', 0);
-    expect(await win.hold(reg, a)).toBe('held');
+    expect(await win.hold(reg, a)).toBe('waiting');
     expect(await win.release(reg, a)).toBe('release');
     expect(await win.adopt(reg, 'team/app', index('f', 30), [a.digest])).toEqual([]);
     expect(await holdRows(reg)).toEqual([`${Rows.hold('team/app', a.digest, 'ev-a')} released`]);
@@ -96,7 +96,7 @@ describe('the hold window', () => {
   it('an index outside the window does not claim a child that is still held (its queue was slow)', async () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a', 0);
-    expect(await win.hold(reg, a)).toBe('held');
+    expect(await win.hold(reg, a)).toBe('waiting');
     expect(await win.adopt(reg, 'team/app', index('f', 11), [a.digest])).toEqual([]);
     expect(await win.release(reg, a)).toBe('release');
   });
@@ -114,14 +114,14 @@ describe('the hold window', () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a2', 100);
     await win.adopt(reg, 'team/app', index('f', 1), [a.digest]);
-    expect(await win.hold(reg, a)).toBe('held');
+    expect(await win.hold(reg, a)).toBe('waiting');
     expect(await win.release(reg, a)).toBe('release');
   });
 
   it('an index that arrives twice (a redelivered event, or the same index under a second tag) claims once and fails nothing', async () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a', 0);
-    expect(await win.hold(reg, a)).toBe('held');
+    expect(await win.hold(reg, a)).toBe('waiting');
     expect(await win.adopt(reg, 'team/app', index('f', 1), [a.digest])).toEqual(['ev-a']);
     expect(await win.adopt(reg, 'team/app', index('f', 2), [a.digest])).toEqual([]);
     expect(await win.release(reg, a)).toBe('adopted');
@@ -131,8 +131,8 @@ describe('the hold window', () => {
     const reg = registry();
     const shared = child(digest('s'), 'ev-s', 0);
     const onlyB = child(digest('b'), 'ev-b', 2);
-    expect(await win.hold(reg, shared)).toBe('held');
-    expect(await win.hold(reg, onlyB)).toBe('held');
+    expect(await win.hold(reg, shared)).toBe('waiting');
+    expect(await win.hold(reg, onlyB)).toBe('waiting');
     expect(await win.adopt(reg, 'team/app', index('1', 1), [shared.digest, digest('x')])).toEqual(['ev-s']);
     expect(await win.adopt(reg, 'team/app', index('2', 3), [shared.digest, onlyB.digest])).toEqual(['ev-b']);
     expect(await holdRows(reg)).toEqual([]);
@@ -142,16 +142,16 @@ describe('the hold window', () => {
     const reg = registry();
     const first = child(digest('a'), 'ev-1', 0);
     const again = child(digest('a'), 'ev-2', 1);
-    expect(await win.hold(reg, first)).toBe('held');
-    expect(await win.hold(reg, again)).toBe('held');
+    expect(await win.hold(reg, first)).toBe('waiting');
+    expect(await win.hold(reg, again)).toBe('waiting');
     expect((await win.adopt(reg, 'team/app', index('f', 2), [first.digest])).sort()).toEqual(['ev-1', 'ev-2']);
   });
 
   it('a hold retried after a crash is idempotent', async () => {
     const reg = registry();
     const a = child(digest('a'), 'ev-a', 0);
-    expect(await win.hold(reg, a)).toBe('held');
-    expect(await win.hold(reg, a)).toBe('held');
+    expect(await win.hold(reg, a)).toBe('waiting');
+    expect(await win.hold(reg, a)).toBe('waiting');
     expect(await holdRows(reg)).toHaveLength(1);
   });
 
@@ -161,7 +161,7 @@ describe('the hold window', () => {
     for (let i = 0; i < 12; i++) {
       // A digest of its own each round: an earlier round's claim row would claim it at once.
       const a = child(`sha256:${i.toString(16).padStart(64, 'c')}`, `ev-race-${i}`, 0);
-      expect(await win.hold(reg, a)).toBe('held');
+      expect(await win.hold(reg, a)).toBe('waiting');
       const [released, taken] = await Promise.all([win.release(reg, a), win.adopt(reg, 'team/app', index('f', 1), [a.digest])]);
       const claimed = taken.includes(a.eventId);
       expect(released === 'release').toBe(!claimed);

@@ -60,7 +60,7 @@ const INDEX = 'application/vnd.oci.image.index.v1+json';
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 /**
- * Waits until no push is held any more (every hold row was adopted by an index or released and
+ * Waits until no push is waiting any more (every hold row was adopted by an index or released and
  * delivered): after that nothing more can arrive for these pushes. Called once the perManifest webhook
  * has all its pushes, so every child's fan-out (which writes the hold row first) has run.
  */
@@ -72,7 +72,7 @@ async function holdsDrained() {
       return true;
     },
     (WINDOW_SECONDS + 20) * 1000,
-    'no held pushes',
+    'no waiting pushes',
   );
 }
 
