@@ -67,7 +67,9 @@ function fromEntity(entity: unknown): { record: RegistryRecord; etag: string } {
 export type LegacyHome = (registryName: string) => Promise<RegistryHome | undefined>;
 
 export function makeRegistryStore(table: TableClient, cacheMs: number, legacyHome: LegacyHome): RegistryStore {
-  const cache = new Map<string, { at: number; value: Promise<{ home: RegistryHome | undefined; keys: IngestKeys | undefined }> }>();
+  // Only the row is cached: checking a presented key reads nothing else, so a wrong key sent to many
+  // registry names costs one point read per name, never the legacy-home query as well.
+  const cache = new Map<string, { at: number; value: Promise<RegistryRecord | undefined> }>();
   const read = async (registryName: string) => {
     const entity = await unless404(table.getEntity(nameKey(registryName), ''));
     return entity === undefined ? undefined : fromEntity(entity);
@@ -76,11 +78,7 @@ export function makeRegistryStore(table: TableClient, cacheMs: number, legacyHom
     const key = registryName.toLowerCase();
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < cacheMs) return hit.value;
-    const value = (async () => {
-      const row = await read(registryName);
-      if (row) return { home: row.record, keys: row.record.keys };
-      return { home: await legacyHome(registryName), keys: undefined };
-    })();
+    const value = read(registryName).then((row) => row?.record);
     cache.set(key, { at: Date.now(), value });
     value.catch(() => cache.delete(key));
     // Bound the cache: a flood of names must not grow it without end.
@@ -125,10 +123,11 @@ export function makeRegistryStore(table: TableClient, cacheMs: number, legacyHom
 
   return {
     async home(registryName) {
-      return (await lookup(registryName)).home;
+      // Asked only for a verified token's access check.
+      return (await lookup(registryName)) ?? (await legacyHome(registryName));
     },
     async keysCached(registryName) {
-      return (await lookup(registryName)).keys;
+      return (await lookup(registryName))?.keys;
     },
     async bind(home) {
       const bound = await change(home, () => 'keep');
