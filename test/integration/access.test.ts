@@ -4,6 +4,7 @@ import { SignJWT, base64url } from 'jose';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, INGEST_KEY, root, startService, type TestService } from '../helpers/service.js';
+import { ROLE } from '../helpers/roles.js';
 import { startEntraIssuer, TEST_AUDIENCE, type EntraIssuer } from '../helpers/entra-issuer.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 
@@ -16,10 +17,7 @@ import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js
 const SUB = '6f1c2a3b-0000-4000-8000-00000000a001';
 const OTHER_SUB = '6f1c2a3b-0000-4000-8000-00000000b002';
 const RG = 'team-rg';
-const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
-const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
-const OWNER = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
-const EVENT_SENDER = 'd983c68d-e682-47c9-ba45-ff1bedafcb32';
+const { Reader: READER, Contributor: CONTRIBUTOR, Owner: OWNER, EventSender: EVENT_SENDER } = ROLE;
 const V = '?api-version=2022-04-01';
 
 const registryScope = (registry: string, sub = SUB, rg = RG) =>

@@ -3,6 +3,7 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { runCli, type CliRun } from '../helpers/run-cli.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { runProgram } from '../../cli/run-program.js';
+import { ROLE } from '../helpers/roles.js';
 
 /*
  * The CLI's access commands (issue 19, item 6): `role assignment create | list | delete`, `registry
@@ -26,12 +27,6 @@ const KEY = 'management-key-management-key-0001';
 const TOKEN_SCOPE = 'api://registry-webhooks/.default';
 const CREATED = '2026-03-01T10:00:00.000Z';
 
-const ROLE = {
-  Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
-  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
-  Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
-  EventSender: 'd983c68d-e682-47c9-ba45-ff1bedafcb32',
-} as const;
 const roleDefinitionId = (guid: string) => `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 const assignmentsPath = (scope: string, rest = '') => `/api${scope}/providers/Microsoft.Authorization/roleAssignments${rest}`;
 

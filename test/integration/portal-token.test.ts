@@ -8,6 +8,7 @@ import { closeServer } from '../helpers/ports.js';
 import { randomUUID } from 'node:crypto';
 import { api, startService } from '../helpers/service.js';
 import { startEntraIssuer, TEST_AUDIENCE } from '../helpers/entra-issuer.js';
+import { ROLE } from '../helpers/roles.js';
 
 /*
  * The page with a pasted Entra ID token (issue 19, item 7), in a real browser. The page is the one the
@@ -238,7 +239,7 @@ describe('signing in with a token against the real service', () => {
       const scope = `/subscriptions/${svc.config.defaultSubscriptionId}/resourceGroups/${svc.config.defaultResourceGroup}/providers/Microsoft.ContainerRegistry/registries/portalreal1`;
       const assigned = await api(svc, `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
         method: 'PUT',
-        json: { properties: { roleDefinitionId: 'acdd72a7-3385-48ef-bd42-f606fba81ae7', principalId: reader } },
+        json: { properties: { roleDefinitionId: ROLE.Reader, principalId: reader } },
       });
       expect(assigned.status).toBe(201);
 

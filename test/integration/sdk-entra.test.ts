@@ -6,6 +6,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { startEntraIssuer, TEST_AUDIENCE, type EntraIssuer } from '../helpers/entra-issuer.js';
+import { ROLE } from '../helpers/roles.js';
 import { makeDevCert, type DevCert } from '../helpers/dev-cert.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
@@ -18,8 +19,7 @@ import { startReceiver, type Receiver } from '../helpers/receiver.js';
 const SUB = '0b1f6471-1bf0-4dda-aec3-111122223333';
 const RG = 'sdk-rg';
 const REGISTRY = 'sdkentrareg1';
-const OWNER = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
-const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
+const { Owner: OWNER, Reader: READER } = ROLE;
 const SCOPE = `${TEST_AUDIENCE}/.default`;
 const registryScope = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ContainerRegistry/registries/${REGISTRY}`;
 
@@ -116,7 +116,7 @@ describe('the official SDKs with Entra ID tokens over https', () => {
     const contributor = randomUUID();
     const reader = randomUUID();
     for (const [principalId, roleDefinitionId] of [
-      [contributor, 'b24988ac-6180-42a0-ab88-20f7382dd24c'],
+      [contributor, ROLE.Contributor],
       [reader, READER],
     ] as const) {
       expect(
