@@ -14,6 +14,8 @@ import { makeHistoryStore, type HistoryStore } from '../storage/history-store.js
 import { makeDeadLetterStore, type DeadLetterStore } from '../storage/dead-letter-store.js';
 import { makePoster, type PostOptions } from '../delivery/post-json.js';
 import { makeAttemptDelivery, type AttemptDelivery } from '../delivery/attempt-delivery.js';
+import { makePacer } from '../delivery/pacing.js';
+import { makePacingStore } from '../storage/pacing-store.js';
 import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
 import { makeIngestBatcher, type IngestBatcher, type JournalBatch } from '../pipeline/ingest-batcher.js';
 import { makeDispatcher } from '../pipeline/dispatch.js';
@@ -97,6 +99,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   const deadLettersTable = createTableClient(config.storage, Table.deadLetters);
   const registriesTable = createTableClient(config.storage, Table.registries);
   const roleAssignmentsTable = createTableClient(config.storage, Table.roleAssignments);
+  const pacingTable = createTableClient(config.storage, Table.pacing);
   const queues = makeQueues(config.storage);
   const eventsQueue = makeEventsQueue(queues.events);
   const mirrorQueue = makeMirrorQueue(queues.mirror);
@@ -109,12 +112,22 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     deadLettersTable.createTable(),
     registriesTable.createTable(),
     roleAssignmentsTable.createTable(),
+    pacingTable.createTable(),
     ...Object.values(queues).map((q) => q.createIfNotExists()),
   ]);
   const claims = makeClaimStore(eventsTable);
   const memory = makeRegistryMemoryStore(eventsTable);
   const now = () => new Date();
-  const poster = makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) });
+  const telemetry = setupMetrics({
+    connectionString: config.applicationInsightsConnectionString,
+    entraClientId: config.applicationInsightsEntraClientId,
+  });
+  const poster = makePoster({
+    allowPrivate: config.allowPrivateTargets,
+    connectionsPerOrigin: config.deliveryConnectionsPerOrigin,
+    onQueued: (origin, seconds) => telemetry.metrics.queued(origin, seconds),
+    ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
+  });
   const usesIdentity = [...config.registryCredentials.values()].some((c) => c.kind === 'managedIdentity');
   const owner = randomUUID();
   // On Azure a context made outside any invocation writes to the console, which the worker sends to the
@@ -140,10 +153,6 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     return first && { registryName, subscriptionId: first.subscriptionId, resourceGroup: first.resourceGroup };
   });
   const roleAssignments = makeRoleAssignmentStore(roleAssignmentsTable, config.accessCacheMs);
-  const telemetry = setupMetrics({
-    connectionString: config.applicationInsightsConnectionString,
-    entraClientId: config.applicationInsightsEntraClientId,
-  });
   const health = makeHealthRecorder({
     webhooks,
     metrics: telemetry.metrics,
@@ -178,10 +187,16 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       poster,
       retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
       timeoutMs: config.deliveryTimeoutMs,
+      queueWaitMs: config.deliveryQueueWaitMs,
       maxResponseBytes: config.storedResponseBytes,
       now,
       metrics: telemetry.metrics,
       health,
+      pacer: makePacer({
+        slots: makePacingStore(pacingTable),
+        now: () => now().getTime(),
+        warn: (message) => background.log.warn(message),
+      }),
     }),
     coalesceWindow: makeCoalesceWindow(makeHoldStore(eventsTable), config.multiArchWindowMs),
     // Reading an index back goes through the deliveries' poster: the same SSRF policy and timeout.
