@@ -56,6 +56,7 @@ function insert(list: Waiter[], w: Waiter): void {
 }
 
 export function makeOriginGate(limit: number): OriginGate {
+  // One lane per origin the webhooks name (a few numbers each), kept for its pace.
   const lanes = new Map<string, Lane>();
   let seq = 0;
 
@@ -67,7 +68,7 @@ export function makeOriginGate(limit: number): OriginGate {
 
   const expected = (lane: Lane, ahead: number) => Math.ceil((ahead + 1) / limit) * lane.holdMs;
 
-  function take(origin: string, lane: Lane): () => void {
+  function take(lane: Lane): () => void {
     lane.active++;
     const since = performance.now();
     let given = false;
@@ -79,20 +80,17 @@ export function makeOriginGate(limit: number): OriginGate {
       const next = lane.waiting.shift();
       if (next) {
         clearTimeout(next.timer);
-        next.grant({ release: take(origin, lane), waitedMs: Math.round(performance.now() - next.since) });
-      } else if (lane.active === 0) lanes.delete(origin);
+        next.grant({ release: take(lane), waitedMs: Math.round(performance.now() - next.since) });
+      }
     };
   }
 
   return {
     enter(origin, priority, deadline, giveUpEarly) {
       const lane = laneOf(origin);
-      if (lane.active < limit && lane.waiting.length === 0) return Promise.resolve({ release: take(origin, lane), waitedMs: 0 });
+      if (lane.active < limit && lane.waiting.length === 0) return Promise.resolve({ release: take(lane), waitedMs: 0 });
       const left = deadline - performance.now();
-      if (left <= 0 || (giveUpEarly && expected(lane, lane.waiting.length) > left)) {
-        if (lane.active === 0 && lane.waiting.length === 0) lanes.delete(origin);
-        return Promise.resolve(undefined);
-      }
+      if (left <= 0 || (giveUpEarly && expected(lane, lane.waiting.length) > left)) return Promise.resolve(undefined);
       return new Promise((resolve) => {
         const waiter: Waiter = { priority, seq: seq++, since: performance.now(), grant: resolve, timer: undefined };
         waiter.timer = setTimeout(() => {

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type Azurite } from '../../local/azurite.js';
+import { makePoster } from '../../shared/delivery/post-json.js';
+import { makePacer, type PacedWebhook } from '../../shared/delivery/pacing.js';
+import { makePacingStore } from '../../shared/storage/pacing-store.js';
+import { createTableClient } from '../../shared/storage/clients.js';
+import { startSlowReceiver } from '../helpers/slow-receiver.js';
+
+/*
+ * The parts of issue 21 below the pipeline, with real sockets and real Azurite: a request's deadline is
+ * the receiver's time only; connections per origin are bounded and given in order of receipt; and a rate
+ * limit's slots are shared by workers that each keep their own process state.
+ */
+
+let azurite: Azurite;
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => azurite.close());
+
+/** A receiver that answers every request after `delayMs`; `order` is the `x-n` of each request as it came. */
+async function slowReceiver(delayMs: number) {
+  const rx = await startSlowReceiver(delayMs);
+  return {
+    url: `${rx.url}/hook`,
+    get order() {
+      return rx.arrivals.map((a) => a.n);
+    },
+    mostOpen: rx.mostOpen,
+    close: rx.close,
+  };
+}
+
+describe('connections per origin', () => {
+  it('starts the deadline on the socket: 6 deliveries through 1 connection to a 300 ms receiver all succeed within a 500 ms timeout', async () => {
+    const rx = await slowReceiver(300);
+    const poster = makePoster({ allowPrivate: true, connectionsPerOrigin: 1 });
+    try {
+      const outcomes = await Promise.all(
+        [0, 1, 2, 3, 4, 5].map((n) =>
+          poster.deliver({
+            url: rx.url,
+            headers: { 'x-n': String(n) },
+            body: '{}',
+            timeoutMs: 500,
+            maxResponseBytes: 100,
+            connectionWait: { priority: n, deadline: performance.now() + 10_000 },
+          }),
+        ),
+      );
+      // Before, the deadline started as the request was made: everything behind the first timed out waiting for our own socket.
+      const statuses = outcomes.map((o) => (o.kind === 'response' ? o.status : o.kind === 'error' ? o.message : 'busy'));
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(rx.mostOpen()).toBe(1);
+      const waited = outcomes.map((o) => o.queuedMs ?? 0);
+      expect(Math.max(...waited)).toBeGreaterThanOrEqual(1200); // the sixth waited for five others
+      for (const o of outcomes) expect(o.kind === 'response' && o.durationMs).toBeLessThan(500);
+    } finally {
+      poster.close();
+      await rx.close();
+    }
+  });
+
+  it('times a ping out when no connection comes within its timeout, and says so', async () => {
+    const rx = await slowReceiver(800);
+    const poster = makePoster({ allowPrivate: true, connectionsPerOrigin: 1 });
+    try {
+      const post = (n: number) =>
+        poster.post({ url: rx.url, headers: { 'x-n': String(n) }, body: '{}', timeoutMs: 500, maxResponseBytes: 100 });
+      const [first, second] = await Promise.all([post(0), post(1)]);
+      expect(first).toMatchObject({ kind: 'error', reason: 'timeout', message: 'no response within 0.5 s' });
+      expect(second).toMatchObject({ kind: 'error', reason: 'timeout', message: 'no connection to the endpoint free within 0.5 s' });
+    } finally {
+      poster.close();
+      await rx.close();
+    }
+  });
+
+  it('gives a free connection to the oldest waiting delivery first, whatever order they asked in', async () => {
+    const rx = await slowReceiver(100);
+    const poster = makePoster({ allowPrivate: true, connectionsPerOrigin: 1 });
+    try {
+      const deliver = (n: number, priority: number) =>
+        poster.deliver({
+          url: rx.url,
+          headers: { 'x-n': String(n) },
+          body: '{}',
+          timeoutMs: 2000,
+          maxResponseBytes: 100,
+          connectionWait: { priority, deadline: performance.now() + 10_000 },
+        });
+      const first = deliver(0, 0); // takes the connection
+      const rest = [deliver(3, 30), deliver(1, 10), deliver(4, 40), deliver(2, 20)];
+      await Promise.all([first, ...rest]);
+      expect(rx.order).toEqual(['0', '1', '2', '3', '4']);
+    } finally {
+      poster.close();
+      await rx.close();
+    }
+  });
+
+  it('answers busy, sending nothing, when a delivery cannot have a connection within its wait', async () => {
+    const rx = await slowReceiver(400);
+    const poster = makePoster({ allowPrivate: true, connectionsPerOrigin: 1 });
+    try {
+      const deliver = (n: number, waitMs: number) =>
+        poster.deliver({
+          url: rx.url,
+          headers: { 'x-n': String(n) },
+          body: '{}',
+          timeoutMs: 2000,
+          maxResponseBytes: 100,
+          connectionWait: { priority: n, deadline: performance.now() + waitMs },
+        });
+      await deliver(0, 1000); // the origin's pace is now known: 400 ms a request
+      // 1 goes at once, 2 and 3 can expect a connection within 1 s (after 400 and 800 ms), 4 cannot (1,200 ms).
+      const results = await Promise.all([deliver(1, 1000), deliver(2, 1000), deliver(3, 1000), deliver(4, 1000)]);
+      expect(results.map((r) => r.kind)).toEqual(['response', 'response', 'response', 'busy']);
+      const busy = results[3]!;
+      expect(busy.kind === 'busy' && busy.expectedWaitMs).toBeGreaterThan(1000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(rx.order).toEqual(['0', '1', '2', '3']); // the busy one never reached the receiver
+    } finally {
+      poster.close();
+      await rx.close();
+    }
+  });
+});
+
+describe('a rate limit shared by workers', () => {
+  it('never starts more than the limit in any second across two workers, each delivery in its slot', async () => {
+    const table = createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'webhookpacing');
+    await table.createTable();
+    const webhook: PacedWebhook = { registryName: 'sharedreg', name: 'limited1', rateLimitPerSecond: 4 };
+    // Two workers: each its own store (its own remembered ETag) and pacer, one table between them.
+    const workers = [0, 1].map(() => makePacer({ slots: makePacingStore(table), now: () => Date.now(), warn: (m) => expect.fail(m) }));
+    const started: number[] = [];
+    const deadlineMs = Date.now() + 60_000;
+    await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const turn = await workers[i % 2]!.turn(webhook, { receivedMs: i, deadlineMs });
+        expect(turn.go).toBe(true);
+        started.push(Date.now());
+      }),
+    );
+    started.sort((a, b) => a - b);
+    // 24 at 4 a second: about 6 s, and no window of one second holds more than 4 (+1 for timer lateness).
+    expect(started.at(-1)! - started[0]!).toBeGreaterThanOrEqual(5000);
+    for (let i = 0; i < started.length; i++) {
+      const inWindow = started.filter((t) => t >= started[i]! && t < started[i]! + 1000).length;
+      expect(inWindow).toBeLessThanOrEqual(5);
+    }
+  }, 20_000);
+
+  it('gives a delivery whose turn is beyond its wait that turn to come back for, and keeps it for it', async () => {
+    const table = createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'webhookpacing');
+    await table.createTable();
+    const webhook: PacedWebhook = { registryName: 'sharedreg', name: 'limited2', rateLimitPerSecond: 2 };
+    const pacer = makePacer({ slots: makePacingStore(table), now: () => Date.now(), warn: (m) => expect.fail(m) });
+    const t0 = Date.now();
+    const turns = await Promise.all(Array.from({ length: 6 }, (_, i) => pacer.turn(webhook, { receivedMs: i, deadlineMs: t0 + 1200 })));
+    // Slots 0, 0.5, 1.0 s fit in a 1.2 s wait; the next three wait in the queue for theirs, in order.
+    expect(turns.map((t) => t.go)).toEqual([true, true, true, false, false, false]);
+    const kept = turns.flatMap((t) => (t.go ? [] : [t.notBeforeMs]));
+    expect(kept[1]! - kept[0]!).toBe(500);
+    expect(kept[2]! - kept[1]!).toBe(500);
+    expect(turns[3]).toMatchObject({ reason: 'rate limit' });
+    // A newcomer does not take a kept turn: it comes after them.
+    const late = await pacer.turn(webhook, { receivedMs: 99, deadlineMs: Date.now() + 100 });
+    expect(late.go === false && late.notBeforeMs).toBe(kept[2]! + 500);
+    // Back in time for its kept turn, a delivery is sent at it.
+    const back = await pacer.turn(webhook, { receivedMs: 3, deadlineMs: Date.now() + 5000, notBeforeMs: kept[0]! });
+    expect(back.go).toBe(true);
+    expect(Date.now()).toBeGreaterThanOrEqual(kept[0]!);
+  }, 20_000);
+
+  it('holds a webhook after a Retry-After, and its newer deliveries behind one that waits in the queue', async () => {
+    const table = createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'webhookpacing');
+    const pacer = makePacer({ slots: makePacingStore(table), now: () => Date.now(), warn: (m) => expect.fail(m) });
+    const open: PacedWebhook = { registryName: 'sharedreg', name: 'unlimited1' };
+    expect(await pacer.turn(open, { receivedMs: 1, deadlineMs: Date.now() })).toEqual({ go: true });
+    const until = Date.now() + 600;
+    pacer.slowDown(open, until);
+    const waited = await pacer.turn(open, { receivedMs: 2, deadlineMs: Date.now() + 2000 });
+    expect(waited.go).toBe(true);
+    expect(Date.now()).toBeGreaterThanOrEqual(until);
+    pacer.slowDown(open, Date.now() + 10_000);
+    expect(await pacer.turn(open, { receivedMs: 3, deadlineMs: Date.now() + 1000 })).toMatchObject({ go: false, reason: 'retry-after' });
+    const other: PacedWebhook = { registryName: 'sharedreg', name: 'unlimited2' };
+    const queuedUntil = Date.now() + 4000;
+    pacer.queuedUntil(other, queuedUntil);
+    expect(await pacer.turn(other, { receivedMs: 4, deadlineMs: Date.now() + 1000 })).toEqual({
+      go: false,
+      reason: 'behind older deliveries',
+      notBeforeMs: queuedUntil,
+    });
+  });
+});
