@@ -5,10 +5,11 @@ import { fieldFor } from './field-for.js';
 import { setFieldError, showError } from './messages.js';
 import { nameProblem } from './name-problem.js';
 import { parseHeaders } from './parse-headers.js';
+import { readRateLimit } from './rate-limit-field.js';
 import { showView } from './show-view.js';
 import { state } from './state.js';
 
-const FIELDS = ['add-name', 'add-uri', 'add-headers', 'add-actions', 'add-scope'];
+const FIELDS = ['add-name', 'add-uri', 'add-headers', 'add-actions', 'add-scope', 'add-rate-limit'];
 
 /** `#/add`: the Create webhook form, empty. */
 export function openAdd(): void {
@@ -28,12 +29,15 @@ async function createWebhook(): Promise<void> {
   const scope = input('add-scope').value.trim();
   // Off by default; left out of the body then, which is exactly what ACR's clients send.
   const coalesced = input('add-multi-arch').checked;
+  // Empty: no limit, and then left out of the body, as for multi-arch.
+  const rateLimit = readRateLimit(input('add-rate-limit').value, input('add-rate-limit').validity.badInput);
   const problems: [string, string][] = [
     ['add-name', nameProblem(name, state.webhooks)],
     ['add-uri', uri ? '' : 'Enter the service URI that events are posted to.'],
     ['add-headers', typeof headers === 'string' ? headers : ''],
     ['add-actions', actions.length ? '' : 'Choose at least one action.'],
     ['add-scope', ''],
+    ['add-rate-limit', rateLimit.problem],
   ];
   for (const [id, message] of problems) setFieldError(id, message);
   el('add-error').textContent = '';
@@ -54,7 +58,15 @@ async function createWebhook(): Promise<void> {
     const location = state.webhooks[0]?.location ?? 'eastus';
     await api('PUT', webhooksPath(name), {
       location,
-      properties: { serviceUri: uri, customHeaders: headers, actions, status, scope, ...(coalesced ? { multiArch: 'coalesced' } : {}) },
+      properties: {
+        serviceUri: uri,
+        customHeaders: headers,
+        actions,
+        status,
+        scope,
+        ...(coalesced ? { multiArch: 'coalesced' } : {}),
+        ...(rateLimit.limit !== undefined ? { rateLimitPerSecond: rateLimit.limit } : {}),
+      },
     });
     state.flash = `Webhook '${name}' created.`;
     window.location.hash = `#/webhooks/${encodeURIComponent(name)}`;

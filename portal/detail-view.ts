@@ -41,6 +41,8 @@ function renderDetail(webhook: Webhook): void {
   el('prop-scope').textContent = webhook.properties.scope || 'All events';
   el('prop-multi-arch').textContent =
     webhook.properties.multiArch === 'coalesced' ? 'One event per image (coalesced)' : 'One event per manifest';
+  const limit = webhook.properties.rateLimitPerSecond;
+  el('prop-rate-limit').textContent = limit === undefined ? 'No limit' : `${limit} ${limit === 1 ? 'request' : 'requests'} per second`;
   el('prop-location').textContent = webhook.location;
   el('toggle-status').textContent = webhook.properties.status === 'enabled' ? 'Disable' : 'Enable';
   const health = webhook.properties.deliveryHealth;

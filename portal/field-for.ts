@@ -5,6 +5,7 @@ const FIELDS: Record<string, string> = {
   'properties.scope': 'add-scope',
   'properties.actions': 'add-actions',
   'properties.multiArch': 'add-multi-arch',
+  'properties.rateLimitPerSecond': 'add-rate-limit',
   webhookName: 'add-name',
 };
 

@@ -7,6 +7,8 @@ export interface Webhook {
     scope: string;
     actions: string[];
     multiArch?: string;
+    /** Absent: no limit. */
+    rateLimitPerSecond?: number;
     statusReason?: string;
     deliveryHealth?: DeliveryHealth;
   };

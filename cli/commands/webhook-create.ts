@@ -10,6 +10,7 @@ import {
   actionsOption,
   headersOption,
   multiArchOption,
+  rateLimitOption,
   scopeOption,
   statusOption,
   tagsOption,
@@ -28,6 +29,7 @@ interface CreateOptions extends GlobalOptions {
   location: string;
   tags?: string[];
   multiArch?: string;
+  rateLimit?: number;
 }
 
 export function registerWebhookCreate(parent: Command, io: Io): void {
@@ -47,7 +49,8 @@ export function registerWebhookCreate(parent: Command, io: Io): void {
         .default('eastus'),
     )
     .addOption(tagsOption())
-    .addOption(multiArchOption());
+    .addOption(multiArchOption())
+    .addOption(rateLimitOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -61,7 +64,10 @@ Examples:
         --scope 'hello-world:*' --headers 'Authorization=Basic 000000'
 
   One event per multi-arch image (the index, listing its platforms) instead of one per manifest:
-    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --multi-arch coalesced`,
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --multi-arch coalesced
+
+  At most 20 requests per second to the endpoint (more wait their turn):
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --rate-limit 20`,
     )
     .action(
       runWith<CreateOptions>(io, async (opts) => {
@@ -79,6 +85,7 @@ Examples:
               ...(opts.headers ? { customHeaders: parseKeyValues(opts.headers) } : {}),
               ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
               ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
+              ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit } : {}),
             },
           },
         });

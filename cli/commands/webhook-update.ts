@@ -11,6 +11,8 @@ import {
   actionsOption,
   headersOption,
   multiArchOption,
+  NO_RATE_LIMIT,
+  rateLimitUpdateOption,
   scopeOption,
   statusOption,
   tagsOption,
@@ -28,10 +30,13 @@ interface UpdateOptions extends GlobalOptions {
   status?: string;
   tags?: string[];
   multiArch?: string;
+  /** `none` is sent as null, which removes the limit. */
+  rateLimit?: number | typeof NO_RATE_LIMIT;
 }
 
 /**
- * Only what is given is sent (a sparse PATCH, as az sends); `--headers ''` sends `{}`, which clears.
+ * Only what is given is sent (a sparse PATCH, as az sends); `--headers ''` sends `{}`, which clears, and
+ * `--rate-limit none` sends `rateLimitPerSecond: null`, which removes the limit.
  * @internal
  */
 export function updateBody(opts: UpdateOptions): Record<string, unknown> {
@@ -42,6 +47,7 @@ export function updateBody(opts: UpdateOptions): Record<string, unknown> {
     ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
     ...(opts.status !== undefined ? { status: opts.status } : {}),
     ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
+    ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit === NO_RATE_LIMIT ? null : opts.rateLimit } : {}),
   };
   return {
     ...(opts.tags ? { tags: parseKeyValues(opts.tags) } : {}),
@@ -61,7 +67,8 @@ export function registerWebhookUpdate(parent: Command, io: Io): void {
     .addOption(scopeOption())
     .addOption(statusOption())
     .addOption(tagsOption())
-    .addOption(multiArchOption());
+    .addOption(multiArchOption())
+    .addOption(rateLimitUpdateOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -71,14 +78,17 @@ Examples:
     $ registry-webhooks webhook update -n myhook01 -r myregistry --status disabled
 
   Change the service URI and clear the custom headers:
-    $ registry-webhooks webhook update -n myhook01 -r myregistry --uri https://example.com/new --headers ''`,
+    $ registry-webhooks webhook update -n myhook01 -r myregistry --uri https://example.com/new --headers ''
+
+  Remove the webhook's rate limit (or set one with --rate-limit 50):
+    $ registry-webhooks webhook update -n myhook01 -r myregistry --rate-limit none`,
     )
     .action(
       runWith<UpdateOptions>(io, async (opts) => {
         const body = updateBody(opts);
         if (Object.keys(body).length === 0) {
           throw new CliError(
-            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch.',
+            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit.',
             2,
           );
         }

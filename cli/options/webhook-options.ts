@@ -1,10 +1,17 @@
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /** ACR's webhook actions and statuses (WebhookAction, WebhookStatus in the ARM API). */
 const ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] as const;
 const STATUSES = ['enabled', 'disabled'] as const;
 /** Our addition: how a multi-arch push is reported (the API's `properties.multiArch`). */
 const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
+/** Our addition: the API's `properties.rateLimitPerSecond`, 1 to 1000 requests per second. */
+const RATE_LIMIT = { min: 1, max: 1000 } as const;
+/**
+ * What `update --rate-limit` takes to remove the limit (sent as null). A word, not 0: the API refuses 0,
+ * and "0 per second" reads as "send nothing", the opposite of no limit.
+ */
+export const NO_RATE_LIMIT = 'none';
 
 export const uriOption = () => new Option('--uri <uri>', 'service URI the webhook posts events to');
 export const actionsOption = () =>
@@ -24,3 +31,34 @@ export const multiArchOption = () =>
     '--multi-arch <mode>',
     "multi-arch pushes: 'perManifest' (one event per manifest, as ACR) or 'coalesced' (one event per image index, listing its platforms)",
   ).choices(MULTI_ARCH_MODES);
+
+const rateLimitHelp = `at most <n> requests per second to the service URI, ${RATE_LIMIT.min}-${RATE_LIMIT.max} (ours, not in az): deliveries over it wait their turn, in order, and do not fail`;
+
+function parseRateLimit(value: string): number {
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= RATE_LIMIT.min && n <= RATE_LIMIT.max)) {
+    throw new InvalidArgumentError(`Give a whole number of requests per second from ${RATE_LIMIT.min} to ${RATE_LIMIT.max}.`);
+  }
+  return n;
+}
+
+/** `create --rate-limit <n>`; without it, no limit. */
+export const rateLimitOption = () => new Option('--rate-limit <n>', `${rateLimitHelp}; default no limit`).argParser(parseRateLimit);
+
+/**
+ * `update --rate-limit <n|none>`. `none` stays the word (commander turns a parser's null into ''); the
+ * update body sends it as null, which the API takes as "remove the limit".
+ */
+export const rateLimitUpdateOption = () =>
+  new Option('--rate-limit <n|none>', `${rateLimitHelp}; '${NO_RATE_LIMIT}' removes the limit`).argParser(
+    (value): number | typeof NO_RATE_LIMIT => {
+      if (value === NO_RATE_LIMIT) return NO_RATE_LIMIT;
+      try {
+        return parseRateLimit(value);
+      } catch {
+        throw new InvalidArgumentError(
+          `Give a whole number of requests per second from ${RATE_LIMIT.min} to ${RATE_LIMIT.max}, or '${NO_RATE_LIMIT}' to remove the limit.`,
+        );
+      }
+    },
+  );

@@ -52,6 +52,7 @@ export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
       previousSecretExpiresAt: undefined,
       statusReason: undefined,
       multiArch: body.properties.multiArch,
+      rateLimitPerSecond: body.properties.rateLimitPerSecond,
       deliveryHealth: undefined,
     };
     const verdict = judgeServiceUri(record.serviceUri, deps.config.allowPrivateTargets);

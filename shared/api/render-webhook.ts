@@ -23,8 +23,9 @@ export function renderWebhook(record: WebhookRecord): WebhookResource {
       // Every write completes before we answer, so ARM's poller finishes on the first response.
       provisioningState: 'Succeeded',
       ...(record.statusReason ? { statusReason: record.statusReason } : {}),
-      // Our addition, shown once set: ARM clients that never set it see ACR's resource unchanged.
+      // Our additions, shown once set: ARM clients that never set them see ACR's resource unchanged.
       ...(record.multiArch ? { multiArch: record.multiArch } : {}),
+      ...(record.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: record.rateLimitPerSecond } : {}),
       // Read-only, our addition (ARM clients ignore unknown properties).
       deliveryHealth: record.deliveryHealth ?? HEALTHY,
     },

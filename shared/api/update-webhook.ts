@@ -40,11 +40,16 @@ function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): Web
     scope: p.scope ?? record.scope,
     actions: p.actions ?? record.actions,
     multiArch: p.multiArch ?? record.multiArch,
+    // Left out: unchanged; null: no limit.
+    rateLimitPerSecond: p.rateLimitPerSecond === undefined ? record.rateLimitPerSecond : (p.rateLimitPerSecond ?? undefined),
     updatedAt: now,
   };
 }
 
-/** `PATCH .../webhooks/{webhookName}`: a sparse update; `customHeaders: {}` clears the headers. */
+/**
+ * `PATCH .../webhooks/{webhookName}`: a sparse update; `customHeaders: {}` clears the headers and
+ * `rateLimitPerSecond: null` the limit.
+ */
 export function makeUpdateWebhook(deps: UpdateWebhookDeps): HttpHandler {
   return async (request, context) => {
     const ref = registryRef(request, deps.config);

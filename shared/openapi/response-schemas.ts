@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorStatus } from '../errors.js';
 import { DELIVERY_STATES } from '../delivery/delivery-record.js';
 import { deliveryHealthSchema } from '../webhooks/delivery-health.js';
-import { MULTI_ARCH_MODES, WEBHOOK_ACTIONS, WEBHOOK_STATUSES } from '../webhooks/webhook.js';
+import { MULTI_ARCH_MODES, RATE_LIMIT_DESCRIPTION, rateLimitPerSecond, WEBHOOK_ACTIONS, WEBHOOK_STATUSES } from '../webhooks/webhook.js';
 import { WEBHOOK_RESOURCE_TYPE } from '../constants.js';
 
 /*
@@ -19,7 +19,7 @@ export const errorBody = z.object({
   }),
 });
 
-/** ACR's Webhook resource, plus `statusReason` and the read-only `deliveryHealth`. */
+/** ACR's Webhook resource, plus `statusReason`, our `multiArch` and `rateLimitPerSecond`, and the read-only `deliveryHealth`. */
 export const webhookResource = z.object({
   id: z.string(),
   name: z.string(),
@@ -35,6 +35,8 @@ export const webhookResource = z.object({
     statusReason: z.string().optional(),
     /** Shown once set (perManifest is ACR's behaviour and the default). */
     multiArch: z.enum(MULTI_ARCH_MODES).optional(),
+    /** Shown once set; absent: no limit. */
+    rateLimitPerSecond: rateLimitPerSecond.optional().meta({ description: RATE_LIMIT_DESCRIPTION }),
     deliveryHealth: deliveryHealthSchema,
   }),
 });

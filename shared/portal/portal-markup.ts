@@ -108,6 +108,12 @@ export const PORTAL_MARKUP = `
         <label class="check"><input type="checkbox" id="add-multi-arch" name="multiArch" value="coalesced"> One event per multi-arch image</label>
         <p class="hint" id="add-multi-arch-hint">Off: one event per manifest, as ACR sends them. On: one push for the image index, listing its platforms.</p>
       </fieldset>
+      <div class="field">
+        <label for="add-rate-limit">Rate limit (requests per second)</label>
+        <input id="add-rate-limit" name="rateLimitPerSecond" type="number" inputmode="numeric" min="1" max="1000" step="1" autocomplete="off" aria-describedby="add-rate-limit-hint add-rate-limit-error">
+        <p class="hint" id="add-rate-limit-hint">1-1000; empty for no limit. Deliveries over the limit wait their turn, in order; they do not fail.</p>
+        <p class="error" id="add-rate-limit-error"></p>
+      </div>
       <p class="error" id="add-error" role="alert"></p>
       <div class="buttons"><button type="submit" class="primary" id="add-submit">Create</button><a class="button" href="#/">Cancel</a></div>
     </form>
@@ -130,6 +136,7 @@ export const PORTAL_MARKUP = `
       <div><dt>Actions</dt><dd id="prop-actions"></dd></div>
       <div><dt>Scope</dt><dd id="prop-scope"></dd></div>
       <div><dt>Multi-arch images</dt><dd id="prop-multi-arch"></dd></div>
+      <div><dt>Rate limit</dt><dd id="prop-rate-limit"></dd></div>
       <div><dt>Location</dt><dd id="prop-location"></dd></div>
       <div><dt>Delivery health</dt><dd id="prop-health"></dd></div>
       <div id="prop-reason-row" hidden><dt>Status reason</dt><dd id="prop-reason"></dd></div>

@@ -54,6 +54,9 @@ const entitySchema = z.object({
   previousSecretExpiresAt: optionalField(z.string()),
   statusReason: optionalField(z.string()),
   multiArch: optionalField(z.enum(MULTI_ARCH_MODES)),
+  // Any positive whole number, not the API's 1-1000: a row a later deploy wrote with a higher bound must
+  // not make the registry's webhooks unreadable (and its fan-out stop) after a rollback.
+  rateLimitPerSecond: optionalField(z.int().positive()),
   deliveryHealth: optionalField(jsonField(deliveryHealthSchema)),
 });
 
@@ -79,6 +82,7 @@ function toEntity(record: WebhookRecord) {
     previousSecretExpiresAt: record.previousSecretExpiresAt ?? null,
     statusReason: record.statusReason ?? null,
     multiArch: record.multiArch ?? null,
+    rateLimitPerSecond: record.rateLimitPerSecond ?? null,
     deliveryHealth: record.deliveryHealth ? JSON.stringify(record.deliveryHealth) : null,
   };
 }

@@ -41,6 +41,11 @@ export interface WebhookRecord {
   readonly statusReason: string | undefined;
   /** As set through the API; undefined (never set) behaves as `perManifest`. */
   readonly multiArch: MultiArchMode | undefined;
+  /**
+   * At most this many requests per second to `serviceUri` (the delivery engine's token bucket for this
+   * webhook, shared across workers); undefined: no limit.
+   */
+  readonly rateLimitPerSecond: number | undefined;
   /** Written by the health recorder only when due (see delivery-health.ts); absent until a first attempt. */
   readonly deliveryHealth: DeliveryHealth | undefined;
 }
@@ -158,6 +163,23 @@ const multiArch = z.preprocess(
   }),
 );
 
+/** The OpenAPI description of `properties.rateLimitPerSecond`, in requests and answers alike. */
+export const RATE_LIMIT_DESCRIPTION =
+  "Extension: at most this many requests per second to this webhook's endpoint; deliveries over the limit wait their turn in order of receipt and are not failures. Absent: no limit.";
+
+/**
+ * `properties.rateLimitPerSecond`: requests per second, 1 to 1000. 0 is refused rather than read as "no
+ * limit", and the message says how to ask for that; `abort` keeps a huge number to one issue, not two.
+ */
+export const rateLimitPerSecond = z
+  .int({
+    error:
+      'rateLimitPerSecond must be a whole number from 1 to 1000 (requests per second); for no limit leave it out, or send null in an update',
+    abort: true,
+  })
+  .min(1, 'rateLimitPerSecond must be at least 1 request per second; for no limit leave it out, or send null in an update')
+  .max(1000, 'rateLimitPerSecond must be at most 1000 (requests per second)');
+
 const scope = z.string({ error: "scope must be a string such as 'repository:tag'" }).superRefine((value, ctx) => {
   const problem = scopeProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -192,6 +214,7 @@ export const webhookCreateBody = z.object({
         scope: optional(scope),
         actions,
         multiArch: optional(multiArch),
+        rateLimitPerSecond: optional(rateLimitPerSecond).meta({ description: RATE_LIMIT_DESCRIPTION }),
       },
       { error: (issue) => (issue.code === 'invalid_type' ? 'properties is required: {serviceUri, actions, ...}' : undefined) },
     )
@@ -211,6 +234,15 @@ export const webhookUpdateBody = z.object({
         scope: optional(scope),
         actions: optional(actions),
         multiArch: optional(multiArch),
+        /*
+         * Unlike the fields above, null here is not "not given" but removes the limit, as ARM's PATCH
+         * (JSON merge patch, RFC 7396) means it. The clients that send null for fields they leave unset
+         * (the reason for `optional`) do not know this extension, so they cannot clear it by accident.
+         */
+        rateLimitPerSecond: rateLimitPerSecond
+          .nullable()
+          .optional()
+          .meta({ description: `${RATE_LIMIT_DESCRIPTION} In an update, null removes the limit.` }),
       })
       .strict(),
   ),

@@ -192,6 +192,46 @@ describe('webhook update', () => {
     expect(bad.stderr).toContain("option '--multi-arch <mode>' argument 'merged' is invalid. Allowed choices are perManifest, coalesced.");
   });
 
+  it('--rate-limit sets properties.rateLimitPerSecond on create and update, shown by show; update --rate-limit none removes it', async () => {
+    const created = await cli(
+      'webhook', 'create', '-n', 'clirate01', '-r', 'cliratereg1', '--uri', 'https://hooks.example.com/r', '--actions', 'push', '--rate-limit', '20',
+    ); // prettier-ignore
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(created.stdout)).toEqual(flat('cliratereg1', 'clirate01', { rateLimitPerSecond: 20 }));
+    const updated = await cli('webhook', 'update', '-n', 'clirate01', '-r', 'cliratereg1', '--rate-limit', '1000');
+    expect(JSON.parse(updated.stdout)).toEqual(flat('cliratereg1', 'clirate01', { rateLimitPerSecond: 1000 }));
+    const show = await cli('webhook', 'show', '-n', 'clirate01', '-r', 'cliratereg1');
+    expect((JSON.parse(show.stdout) as { rateLimitPerSecond?: number }).rateLimitPerSecond).toBe(1000);
+    // Another update leaves the limit alone.
+    const other = await cli('webhook', 'update', '-n', 'clirate01', '-r', 'cliratereg1', '--scope', 'app:*');
+    expect(JSON.parse(other.stdout)).toEqual(flat('cliratereg1', 'clirate01', { scope: 'app:*', rateLimitPerSecond: 1000 }));
+    const cleared = await cli('webhook', 'update', '-n', 'clirate01', '-r', 'cliratereg1', '--rate-limit', 'none');
+    expect(cleared).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(cleared.stdout)).toEqual(flat('cliratereg1', 'clirate01', { scope: 'app:*' }));
+    const got = (await (await api(svc, '/registries/cliratereg1/webhooks/clirate01')).json()) as { properties: Record<string, unknown> };
+    expect(got.properties).not.toHaveProperty('rateLimitPerSecond');
+  });
+
+  it('refuses a --rate-limit that is not a whole number from 1 to 1000 (or none, on update) before any request (exit 2)', async () => {
+    const [zero, fraction, word] = await Promise.all([
+      cli('webhook', 'update', '-n', 'clirate01', '-r', 'cliratereg1', '--rate-limit', '0'),
+      cli('webhook', 'create', '-n', 'clirate02', '-r', 'cliratereg1', '--uri', 'https://e.example.com', '--actions', 'push', '--rate-limit', '2.5'),
+      cli('webhook', 'create', '-n', 'clirate02', '-r', 'cliratereg1', '--uri', 'https://e.example.com', '--actions', 'push', '--rate-limit', 'none'),
+    ]); // prettier-ignore
+    expect(zero).toMatchObject({ code: 2, stdout: '' });
+    expect(zero.stderr).toContain(
+      "error: option '--rate-limit <n|none>' argument '0' is invalid. Give a whole number of requests per second from 1 to 1000, or 'none' to remove the limit.",
+    );
+    expect(fraction).toMatchObject({ code: 2, stdout: '' });
+    expect(fraction.stderr).toContain(
+      "error: option '--rate-limit <n>' argument '2.5' is invalid. Give a whole number of requests per second from 1 to 1000.",
+    );
+    // 'none' means something only to update: a new webhook without --rate-limit has no limit.
+    expect(word).toMatchObject({ code: 2, stdout: '' });
+    expect(word.stderr).toContain("error: option '--rate-limit <n>' argument 'none' is invalid.");
+    expect((await api(svc, '/registries/cliratereg1/webhooks/clirate02')).status).toBe(404);
+  });
+
   it('sends only what is given; --headers with a single empty item clears the headers', async () => {
     const run = await cli('webhook', 'update', '-n', 'clihook01', '-r', 'cliregistry1', '--status', 'disabled', '--headers', '');
     expect(run.code).toBe(0);
@@ -265,7 +305,8 @@ describe('webhook update', () => {
     expect(await cli('webhook', 'update', '-n', 'clihook02', '-r', 'cliregistry1')).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch.\n',
+      stderr:
+        'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit.\n',
     });
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, MANAGEMENT_KEY, MANAGEMENT_KEY_2, startService, type TestService } from '../helpers/service.js';
+import { createTableClient } from '../../shared/storage/clients.js';
+import { Table } from '../../shared/constants.js';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -23,6 +25,9 @@ const createBody = {
     scope: 'team/app:*',
   },
 };
+
+/** The smallest create body: what ACR needs, so the answers are `webhookBody` with nothing else. */
+const rateBody = { location: 'westus', properties: { serviceUri: 'https://hooks.example.com/rate', actions: ['push'] } };
 
 const iso = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
@@ -384,6 +389,114 @@ describe('update (PATCH)', () => {
           "The request is invalid. properties.multiArch: multiArch must be 'perManifest' (one event per manifest, as ACR) or 'coalesced' (one per image index).",
         target: 'properties.multiArch',
       },
+    });
+  });
+
+  it('sets properties.rateLimitPerSecond with PUT and PATCH, shows it in get and list once set, keeps it when left out, and null removes it', async () => {
+    const limited = (limit: number) => webhookBody('registry08', 'rate0001', { rateLimitPerSecond: limit });
+    const created = await api(svc, arm('registry08', `/rate0001${V}`), {
+      method: 'PUT',
+      json: { ...rateBody, properties: { ...rateBody.properties, rateLimitPerSecond: 20 } },
+    });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual(limited(20));
+    expect(await (await api(svc, arm('registry08', `/rate0001${V}`))).json()).toEqual(limited(20));
+    // Not set: not shown (ACR's resource, unchanged); null on create is "not given", as for the other fields.
+    const plain = await api(svc, arm('registry08', `/rate0002${V}`), {
+      method: 'PUT',
+      json: { ...rateBody, properties: { ...rateBody.properties, rateLimitPerSecond: null } },
+    });
+    expect(await plain.json()).toEqual(webhookBody('registry08', 'rate0002', {}));
+
+    let res = await api(svc, arm('registry08', `/rate0002${V}`), { method: 'PATCH', json: { properties: { rateLimitPerSecond: 1000 } } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { properties: Record<string, unknown> }).properties['rateLimitPerSecond']).toBe(1000);
+    // A PATCH that leaves it out keeps it.
+    res = await api(svc, arm('registry08', `/rate0001${V}`), { method: 'PATCH', json: { properties: { scope: 'app:*' } } });
+    expect(await res.json()).toEqual(webhookBody('registry08', 'rate0001', { scope: 'app:*', rateLimitPerSecond: 20 }));
+    res = await api(svc, arm('registry08', `/rate0001${V}`), { method: 'PATCH', json: { properties: { rateLimitPerSecond: 1 } } });
+    expect(((await res.json()) as { properties: Record<string, unknown> }).properties['rateLimitPerSecond']).toBe(1);
+    const list = (await (await api(svc, arm('registry08', V))).json()) as {
+      value: { name: string; properties: Record<string, unknown> }[];
+    };
+    expect(list.value.map((w) => [w.name, w.properties['rateLimitPerSecond']])).toEqual([
+      ['rate0001', 1],
+      ['rate0002', 1000],
+    ]);
+
+    // null removes the limit (ARM's PATCH is a JSON merge patch), and it stays removed when read back.
+    res = await api(svc, arm('registry08', `/rate0001${V}`), { method: 'PATCH', json: { properties: { rateLimitPerSecond: null } } });
+    expect(await res.json()).toEqual(webhookBody('registry08', 'rate0001', { scope: 'app:*' }));
+    expect(await (await api(svc, arm('registry08', `/rate0001${V}`))).json()).toEqual(
+      webhookBody('registry08', 'rate0001', { scope: 'app:*' }),
+    );
+    // A replace (PUT) clears what it does not send, the limit included.
+    res = await api(svc, arm('registry08', `/rate0002${V}`), { method: 'PUT', json: rateBody });
+    expect(await res.json()).toEqual(webhookBody('registry08', 'rate0002', {}));
+  });
+
+  it("refuses a rateLimitPerSecond that is not a whole number from 1 to 1000, on create and update, in ACR's error shape", async () => {
+    await api(svc, short('registry08', '/rate0003'), {
+      method: 'PUT',
+      json: { ...rateBody, properties: { ...rateBody.properties, rateLimitPerSecond: 7 } },
+    });
+    const whole =
+      'rateLimitPerSecond must be a whole number from 1 to 1000 (requests per second); for no limit leave it out, or send null in an update';
+    const cases: [unknown, string][] = [
+      [0, 'rateLimitPerSecond must be at least 1 request per second; for no limit leave it out, or send null in an update'],
+      [1001, 'rateLimitPerSecond must be at most 1000 (requests per second)'],
+      [2.5, whole],
+      ['x', whole],
+      ['5', whole],
+    ];
+    for (const [value, message] of cases) {
+      const expected = {
+        error: {
+          code: 'InvalidParameter',
+          message: `The request is invalid. properties.rateLimitPerSecond: ${message}.`,
+          target: 'properties.rateLimitPerSecond',
+        },
+      };
+      const patched = await api(svc, short('registry08', '/rate0003'), {
+        method: 'PATCH',
+        json: { properties: { rateLimitPerSecond: value } },
+      });
+      expect([value, patched.status, await patched.json()]).toEqual([value, 400, expected]);
+      const put = await api(svc, short('registry08', '/rate0004'), {
+        method: 'PUT',
+        json: { ...rateBody, properties: { ...rateBody.properties, rateLimitPerSecond: value } },
+      });
+      expect([value, put.status, await put.json()]).toEqual([value, 400, expected]);
+    }
+    // Nothing refused was written.
+    const got = (await (await api(svc, short('registry08', '/rate0003'))).json()) as { properties: Record<string, unknown> };
+    expect(got.properties['rateLimitPerSecond']).toBe(7);
+    expect((await api(svc, short('registry08', '/rate0004'))).status).toBe(404);
+  });
+
+  it('reads a webhook row written before rateLimitPerSecond existed as having no limit', async () => {
+    const created = await api(svc, short('registry09', '/rate0005'), {
+      method: 'PUT',
+      json: { ...rateBody, properties: { ...rateBody.properties, rateLimitPerSecond: 3 } },
+    });
+    expect(created.status).toBe(201);
+    const table = createTableClient(svc.config.storage, Table.webhooks);
+    const {
+      rateLimitPerSecond,
+      etag: _etag,
+      timestamp: _timestamp,
+      ...older
+    } = await table.getEntity<Record<string, unknown>>('registry09', 'rate0005');
+    expect(rateLimitPerSecond).toBe(3);
+    await table.updateEntity({ ...older, partitionKey: 'registry09', rowKey: 'rate0005' }, 'Replace');
+    expect(await table.getEntity('registry09', 'rate0005')).not.toHaveProperty('rateLimitPerSecond');
+    const got = (await (await api(svc, short('registry09', '/rate0005'))).json()) as { properties: Record<string, unknown> };
+    expect(got.properties).toEqual({
+      status: 'enabled',
+      scope: '',
+      actions: ['push'],
+      provisioningState: 'Succeeded',
+      deliveryHealth: { consecutiveFailures: 0 },
     });
   });
 

@@ -106,11 +106,38 @@ describe('GET /api/openapi.json', () => {
     });
   });
 
+  it('documents the rateLimitPerSecond extension in the webhook schemas: an integer 1-1000, null in an update removes it', async () => {
+    const doc = await fetchDoc();
+    const schemas = doc.components['schemas'] as Record<string, { properties: Record<string, { properties: Record<string, unknown> }> }>;
+    const description =
+      "Extension: at most this many requests per second to this webhook's endpoint; deliveries over the limit wait their turn in order of receipt and are not failures. Absent: no limit.";
+    const limit = { type: 'integer', minimum: 1, maximum: 1000 };
+    expect(schemas['WebhookCreateParameters']!.properties['properties']!.properties['rateLimitPerSecond']).toEqual({
+      description,
+      ...limit,
+    });
+    expect(schemas['Webhook']!.properties['properties']!.properties['rateLimitPerSecond']).toEqual({ description, ...limit });
+    expect(schemas['WebhookUpdateParameters']!.properties['properties']!.properties['rateLimitPerSecond']).toEqual({
+      description: `${description} In an update, null removes the limit.`,
+      anyOf: [limit, { type: 'null' }],
+    });
+    // Optional everywhere: a webhook without a limit is ACR's webhook.
+    for (const name of ['WebhookCreateParameters', 'Webhook']) {
+      expect((schemas[name]!.properties['properties'] as { required?: string[] }).required).not.toContain('rateLimitPerSecond');
+    }
+  });
+
   it('describes real answers: a created webhook parses with the Webhook schema', async () => {
     const res = await api(svc, '/registries/openapireg/webhooks/openapi01', {
       method: 'PUT',
       json: { location: 'westus', properties: { serviceUri: 'https://example.com/h', actions: ['push'] } },
     });
     expect(webhookResource.strict().safeParse(await res.json()).success).toBe(true);
+    const limited = await api(svc, '/registries/openapireg/webhooks/openapi02', {
+      method: 'PUT',
+      json: { location: 'westus', properties: { serviceUri: 'https://example.com/h', actions: ['push'], rateLimitPerSecond: 5 } },
+    });
+    const parsed = webhookResource.strict().safeParse(await limited.json());
+    expect(parsed.success && parsed.data.properties.rateLimitPerSecond).toBe(5);
   });
 });

@@ -111,13 +111,28 @@ describe('the Webhooks blade', () => {
     const multiArch = page.getByLabel('One event per multi-arch image');
     expect(await multiArch.isChecked()).toBe(false);
     await multiArch.check();
+    // The rate limit is empty (no limit) unless given; the page refuses what the service would.
+    const rateLimit = page.getByLabel('Rate limit (requests per second)');
+    expect(await rateLimit.inputValue()).toBe('');
+    await rateLimit.fill('2.5');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await expect
+      .poll(() => page.locator('#add-rate-limit-error').innerText())
+      .toBe('Enter a whole number from 1 to 1000, or leave it empty for no limit.');
+    expect(await rateLimit.getAttribute('aria-invalid')).toBe('true');
+    expect(await (await api(svc, '/registries/portalreg1/webhooks')).json()).toEqual({ value: [] });
+    await rateLimit.fill('25');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('heading', { name: 'portalhook1', level: 1 }).waitFor();
     await expect.poll(() => page.locator('#prop-multi-arch').innerText()).toBe('One event per image (coalesced)');
+    await expect.poll(() => page.locator('#prop-rate-limit').innerText()).toBe('25 requests per second');
     expect(
-      ((await (await api(svc, '/registries/portalreg1/webhooks/portalhook1')).json()) as { properties: { multiArch?: string } }).properties
-        .multiArch,
-    ).toBe('coalesced');
+      (
+        (await (await api(svc, '/registries/portalreg1/webhooks/portalhook1')).json()) as {
+          properties: { multiArch?: string; rateLimitPerSecond?: number };
+        }
+      ).properties,
+    ).toMatchObject({ multiArch: 'coalesced', rateLimitPerSecond: 25 });
     expect(await page.getByRole('status').innerText()).toBe("Webhook 'portalhook1' created.");
     expect(await (await api(svc, '/registries/portalreg1/webhooks/portalhook1/getCallbackConfig', { method: 'POST' })).json()).toEqual({
       serviceUri: 'https://example.com/hook',
@@ -226,6 +241,8 @@ describe('the events table', () => {
     });
     await connect(page, 'portalreg4');
     await page.getByRole('link', { name: 'eventhook1' }).click();
+    // Made without a rate limit: the page says there is none.
+    await expect.poll(() => page.locator('#prop-rate-limit').innerText()).toBe('No limit');
     await expect
       .poll(() => rowsOf(page, 'events-table'), { timeout: 10_000 })
       .toEqual([

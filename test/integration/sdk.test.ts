@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestError } from '@azure/core-rest-pipeline';
-import { MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
+import { api, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
 import { SDK_SUBSCRIPTION, sdkClient } from '../helpers/sdk-client.js';
 import { startReceiver } from '../helpers/receiver.js';
 
@@ -78,6 +78,30 @@ describe('@azure/arm-containerregistry against the local host', () => {
     });
     // Deleting what is not there is not an error for ARM clients.
     await client.webhooks.beginDeleteAndWait('sdk-rg', 'sdkregistry', 'sdkhook01', poll);
+  });
+
+  it('reads and updates a webhook that has a rateLimitPerSecond, leaving the limit as it was', async () => {
+    // The SDK knows nothing of our extension: set through the REST API, it must survive the SDK's round trip.
+    const path = `/subscriptions/${SDK_SUBSCRIPTION}/resourceGroups/sdk-rg/providers/Microsoft.ContainerRegistry/registries/sdkregistry/webhooks/sdkrate01?api-version=2025-11-01`;
+    const put = await api(svc, path, {
+      method: 'PUT',
+      json: { location: 'westeurope', properties: { serviceUri: 'https://r.example.com/rate', actions: ['push'], rateLimitPerSecond: 40 } },
+    });
+    expect(put.status).toBe(201);
+    const client = sdkClient(svc.url, MANAGEMENT_KEY);
+    const got = await client.webhooks.get('sdk-rg', 'sdkregistry', 'sdkrate01');
+    expect(got).toMatchObject({ name: 'sdkrate01', status: 'enabled', actions: ['push'], provisioningState: 'Succeeded' });
+    const updated = await client.webhooks.beginUpdateAndWait(
+      'sdk-rg',
+      'sdkregistry',
+      'sdkrate01',
+      { status: 'disabled', scope: 'app:*' },
+      poll,
+    );
+    expect(updated).toMatchObject({ status: 'disabled', scope: 'app:*', actions: ['push'] });
+    // The SDK's PATCH sends only what it was given (no null for the fields it leaves out), so the limit stays.
+    const after = (await (await api(svc, path)).json()) as { properties: Record<string, unknown> };
+    expect(after.properties).toMatchObject({ status: 'disabled', scope: 'app:*', rateLimitPerSecond: 40 });
   });
 
   it('runs ping and listEvents (paged) unchanged', async () => {

@@ -150,6 +150,9 @@ describe('update body', () => {
     expect(updateBody({ ...base, headers: [''], tags: ['a=b'] })).toEqual({ tags: { a: 'b' }, properties: { customHeaders: {} } });
     expect(updateBody({ ...base, scope: '' })).toEqual({ properties: { scope: '' } });
     expect(updateBody({ ...base, multiArch: 'coalesced' })).toEqual({ properties: { multiArch: 'coalesced' } });
+    expect(updateBody({ ...base, rateLimit: 20 })).toEqual({ properties: { rateLimitPerSecond: 20 } });
+    // `--rate-limit none` removes the limit: null, as the API's PATCH takes it.
+    expect(updateBody({ ...base, rateLimit: 'none' })).toEqual({ properties: { rateLimitPerSecond: null } });
     expect(updateBody(base)).toEqual({});
   });
 });

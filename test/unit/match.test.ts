@@ -60,6 +60,7 @@ describe('matchWebhooks', () => {
     previousSecretExpiresAt: undefined,
     statusReason: undefined,
     multiArch: undefined,
+    rateLimitPerSecond: undefined,
     deliveryHealth: undefined,
     ...over,
   });

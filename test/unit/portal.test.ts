@@ -7,6 +7,7 @@ import { renderPortalPage } from '../../shared/portal/portal-page.js';
 import { fieldFor } from '../../portal/field-for.js';
 import { nameProblem } from '../../portal/name-problem.js';
 import { parseHeaders } from '../../portal/parse-headers.js';
+import { readRateLimit } from '../../portal/rate-limit-field.js';
 import type { Webhook } from '../../portal/resources.js';
 
 const existing: Webhook[] = [{ name: 'Taken0001', location: 'eastus', properties: { status: 'enabled', scope: '', actions: ['push'] } }];
@@ -33,10 +34,22 @@ describe("the page's form rules", () => {
     expect(parseHeaders(': value')).toBe('Line 1: write each header as key: value.');
   });
 
+  it('reads the rate limit as empty for no limit, or a whole number from 1 to 1000', () => {
+    const problem = 'Enter a whole number from 1 to 1000, or leave it empty for no limit.';
+    expect(readRateLimit('', false)).toEqual({ limit: undefined, problem: '' });
+    expect(readRateLimit(' 25 ', false)).toEqual({ limit: 25, problem: '' });
+    expect(readRateLimit('1', false)).toEqual({ limit: 1, problem: '' });
+    expect(readRateLimit('1000', false)).toEqual({ limit: 1000, problem: '' });
+    for (const bad of ['0', '1001', '2.5', '-3', '1e2', 'x']) expect(readRateLimit(bad, false)).toEqual({ limit: undefined, problem });
+    // Text a number input could not read leaves its value empty: that is not "no limit".
+    expect(readRateLimit('', true)).toEqual({ limit: undefined, problem });
+  });
+
   it("maps the service's error targets to the form's fields", () => {
     expect(fieldFor('properties.serviceUri')).toBe('add-uri');
     expect(fieldFor('properties.customHeaders.X-Key')).toBe('add-headers');
     expect(fieldFor('webhookName')).toBe('add-name');
+    expect(fieldFor('properties.rateLimitPerSecond')).toBe('add-rate-limit');
     expect(fieldFor('properties.serviceUriX')).toBeUndefined();
     expect(fieldFor(undefined)).toBeUndefined();
   });
