@@ -22,7 +22,7 @@ export interface AttemptResult {
   readonly waiting?: Waiting;
 }
 
-export interface Waiting {
+interface Waiting {
   readonly reason: WaitReason;
   /** Epoch ms: its turn (a rate-limit slot kept for it) or when to ask again. */
   readonly notBeforeMs: number;

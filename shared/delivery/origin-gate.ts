@@ -17,7 +17,7 @@ export interface OriginGate {
 }
 
 /** A connection had: give it back with `release`; `waitedMs` is 0 when one was free at once. */
-export interface Entered {
+interface Entered {
   readonly release: () => void;
   readonly waitedMs: number;
 }

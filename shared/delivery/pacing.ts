@@ -19,7 +19,7 @@ export interface PacedWebhook {
 /** Why a delivery waits: shown in listEvents and counted in metrics. */
 export type WaitReason = 'rate limit' | 'retry-after' | 'behind older deliveries' | 'connections to the endpoint busy';
 
-export type Turn =
+type Turn =
   | { readonly go: true }
   | {
       readonly go: false;
@@ -27,7 +27,7 @@ export type Turn =
       /** Epoch ms: its turn (kept for it) or when to ask again. */ readonly notBeforeMs: number;
     };
 
-export interface TurnRequest {
+interface TurnRequest {
   /** Its time of receipt: among waiting deliveries of one webhook, the oldest goes first. */
   readonly receivedMs: number;
   /** Epoch ms: the longest it may wait here; a later turn is returned instead. */

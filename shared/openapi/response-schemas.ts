@@ -66,6 +66,8 @@ export const eventItem = z.object({
     nextAttemptAt: z.string().optional(),
     lastError: z.string().optional(),
     durationMs: z.number().optional(),
+    queuedMs: z.number().optional(),
+    waiting: z.string().optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   }),
