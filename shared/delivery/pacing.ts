@@ -9,7 +9,7 @@
  */
 
 /** What pacing needs of a webhook. */
-export interface PacedWebhook {
+interface PacedWebhook {
   readonly registryName: string;
   readonly name: string;
   /** At most this many requests per second; undefined: no limit. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { makePoster } from '../../shared/delivery/post-json.js';
-import { makePacer, type PacedWebhook } from '../../shared/delivery/pacing.js';
+import { makePacer } from '../../shared/delivery/pacing.js';
 import { makePacingStore } from '../../shared/storage/pacing-store.js';
 import { createTableClient } from '../../shared/storage/clients.js';
 import { startSlowReceiver } from '../helpers/slow-receiver.js';
@@ -131,7 +131,7 @@ describe('a rate limit shared by workers', () => {
   it('never starts more than the limit in any second across two workers, each delivery in its slot', async () => {
     const table = createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'webhookpacing');
     await table.createTable();
-    const webhook: PacedWebhook = { registryName: 'sharedreg', name: 'limited1', rateLimitPerSecond: 4 };
+    const webhook = { registryName: 'sharedreg', name: 'limited1', rateLimitPerSecond: 4 };
     // Two workers: each its own store (its own remembered ETag) and pacer, one table between them.
     const workers = [0, 1].map(() => makePacer({ slots: makePacingStore(table), now: () => Date.now(), warn: (m) => expect.fail(m) }));
     const started: number[] = [];
@@ -155,7 +155,7 @@ describe('a rate limit shared by workers', () => {
   it('gives a delivery whose turn is beyond its wait that turn to come back for, and keeps it for it', async () => {
     const table = createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'webhookpacing');
     await table.createTable();
-    const webhook: PacedWebhook = { registryName: 'sharedreg', name: 'limited2', rateLimitPerSecond: 2 };
+    const webhook = { registryName: 'sharedreg', name: 'limited2', rateLimitPerSecond: 2 };
     const pacer = makePacer({ slots: makePacingStore(table), now: () => Date.now(), warn: (m) => expect.fail(m) });
     const t0 = Date.now();
     const turns = await Promise.all(Array.from({ length: 6 }, (_, i) => pacer.turn(webhook, { receivedMs: i, deadlineMs: t0 + 1200 })));
@@ -177,7 +177,7 @@ describe('a rate limit shared by workers', () => {
   it('holds a webhook after a Retry-After, and its newer deliveries behind one that waits in the queue', async () => {
     const table = createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'webhookpacing');
     const pacer = makePacer({ slots: makePacingStore(table), now: () => Date.now(), warn: (m) => expect.fail(m) });
-    const open: PacedWebhook = { registryName: 'sharedreg', name: 'unlimited1' };
+    const open = { registryName: 'sharedreg', name: 'unlimited1' };
     expect(await pacer.turn(open, { receivedMs: 1, deadlineMs: Date.now() })).toEqual({ go: true });
     const until = Date.now() + 600;
     pacer.slowDown(open, until);
@@ -186,7 +186,7 @@ describe('a rate limit shared by workers', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(until);
     pacer.slowDown(open, Date.now() + 10_000);
     expect(await pacer.turn(open, { receivedMs: 3, deadlineMs: Date.now() + 1000 })).toMatchObject({ go: false, reason: 'retry-after' });
-    const other: PacedWebhook = { registryName: 'sharedreg', name: 'unlimited2' };
+    const other = { registryName: 'sharedreg', name: 'unlimited2' };
     const queuedUntil = Date.now() + 4000;
     pacer.queuedUntil(other, queuedUntil);
     expect(await pacer.turn(other, { receivedMs: 4, deadlineMs: Date.now() + 1000 })).toEqual({
