@@ -5,6 +5,9 @@ const FIELDS: Record<string, string> = {
   'properties.scope': 'add-scope',
   'properties.actions': 'add-actions',
   'properties.multiArch': 'add-multi-arch',
+  'properties.endpointType': 'add-endpoint-type',
+  'properties.connectionString': 'add-connection-string',
+  'properties.queueMessageTimeToLiveSeconds': 'add-queue-ttl',
   webhookName: 'add-name',
 };
 

@@ -7,6 +7,8 @@ export interface Webhook {
     scope: string;
     actions: string[];
     multiArch?: string;
+    endpointType?: string;
+    queueMessageTimeToLiveSeconds?: number;
     statusReason?: string;
     deliveryHealth?: DeliveryHealth;
   };
@@ -37,8 +39,9 @@ export interface WebhookEvent {
   eventResponseMessage?: { content?: string; headers?: Record<string, string>; statusCode?: string; reasonPhrase?: string };
 }
 
-/** The write-only part of a webhook: its URI and custom headers (secrets), returned by `getCallbackConfig`. */
+/** The write-only part of a webhook: its URI, custom headers and connection string (secrets), returned by `getCallbackConfig`. */
 export interface CallbackConfig {
   serviceUri: string;
   customHeaders: Record<string, string>;
+  connectionString?: string;
 }

@@ -8,8 +8,11 @@ import { parseKeyValues } from '../options/key-values.js';
 import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
 import {
   actionsOption,
+  connectionStringOption,
+  endpointTypeOption,
   headersOption,
   multiArchOption,
+  queueTtlOption,
   scopeOption,
   statusOption,
   tagsOption,
@@ -28,6 +31,9 @@ interface CreateOptions extends GlobalOptions {
   location: string;
   tags?: string[];
   multiArch?: string;
+  endpointType?: string;
+  connectionString?: string;
+  queueTtl?: number;
 }
 
 export function registerWebhookCreate(parent: Command, io: Io): void {
@@ -47,7 +53,10 @@ export function registerWebhookCreate(parent: Command, io: Io): void {
         .default('eastus'),
     )
     .addOption(tagsOption())
-    .addOption(multiArchOption());
+    .addOption(multiArchOption())
+    .addOption(endpointTypeOption())
+    .addOption(connectionStringOption())
+    .addOption(queueTtlOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -61,7 +70,15 @@ Examples:
         --scope 'hello-world:*' --headers 'Authorization=Basic 000000'
 
   One event per multi-arch image (the index, listing its platforms) instead of one per manifest:
-    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --multi-arch coalesced`,
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --multi-arch coalesced
+
+  Events of 'hello-world' as messages of a Storage Queue, sent with the service's managed identity:
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --actions push --scope 'hello-world:*' \\
+        --endpoint-type StorageQueue --uri https://myaccount.queue.core.windows.net/registry-events
+
+  To a Service Bus topic, with a connection string (a sessionful subscription then keeps each repository in order):
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --actions push delete --endpoint-type ServiceBusTopic \\
+        --uri https://mynamespace.servicebus.windows.net/registry --connection-string "$SERVICEBUS_CONNECTION_STRING"`,
     )
     .action(
       runWith<CreateOptions>(io, async (opts) => {
@@ -79,6 +96,9 @@ Examples:
               ...(opts.headers ? { customHeaders: parseKeyValues(opts.headers) } : {}),
               ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
               ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
+              ...(opts.endpointType !== undefined ? { endpointType: opts.endpointType } : {}),
+              ...(opts.connectionString ? { connectionString: opts.connectionString } : {}),
+              ...(opts.queueTtl !== undefined ? { queueMessageTimeToLiveSeconds: opts.queueTtl } : {}),
             },
           },
         });

@@ -9,8 +9,11 @@ import { parseKeyValues } from '../options/key-values.js';
 import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
 import {
   actionsOption,
+  connectionStringOption,
+  endpointTypeOption,
   headersOption,
   multiArchOption,
+  queueTtlOption,
   scopeOption,
   statusOption,
   tagsOption,
@@ -28,6 +31,9 @@ interface UpdateOptions extends GlobalOptions {
   status?: string;
   tags?: string[];
   multiArch?: string;
+  endpointType?: string;
+  connectionString?: string;
+  queueTtl?: number;
 }
 
 /**
@@ -42,6 +48,9 @@ export function updateBody(opts: UpdateOptions): Record<string, unknown> {
     ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
     ...(opts.status !== undefined ? { status: opts.status } : {}),
     ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
+    ...(opts.endpointType !== undefined ? { endpointType: opts.endpointType } : {}),
+    ...(opts.connectionString !== undefined ? { connectionString: opts.connectionString } : {}),
+    ...(opts.queueTtl !== undefined ? { queueMessageTimeToLiveSeconds: opts.queueTtl } : {}),
   };
   return {
     ...(opts.tags ? { tags: parseKeyValues(opts.tags) } : {}),
@@ -61,7 +70,10 @@ export function registerWebhookUpdate(parent: Command, io: Io): void {
     .addOption(scopeOption())
     .addOption(statusOption())
     .addOption(tagsOption())
-    .addOption(multiArchOption());
+    .addOption(multiArchOption())
+    .addOption(endpointTypeOption())
+    .addOption(connectionStringOption())
+    .addOption(queueTtlOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -78,7 +90,7 @@ Examples:
         const body = updateBody(opts);
         if (Object.keys(body).length === 0) {
           throw new CliError(
-            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch.',
+            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --endpoint-type, --connection-string, --queue-ttl.',
             2,
           );
         }

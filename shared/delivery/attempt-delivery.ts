@@ -4,7 +4,9 @@ import { withAttempt, type DeliveryRecord } from './delivery-record.js';
 import { outboundRequest } from './outbound-request.js';
 import { activeSecrets, signatureHeaders } from './signature.js';
 import { isRetryable, isSuccess, nextDelaySeconds, type RetryPolicy } from './retry-policy.js';
-import type { Poster, PostOutcome } from './post-json.js';
+import type { PostOutcome } from './post-json.js';
+import type { DestinationFor } from './destination.js';
+import { orderingKey } from './ordering-key.js';
 import type { DeliveryOutcome, Metrics } from '../metrics/metrics.js';
 import type { HealthRecorder } from '../webhooks/health-recorder.js';
 
@@ -19,7 +21,8 @@ export interface AttemptResult {
 export type AttemptDelivery = (webhook: WebhookRecord, record: DeliveryRecord) => Promise<AttemptResult>;
 
 export interface AttemptSettings {
-  readonly poster: Pick<Poster, 'post'>;
+  /** The webhook's endpoint type's destination (destinations/registry.ts): an HTTP POST, a queue, a topic, a hub. */
+  readonly destinations: DestinationFor;
   readonly retryPolicy: RetryPolicy;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
@@ -30,7 +33,8 @@ export interface AttemptSettings {
 }
 
 /**
- * One attempt: POST the recorded body with the webhook's current headers, then decide what comes next
+ * One attempt: send the recorded body with the webhook's current headers to its destination (a POST, or a
+ * queue, topic or hub message), then decide what comes next
  * (succeeded, retry after a delay, or failed for good). Callers record the delivery; here only the
  * metrics and the webhook's delivery health note the outcome (the latter writes only on a change of
  * state or once per HEALTH_WRITE_INTERVAL_SECONDS, see delivery-health.ts). It never rejects: whatever
@@ -43,14 +47,18 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
     let sent: DeliveryRecord = record;
     try {
       const request = outboundRequest(webhook, signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body));
-      sent = { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri };
-      outcome = await settings.poster.post({
-        url: request.url,
-        headers: request.headers,
+      const message = {
+        webhook,
         body: record.body,
+        request,
+        messageId: record.eventId,
+        orderingKey: orderingKey(webhook.registryName, record.image),
         timeoutMs: settings.timeoutMs,
         maxResponseBytes: settings.maxResponseBytes,
-      });
+      };
+      const destination = settings.destinations(webhook);
+      sent = { ...record, ...destination.describe(message) };
+      outcome = await destination.send(message);
     } catch (err) {
       // An attempt always settles with a result: callers start many at once and a rejection would escape
       // them (one bad event id once crashed the process). What cannot be sent now cannot be later either.
@@ -65,6 +73,7 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
       outcomeOf(result),
       outcome.durationMs / 1000,
       first ? (now.getTime() - record.receivedMs) / 1000 : undefined,
+      webhook.endpointType ?? 'WebHook',
     );
     const gone = outcome.kind === 'response' && outcome.status === 410;
     await settings.health.record(webhook, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { MULTI_ARCH_MODES, WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type WebhookRecord } from '../webhooks/webhook.js';
+import { ENDPOINT_TYPES, MULTI_ARCH_MODES, WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from './key-part.js';
 import { ApiError } from '../errors.js';
 import { statusOf, unless404 } from './rest-errors.js';
@@ -54,6 +54,9 @@ const entitySchema = z.object({
   previousSecretExpiresAt: optionalField(z.string()),
   statusReason: optionalField(z.string()),
   multiArch: optionalField(z.enum(MULTI_ARCH_MODES)),
+  endpointType: optionalField(z.enum(ENDPOINT_TYPES)),
+  connectionString: optionalField(z.string()),
+  queueMessageTimeToLiveSeconds: optionalField(z.number().int()),
   deliveryHealth: optionalField(jsonField(deliveryHealthSchema)),
 });
 
@@ -79,6 +82,9 @@ function toEntity(record: WebhookRecord) {
     previousSecretExpiresAt: record.previousSecretExpiresAt ?? null,
     statusReason: record.statusReason ?? null,
     multiArch: record.multiArch ?? null,
+    endpointType: record.endpointType ?? null,
+    connectionString: record.connectionString ?? null,
+    queueMessageTimeToLiveSeconds: record.queueMessageTimeToLiveSeconds ?? null,
     deliveryHealth: record.deliveryHealth ? JSON.stringify(record.deliveryHealth) : null,
   };
 }

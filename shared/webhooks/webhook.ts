@@ -15,9 +15,20 @@ export const WEBHOOK_STATUSES = ['enabled', 'disabled'] as const;
  */
 export const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
 type MultiArchMode = (typeof MULTI_ARCH_MODES)[number];
+/**
+ * Where a webhook's deliveries go, by Event Grid's names for its destinations: `WebHook` (ACR's POST, the
+ * default), a Storage Queue, a Service Bus queue or topic, an event hub. `serviceUri` is the entity's URL.
+ */
+export const ENDPOINT_TYPES = ['WebHook', 'StorageQueue', 'ServiceBusQueue', 'ServiceBusTopic', 'EventHub'] as const;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+/** A queue message's longest time to live we accept, in seconds (Int32, as Storage's `messagettl`); -1 is "never expires". */
+const MAX_QUEUE_TTL_SECONDS = 2_147_483_647;
 type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
-/** A webhook as stored. `serviceUri`, `customHeaders` and the secrets are write-only: only getCallbackConfig shows them. */
+/**
+ * A webhook as stored. `serviceUri`, `customHeaders`, `connectionString` and the signing secrets are
+ * write-only: only getCallbackConfig shows them.
+ */
 export interface WebhookRecord {
   readonly registryName: string;
   readonly name: string;
@@ -41,6 +52,12 @@ export interface WebhookRecord {
   readonly statusReason: string | undefined;
   /** As set through the API; undefined (never set) behaves as `perManifest`. */
   readonly multiArch: MultiArchMode | undefined;
+  /** As set through the API; undefined (never set: every webhook ACR's clients make) behaves as `WebHook`. */
+  readonly endpointType: EndpointType | undefined;
+  /** Credentials for a queue, topic or hub (its account's or namespace's connection string); undefined: the app's managed identity. */
+  readonly connectionString: string | undefined;
+  /** A queued message's time to live in seconds, -1 for never; undefined: 7 days (Storage Queue), the entity's default (Service Bus). */
+  readonly queueMessageTimeToLiveSeconds: number | undefined;
   /** Written by the health recorder only when due (see delivery-health.ts); absent until a first attempt. */
   readonly deliveryHealth: DeliveryHealth | undefined;
 }
@@ -58,6 +75,7 @@ const Limits = {
   customHeaderNameLength: 256,
   customHeaderValueLength: 4096,
   customHeadersTotalBytes: 16_384,
+  connectionStringLength: 4096,
   tagCount: 50,
   tagKeyLength: 512,
   tagValueLength: 256,
@@ -158,6 +176,25 @@ const multiArch = z.preprocess(
   }),
 );
 
+const endpointType = z.preprocess(
+  (v) => (typeof v === 'string' ? (ENDPOINT_TYPES.find((t) => t.toLowerCase() === v.toLowerCase()) ?? v) : v),
+  z.enum(ENDPOINT_TYPES, { error: `endpointType must be one of ${ENDPOINT_TYPES.join(', ')} (WebHook when left out)` }),
+);
+
+// Never echoed in a message: a connection string holds a key.
+const connectionString = z
+  .string({ error: "connectionString must be a string: the storage account's or the namespace's connection string" })
+  .max(Limits.connectionStringLength, `connectionString must be at most ${Limits.connectionStringLength} characters`)
+  .regex(/^[\x20-\x7e]*$/, 'connectionString must be one line of printable ASCII');
+
+const queueMessageTimeToLiveSeconds = z
+  .number({ error: 'queueMessageTimeToLiveSeconds must be a number of seconds' })
+  .int('queueMessageTimeToLiveSeconds must be a whole number of seconds')
+  .refine(
+    (v) => v === -1 || (v >= 1 && v <= MAX_QUEUE_TTL_SECONDS),
+    `queueMessageTimeToLiveSeconds must be from 1 to ${MAX_QUEUE_TTL_SECONDS}, or -1 for messages that never expire`,
+  );
+
 const scope = z.string({ error: "scope must be a string such as 'repository:tag'" }).superRefine((value, ctx) => {
   const problem = scopeProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -192,6 +229,9 @@ export const webhookCreateBody = z.object({
         scope: optional(scope),
         actions,
         multiArch: optional(multiArch),
+        endpointType: optional(endpointType),
+        connectionString: optional(connectionString),
+        queueMessageTimeToLiveSeconds: optional(queueMessageTimeToLiveSeconds),
       },
       { error: (issue) => (issue.code === 'invalid_type' ? 'properties is required: {serviceUri, actions, ...}' : undefined) },
     )
@@ -211,6 +251,10 @@ export const webhookUpdateBody = z.object({
         scope: optional(scope),
         actions: optional(actions),
         multiArch: optional(multiArch),
+        endpointType: optional(endpointType),
+        /** `""` removes it (the managed identity then). */
+        connectionString: optional(connectionString),
+        queueMessageTimeToLiveSeconds: optional(queueMessageTimeToLiveSeconds),
       })
       .strict(),
   ),

@@ -265,7 +265,8 @@ describe('webhook update', () => {
     expect(await cli('webhook', 'update', '-n', 'clihook02', '-r', 'cliregistry1')).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch.\n',
+      stderr:
+        'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --endpoint-type, --connection-string, --queue-ttl.\n',
     });
   });
 });

@@ -60,6 +60,9 @@ describe('matchWebhooks', () => {
     previousSecretExpiresAt: undefined,
     statusReason: undefined,
     multiArch: undefined,
+    endpointType: undefined,
+    connectionString: undefined,
+    queueMessageTimeToLiveSeconds: undefined,
     deliveryHealth: undefined,
     ...over,
   });
