@@ -47,6 +47,8 @@ export interface AmqpListener {
   readonly refuseAlways: Map<string, AmqpError>;
   /** Entities whose links are refused at attach (the broker's answer for a missing queue). */
   readonly missing: Set<string>;
+  /** Entities whose transfers are recorded but never settled (a broker that does not answer). */
+  readonly silent: Set<string>;
   /** Resolves once `count` messages (accepted or not) were received. */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedAmqpMessage[]>;
   close(): Promise<void>;
@@ -83,6 +85,7 @@ export async function startAmqpListener(): Promise<AmqpListener> {
   const refuseAlways = new Map<string, AmqpError>();
   const refuse: AmqpError[] = [];
   const missing = new Set<string>();
+  const silent = new Set<string>();
 
   const reply = (request: Message, body: unknown, properties: Record<string, unknown>) => {
     const to = typeof request.reply_to === 'string' ? replyTo.get(request.reply_to) : undefined;
@@ -148,7 +151,8 @@ export async function startAmqpListener(): Promise<AmqpListener> {
       reply(message, body, { 'status-code': 200, 'status-description': 'OK' });
       return;
     }
-    const error = refuseAlways.get(address) ?? refuse.shift();
+    const quiet = silent.has(address);
+    const error = quiet ? undefined : (refuseAlways.get(address) ?? refuse.shift());
     // A transfer in another message format arrives undecoded: a batch's envelope is itself an AMQP message.
     const batch = (delivery.format as number | undefined) === BATCH_FORMAT;
     const envelope = batch ? (rhea.message.decode(message as unknown as Buffer) as unknown as Message) : message;
@@ -164,11 +168,11 @@ export async function startAmqpListener(): Promise<AmqpListener> {
         annotations: { ...envelopeAnnotations, ...((m.message_annotations ?? {}) as Record<string, unknown>) },
         applicationProperties: { ...(m.application_properties ?? {}) },
         body: asBuffer(m.body),
-        accepted: error === undefined,
+        accepted: !quiet && error === undefined,
       });
     }
     if (error) delivery.reject({ condition: error.condition, description: error.description });
-    else delivery.accept();
+    else if (!quiet) delivery.accept();
     for (const w of waiters) w();
   });
   // The SDKs close links and connections as they please; nothing for the broker to do.
@@ -189,6 +193,7 @@ export async function startAmqpListener(): Promise<AmqpListener> {
     tokens,
     refuse,
     missing,
+    silent,
     refuseAlways,
     waitFor(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
