@@ -150,6 +150,9 @@ describe('update body', () => {
     expect(updateBody({ ...base, headers: [''], tags: ['a=b'] })).toEqual({ tags: { a: 'b' }, properties: { customHeaders: {} } });
     expect(updateBody({ ...base, scope: '' })).toEqual({ properties: { scope: '' } });
     expect(updateBody({ ...base, multiArch: 'coalesced' })).toEqual({ properties: { multiArch: 'coalesced' } });
+    expect(updateBody({ ...base, endpointType: 'EventHub', connectionString: '', queueTtl: -1 })).toEqual({
+      properties: { endpointType: 'EventHub', connectionString: '', queueMessageTimeToLiveSeconds: -1 },
+    });
     expect(updateBody(base)).toEqual({});
   });
 });
