@@ -12,7 +12,7 @@ import rhea, { type Connection, type EventContext, type Message, type Sender } f
  */
 
 /** One message as the broker received it. For an Event Hubs batch (format 0x80013700), one per event. */
-export interface ReceivedAmqpMessage {
+interface ReceivedAmqpMessage {
   /** The link's target address: the entity the SDK sends to (`myqueue`, `myhub`, `myhub/Partitions/0`). */
   readonly address: string;
   readonly messageId: string | undefined;
@@ -29,7 +29,7 @@ export interface ReceivedAmqpMessage {
   readonly accepted: boolean;
 }
 
-export interface AmqpError {
+interface AmqpError {
   readonly condition: string;
   readonly description: string;
 }
