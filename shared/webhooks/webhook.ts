@@ -178,14 +178,21 @@ const multiArch = z.preprocess(
 
 const endpointType = z.preprocess(
   (v) => (typeof v === 'string' ? (ENDPOINT_TYPES.find((t) => t.toLowerCase() === v.toLowerCase()) ?? v) : v),
-  z.enum(ENDPOINT_TYPES, { error: `endpointType must be one of ${ENDPOINT_TYPES.join(', ')} (WebHook when left out)` }),
+  z
+    .enum(ENDPOINT_TYPES, { error: `endpointType must be one of ${ENDPOINT_TYPES.join(', ')} (WebHook when left out)` })
+    .describe(
+      "Where events go (our extension, Event Grid's names): WebHook POSTs to serviceUri; the others send to the queue, topic or hub at serviceUri",
+    ),
 );
 
 // Never echoed in a message: a connection string holds a key.
 const connectionString = z
   .string({ error: "connectionString must be a string: the storage account's or the namespace's connection string" })
   .max(Limits.connectionStringLength, `connectionString must be at most ${Limits.connectionStringLength} characters`)
-  .regex(/^[\x20-\x7e]*$/, 'connectionString must be one line of printable ASCII');
+  .regex(/^[\x20-\x7e]*$/, 'connectionString must be one line of printable ASCII')
+  .describe(
+    "Write-only: the storage account's or namespace's connection string (default: the app's managed identity); \"\" in a PATCH removes it",
+  );
 
 const queueMessageTimeToLiveSeconds = z
   .number({ error: 'queueMessageTimeToLiveSeconds must be a number of seconds' })
@@ -193,6 +200,9 @@ const queueMessageTimeToLiveSeconds = z
   .refine(
     (v) => v === -1 || (v >= 1 && v <= MAX_QUEUE_TTL_SECONDS),
     `queueMessageTimeToLiveSeconds must be from 1 to ${MAX_QUEUE_TTL_SECONDS}, or -1 for messages that never expire`,
+  )
+  .describe(
+    'Time to live of each queued message, seconds; -1 never expires (default: 7 days for StorageQueue, the entity default for Service Bus)',
   );
 
 const scope = z.string({ error: "scope must be a string such as 'repository:tag'" }).superRefine((value, ctx) => {
