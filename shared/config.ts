@@ -62,6 +62,10 @@ const settings = z.object({
   [Setting.maxEventBytes]: intSetting(Setting.maxEventBytes, 16_384, 1024, 32_768),
   [Setting.deliveryTimeoutSeconds]: numSetting(Setting.deliveryTimeoutSeconds, 15, 0.05, 230),
   [Setting.deliveryInlineWaitSeconds]: numSetting(Setting.deliveryInlineWaitSeconds, 2, 0, 230),
+  // Requests in flight to one origin (scheme, host, port) at once; more wait for a connection.
+  [Setting.deliveryConnectionsPerOrigin]: intSetting(Setting.deliveryConnectionsPerOrigin, 64, 1, 1024),
+  // The longest a delivery waits in memory for a connection or its turn; beyond it, it waits in the delivery queue.
+  [Setting.deliveryQueueWaitSeconds]: numSetting(Setting.deliveryQueueWaitSeconds, 5, 0, 60),
   // How long a fan-out's claim on an event (and its queue message's invisibility) lasts before another
   // worker may take it over; the dispatching process renews the message while it works.
   [Setting.fanOutLeaseSeconds]: intSetting(Setting.fanOutLeaseSeconds, 30, 2, 600),
@@ -309,6 +313,10 @@ const configSchema = z
       maxEventBytes: s[Setting.maxEventBytes],
       deliveryTimeoutMs: Math.round(s[Setting.deliveryTimeoutSeconds] * 1000),
       deliveryInlineWaitMs: Math.round(s[Setting.deliveryInlineWaitSeconds] * 1000),
+      /** At most this many requests in flight to one origin; the rest wait, in order of receipt. */
+      deliveryConnectionsPerOrigin: s[Setting.deliveryConnectionsPerOrigin],
+      /** A delivery waits in memory at most this long (for a connection, its rate-limit turn); then in the queue. */
+      deliveryQueueWaitMs: Math.round(s[Setting.deliveryQueueWaitSeconds] * 1000),
       fanOutLeaseMs: s[Setting.fanOutLeaseSeconds] * 1000,
       retrySchedule: Object.freeze([...s[Setting.deliveryRetrySchedule]]),
       maxRetryAfterSeconds: s[Setting.maxRetryAfterSeconds],

@@ -15,6 +15,8 @@ export const Setting = {
   maxEventBytes: 'MAX_EVENT_BYTES',
   deliveryTimeoutSeconds: 'DELIVERY_TIMEOUT_SECONDS',
   deliveryInlineWaitSeconds: 'DELIVERY_INLINE_WAIT_SECONDS',
+  deliveryConnectionsPerOrigin: 'DELIVERY_CONNECTIONS_PER_ORIGIN',
+  deliveryQueueWaitSeconds: 'DELIVERY_QUEUE_WAIT_SECONDS',
   fanOutLeaseSeconds: 'FANOUT_LEASE_SECONDS',
   deliveryRetrySchedule: 'DELIVERY_RETRY_SCHEDULE',
   maxRetryAfterSeconds: 'DELIVERY_MAX_RETRY_AFTER_SECONDS',
@@ -45,6 +47,7 @@ export const Table = {
   deadLetters: 'deadletters',
   roleAssignments: 'roleassignments',
   registries: 'registries',
+  pacing: 'webhookpacing',
 } as const;
 
 /** Queue names (lowercase letters, digits and '-'); the host's poison queues are `<name>-poison`. */

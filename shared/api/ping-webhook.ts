@@ -39,7 +39,8 @@ export function makePingWebhook(deps: PingWebhookDeps): HttpHandler {
       { attempt: deps.attempt, followUp: async () => {} },
       {
         registry: ref.registryName,
-        sends: [{ webhook, record, tag: `registry=${ref.registryName} event=${event.id} action=ping` }],
+        // Not paced: a ping is the one request a person asked for, and its answer is awaited.
+        sends: [{ webhook, record, tag: `registry=${ref.registryName} event=${event.id} action=ping`, turn: { unpaced: true } }],
         record: async ([r]) => {
           await deps.deliveries.putDelivery(ref.registryName, r!);
           return [true];

@@ -3,49 +3,80 @@ import type { WebhookRecord } from '../webhooks/webhook.js';
 import { withAttempt, type DeliveryRecord } from './delivery-record.js';
 import { outboundRequest } from './outbound-request.js';
 import { activeSecrets, signatureHeaders } from './signature.js';
-import { isRetryable, isSuccess, nextDelaySeconds, type RetryPolicy } from './retry-policy.js';
+import { isRetryable, isSuccess, nextDelaySeconds, retryAfterSeconds, type RetryPolicy } from './retry-policy.js';
 import type { PostOutcome } from './post-json.js';
 import type { DestinationFor } from './destination.js';
 import { orderingKey } from './ordering-key.js';
+import type { Pacer, WaitReason } from './pacing.js';
 import type { DeliveryOutcome, Metrics } from '../metrics/metrics.js';
 import type { HealthRecorder } from '../webhooks/health-recorder.js';
 
 export interface AttemptResult {
   readonly record: DeliveryRecord;
-  readonly outcome: PostOutcome;
+  /** What the attempt came to; undefined when none was made (`waiting`). */
+  readonly outcome: PostOutcome | undefined;
   /** Set when another attempt is due after this many seconds. */
   readonly retryInSeconds: number | undefined;
+  /**
+   * Set when it was not sent and waits for its turn (a rate limit, a Retry-After, a free connection) in the
+   * delivery queue: not an attempt and not a failure; `retryInSeconds` says when it is due.
+   */
+  readonly waiting?: Waiting;
+}
+
+export interface Waiting {
+  readonly reason: WaitReason;
+  /** Epoch ms: its turn (a rate-limit slot kept for it) or when to ask again. */
+  readonly notBeforeMs: number;
+}
+
+/** How an attempt is made: `notBeforeMs`, a turn given earlier; `unpaced`, not paced (a ping: one request a person asked for). */
+export interface AttemptTurn {
+  readonly notBeforeMs?: number | undefined;
+  readonly unpaced?: boolean;
 }
 
 /** One attempt of one delivery; storage is not touched (callers record the result). */
-export type AttemptDelivery = (webhook: WebhookRecord, record: DeliveryRecord) => Promise<AttemptResult>;
+export type AttemptDelivery = (webhook: WebhookRecord, record: DeliveryRecord, turn?: AttemptTurn) => Promise<AttemptResult>;
 
 export interface AttemptSettings {
   /** The webhook's endpoint type's destination (destinations/registry.ts): an HTTP POST, a queue, a topic, a hub. */
   readonly destinations: DestinationFor;
   readonly retryPolicy: RetryPolicy;
   readonly timeoutMs: number;
+  /** The longest a delivery waits in memory for its turn and a connection together; then it waits in the queue. */
+  readonly queueWaitMs: number;
   readonly maxResponseBytes: number;
   readonly now: Clock;
-  readonly metrics: Pick<Metrics, 'attempted'>;
+  readonly metrics: Pick<Metrics, 'attempted' | 'waiting'>;
   /** Notes each attempt's outcome in the webhook's delivery health, which disables a webhook (410 Gone, or failing too long). */
   readonly health: HealthRecorder;
+  /** Each webhook's turn: its rate limit, a receiver's Retry-After, the order of receipt (pacing.ts). */
+  readonly pacer: Pacer;
 }
 
 /**
- * One attempt: send the recorded body with the webhook's current headers to its destination (a POST, or a
- * queue, topic or hub message), then decide what comes next
- * (succeeded, retry after a delay, or failed for good). Callers record the delivery; here only the
- * metrics and the webhook's delivery health note the outcome (the latter writes only on a change of
- * state or once per HEALTH_WRITE_INTERVAL_SECONDS, see delivery-health.ts). It never rejects: whatever
- * goes wrong becomes a failed outcome (and the health recorder never rejects either).
+ * One attempt: wait for the webhook's turn and a connection (at most `queueWaitMs` in all, else the
+ * delivery waits in the queue, unchanged but for when it is due), send the recorded body with the
+ * webhook's current headers to its destination (a POST, or a queue, topic or hub message), then decide
+ * what comes next (succeeded, retry after a delay, or failed for good). Callers record the delivery; here
+ * only the metrics and the webhook's delivery health note the outcome (the latter writes only on a change
+ * of state or once per HEALTH_WRITE_INTERVAL_SECONDS, see delivery-health.ts); a wait is neither. It never
+ * rejects: whatever goes wrong becomes a failed outcome (and the health recorder never rejects either).
  */
 export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery {
-  return async (webhook, record) => {
-    const at = settings.now();
+  return async (webhook, record, turn = {}) => {
+    const asked = settings.now().getTime();
+    const deadlineMs = asked + settings.queueWaitMs;
     let outcome: PostOutcome;
     let sent: DeliveryRecord = record;
     try {
+      if (!turn.unpaced) {
+        const given = await settings.pacer.turn(webhook, { receivedMs: record.receivedMs, deadlineMs, notBeforeMs: turn.notBeforeMs });
+        if (!given.go) return waitFor(settings, record, given);
+      }
+      // Signed when it is sent: a wait for its turn does not age the signature's timestamp.
+      const at = settings.now();
       const request = outboundRequest(webhook, signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body));
       const message = {
         webhook,
@@ -56,9 +87,20 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
         timeoutMs: settings.timeoutMs,
         maxResponseBytes: settings.maxResponseBytes,
       };
+      // A ping waits for a connection as long as its timeout; a delivery only within its in-memory wait.
       const destination = settings.destinations(webhook);
-      sent = { ...record, ...destination.describe(message) };
-      outcome = await destination.send(message);
+      const wait = { priority: record.receivedMs, deadline: performance.now() + Math.max(0, deadlineMs - at.getTime()) };
+      const paced = turn.unpaced ? message : { ...message, connectionWait: wait };
+      sent = { ...record, ...destination.describe(paced) };
+      const posted = await destination.send(paced);
+      if (posted.kind === 'busy') {
+        // No connection in time: it waits in the queue (about as long as the connections are expected to
+        // stay busy), and the webhook's newer deliveries queue behind it.
+        const notBeforeMs = settings.now().getTime() + Math.max(settings.queueWaitMs, posted.expectedWaitMs);
+        settings.pacer.queuedUntil(webhook, notBeforeMs);
+        return waitFor(settings, record, { reason: 'connections to the endpoint busy', notBeforeMs });
+      }
+      outcome = posted;
     } catch (err) {
       // An attempt always settles with a result: callers start many at once and a rejection would escape
       // them (one bad event id once crashed the process). What cannot be sent now cannot be later either.
@@ -66,6 +108,12 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
       outcome = { kind: 'error', reason: 'refused', message: `the request could not be sent (${code})`, durationMs: 0 };
     }
     const now = settings.now();
+    if (outcome.kind === 'response' && outcome.status === 429) {
+      // The receiver asked this webhook to wait: its next sends wait too, not only this one's retry.
+      const asks = retryAfterSeconds(outcome, now);
+      if (asks !== undefined)
+        settings.pacer.slowDown(webhook, now.getTime() + Math.min(asks, settings.retryPolicy.maxRetryAfterSeconds) * 1000);
+    }
     const result = decide(settings, record, outcome, now, sent);
     // Ingest → first attempt, for new deliveries only (not a held or failed one sent again by recover).
     const first = record.attempts === 0 && record.lastError === undefined;
@@ -85,9 +133,31 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
   };
 }
 
+/** Not sent: due again in time to be back for its turn (early by the queue's polling, then it waits here). */
+function waitFor(settings: AttemptSettings, record: DeliveryRecord, waiting: Waiting): AttemptResult {
+  const now = settings.now();
+  settings.metrics.waiting(waiting.reason);
+  const retryInSeconds = Math.max(0, Math.floor((waiting.notBeforeMs - now.getTime()) / 1000) - RETURN_EARLY_SECONDS);
+  return {
+    record: {
+      ...record,
+      state: 'pending',
+      nextAttemptAt: new Date(waiting.notBeforeMs).toISOString(),
+      waiting: waiting.reason,
+      updatedAt: now.toISOString(),
+    },
+    outcome: undefined,
+    retryInSeconds,
+    waiting,
+  };
+}
+
+/** A waiting delivery comes back from the queue this much before its turn (the host polls every 2 s at most). */
+const RETURN_EARLY_SECONDS = 3;
+
 function outcomeOf(result: AttemptResult): Exclude<DeliveryOutcome, 'held'> {
   if (result.record.state === 'succeeded') return 'succeeded';
-  if (result.outcome.kind === 'error' && result.outcome.reason === 'refused') return 'refused';
+  if (result.outcome?.kind === 'error' && result.outcome.reason === 'refused') return 'refused';
   return result.retryInSeconds === undefined ? 'failed' : 'retrying';
 }
 

@@ -30,6 +30,10 @@ export interface DeliveryRecord {
   readonly responseHeaders: Readonly<Record<string, string>>;
   readonly responseBody: string;
   readonly durationMs: number | undefined;
+  /** How long the latest attempt waited for a connection to the endpoint before it was sent (ms). */
+  readonly queuedMs?: number | undefined;
+  /** Set while it waits in the delivery queue for its turn (not an attempt, not a failure): why. */
+  readonly waiting?: string | undefined;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -64,6 +68,8 @@ export function withAttempt(
     responseHeaders: response ? outcome.headers : {},
     responseBody: response ? outcome.body : '',
     durationMs: outcome.durationMs,
+    queuedMs: outcome.queuedMs,
+    waiting: undefined,
     updatedAt: now,
   };
 }
@@ -98,6 +104,8 @@ export function renderEvent(record: DeliveryRecord) {
       ...(record.nextAttemptAt ? { nextAttemptAt: record.nextAttemptAt } : {}),
       ...(record.lastError ? { lastError: record.lastError } : {}),
       ...(record.durationMs !== undefined ? { durationMs: record.durationMs } : {}),
+      ...(record.queuedMs ? { queuedMs: record.queuedMs } : {}),
+      ...(record.waiting ? { waiting: record.waiting } : {}),
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     },

@@ -1,6 +1,6 @@
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import type { OutboundRequest } from './outbound-request.js';
-import type { PostOutcome } from './post-json.js';
+import type { Busy, DeliveryPost, PostOutcome } from './post-json.js';
 
 /**
  * One attempt's message, whatever carries it: the rendered body, the headers a webhook's POST carries
@@ -17,6 +17,11 @@ export interface OutboundMessage {
   readonly orderingKey: string;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
+  /**
+   * A paced delivery's place and patience while it waits for a connection (pacing.ts): a destination that
+   * pools connections per origin (HTTP) answers `busy` past it. Undefined: wait up to the timeout (a ping).
+   */
+  readonly connectionWait?: DeliveryPost['connectionWait'];
 }
 
 /** The request as the delivery record keeps it (listEvents' eventRequestMessage), secrets masked. */
@@ -34,8 +39,8 @@ interface ShownRequest {
 export interface Destination {
   /** What the record shows as the request: a POST's headers, or a message's properties. */
   describe(message: OutboundMessage): ShownRequest;
-  /** Sends once, within `message.timeoutMs`. Never rejects. */
-  send(message: OutboundMessage): Promise<PostOutcome>;
+  /** Sends once, within `message.timeoutMs`, or answers `busy` (not sent: no connection by `connectionWait`). Never rejects. */
+  send(message: OutboundMessage): Promise<PostOutcome | Busy>;
 }
 
 /** The destination for a webhook (its endpoint type's). */

@@ -3,8 +3,9 @@ import https from 'node:https';
 import dns from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import { judgeAddress, literalHost } from './target-policy.js';
+import { makeOriginGate } from './origin-gate.js';
 
-/** What one POST came to: a response (any status), or no response at all. */
+/** What one POST came to: a response (any status), no response at all, or (a delivery's) no connection in time. */
 export type PostOutcome =
   | {
       readonly kind: 'response';
@@ -13,9 +14,29 @@ export type PostOutcome =
       readonly headers: Readonly<Record<string, string>>;
       readonly body: string;
       readonly truncated: boolean;
+      /** From the request being on a socket (connect included) to the response read. */
       readonly durationMs: number;
+      /** How long it waited for a connection to the origin before that. */
+      readonly queuedMs?: number;
     }
-  | { readonly kind: 'error'; readonly reason: 'timeout' | 'refused' | 'network'; readonly message: string; readonly durationMs: number };
+  | {
+      readonly kind: 'error';
+      readonly reason: 'timeout' | 'refused' | 'network';
+      readonly message: string;
+      readonly durationMs: number;
+      readonly queuedMs?: number;
+    };
+
+/**
+ * Not sent: no connection to the origin was free by the delivery's `connectionWait` deadline (`deliver`
+ * only; `post` waits until its timeout). Nothing reached the receiver.
+ */
+export interface Busy {
+  readonly kind: 'busy';
+  readonly queuedMs: number;
+  /** How long a newcomer to the origin may expect to wait now, in ms. */
+  readonly expectedWaitMs: number;
+}
 
 export interface PostRequest {
   /** POST unless set (reading an index from a registry is a GET). */
@@ -23,8 +44,18 @@ export interface PostRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The receiver's time: it starts once the request is on a socket (connect included), not while it waits for one. */
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
+}
+
+/** A delivery's POST: `post`'s request plus its place and patience while it waits for a connection. */
+export interface DeliveryPost extends PostRequest {
+  /**
+   * `priority`: lower goes first (its time of receipt); `deadline`: a `performance.now()` time. Past it, or
+   * when it cannot expect a connection by then, the outcome is `busy`.
+   */
+  readonly connectionWait: { readonly priority: number; readonly deadline: number };
 }
 
 export interface PostOptions {
@@ -32,6 +63,10 @@ export interface PostOptions {
   readonly allowPrivate: boolean;
   /** Name resolution; defaults to the system resolver. Tests pass their own to map names to addresses. */
   readonly resolve?: (hostname: string) => Promise<readonly { address: string; family: number }[]>;
+  /** Requests in flight to one origin at once (DELIVERY_CONNECTIONS_PER_ORIGIN); 64 unless set. */
+  readonly connectionsPerOrigin?: number;
+  /** Told how long each request waited for a connection, by origin (the queue-wait metric). */
+  readonly onQueued?: (origin: string, seconds: number) => void;
 }
 
 /** Raised when every address a name resolves to is refused by the target policy. */
@@ -69,21 +104,63 @@ function guardedLookup(options: PostOptions): LookupFunction {
 
 /**
  * Makes the POSTs deliveries and pings send (and the GETs that read an image index from a registry, under
- * the same policy): node's own http client with keep-alive agents (a fan-out
- * reuses connections per endpoint), no redirects followed, one deadline for the whole exchange, and at
- * most `maxResponseBytes` of the response kept.
+ * the same policy): node's own http client with keep-alive agents (a fan-out reuses connections per
+ * endpoint), no redirects followed, at most `maxResponseBytes` of the response kept. At most
+ * `connectionsPerOrigin` requests are in flight to one origin (origin-gate.ts); the others wait their
+ * turn in order, and a request's deadline starts only once it is on a socket: waiting for our own
+ * connections never counts as the receiver being slow.
  */
 export function makePoster(options: PostOptions) {
+  const perOrigin = options.connectionsPerOrigin ?? 64;
   // As many idle sockets kept as may be open: a fan-out's burst then reuses them instead of reconnecting each time.
-  const agentOptions = { keepAlive: true, maxSockets: 64, maxFreeSockets: 64, scheduling: 'lifo' as const, lookup: guardedLookup(options) };
+  // The gate lets no more than maxSockets requests reach an agent per origin, so none waits inside it.
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: perOrigin,
+    maxFreeSockets: perOrigin,
+    scheduling: 'lifo' as const,
+    lookup: guardedLookup(options),
+  };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const gate = makeOriginGate(perOrigin);
 
-  function post(request: PostRequest): Promise<PostOutcome> {
-    const started = performance.now();
+  async function exchange(request: PostRequest, wait: DeliveryPost['connectionWait'] | undefined): Promise<PostOutcome | Busy> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return { kind: 'error', reason: 'network', message: 'the service URI is not a valid URL', durationMs: 0 };
+    }
+    const literal = literalHost(url);
+    const verdict = literal ? judgeAddress(literal, options.allowPrivate) : { allowed: true as const };
+    if (!verdict.allowed) return { kind: 'error', reason: 'refused', message: `refused: ${verdict.reason}`, durationMs: 0 };
+    const queued = performance.now();
+    const entered = await gate.enter(
+      url.origin,
+      wait?.priority ?? Date.now(),
+      wait?.deadline ?? queued + request.timeoutMs,
+      wait !== undefined,
+    );
+    const queuedMs = entered ? entered.waitedMs : Math.round(performance.now() - queued);
+    options.onQueued?.(url.origin, queuedMs / 1000);
+    if (!entered) {
+      if (wait) return { kind: 'busy', queuedMs, expectedWaitMs: gate.expectedWaitMs(url.origin) };
+      const message = `no connection to the endpoint free within ${request.timeoutMs / 1000} s`;
+      return { kind: 'error', reason: 'timeout', message, durationMs: 0, queuedMs };
+    }
+    try {
+      return await send(url, request, queuedMs);
+    } finally {
+      entered.release();
+    }
+  }
+
+  function send(url: URL, request: PostRequest, queuedMs: number): Promise<PostOutcome> {
+    let started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise((resolve) => {
       let settled = false;
-      let timer: NodeJS.Timeout | undefined = undefined; // set below; `done` may run before (a bad URL)
+      let timer: NodeJS.Timeout | undefined = undefined; // set below; `done` may run before (a bad header)
       const done = (outcome: PostOutcome) => {
         if (!settled) {
           settled = true;
@@ -91,19 +168,6 @@ export function makePoster(options: PostOptions) {
           resolve(outcome);
         }
       };
-      let url: URL;
-      try {
-        url = new URL(request.url);
-      } catch {
-        done({ kind: 'error', reason: 'network', message: 'the service URI is not a valid URL', durationMs: 0 });
-        return;
-      }
-      const literal = literalHost(url);
-      const verdict = literal ? judgeAddress(literal, options.allowPrivate) : { allowed: true as const };
-      if (!verdict.allowed) {
-        done({ kind: 'error', reason: 'refused', message: `refused: ${verdict.reason}`, durationMs: 0 });
-        return;
-      }
       const isHttps = url.protocol === 'https:';
       const method = request.method ?? 'POST';
       const body = Buffer.from(request.body, 'utf8');
@@ -118,13 +182,27 @@ export function makePoster(options: PostOptions) {
         // Node refuses to build a request with an invalid header (ERR_INVALID_CHAR and the like); trying
         // again cannot help, so this is a refusal, not a network error. The code only: values are secrets.
         const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-        done({ kind: 'error', reason: 'refused', message: `the request could not be built (${code})`, durationMs: 0 });
+        done({ kind: 'error', reason: 'refused', message: `the request could not be built (${code})`, durationMs: 0, queuedMs });
         return;
       }
-      timer = setTimeout(() => {
-        req.destroy();
-        done({ kind: 'error', reason: 'timeout', message: `no response within ${request.timeoutMs / 1000} s`, durationMs: elapsed() });
-      }, request.timeoutMs);
+      const deadline = () =>
+        setTimeout(() => {
+          req.destroy();
+          done({
+            kind: 'error',
+            reason: 'timeout',
+            message: `no response within ${request.timeoutMs / 1000} s`,
+            durationMs: elapsed(),
+            queuedMs,
+          });
+        }, request.timeoutMs);
+      // The gate keeps the agent from queueing, so the socket comes at once; the guard only bounds the unexpected.
+      timer = deadline();
+      req.once('socket', () => {
+        clearTimeout(timer);
+        started = performance.now();
+        timer = deadline();
+      });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let kept = 0;
@@ -148,6 +226,7 @@ export function makePoster(options: PostOptions) {
             body: Buffer.concat(chunks).toString('utf8'),
             truncated,
             durationMs: elapsed(),
+            queuedMs,
           });
         };
         res.on('end', finish);
@@ -161,6 +240,7 @@ export function makePoster(options: PostOptions) {
           reason: refused ? 'refused' : 'network',
           message: refused ? err.message : describeNetworkError(err),
           durationMs: elapsed(),
+          queuedMs,
         });
       });
       if (method === 'GET') req.end();
@@ -169,7 +249,10 @@ export function makePoster(options: PostOptions) {
   }
 
   return {
-    post,
+    /** A request that waits for a connection up to its timeout (pings, index reads). */
+    post: (r: PostRequest) => exchange(r, undefined) as Promise<PostOutcome>,
+    /** A delivery: it waits for a connection only until its `connectionWait` deadline, then is `busy`. */
+    deliver: (r: DeliveryPost) => exchange(r, r.connectionWait),
     close() {
       agents.http.destroy();
       agents.https.destroy();

@@ -23,7 +23,8 @@ export function isRetryable(outcome: PostOutcome): boolean {
   return outcome.status === 408 || outcome.status === 429 || outcome.status >= 500;
 }
 
-function retryAfterSeconds(outcome: PostOutcome, now: Date): number | undefined {
+/** What a response's `Retry-After` asks for, in seconds (a number or an HTTP date); undefined without one. */
+export function retryAfterSeconds(outcome: PostOutcome, now: Date): number | undefined {
   if (outcome.kind !== 'response') return undefined;
   const value = outcome.headers['retry-after'];
   if (!value) return undefined;

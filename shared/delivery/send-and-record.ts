@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import type { AttemptDelivery, AttemptResult } from './attempt-delivery.js';
+import type { AttemptDelivery, AttemptResult, AttemptTurn } from './attempt-delivery.js';
 import type { DeliveryRecord } from './delivery-record.js';
 import { logFailure } from './log-failure.js';
 
@@ -11,6 +11,8 @@ export interface Send {
   readonly tag: string;
   /** The attempt, when it is running already (a hand-off finishing what a fan-out started). */
   readonly attempt?: Promise<AttemptResult>;
+  /** How it is paced: a turn kept for it, or not paced at all (a ping). */
+  readonly turn?: AttemptTurn;
 }
 
 /** A send still running when the wait ended: recorded `in flight`, for the caller to hand off. */
@@ -93,7 +95,8 @@ export async function sendAndRecord(deps: SendAndRecordDeps, o: SendOptions): Pr
     const result = final[i];
     if (!result) inFlight.push({ ...send, attempt: attempts[i]! });
     else {
-      if (result.record.state !== 'succeeded') logFailure(o.log, send.tag, send.webhook, result);
+      // A delivery that waits for its turn has not failed: the stage's summary counts it.
+      if (result.record.state !== 'succeeded' && !result.waiting) logFailure(o.log, send.tag, send.webhook, result);
       attempted.push({ webhook: send.webhook, result });
     }
   }
@@ -104,7 +107,7 @@ export async function sendAndRecord(deps: SendAndRecordDeps, o: SendOptions): Pr
 
 /** Starts the attempts (in order or at once) and waits for them, or until the inline budget ends. */
 async function settle(deps: SendAndRecordDeps, o: SendOptions) {
-  const start = (s: Send) => s.attempt ?? deps.attempt(s.webhook, s.record);
+  const start = (s: Send) => s.attempt ?? deps.attempt(s.webhook, s.record, s.turn);
   if (o.order === 'in-order') {
     const attempts: Promise<AttemptResult>[] = [];
     let i = 0;

@@ -9,7 +9,7 @@ import { eventHubsDestination } from './event-hubs.js';
 
 export interface DestinationsDeps {
   /** The deliveries' HTTP client (its SSRF policy), for `WebHook`. */
-  readonly poster: Pick<Poster, 'post'>;
+  readonly poster: Pick<Poster, 'post' | 'deliver'>;
   /** ALLOW_PRIVATE_TARGETS: local hosts and the emulators' connection strings are accepted. */
   readonly allowPrivate: boolean;
   /** The app's managed identity (DefaultAzureCredential), made on first use. */

@@ -31,12 +31,17 @@ export interface Metrics {
     endpointType: string,
   ): void;
   held(count: number): void;
+  /** A delivery not sent yet: it waits in the delivery queue for its turn (not an attempt). */
+  waiting(reason: string): void;
+  /** How long one request waited for a connection to its endpoint's origin. */
+  queued(origin: string, seconds: number): void;
   deadLettered(queue: string): void;
   webhookAutoDisabled(reason: AutoDisableReason): void;
 }
 
 // Seconds; from a fast local receiver (ms) to the 15 s default timeout and the retry schedule's first steps.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600];
+const QUEUE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
 /** Instruments on `meter`. Names are Prometheus-style; the exporter adds the `registry_webhooks_` prefix. */
@@ -55,6 +60,14 @@ export function makeMetrics(meter: Meter): Metrics {
     unit: 's',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
+  const waiting = meter.createCounter('deliveries_waiting', {
+    description: 'Deliveries handed to the delivery queue to wait for their turn (rate limit, Retry-After, busy connections), by reason',
+  });
+  const queued = meter.createHistogram('delivery_queue_seconds', {
+    description: 'Time a request waited for a connection to its endpoint, by origin (not part of its timeout)',
+    unit: 's',
+    advice: { explicitBucketBoundaries: QUEUE_BUCKETS },
+  });
   const deadLetters = meter.createCounter('dead_letters', { description: 'Queue messages recorded as dead letters, by queue' });
   const autoDisabled = meter.createCounter('webhooks_auto_disabled', { description: 'Webhooks the service disabled, by reason' });
   return {
@@ -69,6 +82,8 @@ export function makeMetrics(meter: Meter): Metrics {
     held: (count) => {
       if (count > 0) deliveries.add(count, { outcome: 'held' });
     },
+    waiting: (reason) => waiting.add(1, { reason }),
+    queued: (origin, seconds) => queued.record(seconds, { origin }),
     deadLettered: (queue) => deadLetters.add(1, { queue }),
     webhookAutoDisabled: (reason) => autoDisabled.add(1, { reason }),
   };

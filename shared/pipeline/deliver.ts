@@ -75,5 +75,5 @@ async function plan(
     deps.metrics.held(1);
     return { unsent: { ...record, state: 'held', nextAttemptAt: undefined, lastError: HELD_REASON, updatedAt: deps.now().toISOString() } };
   }
-  return { send: { webhook, record, tag } };
+  return { send: { webhook, record, tag, turn: { notBeforeMs: item.notBeforeMs } } };
 }

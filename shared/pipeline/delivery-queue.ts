@@ -76,6 +76,7 @@ export async function scheduleRetries(queue: DeliveryQueue, registry: string, re
       eventId: result.record.eventId,
       receivedMs: result.record.receivedMs,
       attempt: result.record.attempts + 1,
+      ...(result.waiting ? { notBeforeMs: Math.round(result.waiting.notBeforeMs) } : {}),
     });
     byDelay.set(delay, list);
   }

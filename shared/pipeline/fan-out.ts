@@ -25,7 +25,10 @@ import { planMultiArch, type MultiArchDeps } from './plan-multi-arch.js';
 import type { EventsMessage } from './messages.js';
 
 export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
-  readonly config: Pick<Config, 'deliveryInlineWaitMs' | 'deliveryTimeoutMs' | 'fanOutLeaseMs' | 'multiArchWindowMs'>;
+  readonly config: Pick<
+    Config,
+    'deliveryInlineWaitMs' | 'deliveryTimeoutMs' | 'deliveryQueueWaitMs' | 'fanOutLeaseMs' | 'multiArchWindowMs'
+  >;
   readonly webhooks: Pick<WebhookStore, 'listCached'>;
   readonly claims: Pick<ClaimStore, 'readClaim' | 'takeClaim' | 'createClaim' | 'recordFanOut'>;
   readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
@@ -199,12 +202,13 @@ async function fanOutClaimed(
     }
     deps.metrics.held(p.held.length);
     const count = (state: string) => results.filter((r) => r?.record.state === state).length;
-    const retrying = results.filter((r) => r && r.record.state !== 'succeeded' && r.retryInSeconds !== undefined).length;
+    const waiting = results.filter((r) => r?.waiting).length;
+    const retrying = results.filter((r) => r && !r.waiting && r.record.state !== 'succeeded' && r.retryInSeconds !== undefined).length;
     const failed = results.filter((r) => r && r.record.state !== 'succeeded' && r.retryInSeconds === undefined).length;
     const handedOff = results.filter((r) => !r).length;
     if (p.targets.length > 0 || p.held.length > 0)
       log.log(
-        `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${count('succeeded')} retrying=${retrying} failed=${failed} handedOff=${handedOff} held=${p.held.length}`,
+        `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${count('succeeded')} retrying=${retrying} waiting=${waiting} failed=${failed} handedOff=${handedOff} held=${p.held.length}`,
       );
   }
 }

@@ -6,7 +6,7 @@ import { track, type Background } from './background.js';
 import { sendDeps, type FollowUpDeps } from './follow-up.js';
 
 export interface HandoffDeps extends FollowUpDeps {
-  readonly config: Pick<Config, 'deliveryTimeoutMs'>;
+  readonly config: Pick<Config, 'deliveryTimeoutMs' | 'deliveryQueueWaitMs'>;
   readonly deliveries: Pick<DeliveryStore, 'putDeliveries'>;
   readonly attempt: AttemptDelivery;
   readonly background: Background;
@@ -22,7 +22,8 @@ export interface HandoffDeps extends FollowUpDeps {
 export async function trackHandoffs(deps: HandoffDeps, registry: string, inFlight: readonly InFlight[]): Promise<void> {
   if (inFlight.length === 0) return;
   const { log } = deps.background;
-  const waitSeconds = Math.ceil(deps.config.deliveryTimeoutMs / 1000) + 5;
+  // An attempt may wait for its turn and a connection (DELIVERY_QUEUE_WAIT_SECONDS) before its timeout starts.
+  const waitSeconds = Math.ceil((deps.config.deliveryQueueWaitMs + deps.config.deliveryTimeoutMs) / 1000) + 5;
   const refs = inFlight.map((p) => ({ webhook: p.webhook.name, eventId: p.record.eventId, receivedMs: p.record.receivedMs, attempt: 1 }));
   const sent = await deps.deliveryQueue.schedule(registry, refs, waitSeconds);
   const finish = sendAndRecord(sendDeps(deps), {

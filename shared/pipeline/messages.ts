@@ -39,13 +39,22 @@ const webhookName = z.string().min(1).max(50);
 /** The attempt this message is for (1-based). */
 const attempt = z.number().int().min(1);
 
-/** One delivery due: its DeliveryId (the registry is the message's) and the attempt it is due for. */
-const deliveryRef = z.object({ webhook: webhookName, eventId, receivedMs: z.number().int().min(0), attempt });
+/**
+ * One delivery due: its DeliveryId (the registry is the message's) and the attempt it is due for; for a
+ * delivery that waited for its turn (pacing.ts), the turn kept for it (epoch ms).
+ */
+const deliveryRef = z.object({
+  webhook: webhookName,
+  eventId,
+  receivedMs: z.number().int().min(0),
+  attempt,
+  notBeforeMs: z.number().int().min(0).optional(),
+});
 
 /** A delivery as version 1 named it: by its row key. Turned into the current shape (storage reads the key). */
 const rowKeyRef = z.object({ webhook: webhookName, rowKey: z.string().min(1).max(1024), attempt }).transform((ref, ctx) => {
   const id = deliveryOfRowKey(ref.webhook, ref.rowKey);
-  if (id) return { webhook: ref.webhook, eventId: id.eventId, receivedMs: id.receivedMs, attempt: ref.attempt };
+  if (id) return { webhook: ref.webhook, eventId: id.eventId, receivedMs: id.receivedMs, attempt: ref.attempt, notBeforeMs: undefined };
   ctx.addIssue({ code: 'custom', message: 'not the row key of a delivery of this webhook', path: ['rowKey'] });
   return z.NEVER;
 });

@@ -15,6 +15,8 @@ import { makeDeadLetterStore, type DeadLetterStore } from '../storage/dead-lette
 import { makePoster, type PostOptions } from '../delivery/post-json.js';
 import { makeAttemptDelivery, type AttemptDelivery } from '../delivery/attempt-delivery.js';
 import { makeDestinations } from '../destinations/registry.js';
+import { makePacer } from '../delivery/pacing.js';
+import { makePacingStore } from '../storage/pacing-store.js';
 import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
 import { makeIngestBatcher, type IngestBatcher, type JournalBatch } from '../pipeline/ingest-batcher.js';
 import { makeDispatcher } from '../pipeline/dispatch.js';
@@ -100,6 +102,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   const deadLettersTable = createTableClient(config.storage, Table.deadLetters);
   const registriesTable = createTableClient(config.storage, Table.registries);
   const roleAssignmentsTable = createTableClient(config.storage, Table.roleAssignments);
+  const pacingTable = createTableClient(config.storage, Table.pacing);
   const queues = makeQueues(config.storage);
   const eventsQueue = makeEventsQueue(queues.events);
   const mirrorQueue = makeMirrorQueue(queues.mirror);
@@ -112,12 +115,22 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     deadLettersTable.createTable(),
     registriesTable.createTable(),
     roleAssignmentsTable.createTable(),
+    pacingTable.createTable(),
     ...Object.values(queues).map((q) => q.createIfNotExists()),
   ]);
   const claims = makeClaimStore(eventsTable);
   const memory = makeRegistryMemoryStore(eventsTable);
   const now = () => new Date();
-  const poster = makePoster({ allowPrivate: config.allowPrivateTargets, ...(overrides.resolve ? { resolve: overrides.resolve } : {}) });
+  const telemetry = setupMetrics({
+    connectionString: config.applicationInsightsConnectionString,
+    entraClientId: config.applicationInsightsEntraClientId,
+  });
+  const poster = makePoster({
+    allowPrivate: config.allowPrivateTargets,
+    connectionsPerOrigin: config.deliveryConnectionsPerOrigin,
+    onQueued: (origin, seconds) => telemetry.metrics.queued(origin, seconds),
+    ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
+  });
   // Queues, topics and hubs without a connection string are sent to with the app's identity, the one storage uses.
   const destinations = makeDestinations({
     poster,
@@ -149,10 +162,6 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     return first && { registryName, subscriptionId: first.subscriptionId, resourceGroup: first.resourceGroup };
   });
   const roleAssignments = makeRoleAssignmentStore(roleAssignmentsTable, config.accessCacheMs);
-  const telemetry = setupMetrics({
-    connectionString: config.applicationInsightsConnectionString,
-    entraClientId: config.applicationInsightsEntraClientId,
-  });
   const health = makeHealthRecorder({
     webhooks,
     metrics: telemetry.metrics,
@@ -187,10 +196,16 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       destinations: destinations.for,
       retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
       timeoutMs: config.deliveryTimeoutMs,
+      queueWaitMs: config.deliveryQueueWaitMs,
       maxResponseBytes: config.storedResponseBytes,
       now,
       metrics: telemetry.metrics,
       health,
+      pacer: makePacer({
+        slots: makePacingStore(pacingTable),
+        now: () => now().getTime(),
+        warn: (message) => background.log.warn(message),
+      }),
     }),
     coalesceWindow: makeCoalesceWindow(makeHoldStore(eventsTable), config.multiArchWindowMs),
     // Reading an index back goes through the deliveries' poster: the same SSRF policy and timeout.

@@ -23,6 +23,8 @@ const deliveryEntity = z.object({
   responseHeaders: jsonField(z.record(z.string(), z.string())),
   responseBody: z.string(),
   durationMs: optionalField(z.number()),
+  queuedMs: optionalField(z.number()),
+  waiting: optionalField(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -52,6 +54,8 @@ export function toDeliveryEntity(partitionKey: string, record: DeliveryRecord) {
     responseHeaders: JSON.stringify(record.responseHeaders),
     responseBody: record.responseBody,
     durationMs: record.durationMs ?? null,
+    queuedMs: record.queuedMs ?? null,
+    waiting: record.waiting ?? null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

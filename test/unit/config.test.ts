@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       maxEventBytes: 16_384,
       deliveryTimeoutMs: 15_000,
       deliveryInlineWaitMs: 2000,
+      deliveryConnectionsPerOrigin: 64,
+      deliveryQueueWaitMs: 5000,
       fanOutLeaseMs: 30000,
       retrySchedule: [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200],
       maxRetryAfterSeconds: 3600,

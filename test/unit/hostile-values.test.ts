@@ -158,6 +158,7 @@ describe('an outbound POST always settles', () => {
         reason: 'refused',
         message: 'the request could not be built (ERR_INVALID_CHAR)',
         durationMs: 0,
+        queuedMs: expect.any(Number) as number,
       });
       await expect(poster.post({ ...base, url: 'not a url', headers: {} })).resolves.toEqual({
         kind: 'error',
