@@ -44,8 +44,17 @@ describe('endpointAddress where private targets are allowed', () => {
         credentials: { kind: 'sharedKey', accountName: 'devstoreaccount1', accountKey: expect.any(String) as string },
       },
     });
-    // The same URL is refused in Azure (no private targets).
-    expect(endpointAddress(input('StorageQueue', 'http://127.0.0.1:10001/devstoreaccount1/events'), false).ok).toBe(false);
+    // The same URL is refused in Azure (no private targets), and without a connection string anywhere.
+    expect(
+      endpointAddress(input('StorageQueue', 'http://127.0.0.1:10001/devstoreaccount1/events', 'UseDevelopmentStorage=true'), false).ok,
+    ).toBe(false);
+    expect(endpointAddress(input('StorageQueue', 'http://127.0.0.1:10001/devstoreaccount1/events'), true)).toEqual({
+      ok: false,
+      problem: {
+        message: 'a StorageQueue on http (a local emulator) needs its connectionString: the managed identity sends over https only',
+        target: 'properties.connectionString',
+      },
+    });
   });
 
   it('takes an emulator connection string whose Endpoint is the serviceUri host', () => {
