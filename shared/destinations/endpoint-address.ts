@@ -108,6 +108,10 @@ export function endpointAddress(input: EndpointInput, allowPrivate: boolean): Pa
       `a ${type} serviceUri is the entity's https URL without credentials, query or fragment (http only where private targets are allowed)`,
     );
   }
+  // An emulator on http takes its own connection string; the managed identity's tokens go over https only.
+  if (url.protocol === 'http:' && input.connectionString === undefined) {
+    return credentialProblem(`a ${type} on http (a local emulator) needs its connectionString: the managed identity sends over https only`);
+  }
   const segments = url.pathname.replace(/\/$/, '').split('/').slice(1);
   return type === 'StorageQueue'
     ? storageQueue(url, segments, input.connectionString, allowPrivate)
