@@ -6,6 +6,9 @@ const FIELDS: Record<string, string> = {
   'properties.actions': 'add-actions',
   'properties.multiArch': 'add-multi-arch',
   'properties.rateLimitPerSecond': 'add-rate-limit',
+  'properties.endpointType': 'add-endpoint-type',
+  'properties.connectionString': 'add-connection-string',
+  'properties.queueMessageTimeToLiveSeconds': 'add-queue-ttl',
   webhookName: 'add-name',
 };
 

@@ -9,6 +9,8 @@ export interface Webhook {
     multiArch?: string;
     /** Absent: no limit. */
     rateLimitPerSecond?: number;
+    endpointType?: string;
+    queueMessageTimeToLiveSeconds?: number;
     statusReason?: string;
     deliveryHealth?: DeliveryHealth;
   };
@@ -39,8 +41,9 @@ export interface WebhookEvent {
   eventResponseMessage?: { content?: string; headers?: Record<string, string>; statusCode?: string; reasonPhrase?: string };
 }
 
-/** The write-only part of a webhook: its URI and custom headers (secrets), returned by `getCallbackConfig`. */
+/** The write-only part of a webhook: its URI, custom headers and connection string (secrets), returned by `getCallbackConfig`. */
 export interface CallbackConfig {
   serviceUri: string;
   customHeaders: Record<string, string>;
+  connectionString?: string;
 }

@@ -8,9 +8,12 @@ import { parseKeyValues } from '../options/key-values.js';
 import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
 import {
   actionsOption,
+  connectionStringOption,
+  endpointTypeOption,
   headersOption,
   multiArchOption,
   rateLimitOption,
+  queueTtlOption,
   scopeOption,
   statusOption,
   tagsOption,
@@ -30,6 +33,9 @@ interface CreateOptions extends GlobalOptions {
   tags?: string[];
   multiArch?: string;
   rateLimit?: number;
+  endpointType?: string;
+  connectionString?: string;
+  queueTtl?: number;
 }
 
 export function registerWebhookCreate(parent: Command, io: Io): void {
@@ -50,7 +56,10 @@ export function registerWebhookCreate(parent: Command, io: Io): void {
     )
     .addOption(tagsOption())
     .addOption(multiArchOption())
-    .addOption(rateLimitOption());
+    .addOption(rateLimitOption())
+    .addOption(endpointTypeOption())
+    .addOption(connectionStringOption())
+    .addOption(queueTtlOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -67,7 +76,15 @@ Examples:
     $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --multi-arch coalesced
 
   At most 20 requests per second to the endpoint (more wait their turn):
-    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --rate-limit 20`,
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --rate-limit 20
+
+  Events of 'hello-world' as messages of a Storage Queue, sent with the service's managed identity:
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --actions push --scope 'hello-world:*' \\
+        --endpoint-type StorageQueue --uri https://myaccount.queue.core.windows.net/registry-events
+
+  To a Service Bus topic, with a connection string (a sessionful subscription then keeps each repository in order):
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --actions push delete --endpoint-type ServiceBusTopic \\
+        --uri https://mynamespace.servicebus.windows.net/registry --connection-string "$SERVICEBUS_CONNECTION_STRING"`,
     )
     .action(
       runWith<CreateOptions>(io, async (opts) => {
@@ -86,6 +103,9 @@ Examples:
               ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
               ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
               ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit } : {}),
+              ...(opts.endpointType !== undefined ? { endpointType: opts.endpointType } : {}),
+              ...(opts.connectionString ? { connectionString: opts.connectionString } : {}),
+              ...(opts.queueTtl !== undefined ? { queueMessageTimeToLiveSeconds: opts.queueTtl } : {}),
             },
           },
         });

@@ -9,10 +9,13 @@ import { parseKeyValues } from '../options/key-values.js';
 import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
 import {
   actionsOption,
+  connectionStringOption,
+  endpointTypeOption,
   headersOption,
   multiArchOption,
   NO_RATE_LIMIT,
   rateLimitUpdateOption,
+  queueTtlOption,
   scopeOption,
   statusOption,
   tagsOption,
@@ -32,6 +35,9 @@ interface UpdateOptions extends GlobalOptions {
   multiArch?: string;
   /** `none` is sent as null, which removes the limit. */
   rateLimit?: number | typeof NO_RATE_LIMIT;
+  endpointType?: string;
+  connectionString?: string;
+  queueTtl?: number;
 }
 
 /**
@@ -48,6 +54,9 @@ export function updateBody(opts: UpdateOptions): Record<string, unknown> {
     ...(opts.status !== undefined ? { status: opts.status } : {}),
     ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
     ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit === NO_RATE_LIMIT ? null : opts.rateLimit } : {}),
+    ...(opts.endpointType !== undefined ? { endpointType: opts.endpointType } : {}),
+    ...(opts.connectionString !== undefined ? { connectionString: opts.connectionString } : {}),
+    ...(opts.queueTtl !== undefined ? { queueMessageTimeToLiveSeconds: opts.queueTtl } : {}),
   };
   return {
     ...(opts.tags ? { tags: parseKeyValues(opts.tags) } : {}),
@@ -68,7 +77,10 @@ export function registerWebhookUpdate(parent: Command, io: Io): void {
     .addOption(statusOption())
     .addOption(tagsOption())
     .addOption(multiArchOption())
-    .addOption(rateLimitUpdateOption());
+    .addOption(rateLimitUpdateOption())
+    .addOption(endpointTypeOption())
+    .addOption(connectionStringOption())
+    .addOption(queueTtlOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -88,7 +100,7 @@ Examples:
         const body = updateBody(opts);
         if (Object.keys(body).length === 0) {
           throw new CliError(
-            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit.',
+            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --endpoint-type, --connection-string, --queue-ttl.',
             2,
           );
         }

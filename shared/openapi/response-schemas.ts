@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { ErrorStatus } from '../errors.js';
 import { DELIVERY_STATES } from '../delivery/delivery-record.js';
 import { deliveryHealthSchema } from '../webhooks/delivery-health.js';
-import { MULTI_ARCH_MODES, RATE_LIMIT_DESCRIPTION, rateLimitPerSecond, WEBHOOK_ACTIONS, WEBHOOK_STATUSES } from '../webhooks/webhook.js';
+import {
+  ENDPOINT_TYPES,
+  MULTI_ARCH_MODES,
+  RATE_LIMIT_DESCRIPTION,
+  rateLimitPerSecond,
+  WEBHOOK_ACTIONS,
+  WEBHOOK_STATUSES,
+} from '../webhooks/webhook.js';
 import { WEBHOOK_RESOURCE_TYPE } from '../constants.js';
 
 /*
@@ -37,6 +44,9 @@ export const webhookResource = z.object({
     multiArch: z.enum(MULTI_ARCH_MODES).optional(),
     /** Shown once set; absent: no limit. */
     rateLimitPerSecond: rateLimitPerSecond.optional().meta({ description: RATE_LIMIT_DESCRIPTION }),
+    /** Shown once set (WebHook is ACR's behaviour and the default). */
+    endpointType: z.enum(ENDPOINT_TYPES).optional(),
+    queueMessageTimeToLiveSeconds: z.number().int().optional(),
     deliveryHealth: deliveryHealthSchema,
   }),
 });
@@ -79,6 +89,8 @@ export const callbackConfig = z.object({
   serviceUri: z.string(),
   customHeaders: z.record(z.string(), z.string()),
   signingSecret: z.string().optional(),
+  /** A queue's, topic's or hub's connection string, when one was given (else the app's managed identity sends). */
+  connectionString: z.string().optional(),
 });
 
 /** Recover's answer: how many deliveries were queued again. */

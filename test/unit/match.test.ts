@@ -61,6 +61,9 @@ describe('matchWebhooks', () => {
     statusReason: undefined,
     multiArch: undefined,
     rateLimitPerSecond: undefined,
+    endpointType: undefined,
+    connectionString: undefined,
+    queueMessageTimeToLiveSeconds: undefined,
     deliveryHealth: undefined,
     ...over,
   });
