@@ -23,6 +23,7 @@ import type { Logger } from '../logger.js';
 import { keepRenewing } from '../keep-renewing.js';
 import { planMultiArch, type MultiArchDeps } from './plan-multi-arch.js';
 import type { EventsMessage } from './messages.js';
+import type { Turns } from './in-turn.js';
 
 export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
   readonly config: Pick<
@@ -38,6 +39,8 @@ export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
   readonly now: Clock;
   /** This process, as the owner named in the claims it takes. */
   readonly owner: string;
+  /** A registry's fan-outs plan one after another, so an earlier batch's deliveries join their ordered lanes first. */
+  readonly planning: Turns;
 }
 
 /**
@@ -131,38 +134,13 @@ async function fanOutClaimed(
   log: Logger,
   stopRenewing: () => Promise<void>,
 ): Promise<void> {
-  const webhooks = await deps.webhooks.listCached(registry);
-  const created = deps.now().toISOString();
-  const planned: Planned[] = [];
-  for (const claim of claimed) {
-    const { event } = claim.item;
-    const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
-    const matched = matchWebhooks(webhooks, event);
-    const holding = holdingWebhooks(webhooks, event);
-    const done = await alreadyRecorded(deps, registry, claim, [...matched, ...holding]);
-    if (done.size > 0) log.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
-    else if (matched.length === 0 && holding.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
-    // Multi-arch images: coalesced webhooks get one event per index, and tagless child pushes are held.
-    const plan = await planMultiArch(
-      deps,
-      registry,
-      claim.item,
-      matched.filter((w) => !done.has(nameKey(w.name))),
-      (x) => log.log(`fan-out: ${tag} ${x}`),
-    );
-    const targets = plan.sends.map((x) => x.webhook);
-    const receivedMs = Date.parse(claim.item.receivedAt);
-    const body = JSON.stringify(event);
-    const held = holding
-      .filter((w) => !done.has(nameKey(w.name)))
-      .map((w) => ({ ...newDeliveryRecord(w, event, body, receivedMs, created), state: 'held' as const, lastError: HELD_REASON }));
-    planned.push({
-      claim,
-      tag,
-      targets,
-      records: plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created)),
-      held,
-    });
+  const release = await deps.planning.enter(registry);
+  let planned: Planned[];
+  try {
+    planned = await plan(deps, registry, claimed, log);
+  } finally {
+    // Before the attempts start (synchronously, below): the next batch's deliveries join their lanes after these.
+    release();
   }
 
   // Attempts start in sendAndRecord, after the last await of the planning above: a promise created before
@@ -211,6 +189,44 @@ async function fanOutClaimed(
         `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${count('succeeded')} retrying=${retrying} waiting=${waiting} failed=${failed} handedOff=${handedOff} held=${p.held.length}`,
       );
   }
+}
+
+/** What each claimed event's fan-out sends (and holds): the webhooks it matches, its bodies, its records. */
+async function plan(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], log: Logger): Promise<Planned[]> {
+  const webhooks = await deps.webhooks.listCached(registry);
+  const created = deps.now().toISOString();
+  const planned: Planned[] = [];
+  for (const claim of claimed) {
+    const { event } = claim.item;
+    const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
+    const matched = matchWebhooks(webhooks, event);
+    const holding = holdingWebhooks(webhooks, event);
+    const done = await alreadyRecorded(deps, registry, claim, [...matched, ...holding]);
+    if (done.size > 0) log.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
+    else if (matched.length === 0 && holding.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
+    // Multi-arch images: coalesced webhooks get one event per index, and tagless child pushes are held.
+    const plan = await planMultiArch(
+      deps,
+      registry,
+      claim.item,
+      matched.filter((w) => !done.has(nameKey(w.name))),
+      (x) => log.log(`fan-out: ${tag} ${x}`),
+    );
+    const targets = plan.sends.map((x) => x.webhook);
+    const receivedMs = Date.parse(claim.item.receivedAt);
+    const body = JSON.stringify(event);
+    const held = holding
+      .filter((w) => !done.has(nameKey(w.name)))
+      .map((w) => ({ ...newDeliveryRecord(w, event, body, receivedMs, created), state: 'held' as const, lastError: HELD_REASON }));
+    planned.push({
+      claim,
+      tag,
+      targets,
+      records: plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created)),
+      held,
+    });
+  }
+  return planned;
 }
 
 /**
