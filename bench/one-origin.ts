@@ -11,8 +11,9 @@
  * --timeout-s wins over DELIVERY_TIMEOUT_SECONDS. It watches the receiver until every event reached every
  * webhook and the service has nothing left to send (or --cap-s passes), then prints the requests, distinct
  * deliveries (by path and `webhook-id`), repeats, missing, deliveries/s, ingest → first arrival latency,
- * the most requests the receiver held at once, the delivery-queue wait per origin if the metrics have it,
- * and this process's resident memory (host + driver, and Azurite unless --azurite child).
+ * the most requests the receiver held at once, what the service recorded for each delivery, the
+ * delivery-queue wait per origin if the metrics have it, and this process's resident memory (host +
+ * driver, and Azurite unless --azurite child).
  */
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -203,14 +204,16 @@ while (now() - t0 < CAP_S * 1000) {
 const endedAt = now();
 await sending;
 
-// ---- what the service recorded for the deliveries that never arrived
-const missingStates = new Map<string, number>();
+// ---- what the service recorded for each delivery, beside how often it arrived
+const recorded = new Map<string, number>();
 for (const name of hooks)
   for (const id of ids) {
-    if (firstArrival.has(`/hook/${name} ${id}`)) continue;
+    const n = requestsPerDelivery.get(`/hook/${name} ${id}`) ?? 0;
     const r = await services.deliveries.latestDelivery(REGISTRY, name, id);
-    const kind = r ? `state=${r.state} attempts=${r.attempts} lastError=${r.lastError ?? '-'}` : 'no delivery record';
-    missingStates.set(kind, (missingStates.get(kind) ?? 0) + 1);
+    const kind =
+      `${n === 0 ? 'never arrived' : `arrived ${n}×`}, ` +
+      (r ? `state=${r.state} attempts=${r.attempts}${r.lastError === 'in flight' ? ' lastError=in flight' : ''}` : 'no record');
+    recorded.set(kind, (recorded.get(kind) ?? 0) + 1);
   }
 
 // ---- the service's own view
@@ -232,10 +235,10 @@ const mostForOne = Math.max(0, ...requestsPerDelivery.values());
 const repeated = [...requestsPerDelivery.values()].filter((n) => n > 1).length;
 ingestMs.sort((a, b) => a - b);
 const seconds = (lastDistinctAt - t0) / 1000;
-const top = (m: Map<string, number>) =>
+const top = (m: Map<string, number>, lines = 6) =>
   [...m.entries()]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, 6)
+    .slice(0, lines)
     .map(([kind, n]) => `\n    ${fmt(n).padStart(6)} × ${kind}`)
     .join('');
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
@@ -252,7 +255,7 @@ console.log(
     `${Number.isNaN(repeatsWhenComplete) ? 'never all delivered' : `${fmt(repeatsWhenComplete)} by the time every delivery had arrived once`}; ` +
     `${fmt(repeated)} deliveries arrived more than once, the most often ${mostForOne} times`,
 );
-console.log(`missing              ${fmt(EXPECTED - distinct)}${missingStates.size > 0 ? `; their records:${top(missingStates)}` : ''}`);
+console.log(`missing              ${fmt(EXPECTED - distinct)}`);
 console.log(
   `deliveries/s         ${fmt(distinct / seconds, 1)} (distinct ÷ ${fmt(seconds, 1)} s from the first ingest to the last distinct arrival)`,
 );
@@ -269,6 +272,7 @@ console.log(
           .join('; ')
   }`,
 );
+console.log(`delivery records     the latest of each delivery (listEvents' rows), by how often it arrived:${top(recorded, 10)}`);
 console.log(`service's attempts   ${attemptsByOutcome || 'n/a'} (registry_webhooks_deliveries_total)`);
 console.log(
   `settled              ${
