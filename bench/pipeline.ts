@@ -10,15 +10,13 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import { QueueClient } from '@azure/storage-queue';
-import { startAzurite } from '../local/azurite.js';
-import { boot } from '../local/boot.js';
+import { startBenchStorage } from './bench-storage.js';
+import { bootBenchHost, INGEST_KEY as INGEST, MANAGEMENT_KEY as KEY } from './bench-host.js';
+import { httpRequest } from './http-request.js';
+import { pool } from './pool.js';
+import { fmt, now, pct } from './figures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
-const KEY = 'bench-management-key-00000001';
-const INGEST = 'bench-ingest-key-000000000001';
-const now = () => performance.timeOrigin + performance.now();
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 type Msg = { type: 'ready'; port: number } | { type: 'count'; count: number } | { type: 'take'; arrivals: [string, number][] };
 const receiver = fork(join(here, 'receiver.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -38,35 +36,8 @@ const { port } = await ask('ready');
 const rxUrl = `http://127.0.0.1:${port}`;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
-}
+const post = async (url: string, body: string, headers: Record<string, string>) =>
+  (await httpRequest(agent, 'POST', url, body, headers)).status;
 async function waitForArrivals(count: number, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -76,52 +47,11 @@ async function waitForArrivals(count: number, timeoutMs = 120_000) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 // ---- the service, as npm start runs it; Azurite in this process (BENCH_AZURITE=inprocess, npm start's
 // default) or in its own process (the default here: storage is another machine in production).
-type StorageCounts = { queue: number; table: number };
-async function storage(): Promise<{ connectionString: string; requestCounts(): Promise<StorageCounts>; close(): Promise<void> }> {
-  if (process.env['BENCH_AZURITE'] === 'inprocess') {
-    const a = await startAzurite();
-    return { connectionString: a.connectionString, requestCounts: () => Promise.resolve(a.requestCounts()), close: () => a.close() };
-  }
-  const child = fork(join(here, 'azurite-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const once = <T>(type: string) =>
-    new Promise<T>((resolve) => {
-      const on = (m: { type: string } & T) => {
-        if (m.type === type) {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-    });
-  const { connectionString } = await once<{ connectionString: string }>('ready');
-  return {
-    connectionString,
-    async requestCounts() {
-      const reply = once<{ counts: StorageCounts }>('counts');
-      child.send({ type: 'counts' });
-      return (await reply).counts;
-    },
-    async close() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'stop' });
-      await exited;
-    },
-  };
-}
-const azurite = await storage();
-const host = await boot({
-  env: { AzureWebJobsStorage: azurite.connectionString, MANAGEMENT_KEYS: KEY, INGEST_KEYS: INGEST, ALLOW_PRIVATE_TARGETS: 'true' },
-  functionsDir: join(root, 'functions'),
-  hostJsonPath: join(root, 'host.json'),
-  port: 0,
-  log: (level, fn, message) => {
-    if (level === 'error') console.error(`${fn}: ${message}`);
-  },
-});
+const azurite = await startBenchStorage();
+const host = await bootBenchHost(azurite.connectionString);
 
 // ---- limits measured in this run
 async function postLoopRate(n: number, concurrency: number) {
@@ -157,20 +87,9 @@ async function rawQueueRate(n: number) {
 // ---- scenarios
 async function createWebhooks(registry: string, count: number) {
   await pool(Array.from({ length: count }), 8, async (_, i) => {
-    const status = await new Promise<number>((resolve, reject) => {
-      const body = JSON.stringify({ location: 'westus', properties: { serviceUri: `${rxUrl}/${registry}/${i}`, actions: ['push'] } });
-      const req = http.request(`${host.url}/registries/${registry}/webhooks/hook${String(i).padStart(5, '0')}`, {
-        method: 'PUT',
-        agent,
-        headers: { 'content-type': 'application/json', 'x-functions-key': KEY },
-      });
-      req.on('response', (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const body = JSON.stringify({ location: 'westus', properties: { serviceUri: `${rxUrl}/${registry}/${i}`, actions: ['push'] } });
+    const url = `${host.url}/registries/${registry}/webhooks/hook${String(i).padStart(5, '0')}`;
+    const { status } = await httpRequest(agent, 'PUT', url, body, { 'x-functions-key': KEY });
     if (status !== 201) throw new Error(`create webhook: ${status}`);
   });
 }
@@ -302,7 +221,7 @@ async function scenario(
 }
 
 console.log(
-  `registry-webhooks benchmark (local host; Azurite ${process.env['BENCH_AZURITE'] === 'inprocess' ? 'in the host process' : 'in its own process'}; receiver in its own process)`,
+  `registry-webhooks benchmark (local host; Azurite ${azurite.inProcess ? 'in the host process' : 'in its own process'}; receiver in its own process)`,
 );
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 
@@ -343,7 +262,7 @@ for (const [label, r] of rows) {
   );
 }
 console.log(
-  `\nresident memory of the host process (host + driver${process.env['BENCH_AZURITE'] === 'inprocess' ? ' + Azurite' : ''}): ${fmt(process.memoryUsage().rss / 1048576)} MB`,
+  `\nresident memory of the host process (host + driver${azurite.inProcess ? ' + Azurite' : ''}): ${fmt(process.memoryUsage().rss / 1048576)} MB`,
 );
 
 await host.close();
