@@ -26,6 +26,8 @@ export function renderWebhook(record: WebhookRecord): WebhookResource {
       // Our additions, shown once set: ARM clients that never set them see ACR's resource unchanged.
       ...(record.multiArch ? { multiArch: record.multiArch } : {}),
       ...(record.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: record.rateLimitPerSecond } : {}),
+      ...(record.payloadFormat ? { payloadFormat: record.payloadFormat } : {}),
+      ...(record.skipReferrers !== undefined ? { skipReferrers: record.skipReferrers } : {}),
       // Read-only, our addition (ARM clients ignore unknown properties).
       deliveryHealth: record.deliveryHealth ?? HEALTHY,
     },

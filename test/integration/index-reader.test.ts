@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePoster, type Poster } from '../../shared/delivery/post-json.js';
-import { makeIndexReader, parseChallenge } from '../../shared/multiarch/index-reader.js';
+import { makeIndexReader } from '../../shared/multiarch/index-reader.js';
+import { parseChallenge } from '../../shared/multiarch/registry-get.js';
 import type { RegistryCredential } from '../../shared/registry-credentials.js';
 import { parseRegistryCredentials } from '../../shared/registry-credentials.js';
 
