@@ -50,11 +50,17 @@ interface Block {
   fields?: TextObject[];
   elements?: TextObject[];
 }
+/** A Slack incoming-webhook message, as far as these checks read it. */
+export interface SlackMessage {
+  text?: unknown;
+  mrkdwn?: unknown;
+  blocks?: Block[];
+}
 
 const SLACK_LIMITS = { blocks: 50, header: 150, sectionText: 3000, field: 2000, fields: 10, contextElements: 10, text: 40_000 };
 
 /** Where a Slack incoming-webhook message breaks Block Kit's limits; empty when it keeps them all. */
-export function slackProblems(message: { text?: unknown; blocks?: Block[] }): string[] {
+export function slackProblems(message: SlackMessage): string[] {
   const problems: string[] = [];
   if (typeof message.text !== 'string' || message.text.length > SLACK_LIMITS.text) problems.push('text missing or too long');
   const blocks = message.blocks ?? [];

@@ -4,7 +4,7 @@ import { HTTP, type CloudEvent } from 'cloudevents';
 import { Webhook } from 'standardwebhooks';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.js';
-import { adaptiveCardProblems, slackProblems } from '../helpers/message-formats.js';
+import { adaptiveCardProblems, parsedCard, slackProblems, type SlackMessage } from '../helpers/message-formats.js';
 
 /*
  * properties.payloadFormat (issue 23): one webhook per format on one scope, one push. Each receiver gets
@@ -142,7 +142,7 @@ describe('payload formats', () => {
 
     // slack: an incoming-webhook message within Block Kit's limits.
     expect(got.slack.headers['content-type']).toBe('application/json');
-    const slack = JSON.parse(got.slack.body) as Parameters<typeof slackProblems>[0];
+    const slack = JSON.parse(got.slack.body) as SlackMessage;
     expect(slackProblems(slack)).toEqual([]);
     expect(slack).toEqual({
       text: 'Image pushed: team/app:v1 (registry formatreg1)',
@@ -234,7 +234,7 @@ describe('payload formats', () => {
     const next = pushEvent('team/web', 'v3');
     expect((await ingest(next)).status).toBe(202);
     const slack = await received('formatce01', next.id);
-    expect(slackProblems(JSON.parse(slack.body) as Parameters<typeof slackProblems>[0])).toEqual([]);
+    expect(slackProblems(JSON.parse(slack.body) as SlackMessage)).toEqual([]);
     await api(svc, `/registries/${REGISTRY}/webhooks/formatce01`, {
       method: 'PATCH',
       json: { properties: { payloadFormat: 'cloudevents' } },
@@ -259,10 +259,97 @@ describe('payload formats', () => {
       datacontenttype: 'application/json',
       data: { id: event.id, timestamp: expect.any(String), action: 'ping' },
     });
-    const slack = JSON.parse((await ping('formatslk1')).body) as Parameters<typeof slackProblems>[0] & { text: string };
+    const slack = JSON.parse((await ping('formatslk1')).body) as SlackMessage & { text: string };
     expect(slackProblems(slack)).toEqual([]);
     expect(slack.text).toBe('Ping from registry-webhooks: webhook formatslk1 of registry formatreg1 reaches this channel');
     const teams = JSON.parse((await ping('formattms1')).body) as Parameters<typeof adaptiveCardProblems>[0];
     expect(adaptiveCardProblems(teams)).toEqual([]);
+  });
+});
+
+describe('hostile values in chat formats', () => {
+  const MARKUP = ['<!channel>', '*boom*', '[x](javascript:alert(1))', '<at>everyone</at>', '<@U012AB3CD|x>', '_it_', '&amp;'];
+
+  /** Every text object of a Slack message, with where it sits. */
+  function slackTexts(message: SlackMessage) {
+    return (message.blocks ?? []).flatMap(
+      (b) => [b.text, ...(b.fields ?? []), ...(b.elements ?? [])].filter(Boolean) as { type: string; text: string }[],
+    );
+  }
+
+  /** Every element of a card body, depth first. */
+  function cardElements(node: unknown): { type?: string; text?: string }[] {
+    if (Array.isArray(node)) return node.flatMap(cardElements);
+    if (typeof node !== 'object' || node === null) return [];
+    const own = node as { type?: string; text?: string };
+    return [own, ...Object.values(node).flatMap(cardElements)];
+  }
+
+  it('markup in a chart name, a version and a media type reaches Slack and Teams as text, never as markup; invalid names are refused, never a 5xx', async () => {
+    const chart = {
+      id: randomUUID(),
+      timestamp: '2026-11-27T11:00:00Z',
+      action: 'chart_push',
+      target: {
+        mediaType: `application/x-${MARKUP.join(' ')}`,
+        size: 10,
+        digest: DIGEST,
+        repository: 'team/charts',
+        tag: '1.0.0',
+        name: MARKUP.slice(0, 4).join(' '),
+        version: MARKUP.slice(4).join(' '),
+      },
+    };
+    // Names that are markdown where markdown is read (Teams: __bold__), valid in a registry.
+    const underscores = pushEvent('team/my__app__x', '__init__');
+    const res = await ingest([chart, underscores, pushEvent('team/<!channel>', 'v1'), pushEvent('team/app', '*x*')]);
+    expect(res.status).toBe(202);
+    const report = (await res.json()) as { accepted: unknown[]; rejected: { index: number; message: string }[] };
+    expect(report.accepted).toHaveLength(2);
+    expect(report.rejected).toEqual([
+      { index: 2, id: expect.any(String), message: 'target.repository: must be a lowercase repository name' },
+      { index: 3, id: expect.any(String), message: 'target.tag: must be a tag (letters, digits, _ . -)' },
+    ]);
+
+    for (const event of [chart, underscores]) {
+      const slackRequest = await received('formatslk1', event.id);
+      const slack = JSON.parse(slackRequest.body) as SlackMessage & { text: string; mrkdwn: boolean };
+      expect(slackProblems(slack)).toEqual([]);
+      // The event's values sit in plain_text only; the one mrkdwn element is the time, which is ours.
+      for (const t of slackTexts(slack)) {
+        if (t.type === 'mrkdwn') expect(t.text).toMatch(/^<!date\^\d+\^\{date_short_pretty\} at \{time_secs\}\|[\d:.TZ-]+>$/);
+        else expect(t.type).toBe('plain_text');
+      }
+      // The notification text is sent unformatted, its control characters escaped: no mention, no link.
+      expect(slack.mrkdwn).toBe(false);
+      expect(slack.text).not.toMatch(/[<>]/);
+
+      const teamsRequest = await received('formattms1', event.id);
+      const teams = JSON.parse(teamsRequest.body) as { attachments: { content: { body: unknown[] } }[] };
+      expect(adaptiveCardProblems(teams)).toEqual([]);
+      // Values only in TextRuns (never read as markdown); the TextBlock is the title alone.
+      const elements = cardElements(teams.attachments[0]!.content.body);
+      expect(elements.filter((e) => e.type === 'TextBlock').map((e) => e.text)).toEqual([
+        event.action === 'chart_push' ? 'Helm chart pushed' : 'Image pushed',
+      ]);
+      expect(elements.filter((e) => typeof e.text === 'string').every((e) => e.type === 'TextRun' || e.type === 'TextBlock')).toBe(true);
+      expect(cardElements(parsedCard(teams.attachments[0]!.content))).toEqual(
+        expect.arrayContaining(elements.filter((e) => e.type === 'TextRun')),
+      );
+
+      const ce = toCloudEvent(await received('formatce01', event.id));
+      expect(ce.validate()).toBe(true);
+    }
+    const slack = JSON.parse((await received('formatslk1', chart.id)).body) as SlackMessage & { text: string };
+    expect(slack.text).toBe(
+      'Helm chart pushed: &lt;!channel&gt; *boom* [x](javascript:alert(1)) &lt;at&gt;everyone&lt;/at&gt;:&lt;@U012AB3CD|x&gt; _it_ &amp;amp; (registry formatreg1)',
+    );
+    expect(slackTexts(slack)).toContainEqual({
+      type: 'plain_text',
+      text: `Chart: ${chart.target.name}:${chart.target.version}`,
+      emoji: false,
+    });
+    const teams = JSON.parse((await received('formattms1', chart.id)).body) as { attachments: { content: { body: unknown[] } }[] };
+    expect(cardElements(teams.attachments[0]!.content.body)).toContainEqual({ type: 'TextRun', text: chart.target.mediaType });
   });
 });
