@@ -31,6 +31,9 @@ async function createWebhook(): Promise<void> {
   const coalesced = input('add-multi-arch').checked;
   // Empty: no limit, and then left out of the body, as for multi-arch.
   const rateLimit = readRateLimit(input('add-rate-limit').value, input('add-rate-limit').validity.badInput);
+  // ACR's payload is the default; left out of the body then, as for multi-arch.
+  const payloadFormat = el<HTMLSelectElement>('add-payload-format').value;
+  const skipReferrers = input('add-skip-referrers').checked;
   const problems: [string, string][] = [
     ['add-name', nameProblem(name, state.webhooks)],
     ['add-uri', uri ? '' : 'Enter the service URI that events are posted to.'],
@@ -66,6 +69,8 @@ async function createWebhook(): Promise<void> {
         scope,
         ...(coalesced ? { multiArch: 'coalesced' } : {}),
         ...(rateLimit.limit !== undefined ? { rateLimitPerSecond: rateLimit.limit } : {}),
+        ...(payloadFormat !== 'acr' ? { payloadFormat } : {}),
+        ...(skipReferrers ? { skipReferrers: true } : {}),
       },
     });
     state.flash = `Webhook '${name}' created.`;

@@ -10,8 +10,10 @@ import {
   actionsOption,
   headersOption,
   multiArchOption,
+  payloadFormatOption,
   rateLimitOption,
   scopeOption,
+  skipReferrersOption,
   statusOption,
   tagsOption,
   uriOption,
@@ -30,6 +32,9 @@ interface CreateOptions extends GlobalOptions {
   tags?: string[];
   multiArch?: string;
   rateLimit?: number;
+  payloadFormat?: string;
+  /** `true` when given alone (commander's value for an optional argument left out). */
+  skipReferrers?: boolean;
 }
 
 export function registerWebhookCreate(parent: Command, io: Io): void {
@@ -50,7 +55,9 @@ export function registerWebhookCreate(parent: Command, io: Io): void {
     )
     .addOption(tagsOption())
     .addOption(multiArchOption())
-    .addOption(rateLimitOption());
+    .addOption(rateLimitOption())
+    .addOption(payloadFormatOption())
+    .addOption(skipReferrersOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -67,7 +74,11 @@ Examples:
     $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --multi-arch coalesced
 
   At most 20 requests per second to the endpoint (more wait their turn):
-    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --rate-limit 20`,
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --rate-limit 20
+
+  Post pushes to a Slack channel (its incoming-webhook URL), without signatures, attestations and SBOMs:
+    $ registry-webhooks webhook create -n slack01 -r myregistry --uri https://hooks.slack.com/services/T000/B000/XXXX --actions push \\
+        --payload-format slack --skip-referrers`,
     )
     .action(
       runWith<CreateOptions>(io, async (opts) => {
@@ -86,6 +97,8 @@ Examples:
               ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
               ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
               ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit } : {}),
+              ...(opts.payloadFormat !== undefined ? { payloadFormat: opts.payloadFormat } : {}),
+              ...(opts.skipReferrers !== undefined ? { skipReferrers: opts.skipReferrers } : {}),
             },
           },
         });

@@ -12,8 +12,10 @@ import {
   headersOption,
   multiArchOption,
   NO_RATE_LIMIT,
+  payloadFormatOption,
   rateLimitUpdateOption,
   scopeOption,
+  skipReferrersOption,
   statusOption,
   tagsOption,
   uriOption,
@@ -32,6 +34,8 @@ interface UpdateOptions extends GlobalOptions {
   multiArch?: string;
   /** `none` is sent as null, which removes the limit. */
   rateLimit?: number | typeof NO_RATE_LIMIT;
+  payloadFormat?: string;
+  skipReferrers?: boolean;
 }
 
 /**
@@ -48,6 +52,8 @@ export function updateBody(opts: UpdateOptions): Record<string, unknown> {
     ...(opts.status !== undefined ? { status: opts.status } : {}),
     ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
     ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit === NO_RATE_LIMIT ? null : opts.rateLimit } : {}),
+    ...(opts.payloadFormat !== undefined ? { payloadFormat: opts.payloadFormat } : {}),
+    ...(opts.skipReferrers !== undefined ? { skipReferrers: opts.skipReferrers } : {}),
   };
   return {
     ...(opts.tags ? { tags: parseKeyValues(opts.tags) } : {}),
@@ -68,7 +74,9 @@ export function registerWebhookUpdate(parent: Command, io: Io): void {
     .addOption(statusOption())
     .addOption(tagsOption())
     .addOption(multiArchOption())
-    .addOption(rateLimitUpdateOption());
+    .addOption(rateLimitUpdateOption())
+    .addOption(payloadFormatOption())
+    .addOption(skipReferrersOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -81,14 +89,17 @@ Examples:
     $ registry-webhooks webhook update -n myhook01 -r myregistry --uri https://example.com/new --headers ''
 
   Remove the webhook's rate limit (or set one with --rate-limit 50):
-    $ registry-webhooks webhook update -n myhook01 -r myregistry --rate-limit none`,
+    $ registry-webhooks webhook update -n myhook01 -r myregistry --rate-limit none
+
+  Send Teams cards, and deliver signatures and SBOMs again:
+    $ registry-webhooks webhook update -n myhook01 -r myregistry --payload-format teams --skip-referrers false`,
     )
     .action(
       runWith<UpdateOptions>(io, async (opts) => {
         const body = updateBody(opts);
         if (Object.keys(body).length === 0) {
           throw new CliError(
-            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit.',
+            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --payload-format, --skip-referrers.',
             2,
           );
         }

@@ -144,8 +144,6 @@ export function makeRegistryGet(options: RegistryReadOptions) {
   return getManifest;
 }
 
-export type RegistryGet = ReturnType<typeof makeRegistryGet>;
-
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;

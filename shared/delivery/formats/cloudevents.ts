@@ -10,7 +10,7 @@ import type { PayloadRenderer } from './payload-format.js';
  * `data` ACR's Event Grid data (the webhook payload plus `location`). A ping and a quarantine have no ACR
  * Event Grid type, so they are typed under our own name.
  */
-export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
+const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
 const OWN_TYPES = { ping: 'registry-webhooks.Ping', quarantine: 'registry-webhooks.ImageQuarantined' } as const;
 
 /** `{repository}:{tag}`, else `{repository}@{digest}`, else the repository; a ping has none. */
