@@ -40,8 +40,7 @@ export interface EventCells {
     | undefined;
   readonly eventResponseMessage?: { readonly statusCode?: string | undefined; readonly reasonPhrase?: string | undefined } | undefined;
   readonly delivery?:
-    | { readonly action?: string | undefined; readonly image?: string | undefined; readonly createdAt?: string | undefined }
-    | undefined;
+    { readonly action?: string | undefined; readonly image?: string | undefined; readonly createdAt?: string | undefined } | undefined;
 }
 
 /** The IMAGE of an event record. */

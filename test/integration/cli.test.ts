@@ -329,7 +329,7 @@ describe('webhook update', () => {
       code: 2,
       stdout: '',
       stderr:
-        'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit.\n',
+        'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --payload-format, --skip-referrers.\n',
     });
   });
 });
