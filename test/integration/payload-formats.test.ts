@@ -16,7 +16,8 @@ let svc: TestService;
 let rx: Receiver;
 beforeAll(async () => {
   rx = await startReceiver();
-  svc = await startService({ DELIVERY_RETRY_SCHEDULE: 'none' });
+  // One immediate retry: a retried delivery is read back from storage, so its bytes and content type travel there.
+  svc = await startService({ DELIVERY_RETRY_SCHEDULE: '0' });
 });
 afterAll(async () => {
   await svc.close();
@@ -238,6 +239,68 @@ describe('payload formats', () => {
     await api(svc, `/registries/${REGISTRY}/webhooks/formatce01`, {
       method: 'PATCH',
       json: { properties: { payloadFormat: 'cloudevents' } },
+    });
+  });
+
+  it('a retry, read back from storage by the delivery worker, sends the same bytes with the same content type', async () => {
+    await createHook('retryce01', { payloadFormat: 'cloudevents', scope: 'retry/*:*' });
+    rx.script.push({ status: 503, body: 'busy' });
+    const event = pushEvent('retry/app', 'v1');
+    expect((await ingest(event)).status).toBe(202);
+    const [first, second] = await rx.waitFor(2, 10_000, '/retryce01');
+    expect(second!.body).toBe(first!.body);
+    expect([first!.headers['content-type'], second!.headers['content-type']]).toEqual([
+      'application/cloudevents+json',
+      'application/cloudevents+json',
+    ]);
+    expect(toCloudEvent(second!).validate()).toBe(true);
+    expect(new Webhook(await secretOf('retryce01')).verify(second!.body, headersOf(second!))).toEqual(JSON.parse(first!.body));
+    const item = await eventually(async () => {
+      const res = await api(svc, `/registries/${REGISTRY}/webhooks/retryce01/listEvents`, { method: 'POST' });
+      const [listed] = ((await res.json()) as { value: { delivery: { state: string; attempts: number } }[] }).value;
+      return listed?.delivery.state === 'succeeded' ? listed : undefined;
+    });
+    expect(item.delivery).toMatchObject({ state: 'succeeded', attempts: 2 });
+  });
+
+  it('a coalesced multi-arch push lists its platforms in a Slack message and a Teams card', async () => {
+    for (const [name, payloadFormat] of [
+      ['multislk1', 'slack'],
+      ['multitms1', 'teams'],
+    ] as const)
+      await createHook(name, { payloadFormat, multiArch: 'coalesced', scope: 'multi/*:*' });
+    const index = {
+      ...pushEvent('multi/app', 'v1'),
+      target: {
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        size: 700,
+        digest: DIGEST,
+        length: 700,
+        repository: 'multi/app',
+        tag: 'v1',
+        platforms: [
+          { digest: `sha256:${'d'.repeat(64)}`, os: 'linux', architecture: 'amd64' },
+          { digest: `sha256:${'e'.repeat(64)}`, os: 'linux', architecture: 'arm64', variant: 'v8' },
+        ],
+      },
+    };
+    expect((await ingest(index)).status).toBe(202);
+    const slack = JSON.parse((await received('multislk1', index.id)).body) as SlackMessage;
+    expect(slackProblems(slack)).toEqual([]);
+    expect(slack.blocks).toContainEqual({
+      type: 'section',
+      text: { type: 'plain_text', text: 'Platforms: linux/amd64, linux/arm64/v8', emoji: false },
+    });
+    const teams = JSON.parse((await received('multitms1', index.id)).body) as Parameters<typeof adaptiveCardProblems>[0] & {
+      attachments: { content: { body: unknown[] } }[];
+    };
+    expect(adaptiveCardProblems(teams)).toEqual([]);
+    expect(teams.attachments[0]!.content.body).toContainEqual({
+      type: 'RichTextBlock',
+      inlines: [
+        { type: 'TextRun', text: 'Platforms: ', weight: 'Bolder' },
+        { type: 'TextRun', text: 'linux/amd64, linux/arm64/v8' },
+      ],
     });
   });
 
