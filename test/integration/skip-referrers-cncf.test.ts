@@ -146,6 +146,21 @@ describe('skipReferrers with a real CNCF registry', () => {
     expect(svc.logs.join('\n')).toMatch(/skipped=1 \(subject\)/);
   });
 
+  it('takes skipReferrers as a boolean on PATCH (false turns it off) and refuses anything else', async () => {
+    const patch = (value: unknown) =>
+      api(svc, '/registries/refsreg01/webhooks/everyone1', { method: 'PATCH', json: { properties: { skipReferrers: value } } });
+    expect(((await (await patch(false)).json()) as { properties: Record<string, unknown> }).properties['skipReferrers']).toBe(false);
+    const bad = await patch('yes');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: {
+        code: 'InvalidParameter',
+        message: 'The request is invalid. properties.skipReferrers: skipReferrers must be true or false.',
+        target: 'properties.skipReferrers',
+      },
+    });
+  });
+
   it('a skipped delivery can still be sent on request (redeliver), and recover leaves it', async () => {
     const listed = await listEvents('skipsrefs');
     const skipped = listed.find((e) => e.delivery.state === 'skipped')!;
