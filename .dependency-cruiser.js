@@ -15,6 +15,7 @@ const LAYERS = [
   'auth',
   'events',
   'delivery',
+  'destinations',
   'storage',
   'multiarch',
   'pipeline',

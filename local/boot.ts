@@ -102,6 +102,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
       azurite,
       async close() {
         await host.close();
+        await services.close();
         await durable?.close();
         await azurite?.close();
       },

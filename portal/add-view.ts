@@ -8,14 +8,40 @@ import { parseHeaders } from './parse-headers.js';
 import { readRateLimit } from './rate-limit-field.js';
 import { showView } from './show-view.js';
 import { state } from './state.js';
+import { URI_PLACEHOLDERS } from './endpoint-types.js';
 
-const FIELDS = ['add-name', 'add-uri', 'add-headers', 'add-actions', 'add-scope', 'add-rate-limit'];
+const FIELDS = [
+  'add-name',
+  'add-endpoint-type',
+  'add-uri',
+  'add-connection-string',
+  'add-queue-ttl',
+  'add-headers',
+  'add-actions',
+  'add-scope',
+  'add-rate-limit',
+];
+
+/** A queue, topic or hub takes a connection string and a TTL; a Web Hook neither. */
+function showDestinationFields(): void {
+  const type = el<HTMLSelectElement>('add-endpoint-type').value;
+  el('add-destination').hidden = type === 'WebHook';
+  input('add-uri').placeholder = URI_PLACEHOLDERS[type] ?? '';
+}
+
+/** The TTL field: empty (the default), -1 or whole seconds; a string when it is neither. */
+function queueTtl(): number | undefined | string {
+  const text = input('add-queue-ttl').value.trim();
+  if (text === '') return undefined;
+  return /^(-1|[1-9]\d{0,9})$/.test(text) ? Number(text) : 'Enter whole seconds, or -1 for messages that never expire.';
+}
 
 /** `#/add`: the Create webhook form, empty. */
 export function openAdd(): void {
   el<HTMLFormElement>('add-form').reset();
   for (const id of FIELDS) setFieldError(id, '');
   el('add-error').textContent = '';
+  showDestinationFields();
   showView('view-add', 'add-name');
 }
 
@@ -34,9 +60,17 @@ async function createWebhook(): Promise<void> {
   // ACR's payload is the default; left out of the body then, as for multi-arch.
   const payloadFormat = el<HTMLSelectElement>('add-payload-format').value;
   const skipReferrers = input('add-skip-referrers').checked;
+  const endpointType = el<HTMLSelectElement>('add-endpoint-type').value;
+  const destination = endpointType !== 'WebHook';
+  const connectionString = destination ? input('add-connection-string').value.trim() : '';
+  const ttl = destination ? queueTtl() : undefined;
   const problems: [string, string][] = [
     ['add-name', nameProblem(name, state.webhooks)],
-    ['add-uri', uri ? '' : 'Enter the service URI that events are posted to.'],
+    [
+      'add-uri',
+      uri ? '' : destination ? 'Enter the URL of the queue, topic or event hub.' : 'Enter the service URI that events are posted to.',
+    ],
+    ['add-queue-ttl', typeof ttl === 'string' ? ttl : ''],
     ['add-headers', typeof headers === 'string' ? headers : ''],
     ['add-actions', actions.length ? '' : 'Choose at least one action.'],
     ['add-scope', ''],
@@ -45,7 +79,7 @@ async function createWebhook(): Promise<void> {
   for (const [id, message] of problems) setFieldError(id, message);
   el('add-error').textContent = '';
   const first = problems.find(([, m]) => m);
-  if (first || typeof headers === 'string') {
+  if (first || typeof headers === 'string' || typeof ttl === 'string') {
     el('add-error').textContent = 'Fix the highlighted fields.';
     const firstField =
       first?.[0] === 'add-actions'
@@ -71,6 +105,10 @@ async function createWebhook(): Promise<void> {
         ...(rateLimit.limit !== undefined ? { rateLimitPerSecond: rateLimit.limit } : {}),
         ...(payloadFormat !== 'acr' ? { payloadFormat } : {}),
         ...(skipReferrers ? { skipReferrers: true } : {}),
+        // A Web Hook's body stays exactly what ACR's clients send.
+        ...(destination ? { endpointType } : {}),
+        ...(connectionString ? { connectionString } : {}),
+        ...(typeof ttl === 'number' ? { queueMessageTimeToLiveSeconds: ttl } : {}),
       },
     });
     state.flash = `Webhook '${name}' created.`;
@@ -88,6 +126,7 @@ async function createWebhook(): Promise<void> {
 export function bindAddView(): void {
   // Checked as you type, as the portal does.
   input('add-name').addEventListener('input', () => setFieldError('add-name', nameProblem(input('add-name').value, state.webhooks)));
+  el('add-endpoint-type').addEventListener('change', showDestinationFields);
   el('add-form').addEventListener('submit', (e) => {
     e.preventDefault();
     void createWebhook();

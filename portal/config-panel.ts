@@ -9,6 +9,8 @@ export function hideConfig(): void {
   el('config').hidden = true;
   el('config-uri').textContent = '';
   el('config-headers').textContent = '';
+  el('config-connection').textContent = '';
+  el('config-connection-row').hidden = true;
   el('show-config').textContent = 'Show configuration';
   el('show-config').setAttribute('aria-expanded', 'false');
 }
@@ -26,6 +28,8 @@ export function bindConfigPanel(): void {
         el('config-uri').textContent = cfg.serviceUri;
         const lines = Object.entries(cfg.customHeaders).map(([k, v]) => `${k}: ${v}`);
         el('config-headers').textContent = lines.length ? lines.join('\n') : 'None';
+        el('config-connection').textContent = cfg.connectionString ?? '';
+        el('config-connection-row').hidden = cfg.connectionString === undefined;
         el('config').hidden = false;
         el('show-config').textContent = 'Hide configuration';
         el('show-config').setAttribute('aria-expanded', 'true');

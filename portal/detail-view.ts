@@ -6,6 +6,7 @@ import { loadEvents, renderEvents } from './events-panel.js';
 import { say, showError } from './messages.js';
 import type { Webhook } from './resources.js';
 import { showView } from './show-view.js';
+import { endpointTypeLabel } from './endpoint-types.js';
 import { state } from './state.js';
 
 const REFRESH_MS = 5000;
@@ -45,6 +46,7 @@ const PAYLOAD_FORMAT_NAMES: Record<string, string> = {
 function renderDetail(webhook: Webhook): void {
   el('detail-title').textContent = webhook.name;
   el('prop-status').replaceChildren(statusBadge(webhook.properties.status));
+  el('prop-endpoint-type').textContent = endpointTypeLabel(webhook.properties.endpointType);
   el('prop-actions').textContent = webhook.properties.actions.join(', ');
   el('prop-scope').textContent = webhook.properties.scope || 'All events';
   el('prop-multi-arch').textContent =

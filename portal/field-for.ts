@@ -8,6 +8,9 @@ const FIELDS: Record<string, string> = {
   'properties.rateLimitPerSecond': 'add-rate-limit',
   'properties.payloadFormat': 'add-payload-format',
   'properties.skipReferrers': 'add-skip-referrers',
+  'properties.endpointType': 'add-endpoint-type',
+  'properties.connectionString': 'add-connection-string',
+  'properties.queueMessageTimeToLiveSeconds': 'add-queue-ttl',
   webhookName: 'add-name',
 };
 

@@ -12,6 +12,8 @@ export interface Webhook {
     /** Absent: `acr`, ACR's payload. */
     payloadFormat?: string;
     skipReferrers?: boolean;
+    endpointType?: string;
+    queueMessageTimeToLiveSeconds?: number;
     statusReason?: string;
     deliveryHealth?: DeliveryHealth;
   };
@@ -44,8 +46,9 @@ export interface WebhookEvent {
   delivery?: { state?: string; lastError?: string; action?: string; image?: string; createdAt?: string };
 }
 
-/** The write-only part of a webhook: its URI and custom headers (secrets), returned by `getCallbackConfig`. */
+/** The write-only part of a webhook: its URI, custom headers and connection string (secrets), returned by `getCallbackConfig`. */
 export interface CallbackConfig {
   serviceUri: string;
   customHeaders: Record<string, string>;
+  connectionString?: string;
 }

@@ -8,10 +8,13 @@ import { parseKeyValues } from '../options/key-values.js';
 import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
 import {
   actionsOption,
+  connectionStringOption,
+  endpointTypeOption,
   headersOption,
   multiArchOption,
   payloadFormatOption,
   rateLimitOption,
+  queueTtlOption,
   scopeOption,
   skipReferrersOption,
   statusOption,
@@ -35,6 +38,9 @@ interface CreateOptions extends GlobalOptions {
   payloadFormat?: string;
   /** `true` when given alone (commander's value for an optional argument left out). */
   skipReferrers?: boolean;
+  endpointType?: string;
+  connectionString?: string;
+  queueTtl?: number;
 }
 
 export function registerWebhookCreate(parent: Command, io: Io): void {
@@ -57,7 +63,10 @@ export function registerWebhookCreate(parent: Command, io: Io): void {
     .addOption(multiArchOption())
     .addOption(rateLimitOption())
     .addOption(payloadFormatOption())
-    .addOption(skipReferrersOption());
+    .addOption(skipReferrersOption())
+    .addOption(endpointTypeOption())
+    .addOption(connectionStringOption())
+    .addOption(queueTtlOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -78,7 +87,15 @@ Examples:
 
   Post pushes to a Slack channel (its incoming-webhook URL), without signatures, attestations and SBOMs:
     $ registry-webhooks webhook create -n slack01 -r myregistry --uri https://hooks.slack.com/services/T000/B000/XXXX --actions push \\
-        --payload-format slack --skip-referrers`,
+        --payload-format slack --skip-referrers
+
+  Events of 'hello-world' as messages of a Storage Queue, sent with the service's managed identity:
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --actions push --scope 'hello-world:*' \\
+        --endpoint-type StorageQueue --uri https://myaccount.queue.core.windows.net/registry-events
+
+  To a Service Bus topic, with a connection string (a sessionful subscription then keeps each repository in order):
+    $ registry-webhooks webhook create -n myhook01 -r myregistry --actions push delete --endpoint-type ServiceBusTopic \\
+        --uri https://mynamespace.servicebus.windows.net/registry --connection-string "$SERVICEBUS_CONNECTION_STRING"`,
     )
     .action(
       runWith<CreateOptions>(io, async (opts) => {
@@ -99,6 +116,9 @@ Examples:
               ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit } : {}),
               ...(opts.payloadFormat !== undefined ? { payloadFormat: opts.payloadFormat } : {}),
               ...(opts.skipReferrers !== undefined ? { skipReferrers: opts.skipReferrers } : {}),
+              ...(opts.endpointType !== undefined ? { endpointType: opts.endpointType } : {}),
+              ...(opts.connectionString ? { connectionString: opts.connectionString } : {}),
+              ...(opts.queueTtl !== undefined ? { queueMessageTimeToLiveSeconds: opts.queueTtl } : {}),
             },
           },
         });

@@ -9,11 +9,14 @@ import { parseKeyValues } from '../options/key-values.js';
 import { addGlobalOptions, managementClient, nameOption, registryOption, type GlobalOptions } from '../options/global-options.js';
 import {
   actionsOption,
+  connectionStringOption,
+  endpointTypeOption,
   headersOption,
   multiArchOption,
   NO_RATE_LIMIT,
   payloadFormatOption,
   rateLimitUpdateOption,
+  queueTtlOption,
   scopeOption,
   skipReferrersOption,
   statusOption,
@@ -36,6 +39,9 @@ interface UpdateOptions extends GlobalOptions {
   rateLimit?: number | typeof NO_RATE_LIMIT;
   payloadFormat?: string;
   skipReferrers?: boolean;
+  endpointType?: string;
+  connectionString?: string;
+  queueTtl?: number;
 }
 
 /**
@@ -54,6 +60,9 @@ export function updateBody(opts: UpdateOptions): Record<string, unknown> {
     ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit === NO_RATE_LIMIT ? null : opts.rateLimit } : {}),
     ...(opts.payloadFormat !== undefined ? { payloadFormat: opts.payloadFormat } : {}),
     ...(opts.skipReferrers !== undefined ? { skipReferrers: opts.skipReferrers } : {}),
+    ...(opts.endpointType !== undefined ? { endpointType: opts.endpointType } : {}),
+    ...(opts.connectionString !== undefined ? { connectionString: opts.connectionString } : {}),
+    ...(opts.queueTtl !== undefined ? { queueMessageTimeToLiveSeconds: opts.queueTtl } : {}),
   };
   return {
     ...(opts.tags ? { tags: parseKeyValues(opts.tags) } : {}),
@@ -76,7 +85,10 @@ export function registerWebhookUpdate(parent: Command, io: Io): void {
     .addOption(multiArchOption())
     .addOption(rateLimitUpdateOption())
     .addOption(payloadFormatOption())
-    .addOption(skipReferrersOption());
+    .addOption(skipReferrersOption())
+    .addOption(endpointTypeOption())
+    .addOption(connectionStringOption())
+    .addOption(queueTtlOption());
   addGlobalOptions(cmd)
     .addHelpText(
       'after',
@@ -99,7 +111,7 @@ Examples:
         const body = updateBody(opts);
         if (Object.keys(body).length === 0) {
           throw new CliError(
-            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --payload-format, --skip-referrers.',
+            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --payload-format, --skip-referrers, --endpoint-type, --connection-string, --queue-ttl.',
             2,
           );
         }

@@ -14,6 +14,8 @@ const RATE_LIMIT = { min: 1, max: 1000 } as const;
  * and "0 per second" reads as "send nothing", the opposite of no limit.
  */
 export const NO_RATE_LIMIT = 'none';
+/** Our addition: where events go (the API's `properties.endpointType`, Event Grid's names). */
+const ENDPOINT_TYPES = ['WebHook', 'StorageQueue', 'ServiceBusQueue', 'ServiceBusTopic', 'EventHub'] as const;
 
 export const uriOption = () => new Option('--uri <uri>', 'service URI the webhook posts events to');
 export const actionsOption = () =>
@@ -84,3 +86,24 @@ export const skipReferrersOption = () =>
     if (value === 'false') return false;
     throw new InvalidArgumentError('Give true or false (or the option alone for true).');
   });
+
+export const endpointTypeOption = () =>
+  new Option(
+    '--endpoint-type <type>',
+    "where events go: 'WebHook' (an HTTP POST, the default) or a queue, topic or hub; --uri is then its URL, e.g. https://{account}.queue.core.windows.net/{queue}",
+  ).choices(ENDPOINT_TYPES);
+export const connectionStringOption = () =>
+  new Option(
+    '--connection-string <string>',
+    "the storage account's or namespace's connection string for a queue, topic or hub (default: the service's managed identity); use '' to remove",
+  );
+
+function seconds(value: string): number {
+  if (!/^(-1|\d+)$/.test(value)) throw new InvalidArgumentError('Give whole seconds, or -1 for messages that never expire.');
+  return Number(value);
+}
+export const queueTtlOption = () =>
+  new Option(
+    '--queue-ttl <seconds>',
+    'time to live of each queued message (StorageQueue, ServiceBusQueue, ServiceBusTopic), -1 for never; default 7 days for a Storage Queue',
+  ).argParser(seconds);

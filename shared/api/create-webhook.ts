@@ -10,7 +10,7 @@ import { renderWebhook } from './render-webhook.js';
 import { sameLocation, webhookCreateBody, type WebhookRecord } from '../webhooks/webhook.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { newSigningSecret } from '../delivery/signature.js';
-import { judgeServiceUri } from '../delivery/target-policy.js';
+import { checkEndpoint } from './check-endpoint.js';
 import type { ManagementConfig } from './management-deps.js';
 import type { RegistryStore } from '../storage/registry-store.js';
 
@@ -55,11 +55,12 @@ export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
       rateLimitPerSecond: body.properties.rateLimitPerSecond,
       payloadFormat: body.properties.payloadFormat,
       skipReferrers: body.properties.skipReferrers,
+      endpointType: body.properties.endpointType,
+      connectionString: body.properties.connectionString || undefined,
+      queueMessageTimeToLiveSeconds: body.properties.queueMessageTimeToLiveSeconds,
       deliveryHealth: undefined,
     };
-    const verdict = judgeServiceUri(record.serviceUri, deps.config.allowPrivateTargets);
-    if (!verdict.allowed)
-      throw new ApiError('InvalidParameter', `The serviceUri is not allowed: ${verdict.reason}.`, 'properties.serviceUri');
+    checkEndpoint(record, deps.config.allowPrivateTargets);
     await deps.registries.bind(ref);
     // Replace when it exists, else insert; a webhook deleted or created meanwhile sends us round again.
     for (let attempt = 0; attempt < 3; attempt++) {

@@ -18,13 +18,14 @@ export function makeGetCallbackConfig(deps: GetCallbackConfigDeps): HttpHandler 
     const name = parseName('webhook', request.params['webhookName']);
     const record = await loadWebhook(deps.webhooks, ref.registryName, name);
     context.log(`callback config read: registry=${record.registryName} webhook=${record.name}`);
-    // `signingSecret` is our addition (ACR has no signatures); ARM clients ignore the extra field.
+    // `signingSecret` and `connectionString` are our additions (ACR has neither); ARM clients ignore extra fields.
     return json(
       200,
       {
         serviceUri: record.serviceUri,
         customHeaders: { ...record.customHeaders },
         ...(record.signingSecret ? { signingSecret: record.signingSecret } : {}),
+        ...(record.connectionString ? { connectionString: record.connectionString } : {}),
       },
       { 'cache-control': 'no-store' },
     );

@@ -5,7 +5,7 @@ import type { WebhookRecord } from '../webhooks/webhook.js';
 import { HEALTHY } from '../webhooks/delivery-health.js';
 import { registryId } from '../webhooks/registry-id.js';
 
-/** ACR's Webhook resource. `serviceUri` and `customHeaders` are write-only and never appear here. */
+/** ACR's Webhook resource. `serviceUri`, `customHeaders` and `connectionString` are write-only and never appear here. */
 export type WebhookResource = z.infer<typeof webhookResource>;
 
 export function renderWebhook(record: WebhookRecord): WebhookResource {
@@ -28,6 +28,10 @@ export function renderWebhook(record: WebhookRecord): WebhookResource {
       ...(record.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: record.rateLimitPerSecond } : {}),
       ...(record.payloadFormat ? { payloadFormat: record.payloadFormat } : {}),
       ...(record.skipReferrers !== undefined ? { skipReferrers: record.skipReferrers } : {}),
+      ...(record.endpointType ? { endpointType: record.endpointType } : {}),
+      ...(record.queueMessageTimeToLiveSeconds !== undefined
+        ? { queueMessageTimeToLiveSeconds: record.queueMessageTimeToLiveSeconds }
+        : {}),
       // Read-only, our addition (ARM clients ignore unknown properties).
       deliveryHealth: record.deliveryHealth ?? HEALTHY,
     },

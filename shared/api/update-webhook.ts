@@ -11,7 +11,7 @@ import { sameLocation, webhookUpdateBody, type WebhookRecord, type WebhookUpdate
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { newSigningSecret } from '../delivery/signature.js';
 import { restartStreak } from '../webhooks/delivery-health.js';
-import { judgeServiceUri } from '../delivery/target-policy.js';
+import { checkEndpoint } from './check-endpoint.js';
 import type { ManagementConfig } from './management-deps.js';
 import { notFound } from './load-webhook.js';
 
@@ -21,9 +21,14 @@ export interface UpdateWebhookDeps {
   readonly now: Clock;
 }
 
-/** Merges only the fields sent (az sends sparse bodies); a map that is sent replaces the stored one. */
+/**
+ * Merges only the fields sent (az sends sparse bodies); a map that is sent replaces the stored one. A new
+ * endpoint type drops the old destination's connection string and TTL unless they are sent again;
+ * `connectionString: ""` removes it (the managed identity then).
+ */
 function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): WebhookRecord {
   const p = body.properties ?? {};
+  const newType = p.endpointType !== undefined && p.endpointType !== (record.endpointType ?? 'WebHook');
   return {
     ...record,
     tags: body.tags ?? record.tags,
@@ -44,6 +49,9 @@ function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): Web
     rateLimitPerSecond: p.rateLimitPerSecond === undefined ? record.rateLimitPerSecond : (p.rateLimitPerSecond ?? undefined),
     payloadFormat: p.payloadFormat ?? record.payloadFormat,
     skipReferrers: p.skipReferrers ?? record.skipReferrers,
+    endpointType: p.endpointType ?? record.endpointType,
+    connectionString: p.connectionString !== undefined ? p.connectionString || undefined : newType ? undefined : record.connectionString,
+    queueMessageTimeToLiveSeconds: p.queueMessageTimeToLiveSeconds ?? (newType ? undefined : record.queueMessageTimeToLiveSeconds),
     updatedAt: now,
   };
 }
@@ -57,11 +65,11 @@ export function makeUpdateWebhook(deps: UpdateWebhookDeps): HttpHandler {
     const ref = registryRef(request, deps.config);
     const name = parseName('webhook', request.params['webhookName']);
     const body = await readJsonBody(request, webhookUpdateBody, deps.config.maxRequestBodyBytes);
-    if (body.properties?.serviceUri !== undefined) {
-      const verdict = judgeServiceUri(body.properties.serviceUri, deps.config.allowPrivateTargets);
-      if (!verdict.allowed)
-        throw new ApiError('InvalidParameter', `The serviceUri is not allowed: ${verdict.reason}.`, 'properties.serviceUri');
-    }
+    const p = body.properties ?? {};
+    // Checked again only when the endpoint changes: a webhook made while private targets were allowed can still be disabled.
+    const endpointChanged = [p.serviceUri, p.endpointType, p.connectionString, p.queueMessageTimeToLiveSeconds].some(
+      (v) => v !== undefined,
+    );
     const updated = await deps.webhooks.update(ref.registryName, name, (existing) => {
       if (body.location !== undefined && !sameLocation(body.location, existing.location)) {
         throw new ApiError(
@@ -70,7 +78,9 @@ export function makeUpdateWebhook(deps: UpdateWebhookDeps): HttpHandler {
           'location',
         );
       }
-      return merge(existing, body, deps.now().toISOString());
+      const merged = merge(existing, body, deps.now().toISOString());
+      if (endpointChanged) checkEndpoint(merged, deps.config.allowPrivateTargets);
+      return merged;
     });
     if (!updated) notFound(ref.registryName, name);
     context.log(`webhook updated: registry=${ref.registryName} webhook=${updated.name}`);

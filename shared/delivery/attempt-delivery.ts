@@ -4,7 +4,9 @@ import { withAttempt, type DeliveryRecord } from './delivery-record.js';
 import { outboundRequest } from './outbound-request.js';
 import { activeSecrets, signatureHeaders } from './signature.js';
 import { isRetryable, isSuccess, nextDelaySeconds, retryAfterSeconds, type RetryPolicy } from './retry-policy.js';
-import type { Poster, PostOutcome } from './post-json.js';
+import type { PostOutcome } from './post-json.js';
+import type { DestinationFor } from './destination.js';
+import { orderingKey } from './ordering-key.js';
 import type { Pacer, WaitReason } from './pacing.js';
 import type { DeliveryOutcome, Metrics } from '../metrics/metrics.js';
 import type { HealthRecorder } from '../webhooks/health-recorder.js';
@@ -38,7 +40,8 @@ export interface AttemptTurn {
 export type AttemptDelivery = (webhook: WebhookRecord, record: DeliveryRecord, turn?: AttemptTurn) => Promise<AttemptResult>;
 
 export interface AttemptSettings {
-  readonly poster: Pick<Poster, 'deliver' | 'post'>;
+  /** The webhook's endpoint type's destination (destinations/registry.ts): an HTTP POST, a queue, a topic, a hub. */
+  readonly destinations: DestinationFor;
   readonly retryPolicy: RetryPolicy;
   readonly timeoutMs: number;
   /** The longest a delivery waits in memory for its turn and a connection together; then it waits in the queue. */
@@ -54,12 +57,12 @@ export interface AttemptSettings {
 
 /**
  * One attempt: wait for the webhook's turn and a connection (at most `queueWaitMs` in all, else the
- * delivery waits in the queue, unchanged but for when it is due), POST the recorded body with the
- * webhook's current headers, then decide what comes next (succeeded, retry after a delay, or failed for
- * good). Callers record the delivery; here only the metrics and the webhook's delivery health note the
- * outcome (the latter writes only on a change of state or once per HEALTH_WRITE_INTERVAL_SECONDS, see
- * delivery-health.ts); a wait is neither. It never rejects: whatever goes wrong becomes a failed outcome
- * (and the health recorder never rejects either).
+ * delivery waits in the queue, unchanged but for when it is due), send the recorded body with the
+ * webhook's current headers to its destination (a POST, or a queue, topic or hub message), then decide
+ * what comes next (succeeded, retry after a delay, or failed for good). Callers record the delivery; here
+ * only the metrics and the webhook's delivery health note the outcome (the latter writes only on a change
+ * of state or once per HEALTH_WRITE_INTERVAL_SECONDS, see delivery-health.ts); a wait is neither. It never
+ * rejects: whatever goes wrong becomes a failed outcome (and the health recorder never rejects either).
  */
 export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery {
   return async (webhook, record, turn = {}) => {
@@ -79,21 +82,21 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
         signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body),
         record.contentType,
       );
-      sent = { ...record, requestHeaders: request.maskedHeaders, requestUri: request.maskedUri };
-      const post = {
-        url: request.url,
-        headers: request.headers,
+      const message = {
+        webhook,
         body: record.body,
+        request,
+        messageId: record.eventId,
+        orderingKey: orderingKey(webhook.registryName, record.image),
         timeoutMs: settings.timeoutMs,
         maxResponseBytes: settings.maxResponseBytes,
       };
       // A ping waits for a connection as long as its timeout; a delivery only within its in-memory wait.
-      const posted = turn.unpaced
-        ? await settings.poster.post(post)
-        : await settings.poster.deliver({
-            ...post,
-            connectionWait: { priority: record.receivedMs, deadline: performance.now() + Math.max(0, deadlineMs - at.getTime()) },
-          });
+      const destination = settings.destinations(webhook);
+      const wait = { priority: record.receivedMs, deadline: performance.now() + Math.max(0, deadlineMs - at.getTime()) };
+      const paced = turn.unpaced ? message : { ...message, connectionWait: wait };
+      sent = { ...record, ...destination.describe(paced) };
+      const posted = await destination.send(paced);
       if (posted.kind === 'busy') {
         // No connection in time: it waits in the queue (about as long as the connections are expected to
         // stay busy), and the webhook's newer deliveries queue behind it.
@@ -122,6 +125,7 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
       outcomeOf(result),
       outcome.durationMs / 1000,
       first ? (now.getTime() - record.receivedMs) / 1000 : undefined,
+      webhook.endpointType ?? 'WebHook',
     );
     const gone = outcome.kind === 'response' && outcome.status === 410;
     await settings.health.record(webhook, {

@@ -187,13 +187,18 @@ export function makePoster(options: PostOptions) {
       }
       const deadline = () =>
         setTimeout(() => {
-          req.destroy();
-          done({
-            kind: 'error',
-            reason: 'timeout',
-            message: `no response within ${request.timeoutMs / 1000} s`,
-            durationMs: elapsed(),
-            queuedMs,
+          // A busy event loop runs due timers before it reads sockets: let it read what has arrived first
+          // (the check phase follows the poll phase), so our own lag is not taken for the receiver's.
+          setImmediate(() => {
+            if (settled) return;
+            req.destroy();
+            done({
+              kind: 'error',
+              reason: 'timeout',
+              message: `no response within ${request.timeoutMs / 1000} s`,
+              durationMs: elapsed(),
+              queuedMs,
+            });
           });
         }, request.timeoutMs);
       // The gate keeps the agent from queueing, so the socket comes at once; the guard only bounds the unexpected.

@@ -21,8 +21,16 @@ type AutoDisableReason = 'gone' | 'failing';
  */
 export interface Metrics {
   eventsIngested(registry: string, outcome: IngestOutcome, count: number): void;
-  /** One attempt; `firstAttemptLatencySeconds` (ingest → this attempt) only for a delivery's first attempt. */
-  attempted(outcome: Exclude<DeliveryOutcome, 'held' | 'skipped'>, durationSeconds: number, firstAttemptLatencySeconds?: number): void;
+  /**
+   * One attempt; `firstAttemptLatencySeconds` (ingest → this attempt) only for a delivery's first attempt;
+   * `endpointType` the webhook's (WebHook, StorageQueue, …).
+   */
+  attempted(
+    outcome: Exclude<DeliveryOutcome, 'held' | 'skipped'>,
+    durationSeconds: number,
+    firstAttemptLatencySeconds: number | undefined,
+    endpointType: string,
+  ): void;
   held(count: number): void;
   /** Deliveries recorded as skipped, by why (`cosign_tag`, `subject`, `artifact_type`: a referrer). */
   skipped(reason: string, count: number): void;
@@ -43,7 +51,8 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 export function makeMetrics(meter: Meter): Metrics {
   const ingested = meter.createCounter('events_ingested', { description: 'Events received by the ingest, by registry and outcome' });
   const deliveries = meter.createCounter('deliveries', {
-    description: 'Delivery attempts by outcome; held deliveries (webhook disabled); skipped deliveries (skipReferrers), by reason',
+    description:
+      'Delivery attempts by outcome and endpoint type; held deliveries (webhook disabled); skipped deliveries (skipReferrers), by reason',
   });
   const latency = meter.createHistogram('delivery_latency_seconds', {
     description: 'Time from an event being ingested to its first delivery attempt ending',
@@ -69,9 +78,9 @@ export function makeMetrics(meter: Meter): Metrics {
     eventsIngested: (registry, outcome, count) => {
       if (count > 0) ingested.add(count, { registry, outcome });
     },
-    attempted: (outcome, durationSeconds, firstAttemptLatencySeconds) => {
-      deliveries.add(1, { outcome });
-      duration.record(durationSeconds, { outcome });
+    attempted: (outcome, durationSeconds, firstAttemptLatencySeconds, endpointType) => {
+      deliveries.add(1, { outcome, endpoint_type: endpointType });
+      duration.record(durationSeconds, { outcome, endpoint_type: endpointType });
       if (firstAttemptLatencySeconds !== undefined) latency.record(Math.max(0, firstAttemptLatencySeconds));
     },
     held: (count) => {

@@ -3,6 +3,7 @@ import { ErrorStatus } from '../errors.js';
 import { DELIVERY_STATES } from '../delivery/delivery-record.js';
 import { deliveryHealthSchema } from '../webhooks/delivery-health.js';
 import {
+  ENDPOINT_TYPES,
   MULTI_ARCH_MODES,
   PAYLOAD_FORMAT_DESCRIPTION,
   PAYLOAD_FORMATS,
@@ -53,6 +54,9 @@ export const webhookResource = z.object({
     payloadFormat: z.enum(PAYLOAD_FORMATS).optional().meta({ description: PAYLOAD_FORMAT_DESCRIPTION }),
     /** Shown once set. */
     skipReferrers: z.boolean().optional().meta({ description: SKIP_REFERRERS_DESCRIPTION }),
+    /** Shown once set (WebHook is ACR's behaviour and the default). */
+    endpointType: z.enum(ENDPOINT_TYPES).optional(),
+    queueMessageTimeToLiveSeconds: z.number().int().optional(),
     deliveryHealth: deliveryHealthSchema,
   }),
 });
@@ -95,6 +99,8 @@ export const callbackConfig = z.object({
   serviceUri: z.string(),
   customHeaders: z.record(z.string(), z.string()),
   signingSecret: z.string().optional(),
+  /** A queue's, topic's or hub's connection string, when one was given (else the app's managed identity sends). */
+  connectionString: z.string().optional(),
 });
 
 /** Recover's answer: how many deliveries were queued again. */

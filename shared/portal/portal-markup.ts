@@ -73,9 +73,35 @@ export const PORTAL_MARKUP = `
         <p class="error" id="add-name-error" aria-live="polite"></p>
       </div>
       <div class="field">
+        <label for="add-endpoint-type">Endpoint type</label>
+        <select id="add-endpoint-type" name="endpointType" aria-describedby="add-endpoint-type-hint add-endpoint-type-error">
+          <option value="WebHook" selected>Web Hook</option>
+          <option value="StorageQueue">Storage Queue</option>
+          <option value="ServiceBusQueue">Service Bus Queue</option>
+          <option value="ServiceBusTopic">Service Bus Topic</option>
+          <option value="EventHub">Event Hubs</option>
+        </select>
+        <p class="hint" id="add-endpoint-type-hint">Web Hook posts each event to the service URI; the others send it as a message to the queue, topic or event hub at the service URI.</p>
+        <p class="error" id="add-endpoint-type-error"></p>
+      </div>
+      <div class="field">
         <label for="add-uri">Service URI <span class="req" aria-hidden="true">*</span></label>
         <input id="add-uri" name="uri" type="url" inputmode="url" autocomplete="off" spellcheck="false" required placeholder="https://example.com/hook" aria-describedby="add-uri-error">
         <p class="error" id="add-uri-error"></p>
+      </div>
+      <div id="add-destination" hidden>
+        <div class="field">
+          <label for="add-connection-string">Connection string</label>
+          <input id="add-connection-string" name="connectionString" type="password" autocomplete="off" spellcheck="false" aria-describedby="add-connection-string-hint add-connection-string-error">
+          <p class="hint" id="add-connection-string-hint">The storage account's or the namespace's. Empty: the service sends with its managed identity (grant it the data sender role on the entity).</p>
+          <p class="error" id="add-connection-string-error"></p>
+        </div>
+        <div class="field">
+          <label for="add-queue-ttl">Message time to live (seconds)</label>
+          <input id="add-queue-ttl" name="queueMessageTimeToLiveSeconds" inputmode="numeric" autocomplete="off" spellcheck="false" aria-describedby="add-queue-ttl-hint add-queue-ttl-error">
+          <p class="hint" id="add-queue-ttl-hint">Storage and Service Bus queues and topics; -1 never expires. Empty: 7 days for a Storage Queue, the entity's default for Service Bus.</p>
+          <p class="error" id="add-queue-ttl-error"></p>
+        </div>
       </div>
       <div class="field">
         <label for="add-headers">Custom headers</label>
@@ -149,6 +175,7 @@ export const PORTAL_MARKUP = `
     <p class="error" id="detail-error" role="alert"></p>
     <dl class="props">
       <div><dt>Status</dt><dd id="prop-status"></dd></div>
+      <div><dt>Endpoint type</dt><dd id="prop-endpoint-type"></dd></div>
       <div><dt>Actions</dt><dd id="prop-actions"></dd></div>
       <div><dt>Scope</dt><dd id="prop-scope"></dd></div>
       <div><dt>Multi-arch images</dt><dd id="prop-multi-arch"></dd></div>
@@ -174,6 +201,7 @@ export const PORTAL_MARKUP = `
       <dl class="props">
         <div><dt>Service URI</dt><dd id="config-uri" class="mono"></dd></div>
         <div><dt>Custom headers</dt><dd id="config-headers" class="mono"></dd></div>
+        <div id="config-connection-row" hidden><dt>Connection string</dt><dd id="config-connection" class="mono"></dd></div>
       </dl>
     </section>
     <div class="bar">

@@ -36,7 +36,7 @@ form { max-width: 36rem; }
 fieldset.field { border: 0; padding: 0; }
 legend, label { display: block; font-weight: 600; margin-bottom: .25rem; }
 label.check { display: inline-flex; align-items: center; gap: .35rem; font-weight: 400; margin: .15rem 1.25rem .15rem 0; min-height: 2rem; }
-input:not([type=checkbox]):not([type=radio]), textarea { font: inherit; width: 100%; padding: .45rem .6rem; border: 1px solid #8a8886; border-radius: 2px; }
+input:not([type=checkbox]):not([type=radio]), textarea, select { font: inherit; width: 100%; padding: .45rem .6rem; border: 1px solid #8a8886; border-radius: 2px; }
 input[type=checkbox], input[type=radio] { width: 1.1rem; height: 1.1rem; margin: 0; }
 [aria-invalid=true] { border-color: var(--red) !important; box-shadow: inset 0 0 0 1px var(--red); }
 .req { color: var(--red); }

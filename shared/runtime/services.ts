@@ -3,7 +3,7 @@ import functions from '@azure/functions';
 import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
 import { Table } from '../constants.js';
-import { createTableClient } from '../storage/clients.js';
+import { createTableClient, sharedCredential } from '../storage/clients.js';
 import { makeQueues, type Queues } from '../storage/queues.js';
 import { makeWebhookStore, type WebhookStore } from '../storage/webhook-store.js';
 import { makeClaimStore, type ClaimStore } from '../storage/claim-store.js';
@@ -14,6 +14,7 @@ import { makeHistoryStore, type HistoryStore } from '../storage/history-store.js
 import { makeDeadLetterStore, type DeadLetterStore } from '../storage/dead-letter-store.js';
 import { makePoster, type PostOptions } from '../delivery/post-json.js';
 import { makeAttemptDelivery, type AttemptDelivery } from '../delivery/attempt-delivery.js';
+import { makeDestinations } from '../destinations/registry.js';
 import { makePacer } from '../delivery/pacing.js';
 import { makePacingStore } from '../storage/pacing-store.js';
 import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
@@ -84,6 +85,8 @@ export interface Services {
   readonly owner: string;
   /** Work that outlives an invocation (dispatch, hand-offs) and the process's logger it logs through. */
   readonly background: Background;
+  /** Closes what the process keeps open for deliveries: keep-alive sockets, brokers' AMQP connections. */
+  close(): Promise<void>;
 }
 
 /** What a test may replace: name resolution for outbound requests (to map names to addresses). */
@@ -130,6 +133,12 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     connectionsPerOrigin: config.deliveryConnectionsPerOrigin,
     onQueued: (origin, seconds) => telemetry.metrics.queued(origin, seconds),
     ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
+  });
+  // Queues, topics and hubs without a connection string are sent to with the app's identity, the one storage uses.
+  const destinations = makeDestinations({
+    poster,
+    allowPrivate: config.allowPrivateTargets,
+    credential: () => sharedCredential(config.storage.kind === 'identity' ? config.storage.clientId : undefined),
   });
   const usesIdentity = [...config.registryCredentials.values()].some((c) => c.kind === 'managedIdentity');
   const owner = randomUUID();
@@ -193,7 +202,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     deliveryQueue: makeDeliveryQueue(queues.deliveries),
     mirror,
     attempt: makeAttemptDelivery({
-      poster,
+      destinations: destinations.for,
       retryPolicy: { schedule: config.retrySchedule, maxRetryAfterSeconds: config.maxRetryAfterSeconds, jitter: 0.2 },
       timeoutMs: config.deliveryTimeoutMs,
       queueWaitMs: config.deliveryQueueWaitMs,
@@ -216,6 +225,10 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     now,
     owner,
     background,
+    async close() {
+      await destinations.close();
+      poster.close();
+    },
   };
   // Dispatch at once: the process that commits a batch fans it out (the queue is the safety net).
   ingestBatcher.onCommitted(

@@ -9,7 +9,8 @@ function isPlainHttp(storage: StorageConfig): boolean {
 }
 
 let credential: DefaultAzureCredential | undefined;
-function sharedCredential(clientId: string | undefined): DefaultAzureCredential {
+/** The app's managed identity (the one storage uses; `clientId` for a user-assigned one), made once per process. */
+export function sharedCredential(clientId: string | undefined): DefaultAzureCredential {
   credential ??= new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
   return credential;
 }

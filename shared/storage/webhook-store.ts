@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { MULTI_ARCH_MODES, PAYLOAD_FORMATS, WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type WebhookRecord } from '../webhooks/webhook.js';
+import {
+  ENDPOINT_TYPES,
+  MULTI_ARCH_MODES,
+  PAYLOAD_FORMATS,
+  WEBHOOK_ACTIONS,
+  WEBHOOK_STATUSES,
+  type WebhookRecord,
+} from '../webhooks/webhook.js';
 import { nameKey } from './key-part.js';
 import { ApiError } from '../errors.js';
 import { statusOf, unless404 } from './rest-errors.js';
@@ -59,6 +66,9 @@ const entitySchema = z.object({
   rateLimitPerSecond: optionalField(z.int().positive()),
   payloadFormat: optionalField(z.enum(PAYLOAD_FORMATS)),
   skipReferrers: optionalField(z.boolean()),
+  endpointType: optionalField(z.enum(ENDPOINT_TYPES)),
+  connectionString: optionalField(z.string()),
+  queueMessageTimeToLiveSeconds: optionalField(z.number().int()),
   deliveryHealth: optionalField(jsonField(deliveryHealthSchema)),
 });
 
@@ -87,6 +97,9 @@ function toEntity(record: WebhookRecord) {
     rateLimitPerSecond: record.rateLimitPerSecond ?? null,
     payloadFormat: record.payloadFormat ?? null,
     skipReferrers: record.skipReferrers ?? null,
+    endpointType: record.endpointType ?? null,
+    connectionString: record.connectionString ?? null,
+    queueMessageTimeToLiveSeconds: record.queueMessageTimeToLiveSeconds ?? null,
     deliveryHealth: record.deliveryHealth ? JSON.stringify(record.deliveryHealth) : null,
   };
 }

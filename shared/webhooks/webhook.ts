@@ -22,9 +22,20 @@ type MultiArchMode = (typeof MULTI_ARCH_MODES)[number];
  */
 export const PAYLOAD_FORMATS = ['acr', 'cloudevents', 'slack', 'teams'] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+/**
+ * Where a webhook's deliveries go, by Event Grid's names for its destinations: `WebHook` (ACR's POST, the
+ * default), a Storage Queue, a Service Bus queue or topic, an event hub. `serviceUri` is the entity's URL.
+ */
+export const ENDPOINT_TYPES = ['WebHook', 'StorageQueue', 'ServiceBusQueue', 'ServiceBusTopic', 'EventHub'] as const;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+/** A queue message's longest time to live we accept, in seconds (Int32, as Storage's `messagettl`); -1 is "never expires". */
+const MAX_QUEUE_TTL_SECONDS = 2_147_483_647;
 type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
-/** A webhook as stored. `serviceUri`, `customHeaders` and the secrets are write-only: only getCallbackConfig shows them. */
+/**
+ * A webhook as stored. `serviceUri`, `customHeaders`, `connectionString` and the signing secrets are
+ * write-only: only getCallbackConfig shows them.
+ */
 export interface WebhookRecord {
   readonly registryName: string;
   readonly name: string;
@@ -60,6 +71,12 @@ export interface WebhookRecord {
    * a `subject` or a referrer's `artifactType`) are recorded as skipped, not sent. Undefined: false.
    */
   readonly skipReferrers: boolean | undefined;
+  /** As set through the API; undefined (never set: every webhook ACR's clients make) behaves as `WebHook`. */
+  readonly endpointType: EndpointType | undefined;
+  /** Credentials for a queue, topic or hub (its account's or namespace's connection string); undefined: the app's managed identity. */
+  readonly connectionString: string | undefined;
+  /** A queued message's time to live in seconds, -1 for never; undefined: 7 days (Storage Queue), the entity's default (Service Bus). */
+  readonly queueMessageTimeToLiveSeconds: number | undefined;
   /** Written by the health recorder only when due (see delivery-health.ts); absent until a first attempt. */
   readonly deliveryHealth: DeliveryHealth | undefined;
 }
@@ -77,6 +94,7 @@ const Limits = {
   customHeaderNameLength: 256,
   customHeaderValueLength: 4096,
   customHeadersTotalBytes: 16_384,
+  connectionStringLength: 4096,
   tagCount: 50,
   tagKeyLength: 512,
   tagValueLength: 256,
@@ -208,6 +226,34 @@ export const rateLimitPerSecond = z
   })
   .min(1, 'rateLimitPerSecond must be at least 1 request per second; for no limit leave it out, or send null in an update')
   .max(1000, 'rateLimitPerSecond must be at most 1000 (requests per second)');
+const endpointType = z.preprocess(
+  (v) => (typeof v === 'string' ? (ENDPOINT_TYPES.find((t) => t.toLowerCase() === v.toLowerCase()) ?? v) : v),
+  z
+    .enum(ENDPOINT_TYPES, { error: `endpointType must be one of ${ENDPOINT_TYPES.join(', ')} (WebHook when left out)` })
+    .describe(
+      "Where events go (our extension, Event Grid's names): WebHook POSTs to serviceUri; the others send to the queue, topic or hub at serviceUri",
+    ),
+);
+
+// Never echoed in a message: a connection string holds a key.
+const connectionString = z
+  .string({ error: "connectionString must be a string: the storage account's or the namespace's connection string" })
+  .max(Limits.connectionStringLength, `connectionString must be at most ${Limits.connectionStringLength} characters`)
+  .regex(/^[\x20-\x7e]*$/, 'connectionString must be one line of printable ASCII')
+  .describe(
+    "Write-only: the storage account's or namespace's connection string (default: the app's managed identity); \"\" in a PATCH removes it",
+  );
+
+const queueMessageTimeToLiveSeconds = z
+  .number({ error: 'queueMessageTimeToLiveSeconds must be a number of seconds' })
+  .int('queueMessageTimeToLiveSeconds must be a whole number of seconds')
+  .refine(
+    (v) => v === -1 || (v >= 1 && v <= MAX_QUEUE_TTL_SECONDS),
+    `queueMessageTimeToLiveSeconds must be from 1 to ${MAX_QUEUE_TTL_SECONDS}, or -1 for messages that never expire`,
+  )
+  .describe(
+    'Time to live of each queued message, seconds; -1 never expires (default: 7 days for StorageQueue, the entity default for Service Bus)',
+  );
 
 const scope = z.string({ error: "scope must be a string such as 'repository:tag'" }).superRefine((value, ctx) => {
   const problem = scopeProblem(value);
@@ -246,6 +292,9 @@ export const webhookCreateBody = z.object({
         rateLimitPerSecond: optional(rateLimitPerSecond).meta({ description: RATE_LIMIT_DESCRIPTION }),
         payloadFormat: optional(payloadFormat).meta({ description: PAYLOAD_FORMAT_DESCRIPTION }),
         skipReferrers: optional(skipReferrers).meta({ description: SKIP_REFERRERS_DESCRIPTION }),
+        endpointType: optional(endpointType),
+        connectionString: optional(connectionString),
+        queueMessageTimeToLiveSeconds: optional(queueMessageTimeToLiveSeconds),
       },
       { error: (issue) => (issue.code === 'invalid_type' ? 'properties is required: {serviceUri, actions, ...}' : undefined) },
     )
@@ -276,6 +325,10 @@ export const webhookUpdateBody = z.object({
           .meta({ description: `${RATE_LIMIT_DESCRIPTION} In an update, null removes the limit.` }),
         payloadFormat: optional(payloadFormat).meta({ description: PAYLOAD_FORMAT_DESCRIPTION }),
         skipReferrers: optional(skipReferrers).meta({ description: SKIP_REFERRERS_DESCRIPTION }),
+        endpointType: optional(endpointType),
+        /** `""` removes it (the managed identity then). */
+        connectionString: optional(connectionString),
+        queueMessageTimeToLiveSeconds: optional(queueMessageTimeToLiveSeconds),
       })
       .strict(),
   ),

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually } from '../helpers/receiver.js';
 import { drained } from '../helpers/drained.js';
-import { startSlowReceiver, type SlowReceiver } from '../helpers/slow-receiver.js';
+import { startSlowReceiver, type Arrival, type SlowReceiver } from '../helpers/slow-receiver.js';
+import { startSlowReceiverProcess, type SlowReceiverProcess } from '../helpers/slow-receiver-process.js';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { spawnStart, type StartedProcess } from '../helpers/spawn-start.js';
 
@@ -71,10 +72,19 @@ async function burst(target: Target, registry: string, count: number, senders: n
 }
 
 /** Deliveries per (path, webhook-id): how many requests each got. */
-function perDelivery(rx: SlowReceiver): Map<string, number> {
+function perDelivery(arrivals: readonly Arrival[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const a of rx.arrivals) counts.set(`${a.path} ${a.id}`, (counts.get(`${a.path} ${a.id}`) ?? 0) + 1);
+  for (const a of arrivals) counts.set(`${a.path} ${a.id}`, (counts.get(`${a.path} ${a.id}`) ?? 0) + 1);
   return counts;
+}
+
+/** Each delivery that was sent more than once, with what `logs` say of its event: a failure says why. */
+function repeatsOf(arrivals: readonly Arrival[], logs: readonly string[]) {
+  return [...perDelivery(arrivals)].flatMap(([key, n]) => {
+    if (n < 2) return [];
+    const eventId = eventIdOf(arrivals.find((a) => `${a.path} ${a.id}` === key)!.body);
+    return [{ key, n, log: logs.filter((l) => l.includes(eventId)).slice(0, 12) }];
+  });
 }
 
 /** `eventually` for a condition read from memory (the receiver's arrivals). */
@@ -85,9 +95,9 @@ const eventIdOf = (body: string) => (JSON.parse(body) as { id: string }).id;
 
 describe('a burst to one healthy receiver', () => {
   let svc: TestService;
-  let rx: SlowReceiver;
+  let rx: SlowReceiverProcess;
   beforeAll(async () => {
-    rx = await startSlowReceiver(400);
+    rx = await startSlowReceiverProcess(400);
     svc = await startService({ DELIVERY_TIMEOUT_SECONDS: '3', DELIVERY_RETRY_SCHEDULE: '5,10,20,40' });
   });
   afterAll(async () => {
@@ -100,28 +110,23 @@ describe('a burst to one healthy receiver', () => {
     const accepted = await burst(svc, 'burstreg', 400, 10, 5000);
     expect(accepted).toHaveLength(400);
     const expected = accepted.length * WEBHOOKS;
-    await until(
-      () => (perDelivery(rx).size >= expected ? true : undefined),
+    let seen = 0;
+    await eventually(
+      async () => ((seen = perDelivery((await rx.take()).arrivals).size) >= expected ? true : undefined),
       120_000,
-      () => `${perDelivery(rx).size} of ${expected} delivered`,
+      () => `${seen} of ${expected} delivered`,
     );
     await drained(svc.azurite.connectionString, 60_000);
 
     // Every event once per webhook, and not one request more: nothing timed out waiting for our own sockets.
-    const counts = perDelivery(rx);
-    expect(counts.size).toBe(expected);
-    // Each repeat with what the service logged of its event, so a failure says why it was sent again.
-    const repeats = [...counts].flatMap(([key, n]) => {
-      if (n < 2) return [];
-      const eventId = eventIdOf(rx.arrivals.find((a) => `${a.path} ${a.id}` === key)!.body);
-      return [{ key, n, log: svc.logs.filter((l) => l.includes(eventId)) }];
-    });
-    expect(repeats).toEqual([]);
+    const { arrivals, mostOpen } = await rx.take();
+    expect(perDelivery(arrivals).size).toBe(expected);
+    expect(repeatsOf(arrivals, svc.logs)).toEqual([]);
     for (let w = 0; w < WEBHOOKS; w++) {
-      const ids = new Set(rx.arrivals.filter((a) => a.path === `/hook/${w}`).map((a) => eventIdOf(a.body)));
+      const ids = new Set(arrivals.filter((a) => a.path === `/hook/${w}`).map((a) => eventIdOf(a.body)));
       expect(ids).toEqual(new Set(accepted));
     }
-    expect(rx.mostOpen()).toBeLessThanOrEqual(64);
+    expect(mostOpen).toBeLessThanOrEqual(64);
 
     // Waiting was not failing: no attempt was retried, and the webhooks' health saw only successes.
     const metrics = await (await api(svc, '/metrics')).text();
@@ -137,10 +142,10 @@ describe('a burst to one healthy receiver', () => {
 describe('a burst on two hosts, one killed', () => {
   let azurite: Azurite;
   const hosts: StartedProcess[] = [];
-  let rx: SlowReceiver;
+  let rx: SlowReceiverProcess;
   beforeAll(async () => {
     azurite = await startAzurite();
-    rx = await startSlowReceiver(400);
+    rx = await startSlowReceiverProcess(400);
   });
   afterAll(async () => {
     for (const h of hosts) if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGKILL');
@@ -178,29 +183,27 @@ describe('a burst on two hosts, one killed', () => {
     expect(fromSurvivor).toHaveLength(150);
     expect(fromDoomed.length).toBeGreaterThan(0);
 
-    const all = new Set([...fromDoomed, ...fromSurvivor]);
-    const delivered = () => {
-      const seen = new Set<string>();
-      for (const a of rx.arrivals) seen.add(`${a.path} ${eventIdOf(a.body)}`);
-      return seen;
-    };
-    const expected = all.size * WEBHOOKS;
-    await until(
-      () => ([...all].every((id) => [0, 1, 2, 3, 4].every((w) => delivered().has(`/two/${w} ${id}`))) ? true : undefined),
+    const all = [...new Set([...fromDoomed, ...fromSurvivor])];
+    const delivered = (arrivals: readonly Arrival[]) => new Set(arrivals.map((a) => `${a.path} ${eventIdOf(a.body)}`));
+    const expected = all.length * WEBHOOKS;
+    let seen = 0;
+    await eventually(
+      async () => {
+        const got = delivered((await rx.take()).arrivals);
+        seen = got.size;
+        return all.every((id) => [0, 1, 2, 3, 4].every((w) => got.has(`/two/${w} ${id}`))) ? true : undefined;
+      },
       150_000,
-      () => `${delivered().size} of ${expected} delivered`,
+      () => `${seen} of ${expected} delivered`,
     );
     await drained(azurite.connectionString, 60_000);
 
     // The survivor's own events: exactly once per webhook. The killed host's may repeat (it died mid-way).
     const own = new Set(fromSurvivor);
-    const requests = new Map<string, number>();
-    for (const a of rx.arrivals) {
-      const id = eventIdOf(a.body);
-      if (own.has(id)) requests.set(`${a.path} ${id}`, (requests.get(`${a.path} ${id}`) ?? 0) + 1);
-    }
-    expect(requests.size).toBe(own.size * WEBHOOKS);
-    expect([...requests.values()].filter((n) => n > 1)).toEqual([]);
+    const { arrivals } = await rx.take();
+    const ofOwn = arrivals.filter((a) => own.has(eventIdOf(a.body)));
+    expect(perDelivery(ofOwn).size).toBe(own.size * WEBHOOKS);
+    expect(repeatsOf(ofOwn, survivor.output().split('\n'))).toEqual([]);
     await survivor.stop();
   }, 240_000);
 });

@@ -255,6 +255,49 @@ describe('webhook update', () => {
     expect((await api(svc, '/registries/cliratereg1/webhooks/clirate02')).status).toBe(404);
   });
 
+  it('--endpoint-type, --connection-string and --queue-ttl make a queue webhook; only get-config shows the connection string', async () => {
+    const key = 'Y2xpLXNlY3JldC1hY2NvdW50LWtleS12YWx1ZS0wMDE=';
+    const conn = `DefaultEndpointsProtocol=https;AccountName=contoso;AccountKey=${key};EndpointSuffix=core.windows.net`;
+    const run = await cli(
+      'webhook', 'create', '-n', 'cliqueue01', '-r', 'cliqueuereg1', '--endpoint-type', 'StorageQueue',
+      '--uri', 'https://contoso.queue.core.windows.net/registry-events', '--actions', 'push', '--connection-string', conn, '--queue-ttl', '3600',
+    ); // prettier-ignore
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(run.stdout)).toEqual(
+      flat('cliqueuereg1', 'cliqueue01', { endpointType: 'StorageQueue', queueMessageTimeToLiveSeconds: 3600 }),
+    );
+    expect(run.stdout).not.toContain(key);
+    const cfg = await cli('webhook', 'get-config', '-n', 'cliqueue01', '-r', 'cliqueuereg1');
+    expect((JSON.parse(cfg.stdout) as { connectionString?: string }).connectionString).toBe(conn);
+    // '' removes it (the service's managed identity sends then).
+    expect((await cli('webhook', 'update', '-n', 'cliqueue01', '-r', 'cliqueuereg1', '--connection-string', '')).code).toBe(0);
+    const after = await cli('webhook', 'get-config', '-n', 'cliqueue01', '-r', 'cliqueuereg1');
+    expect(JSON.parse(after.stdout)).not.toHaveProperty('connectionString');
+    const badTtl = await cli('webhook', 'update', '-n', 'cliqueue01', '-r', 'cliqueuereg1', '--queue-ttl', 'soon');
+    expect(badTtl.code).not.toBe(0);
+    expect(badTtl.stderr).toContain(
+      "option '--queue-ttl <seconds>' argument 'soon' is invalid. Give whole seconds, or -1 for messages that never expire.",
+    );
+    const badType = await cli('webhook', 'update', '-n', 'cliqueue01', '-r', 'cliqueuereg1', '--endpoint-type', 'Kafka');
+    expect(badType.stderr).toContain(
+      "option '--endpoint-type <type>' argument 'Kafka' is invalid. Allowed choices are WebHook, StorageQueue, ServiceBusQueue, ServiceBusTopic, EventHub.",
+    );
+    // The service's own check: a Service Bus host is not a Storage Queue.
+    const wrongHost = await cli(
+      'webhook',
+      'update',
+      '-n',
+      'cliqueue01',
+      '-r',
+      'cliqueuereg1',
+      '--uri',
+      'https://contoso-bus.servicebus.windows.net/q',
+    );
+    expect(wrongHost.stderr).toContain(
+      '(InvalidParameter) A StorageQueue serviceUri must be https://{account}.queue.core.windows.net/{queue}',
+    );
+  });
+
   it('sends only what is given; --headers with a single empty item clears the headers', async () => {
     const run = await cli('webhook', 'update', '-n', 'clihook01', '-r', 'cliregistry1', '--status', 'disabled', '--headers', '');
     expect(run.code).toBe(0);
@@ -329,7 +372,7 @@ describe('webhook update', () => {
       code: 2,
       stdout: '',
       stderr:
-        'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --payload-format, --skip-referrers.\n',
+        'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --payload-format, --skip-referrers, --endpoint-type, --connection-string, --queue-ttl.\n',
     });
   });
 });

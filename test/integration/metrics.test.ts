@@ -108,13 +108,15 @@ describe('GET /api/metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
-    const deliveries = (outcome: string) => sample(text, `registry_webhooks_deliveries_total{outcome="${outcome}"}`);
+    // Attempts by outcome and endpoint type; held deliveries were not attempted.
+    const deliveries = (outcome: string) =>
+      sample(text, `registry_webhooks_deliveries_total{outcome="${outcome}",endpoint_type="WebHook"}`);
     expect({
       succeeded: deliveries('succeeded'),
       retrying: deliveries('retrying'),
       failed: deliveries('failed'),
       refused: deliveries('refused'),
-      held: deliveries('held'),
+      held: sample(text, 'registry_webhooks_deliveries_total{outcome="held"}'),
     }).toEqual({ succeeded: 3, retrying: 1, failed: 2, refused: 1, held: 1 });
     const ingested = (registry: string, outcome: string) =>
       sample(text, `registry_webhooks_events_ingested_total{registry="${registry}",outcome="${outcome}"}`);
@@ -127,7 +129,7 @@ describe('GET /api/metrics', () => {
     expect(sample(text, 'registry_webhooks_delivery_latency_seconds_bucket{le="+Inf"}')).toBe(6);
     expect(rx.forPath('/ok')).toHaveLength(2); // the duplicate was not delivered
     expect(text).toContain('# TYPE registry_webhooks_delivery_latency_seconds histogram');
-    expect(sample(text, 'registry_webhooks_attempt_duration_seconds_count{outcome="retrying"}')).toBe(1);
+    expect(sample(text, 'registry_webhooks_attempt_duration_seconds_count{outcome="retrying",endpoint_type="WebHook"}')).toBe(1);
     expect(sample(text, 'registry_webhooks_dead_letters_total{queue="webhook-deliveries"}')).toBe(1);
     expect(sample(text, 'registry_webhooks_webhooks_auto_disabled_total{reason="gone"}')).toBe(1);
   });

@@ -194,6 +194,37 @@ describe('the Webhooks blade', () => {
     await page.close();
   });
 
+  it("sends to a queue: the 'Endpoint type' select shows the connection string and TTL fields, and the webhook's page its type", async () => {
+    const { page, errors } = await openPortal();
+    await connect(page, 'portalreg6');
+    await page.getByRole('link', { name: 'Add' }).click();
+    await page.getByRole('heading', { name: 'Create webhook' }).waitFor();
+    const type = page.getByLabel('Endpoint type');
+    expect(await type.inputValue()).toBe('WebHook');
+    expect(await page.getByLabel('Connection string').isHidden()).toBe(true);
+    await type.selectOption({ label: 'Storage Queue' });
+    expect(await page.getByLabel('Service URI').getAttribute('placeholder')).toBe('https://myaccount.queue.core.windows.net/myqueue');
+    await page.getByLabel('Webhook name').fill('portalqueue');
+    await page.getByLabel('Service URI').fill(`${svc.azurite.queueEndpoint}/portal-events`);
+    await page.getByLabel('Connection string').fill('UseDevelopmentStorage=true');
+    await page.getByLabel('Message time to live (seconds)').fill('soon');
+    await page.getByLabel('push', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await expect
+      .poll(() => page.locator('#add-queue-ttl-error').innerText())
+      .toBe('Enter whole seconds, or -1 for messages that never expire.');
+    await page.getByLabel('Message time to live (seconds)').fill('3600');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'portalqueue', level: 1 }).waitFor();
+    await expect.poll(() => page.locator('#prop-endpoint-type').innerText()).toBe('Storage Queue');
+    const hook = (await (await api(svc, '/registries/portalreg6/webhooks/portalqueue')).json()) as { properties: Record<string, unknown> };
+    expect(hook.properties).toMatchObject({ endpointType: 'StorageQueue', queueMessageTimeToLiveSeconds: 3600 });
+    await page.getByRole('button', { name: 'Show configuration' }).click();
+    await expect.poll(() => page.locator('#config-connection').innerText()).toBe('UseDevelopmentStorage=true');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('refuses a name that exists and shows a wrong key as the service says', async () => {
     await api(svc, '/registries/portalreg2/webhooks/taken0001', {
       method: 'PUT',

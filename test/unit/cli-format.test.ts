@@ -156,6 +156,9 @@ describe('update body', () => {
     expect(updateBody({ ...base, payloadFormat: 'cloudevents' })).toEqual({ properties: { payloadFormat: 'cloudevents' } });
     // `--skip-referrers false` is sent: it turns the skip off again.
     expect(updateBody({ ...base, skipReferrers: false })).toEqual({ properties: { skipReferrers: false } });
+    expect(updateBody({ ...base, endpointType: 'EventHub', connectionString: '', queueTtl: -1 })).toEqual({
+      properties: { endpointType: 'EventHub', connectionString: '', queueMessageTimeToLiveSeconds: -1 },
+    });
     expect(updateBody(base)).toEqual({});
   });
 });

@@ -63,6 +63,9 @@ describe('matchWebhooks', () => {
     rateLimitPerSecond: undefined,
     payloadFormat: undefined,
     skipReferrers: undefined,
+    endpointType: undefined,
+    connectionString: undefined,
+    queueMessageTimeToLiveSeconds: undefined,
     deliveryHealth: undefined,
     ...over,
   });
