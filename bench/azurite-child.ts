@@ -1,12 +1,12 @@
 import { startAzurite } from '../local/azurite.js';
 
 /*
- * Azurite for the benchmark, in its own process: storage is another machine in production, so its CPU
- * should not be billed to the host being measured. Reports its connection string and, on request, how
+ * Azurite for the benchmarks, in its own process (bench-storage.ts): storage is another machine in production, so its CPU
+ * should not be billed to the host being measured. Reports its connection string and queue endpoint and, on request, how
  * many requests each service has served (the storage calls).
  */
 const azurite = await startAzurite();
-process.send?.({ type: 'ready', connectionString: azurite.connectionString });
+process.send?.({ type: 'ready', connectionString: azurite.connectionString, queueEndpoint: azurite.queueEndpoint });
 process.on('message', (m: { type: string }) => {
   if (m.type === 'counts') process.send?.({ type: 'counts', counts: azurite.requestCounts() });
   if (m.type === 'stop') void azurite.close().then(() => process.exit(0));

@@ -5,123 +5,31 @@
  * deliveries/s, events/s, ingest → delivery latency, storage calls per delivery, each as a ratio to
  * its limit, and the process's resident memory.
  */
-import { fork } from 'node:child_process';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import http from 'node:http';
 import { QueueClient } from '@azure/storage-queue';
-import { startAzurite } from '../local/azurite.js';
-import { boot } from '../local/boot.js';
+import { bootBenchHost, INGEST_KEY as INGEST, MANAGEMENT_KEY as KEY } from './lib/boot-bench-host.js';
+import { startBenchStorage } from './lib/bench-storage.js';
+import { fmt, now, pct } from './lib/figures.js';
+import { pool } from './lib/pool.js';
+import { closePosts, post } from './lib/post.js';
+import { forkReceiver } from './lib/receiver-process.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
-const KEY = 'bench-management-key-00000001';
-const INGEST = 'bench-ingest-key-000000000001';
-const now = () => performance.timeOrigin + performance.now();
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const receiver = await forkReceiver();
+const rxUrl = receiver.url;
 
-type Msg = { type: 'ready'; port: number } | { type: 'count'; count: number } | { type: 'take'; arrivals: [string, number][] };
-const receiver = fork(join(here, 'receiver.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-function ask<T extends Msg['type']>(type: T): Promise<Extract<Msg, { type: T }>> {
-  return new Promise((resolve) => {
-    const on = (m: Msg) => {
-      if (m.type === type) {
-        receiver.off('message', on);
-        resolve(m as Extract<Msg, { type: T }>);
-      }
-    };
-    receiver.on('message', on);
-    if (type !== 'ready') receiver.send({ type });
-  });
-}
-const { port } = await ask('ready');
-const rxUrl = `http://127.0.0.1:${port}`;
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
-}
 async function waitForArrivals(count: number, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { count: c } = await ask('count');
+    const { count: c } = await receiver.counts();
     if (c >= count) return;
     if (Date.now() > deadline) throw new Error(`only ${c} of ${count} deliveries arrived`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 // ---- the service, as npm start runs it; Azurite in this process (BENCH_AZURITE=inprocess, npm start's
 // default) or in its own process (the default here: storage is another machine in production).
-type StorageCounts = { queue: number; table: number };
-async function storage(): Promise<{ connectionString: string; requestCounts(): Promise<StorageCounts>; close(): Promise<void> }> {
-  if (process.env['BENCH_AZURITE'] === 'inprocess') {
-    const a = await startAzurite();
-    return { connectionString: a.connectionString, requestCounts: () => Promise.resolve(a.requestCounts()), close: () => a.close() };
-  }
-  const child = fork(join(here, 'azurite-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const once = <T>(type: string) =>
-    new Promise<T>((resolve) => {
-      const on = (m: { type: string } & T) => {
-        if (m.type === type) {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-    });
-  const { connectionString } = await once<{ connectionString: string }>('ready');
-  return {
-    connectionString,
-    async requestCounts() {
-      const reply = once<{ counts: StorageCounts }>('counts');
-      child.send({ type: 'counts' });
-      return (await reply).counts;
-    },
-    async close() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'stop' });
-      await exited;
-    },
-  };
-}
-const azurite = await storage();
-const host = await boot({
-  env: { AzureWebJobsStorage: azurite.connectionString, MANAGEMENT_KEYS: KEY, INGEST_KEYS: INGEST, ALLOW_PRIVATE_TARGETS: 'true' },
-  functionsDir: join(root, 'functions'),
-  hostJsonPath: join(root, 'host.json'),
-  port: 0,
-  log: (level, fn, message) => {
-    if (level === 'error') console.error(`${fn}: ${message}`);
-  },
-});
+const azurite = await startBenchStorage(process.env['BENCH_AZURITE'] === 'inprocess' ? 'inprocess' : 'child');
+const host = await bootBenchHost(azurite.connectionString);
 
 // ---- limits measured in this run
 async function postLoopRate(n: number, concurrency: number) {
@@ -129,7 +37,7 @@ async function postLoopRate(n: number, concurrency: number) {
   const t0 = now();
   await pool(Array.from({ length: n }), concurrency, () => post(`${rxUrl}/baseline`, body, {}));
   const rate = n / ((now() - t0) / 1000);
-  await ask('take');
+  await receiver.take();
   return rate;
 }
 async function rawQueueRate(n: number) {
@@ -157,20 +65,9 @@ async function rawQueueRate(n: number) {
 // ---- scenarios
 async function createWebhooks(registry: string, count: number) {
   await pool(Array.from({ length: count }), 8, async (_, i) => {
-    const status = await new Promise<number>((resolve, reject) => {
-      const body = JSON.stringify({ location: 'westus', properties: { serviceUri: `${rxUrl}/${registry}/${i}`, actions: ['push'] } });
-      const req = http.request(`${host.url}/registries/${registry}/webhooks/hook${String(i).padStart(5, '0')}`, {
-        method: 'PUT',
-        agent,
-        headers: { 'content-type': 'application/json', 'x-functions-key': KEY },
-      });
-      req.on('response', (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const body = JSON.stringify({ location: 'westus', properties: { serviceUri: `${rxUrl}/${registry}/${i}`, actions: ['push'] } });
+    const url = `${host.url}/registries/${registry}/webhooks/hook${String(i).padStart(5, '0')}`;
+    const status = await post(url, body, { 'x-functions-key': KEY }, 'PUT');
     if (status !== 201) throw new Error(`create webhook: ${status}`);
   });
 }
@@ -208,8 +105,8 @@ async function scenario(
     { 'x-functions-key': INGEST },
   );
   await waitForArrivals(webhooks);
-  const warmup = await ask('take');
-  const coldLatency = Math.max(...warmup.arrivals.map(([, t]) => t)) - warmupAt;
+  const warmup = await receiver.take();
+  const coldLatency = Math.max(...warmup.map(([, t]) => t)) - warmupAt;
   const before = await azurite.requestCounts();
   const sentAt = new Map<string, number>();
   const ids = Array.from({ length: events }, (_, i) => `${name}-${i}`);
@@ -247,7 +144,7 @@ async function scenario(
     await pool(ids, opts.concurrency ?? 1, ingestOne);
   }
   await waitForArrivals(events * webhooks);
-  const { arrivals } = await ask('take');
+  const arrivals = await receiver.take();
   const last = Math.max(...arrivals.map(([, t]) => t));
   const first = Math.min(...arrivals.map(([, t]) => t));
   // Let the fan-outs finish their records and deletes before counting storage calls.
@@ -348,5 +245,5 @@ console.log(
 
 await host.close();
 await azurite.close();
-agent.destroy();
-receiver.send({ type: 'stop' });
+closePosts();
+receiver.stop();

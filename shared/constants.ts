@@ -48,6 +48,7 @@ export const Table = {
   roleAssignments: 'roleassignments',
   registries: 'registries',
   pacing: 'webhookpacing',
+  orderedLanes: 'orderedlanes',
 } as const;
 
 /** Queue names (lowercase letters, digits and '-'); the host's poison queues are `<name>-poison`. */

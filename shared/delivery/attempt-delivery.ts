@@ -8,6 +8,7 @@ import type { PostOutcome } from './post-json.js';
 import type { DestinationFor } from './destination.js';
 import { orderingKey } from './ordering-key.js';
 import type { Pacer, WaitReason } from './pacing.js';
+import type { LaneEntry, OrderedLanes } from './ordered-lanes.js';
 import type { DeliveryOutcome, Metrics } from '../metrics/metrics.js';
 import type { HealthRecorder } from '../webhooks/health-recorder.js';
 
@@ -22,6 +23,8 @@ export interface AttemptResult {
    * delivery queue: not an attempt and not a failure; `retryInSeconds` says when it is due.
    */
   readonly waiting?: Waiting;
+  /** Its lane's next delivery, due now: this one (an ordered destination's) is done and left its lane. */
+  readonly released?: LaneEntry;
 }
 
 interface Waiting {
@@ -53,7 +56,14 @@ export interface AttemptSettings {
   readonly health: HealthRecorder;
   /** Each webhook's turn: its rate limit, a receiver's Retry-After, the order of receipt (pacing.ts). */
   readonly pacer: Pacer;
+  /** One repository's deliveries to an ordered destination, one at a time (ordered-lanes.ts). */
+  readonly lanes: OrderedLanes;
+  /** Told what could not be done about a lane (storage unreachable): the delivery then waits and asks again. */
+  readonly warn: (message: string) => void;
 }
+
+/** A delivery behind its repository's head asks again after this long, should the head's release not reach it. */
+const LANE_RECHECK_MS = 30_000;
 
 /**
  * One attempt: wait for the webhook's turn and a connection (at most `queueWaitMs` in all, else the
@@ -70,7 +80,14 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
     const deadlineMs = asked + settings.queueWaitMs;
     let outcome: PostOutcome;
     let sent: DeliveryRecord = record;
+    const destination = settings.destinations(webhook);
+    const lane = destination.ordered && !turn.unpaced ? orderingKey(webhook.registryName, record.image) : undefined;
+    const entry: LaneEntry = { receivedMs: record.receivedMs, eventId: record.eventId, attempts: record.attempts };
     try {
+      if (lane !== undefined && !(await headOfLane(settings, webhook, lane, entry))) {
+        const notBeforeMs = settings.now().getTime() + LANE_RECHECK_MS;
+        return waitFor(settings, record, { reason: 'behind older deliveries of its repository', notBeforeMs });
+      }
       if (!turn.unpaced) {
         const given = await settings.pacer.turn(webhook, { receivedMs: record.receivedMs, deadlineMs, notBeforeMs: turn.notBeforeMs });
         if (!given.go) return waitFor(settings, record, given);
@@ -87,12 +104,11 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
         body: record.body,
         request,
         messageId: record.eventId,
-        orderingKey: orderingKey(webhook.registryName, record.image),
+        orderingKey: lane ?? orderingKey(webhook.registryName, record.image),
         timeoutMs: settings.timeoutMs,
         maxResponseBytes: settings.maxResponseBytes,
       };
       // A ping waits for a connection as long as its timeout; a delivery only within its in-memory wait.
-      const destination = settings.destinations(webhook);
       const wait = { priority: record.receivedMs, deadline: performance.now() + Math.max(0, deadlineMs - at.getTime()) };
       const paced = turn.unpaced ? message : { ...message, connectionWait: wait };
       sent = { ...record, ...destination.describe(paced) };
@@ -118,7 +134,16 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
       if (asks !== undefined)
         settings.pacer.slowDown(webhook, now.getTime() + Math.min(asks, settings.retryPolicy.maxRetryAfterSeconds) * 1000);
     }
-    const result = decide(settings, record, outcome, now, sent);
+    let result = decide(settings, record, outcome, now, sent);
+    if (lane !== undefined && result.record.state !== 'pending') {
+      // Done (succeeded, or failed for good): the next of its repository goes now. A head that retries stays.
+      try {
+        const next = await settings.lanes.finished(webhook, lane, entry);
+        if (next) result = { ...result, released: next };
+      } catch (err) {
+        settings.warn(`lanes: webhook=${webhook.name}: could not leave its lane (${errorText(err)}); the next asks again within 30 s`);
+      }
+    }
     // Ingest → first attempt, for new deliveries only (not a held or failed one sent again by recover).
     const first = record.attempts === 0 && record.lastError === undefined;
     settings.metrics.attempted(
@@ -136,6 +161,18 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
     return result;
   };
 }
+
+/** Whether the delivery is its lane's head; when the lane cannot be read, it is not (it waits and asks again). */
+async function headOfLane(settings: AttemptSettings, webhook: WebhookRecord, lane: string, entry: LaneEntry): Promise<boolean> {
+  try {
+    return await settings.lanes.turn(webhook, lane, entry);
+  } catch (err) {
+    settings.warn(`lanes: webhook=${webhook.name}: could not join its lane (${errorText(err)}); it waits and asks again`);
+    return false;
+  }
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Not sent: due again in time to be back for its turn (early by the queue's polling, then it waits here). */
 function waitFor(settings: AttemptSettings, record: DeliveryRecord, waiting: Waiting): AttemptResult {

@@ -37,6 +37,11 @@ interface ShownRequest {
  * network errors retried, `refused` final). The retry schedule is the engine's, not an SDK's.
  */
 export interface Destination {
+  /**
+   * Whether the destination keeps the order it is sent in per ordering key (a Service Bus session, an Event
+   * Hubs partition key): then one repository's deliveries go one at a time, in order of receipt (ordered-lanes.ts).
+   */
+  readonly ordered: boolean;
   /** What the record shows as the request: a POST's headers, or a message's properties. */
   describe(message: OutboundMessage): ShownRequest;
   /** Sends once, within `message.timeoutMs`, or answers `busy` (not sent: no connection by `connectionWait`). Never rejects. */

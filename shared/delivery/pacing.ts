@@ -17,7 +17,12 @@ interface PacedWebhook {
 }
 
 /** Why a delivery waits: shown in listEvents and counted in metrics. */
-export type WaitReason = 'rate limit' | 'retry-after' | 'behind older deliveries' | 'connections to the endpoint busy';
+export type WaitReason =
+  | 'rate limit'
+  | 'retry-after'
+  | 'behind older deliveries'
+  | 'behind older deliveries of its repository'
+  | 'connections to the endpoint busy';
 
 type Turn =
   | { readonly go: true }

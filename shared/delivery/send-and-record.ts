@@ -132,7 +132,9 @@ async function settleWithin<T>(promises: readonly Promise<T>[], budgetMs: number
   const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
   await Promise.race([all, budget]);
   clearTimeout(timer);
-  return results;
+  // A copy: an attempt that ends after the budget must stay unfinished here (its record says `in flight`
+  // and it is handed off), not appear in the caller's results while the records are being written.
+  return [...results];
 }
 
 /** An outcome with no retry to come: a pending record becomes failed. */

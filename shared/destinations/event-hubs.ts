@@ -30,6 +30,8 @@ export function eventHubsDestination(deps: EventHubsDeps): Destination & { close
       : new EventHubProducerClient(address.connectionString, address.entity, options);
   };
   return {
+    // A partition key keeps a repository's events in one partition, in the order they are sent.
+    ordered: true,
     describe: (m) => ({
       requestHeaders: {
         MessageId: m.messageId,

@@ -7,6 +7,8 @@ import type { Poster } from '../delivery/post-json.js';
  */
 export function httpDestination(poster: Pick<Poster, 'post' | 'deliver'>): Destination {
   return {
+    // An endpoint's POSTs go out concurrently: HTTP makes no promise of order.
+    ordered: false,
     describe: (m) => ({ requestHeaders: m.request.maskedHeaders, requestUri: m.request.maskedUri }),
     send: (m) => {
       const post = {

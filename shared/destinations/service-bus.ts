@@ -44,6 +44,8 @@ export function serviceBusDestination(deps: ServiceBusDeps): Destination & { clo
     return { client, sender: client.createSender(address.entity) };
   };
   return {
+    // Sessions keep a repository's messages in the order they are sent.
+    ordered: true,
     describe(m) {
       const ttl = ttlMs(m);
       return {

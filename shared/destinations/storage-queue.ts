@@ -37,6 +37,8 @@ export function storageQueueDestination(deps: StorageQueueDeps): Destination & {
     return new QueueClient(address.queueUrl, deps.credential(), options);
   };
   return {
+    // A Storage Queue does not keep order for its readers, so sending one at a time would buy nothing.
+    ordered: false,
     describe: (m) => ({
       requestHeaders: { Encoding: 'base64', MessageTimeToLive: String(ttlOf(m)) },
       requestUri: maskUri(m.webhook.serviceUri),

@@ -68,6 +68,13 @@ export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
 export async function scheduleRetries(queue: DeliveryQueue, registry: string, results: readonly Attempted[]): Promise<void> {
   const byDelay = new Map<number, DeliveryRef[]>();
   for (const { webhook, result } of results) {
+    // The next of an ordered lane, due now (its record waits `pending`; its next attempt is the one due).
+    if (result.released) {
+      const next = result.released;
+      const list = byDelay.get(0) ?? [];
+      list.push({ webhook: webhook.name, eventId: next.eventId, receivedMs: next.receivedMs, attempt: next.attempts + 1 });
+      byDelay.set(0, list);
+    }
     if (result.retryInSeconds === undefined) continue;
     const delay = Math.max(0, Math.round(result.retryInSeconds));
     const list = byDelay.get(delay) ?? [];

@@ -26,6 +26,7 @@ import type { EventsMessage } from './messages.js';
 import { referrerKind, type SkipReferrersDeps } from './skip-referrers.js';
 import { REFERRER_REASONS, type ReferrerKind } from '../events/referrers.js';
 import { acrPayload } from '../multiarch/payloads.js';
+import type { Turns } from './in-turn.js';
 
 export interface FanOutDeps extends HandoffDeps, MultiArchDeps, SkipReferrersDeps {
   readonly config: Pick<
@@ -41,6 +42,8 @@ export interface FanOutDeps extends HandoffDeps, MultiArchDeps, SkipReferrersDep
   readonly now: Clock;
   /** This process, as the owner named in the claims it takes. */
   readonly owner: string;
+  /** A registry's fan-outs plan one after another, so an earlier batch's deliveries join their ordered lanes first. */
+  readonly planning: Turns;
 }
 
 /**
@@ -137,49 +140,13 @@ async function fanOutClaimed(
   log: Logger,
   stopRenewing: () => Promise<void>,
 ): Promise<void> {
-  const webhooks = await deps.webhooks.listCached(registry);
-  const created = deps.now().toISOString();
-  const planned: Planned[] = [];
-  for (const claim of claimed) {
-    const { event } = claim.item;
-    const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
-    const covering = [...matchWebhooks(webhooks, event), ...holdingWebhooks(webhooks, event)];
-    const done = await alreadyRecorded(deps, registry, claim, covering);
-    if (done.size > 0) log.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
-    else if (covering.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
-    // A signature, attestation or SBOM is recorded as skipped for the webhooks that ask (skipReferrers),
-    // before the multi-arch step: a referrer pushed by digest is never held as a platform of an index.
-    const open = covering.filter((w) => !done.has(nameKey(w.name)));
-    const referrer = await referrerKind(deps, event, open, (x) => log.log(`fan-out: ${tag} ${x}`));
-    const skipping = referrer ? open.filter((w) => w.skipReferrers) : [];
-    const takes = (w: WebhookRecord) => !skipping.includes(w);
-    const matched = covering.filter((w) => w.status === 'enabled' && takes(w));
-    const holding = covering.filter((w) => w.status === 'disabled' && takes(w));
-    // Multi-arch images: coalesced webhooks get one event per index, and tagless child pushes are held.
-    const plan = await planMultiArch(
-      deps,
-      registry,
-      claim.item,
-      matched.filter((w) => !done.has(nameKey(w.name))),
-      (x) => log.log(`fan-out: ${tag} ${x}`),
-    );
-    const targets = plan.sends.map((x) => x.webhook);
-    const receivedMs = Date.parse(claim.item.receivedAt);
-    const payload = acrPayload(event);
-    const unsent = (w: WebhookRecord, state: 'held' | 'skipped', lastError: string) => ({
-      ...newDeliveryRecord(w, payload, receivedMs, created),
-      state,
-      lastError,
-    });
-    planned.push({
-      claim,
-      tag,
-      targets,
-      records: plan.sends.map((x) => newDeliveryRecord(x.webhook, x.payload, receivedMs, created)),
-      held: holding.filter((w) => !done.has(nameKey(w.name))).map((w) => unsent(w, 'held', HELD_REASON)),
-      skipped: referrer ? skipping.map((w) => unsent(w, 'skipped', REFERRER_REASONS[referrer])) : [],
-      referrer,
-    });
+  const release = await deps.planning.enter(registry);
+  let planned: Planned[];
+  try {
+    planned = await plan(deps, registry, claimed, log);
+  } finally {
+    // Before the attempts start (synchronously, below): the next batch's deliveries join their lanes after these.
+    release();
   }
 
   // Attempts start in sendAndRecord, after the last await of the planning above: a promise created before
@@ -232,6 +199,55 @@ async function fanOutClaimed(
         `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${count('succeeded')} retrying=${retrying} waiting=${waiting} failed=${failed} handedOff=${handedOff} held=${p.held.length}${p.skipped.length > 0 ? ` skipped=${p.skipped.length} (${p.referrer})` : ''}`,
       );
   }
+}
+
+/** What each claimed event's fan-out sends (and holds): the webhooks it matches, its bodies, its records. */
+async function plan(deps: FanOutDeps, registry: string, claimed: readonly Claimed[], log: Logger): Promise<Planned[]> {
+  const webhooks = await deps.webhooks.listCached(registry);
+  const created = deps.now().toISOString();
+  const planned: Planned[] = [];
+  for (const claim of claimed) {
+    const { event } = claim.item;
+    const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
+    const covering = [...matchWebhooks(webhooks, event), ...holdingWebhooks(webhooks, event)];
+    const done = await alreadyRecorded(deps, registry, claim, covering);
+    if (done.size > 0) log.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
+    else if (covering.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
+    // A signature, attestation or SBOM is recorded as skipped for the webhooks that ask (skipReferrers),
+    // before the multi-arch step: a referrer pushed by digest is never held as a platform of an index.
+    const open = covering.filter((w) => !done.has(nameKey(w.name)));
+    const referrer = await referrerKind(deps, event, open, (x) => log.log(`fan-out: ${tag} ${x}`));
+    const skipping = referrer ? open.filter((w) => w.skipReferrers) : [];
+    const takes = (w: WebhookRecord) => !skipping.includes(w);
+    const matched = covering.filter((w) => w.status === 'enabled' && takes(w));
+    const holding = covering.filter((w) => w.status === 'disabled' && takes(w));
+    // Multi-arch images: coalesced webhooks get one event per index, and tagless child pushes are held.
+    const plan = await planMultiArch(
+      deps,
+      registry,
+      claim.item,
+      matched.filter((w) => !done.has(nameKey(w.name))),
+      (x) => log.log(`fan-out: ${tag} ${x}`),
+    );
+    const targets = plan.sends.map((x) => x.webhook);
+    const receivedMs = Date.parse(claim.item.receivedAt);
+    const payload = acrPayload(event);
+    const unsent = (w: WebhookRecord, state: 'held' | 'skipped', lastError: string) => ({
+      ...newDeliveryRecord(w, payload, receivedMs, created),
+      state,
+      lastError,
+    });
+    planned.push({
+      claim,
+      tag,
+      targets,
+      records: plan.sends.map((x) => newDeliveryRecord(x.webhook, x.payload, receivedMs, created)),
+      held: holding.filter((w) => !done.has(nameKey(w.name))).map((w) => unsent(w, 'held', HELD_REASON)),
+      skipped: referrer ? skipping.map((w) => unsent(w, 'skipped', REFERRER_REASONS[referrer])) : [],
+      referrer,
+    });
+  }
+  return planned;
 }
 
 /**

@@ -17,6 +17,9 @@ import { makeAttemptDelivery, type AttemptDelivery } from '../delivery/attempt-d
 import { makeDestinations } from '../destinations/registry.js';
 import { makePacer } from '../delivery/pacing.js';
 import { makePacingStore } from '../storage/pacing-store.js';
+import { makeOrderedLanes } from '../delivery/ordered-lanes.js';
+import { makeLaneStore } from '../storage/lane-store.js';
+import { makeTurns, type Turns } from '../pipeline/in-turn.js';
 import { makeEventGridMirror, noopMirror, type EventMirror } from '../mirror/event-mirror.js';
 import { makeIngestBatcher, type IngestBatcher, type JournalBatch } from '../pipeline/ingest-batcher.js';
 import { makeDispatcher } from '../pipeline/dispatch.js';
@@ -83,6 +86,8 @@ export interface Services {
   readonly now: Clock;
   /** This process, as the owner named in the fan-out claims it holds. */
   readonly owner: string;
+  /** A registry's fan-outs take turns to plan (the order ordered lanes are joined in). */
+  readonly planning: Turns;
   /** Work that outlives an invocation (dispatch, hand-offs) and the process's logger it logs through. */
   readonly background: Background;
   /** Closes what the process keeps open for deliveries: keep-alive sockets, brokers' AMQP connections. */
@@ -106,6 +111,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
   const registriesTable = createTableClient(config.storage, Table.registries);
   const roleAssignmentsTable = createTableClient(config.storage, Table.roleAssignments);
   const pacingTable = createTableClient(config.storage, Table.pacing);
+  const lanesTable = createTableClient(config.storage, Table.orderedLanes);
   const queues = makeQueues(config.storage);
   const eventsQueue = makeEventsQueue(queues.events);
   const mirrorQueue = makeMirrorQueue(queues.mirror);
@@ -119,9 +125,11 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     registriesTable.createTable(),
     roleAssignmentsTable.createTable(),
     pacingTable.createTable(),
+    lanesTable.createTable(),
     ...Object.values(queues).map((q) => q.createIfNotExists()),
   ]);
   const claims = makeClaimStore(eventsTable);
+  const deliveries = makeDeliveryStore(eventsTable);
   const memory = makeRegistryMemoryStore(eventsTable);
   const now = () => new Date();
   const telemetry = setupMetrics({
@@ -192,7 +200,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     }),
     claims,
     memory,
-    deliveries: makeDeliveryStore(eventsTable),
+    deliveries,
     history: makeHistoryStore(eventsTable),
     deadLetters: makeDeadLetterStore(deadLettersTable),
     ingestBatcher,
@@ -215,6 +223,13 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
         now: () => now().getTime(),
         warn: (message) => background.log.warn(message),
       }),
+      lanes: makeOrderedLanes({
+        store: makeLaneStore(lanesTable),
+        now: () => now().getTime(),
+        pending: async (registry, webhook, entry) =>
+          (await deliveries.getDelivery({ registry, webhook, eventId: entry.eventId, receivedMs: entry.receivedMs }))?.state === 'pending',
+      }),
+      warn: (message) => background.log.warn(message),
     }),
     coalesceWindow: makeCoalesceWindow(makeHoldStore(eventsTable), config.multiArchWindowMs),
     // Reading a manifest back goes through the deliveries' poster: the same SSRF policy and timeout.
@@ -224,6 +239,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     scrapeMetrics: () => telemetry.scrape(),
     now,
     owner,
+    planning: makeTurns(),
     background,
     async close() {
       await destinations.close();

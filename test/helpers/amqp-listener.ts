@@ -49,6 +49,8 @@ export interface AmqpListener {
   readonly missing: Set<string>;
   /** Entities whose transfers are recorded but never settled (a broker that does not answer). */
   readonly silent: Set<string>;
+  /** Decides each transfer's fate when set (after `refuse`): settle after `delayMs`, refused with `error` or accepted. */
+  chaos: ((address: string) => { delayMs: number; error?: AmqpError }) | undefined;
   /** Resolves once `count` messages (accepted or not) were received. */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedAmqpMessage[]>;
   close(): Promise<void>;
@@ -84,6 +86,7 @@ export async function startAmqpListener(): Promise<AmqpListener> {
   const replyTo = new Map<string, Sender>();
   const refuseAlways = new Map<string, AmqpError>();
   const refuse: AmqpError[] = [];
+  const listener: Pick<AmqpListener, 'chaos'> = { chaos: undefined };
   const missing = new Set<string>();
   const silent = new Set<string>();
 
@@ -152,7 +155,8 @@ export async function startAmqpListener(): Promise<AmqpListener> {
       return;
     }
     const quiet = silent.has(address);
-    const error = quiet ? undefined : (refuseAlways.get(address) ?? refuse.shift());
+    const fate = quiet ? undefined : listener.chaos?.(address);
+    const error = quiet ? undefined : (refuseAlways.get(address) ?? refuse.shift() ?? fate?.error);
     // A transfer in another message format arrives undecoded: a batch's envelope is itself an AMQP message.
     const batch = (delivery.format as number | undefined) === BATCH_FORMAT;
     const envelope = batch ? (rhea.message.decode(message as unknown as Buffer) as unknown as Message) : message;
@@ -171,8 +175,12 @@ export async function startAmqpListener(): Promise<AmqpListener> {
         accepted: !quiet && error === undefined,
       });
     }
-    if (error) delivery.reject({ condition: error.condition, description: error.description });
-    else if (!quiet) delivery.accept();
+    const settle = () => {
+      if (error) delivery.reject({ condition: error.condition, description: error.description });
+      else if (!quiet) delivery.accept();
+    };
+    if (fate?.delayMs) setTimeout(settle, fate.delayMs);
+    else settle();
     for (const w of waiters) w();
   });
   // The SDKs close links and connections as they please; nothing for the broker to do.
@@ -195,6 +203,12 @@ export async function startAmqpListener(): Promise<AmqpListener> {
     missing,
     silent,
     refuseAlways,
+    get chaos() {
+      return listener.chaos;
+    },
+    set chaos(decide) {
+      listener.chaos = decide;
+    },
     waitFor(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
