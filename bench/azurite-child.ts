@@ -1,7 +1,7 @@
 import { startAzurite } from '../local/azurite.js';
 
 /*
- * Azurite for the benchmarks, in its own process (bench-storage.ts): storage is another machine in production, so its CPU
+ * Azurite for the benchmarks, in its own process (lib/bench-storage.ts): storage is another machine in production, so its CPU
  * should not be billed to the host being measured. Reports its connection string and queue endpoint and, on request, how
  * many requests each service has served (the storage calls).
  */

@@ -28,7 +28,7 @@ async function waitForArrivals(count: number, timeoutMs = 120_000) {
 
 // ---- the service, as npm start runs it; Azurite in this process (BENCH_AZURITE=inprocess, npm start's
 // default) or in its own process (the default here: storage is another machine in production).
-const azurite = await startBenchStorage(process.env['BENCH_AZURITE'] === 'inprocess' ? 'inprocess' : 'child');
+const azurite = await startBenchStorage();
 const host = await bootBenchHost(azurite.connectionString);
 
 // ---- limits measured in this run
@@ -199,7 +199,7 @@ async function scenario(
 }
 
 console.log(
-  `registry-webhooks benchmark (local host; Azurite ${process.env['BENCH_AZURITE'] === 'inprocess' ? 'in the host process' : 'in its own process'}; receiver in its own process)`,
+  `registry-webhooks benchmark (local host; Azurite ${azurite.inProcess ? 'in the host process' : 'in its own process'}; receiver in its own process)`,
 );
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 
@@ -240,7 +240,7 @@ for (const [label, r] of rows) {
   );
 }
 console.log(
-  `\nresident memory of the host process (host + driver${process.env['BENCH_AZURITE'] === 'inprocess' ? ' + Azurite' : ''}): ${fmt(process.memoryUsage().rss / 1048576)} MB`,
+  `\nresident memory of the host process (host + driver${azurite.inProcess ? ' + Azurite' : ''}): ${fmt(process.memoryUsage().rss / 1048576)} MB`,
 );
 
 await host.close();

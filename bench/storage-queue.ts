@@ -10,18 +10,17 @@
  * ingest → enqueue latency, storage calls per delivery (counted at Azurite) and the host's RSS. Storage
  * and host as bench/pipeline.ts has them: Azurite in its own process, or BENCH_AZURITE=inprocess.
  */
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { QueueClient } from '@azure/storage-queue';
-import { startBenchStorage } from './bench-storage.js';
-import { bootBenchHost, INGEST_KEY, MANAGEMENT_KEY } from './bench-host.js';
-import { httpRequest } from './http-request.js';
-import { pool } from './pool.js';
-import { fmt, now, pct } from './figures.js';
-import { watchQueueSends } from './queue-sends.js';
+import { bootBenchHost, INGEST_KEY, MANAGEMENT_KEY } from './lib/boot-bench-host.js';
+import { startBenchStorage } from './lib/bench-storage.js';
+import { fmt, now, pct } from './lib/figures.js';
+import { pool } from './lib/pool.js';
+import { closePosts, httpRequest } from './lib/post.js';
+import { watchQueueSends } from './lib/queue-sends.js';
 
 const positive = (flag: string, value: string) => {
   const n = Number(value);
@@ -63,9 +62,8 @@ async function until(done: () => boolean | Promise<boolean>, what: string, every
 
 const storage = await startBenchStorage();
 const host = await bootBenchHost(storage.connectionString);
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const api = async (method: string, url: string, body: string, key = MANAGEMENT_KEY) =>
-  httpRequest(agent, method, url.startsWith('http') ? url : `${host.url}${url}`, body, { 'x-functions-key': key });
+const api = async (method: 'GET' | 'POST' | 'PUT', url: string, body: string, key = MANAGEMENT_KEY) =>
+  httpRequest(method, url.startsWith('http') ? url : `${host.url}${url}`, body, { 'x-functions-key': key });
 const queues = (kind: string) =>
   Array.from({ length: WEBHOOKS }, (_, i) => new QueueClient(storage.connectionString, `sqbench-${kind}-${i}`));
 /** Storage calls the benchmark itself makes while the service is measured, to leave out of its count. */
@@ -147,7 +145,7 @@ const latencies: number[] = [];
 let unsettled = 0;
 for (const name of hookNames) {
   let url: string | undefined = `/registries/${REGISTRY}/webhooks/${name}/listEvents?$top=1000`;
-  let method = 'POST';
+  let method: 'GET' | 'POST' = 'POST';
   while (url) {
     const res = await api(method, url, '');
     if (res.status !== 200) throw new Error(`listEvents: ${res.status} ${res.body}`);
@@ -249,4 +247,4 @@ console.log(
 serviceSends.stop();
 await host.close();
 await storage.close();
-agent.destroy();
+closePosts();

@@ -10,7 +10,11 @@ interface StorageCounts {
 }
 
 export interface BenchStorage {
+  /** Azurite runs in this process (so its memory and CPU are the host process's). */
+  readonly inProcess: boolean;
   readonly connectionString: string;
+  /** `http://127.0.0.1:{port}/devstoreaccount1`: a queue's path-style URL is this plus `/{queue}`. */
+  readonly queueEndpoint: string;
   requestCounts(): Promise<StorageCounts>;
   close(): Promise<void>;
 }
@@ -18,12 +22,20 @@ export interface BenchStorage {
 /**
  * Real Azurite for a benchmark: in this process (`inprocess`, as `npm start` runs it), or in a child
  * process of its own (`child`: storage is another machine in production, so its CPU is not billed to the
- * host being measured).
+ * host being measured). By default, `inprocess` when BENCH_AZURITE=inprocess, else `child`.
  */
-export async function startBenchStorage(where: 'inprocess' | 'child'): Promise<BenchStorage> {
+export async function startBenchStorage(
+  where: 'inprocess' | 'child' = process.env['BENCH_AZURITE'] === 'inprocess' ? 'inprocess' : 'child',
+): Promise<BenchStorage> {
   if (where === 'inprocess') {
     const a = await startAzurite();
-    return { connectionString: a.connectionString, requestCounts: () => Promise.resolve(a.requestCounts()), close: () => a.close() };
+    return {
+      inProcess: true,
+      connectionString: a.connectionString,
+      queueEndpoint: a.queueEndpoint,
+      requestCounts: () => Promise.resolve(a.requestCounts()),
+      close: () => a.close(),
+    };
   }
   const here = dirname(fileURLToPath(import.meta.url));
   const child = fork(join(here, '..', 'azurite-child.ts'), [], {
@@ -40,9 +52,11 @@ export async function startBenchStorage(where: 'inprocess' | 'child'): Promise<B
       };
       child.on('message', on);
     });
-  const { connectionString } = await once<{ connectionString: string }>('ready');
+  const { connectionString, queueEndpoint } = await once<{ connectionString: string; queueEndpoint: string }>('ready');
   return {
+    inProcess: false,
     connectionString,
+    queueEndpoint,
     async requestCounts() {
       const reply = once<{ counts: StorageCounts }>('counts');
       child.send({ type: 'counts' });

@@ -35,7 +35,7 @@ const same = (a: Pick<LaneEntry, 'receivedMs' | 'eventId'>, b: Pick<LaneEntry, '
   a.receivedMs === b.receivedMs && a.eventId === b.eventId;
 
 /** Raised when a lane's list would outgrow its row. */
-export class LaneFullError extends Error {
+class LaneFullError extends Error {
   override readonly name = 'LaneFullError';
 }
 
