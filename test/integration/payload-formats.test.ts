@@ -175,6 +175,7 @@ describe('payload formats', () => {
     expect(adaptiveCardProblems(teams)).toEqual([]);
     const fact = (label: string, value: string) => ({
       type: 'RichTextBlock',
+      spacing: 'Small',
       inlines: [
         { type: 'TextRun', text: `${label}: `, weight: 'Bolder' },
         { type: 'TextRun', text: value },
@@ -297,6 +298,7 @@ describe('payload formats', () => {
     expect(adaptiveCardProblems(teams)).toEqual([]);
     expect(teams.attachments[0]!.content.body).toContainEqual({
       type: 'RichTextBlock',
+      spacing: 'Small',
       inlines: [
         { type: 'TextRun', text: 'Platforms: ', weight: 'Bolder' },
         { type: 'TextRun', text: 'linux/amd64, linux/arm64/v8' },

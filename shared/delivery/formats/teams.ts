@@ -18,10 +18,19 @@ export const renderTeams: PayloadRenderer = (payload, webhook) => {
   const s = describeEvent(payload, webhook);
   const body: unknown[] = [
     { type: 'TextBlock', text: s.title, weight: 'Bolder', size: 'Medium', wrap: true },
-    ...s.facts.map((f) => ({ type: 'RichTextBlock', inlines: [run(`${f.label}: `, { weight: 'Bolder' }), run(f.value)] })),
+    // One fact a line, close together, as a FactSet would lay them out.
+    ...s.facts.map((f) => ({
+      type: 'RichTextBlock',
+      spacing: 'Small',
+      inlines: [run(`${f.label}: `, { weight: 'Bolder' }), run(f.value)],
+    })),
   ];
   if (s.platforms.length > 0)
-    body.push({ type: 'RichTextBlock', inlines: [run('Platforms: ', { weight: 'Bolder' }), run(s.platforms.join(', '))] });
+    body.push({
+      type: 'RichTextBlock',
+      spacing: 'Small',
+      inlines: [run('Platforms: ', { weight: 'Bolder' }), run(s.platforms.join(', '))],
+    });
   body.push({
     type: 'RichTextBlock',
     inlines: [run(`${s.time ? `${s.time.toISOString()} · ` : ''}event ${s.eventId}`, { isSubtle: true, size: 'Small' })],
