@@ -71,7 +71,7 @@ for (let i = 0; i < N; i += 100) {
     const id = `bench-${String(j).padStart(6, '0')}`;
     ids.push(id);
     const event = { id, timestamp: new Date(start + j).toISOString(), action: 'push' as const, target: { repository: 'app', tag: 'v1' } };
-    const record = { ...newDeliveryRecord(webhook, event, JSON.stringify(event), start + j, since), state: 'failed' as const, attempts: 9 };
+    const record = { ...newDeliveryRecord(webhook, event, start + j, since), state: 'failed' as const, attempts: 9 };
     records.push(record);
   }
   await services.deliveries.putDeliveries('benchrecover', records);

@@ -57,6 +57,9 @@ async function createWebhook(): Promise<void> {
   const coalesced = input('add-multi-arch').checked;
   // Empty: no limit, and then left out of the body, as for multi-arch.
   const rateLimit = readRateLimit(input('add-rate-limit').value, input('add-rate-limit').validity.badInput);
+  // ACR's payload is the default; left out of the body then, as for multi-arch.
+  const payloadFormat = el<HTMLSelectElement>('add-payload-format').value;
+  const skipReferrers = input('add-skip-referrers').checked;
   const endpointType = el<HTMLSelectElement>('add-endpoint-type').value;
   const destination = endpointType !== 'WebHook';
   const connectionString = destination ? input('add-connection-string').value.trim() : '';
@@ -100,6 +103,8 @@ async function createWebhook(): Promise<void> {
         scope,
         ...(coalesced ? { multiArch: 'coalesced' } : {}),
         ...(rateLimit.limit !== undefined ? { rateLimitPerSecond: rateLimit.limit } : {}),
+        ...(payloadFormat !== 'acr' ? { payloadFormat } : {}),
+        ...(skipReferrers ? { skipReferrers: true } : {}),
         // A Web Hook's body stays exactly what ACR's clients send.
         ...(destination ? { endpointType } : {}),
         ...(connectionString ? { connectionString } : {}),

@@ -35,6 +35,14 @@ export async function openDetail(name: string): Promise<void> {
   }, REFRESH_MS);
 }
 
+/** The add form's names for the payload formats. */
+const PAYLOAD_FORMAT_NAMES: Record<string, string> = {
+  acr: "ACR (the registry's JSON event)",
+  cloudevents: 'CloudEvents 1.0',
+  slack: 'Slack message',
+  teams: 'Microsoft Teams card',
+};
+
 function renderDetail(webhook: Webhook): void {
   el('detail-title').textContent = webhook.name;
   el('prop-status').replaceChildren(statusBadge(webhook.properties.status));
@@ -45,6 +53,9 @@ function renderDetail(webhook: Webhook): void {
     webhook.properties.multiArch === 'coalesced' ? 'One event per image (coalesced)' : 'One event per manifest';
   const limit = webhook.properties.rateLimitPerSecond;
   el('prop-rate-limit').textContent = limit === undefined ? 'No limit' : `${limit} ${limit === 1 ? 'request' : 'requests'} per second`;
+  el('prop-payload-format').textContent =
+    PAYLOAD_FORMAT_NAMES[webhook.properties.payloadFormat ?? 'acr'] ?? webhook.properties.payloadFormat ?? '';
+  el('prop-skip-referrers').textContent = webhook.properties.skipReferrers ? 'Skipped (listed, not sent)' : 'Delivered';
   el('prop-location').textContent = webhook.location;
   el('toggle-status').textContent = webhook.properties.status === 'enabled' ? 'Disable' : 'Enable';
   const health = webhook.properties.deliveryHealth;

@@ -1,4 +1,4 @@
-import { eventHttpStatus, eventImage } from '../shared/webhooks/acr-conventions.js';
+import { eventAction, eventHttpStatus, eventImage, eventTimestamp } from '../shared/webhooks/acr-conventions.js';
 import { ApiFailure } from './api-failure.js';
 import { api, webhooksPath } from './api.js';
 import { cell, text } from './cells.js';
@@ -43,10 +43,18 @@ export function renderEvents(): void {
       if (e.id === state.selectedEvent) tr.className = 'selected';
       tr.append(
         cell('ID', open),
-        cell('Action', e.eventRequestMessage?.content?.action ?? ''),
+        cell('Action', eventAction(e)),
         cell('Image', eventImage(e)),
-        cell('HTTP status', status ? text('span', status, code >= 200 && code < 300 ? 'badge ok' : 'badge bad') : ''),
-        cell('Timestamp', e.eventRequestMessage?.content?.timestamp ?? ''),
+        // Not sent (held for a disabled webhook, skipped as a referrer): its state instead of a status.
+        cell(
+          'HTTP status',
+          status
+            ? text('span', status, code >= 200 && code < 300 ? 'badge ok' : 'badge bad')
+            : e.delivery?.state === 'skipped' || e.delivery?.state === 'held'
+              ? text('span', e.delivery.state, 'badge')
+              : '',
+        ),
+        cell('Timestamp', eventTimestamp(e)),
       );
       return tr;
     }),

@@ -6,6 +6,8 @@ const FIELDS: Record<string, string> = {
   'properties.actions': 'add-actions',
   'properties.multiArch': 'add-multi-arch',
   'properties.rateLimitPerSecond': 'add-rate-limit',
+  'properties.payloadFormat': 'add-payload-format',
+  'properties.skipReferrers': 'add-skip-referrers',
   'properties.endpointType': 'add-endpoint-type',
   'properties.connectionString': 'add-connection-string',
   'properties.queueMessageTimeToLiveSeconds': 'add-queue-ttl',

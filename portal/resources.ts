@@ -9,6 +9,9 @@ export interface Webhook {
     multiArch?: string;
     /** Absent: no limit. */
     rateLimitPerSecond?: number;
+    /** Absent: `acr`, ACR's payload. */
+    payloadFormat?: string;
+    skipReferrers?: boolean;
     endpointType?: string;
     queueMessageTimeToLiveSeconds?: number;
     statusReason?: string;
@@ -33,12 +36,14 @@ export interface WebhookPage {
 export interface WebhookEvent {
   id: string;
   eventRequestMessage?: {
-    content?: { action?: string; timestamp?: string; target?: { repository?: string; tag?: string } };
+    content?: { action?: string; timestamp?: string; time?: string; target?: { repository?: string; tag?: string } };
     headers?: Record<string, string>;
     method?: string;
     requestUri?: string;
   };
   eventResponseMessage?: { content?: string; headers?: Record<string, string>; statusCode?: string; reasonPhrase?: string };
+  /** Our addition: the delivery's state and why, and the event's action and image whatever the payload format. */
+  delivery?: { state?: string; lastError?: string; action?: string; image?: string; createdAt?: string };
 }
 
 /** The write-only part of a webhook: its URI, custom headers and connection string (secrets), returned by `getCallbackConfig`. */

@@ -48,6 +48,8 @@ const eventContentSchema = z.looseObject({
   id: z.string().optional(),
   timestamp: z.string().optional(),
   action: z.string().optional(),
+  /** A CloudEvent's time (the `cloudevents` payload format). */
+  time: z.string().optional(),
   target: z.looseObject({ repository: z.string().optional(), tag: z.string().optional(), digest: z.string().optional() }).optional(),
 });
 
@@ -70,6 +72,15 @@ export const eventSchema = z.looseObject({
       reasonPhrase: z.string().optional(),
       statusCode: z.string().optional(),
       version: z.string().optional(),
+    })
+    .optional(),
+  /** Our addition: the delivery's state, and the event's action and image whatever the payload format. */
+  delivery: z
+    .looseObject({
+      state: z.string().optional(),
+      action: z.string().optional(),
+      image: z.string().optional(),
+      createdAt: z.string().optional(),
     })
     .optional(),
 });

@@ -12,9 +12,11 @@ import {
   endpointTypeOption,
   headersOption,
   multiArchOption,
+  payloadFormatOption,
   rateLimitOption,
   queueTtlOption,
   scopeOption,
+  skipReferrersOption,
   statusOption,
   tagsOption,
   uriOption,
@@ -33,6 +35,9 @@ interface CreateOptions extends GlobalOptions {
   tags?: string[];
   multiArch?: string;
   rateLimit?: number;
+  payloadFormat?: string;
+  /** `true` when given alone (commander's value for an optional argument left out). */
+  skipReferrers?: boolean;
   endpointType?: string;
   connectionString?: string;
   queueTtl?: number;
@@ -57,6 +62,8 @@ export function registerWebhookCreate(parent: Command, io: Io): void {
     .addOption(tagsOption())
     .addOption(multiArchOption())
     .addOption(rateLimitOption())
+    .addOption(payloadFormatOption())
+    .addOption(skipReferrersOption())
     .addOption(endpointTypeOption())
     .addOption(connectionStringOption())
     .addOption(queueTtlOption());
@@ -77,6 +84,10 @@ Examples:
 
   At most 20 requests per second to the endpoint (more wait their turn):
     $ registry-webhooks webhook create -n myhook01 -r myregistry --uri https://example.com/hook --actions push --rate-limit 20
+
+  Post pushes to a Slack channel (its incoming-webhook URL), without signatures, attestations and SBOMs:
+    $ registry-webhooks webhook create -n slack01 -r myregistry --uri https://hooks.slack.com/services/T000/B000/XXXX --actions push \\
+        --payload-format slack --skip-referrers
 
   Events of 'hello-world' as messages of a Storage Queue, sent with the service's managed identity:
     $ registry-webhooks webhook create -n myhook01 -r myregistry --actions push --scope 'hello-world:*' \\
@@ -103,6 +114,8 @@ Examples:
               ...(opts.scope !== undefined ? { scope: opts.scope } : {}),
               ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
               ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit } : {}),
+              ...(opts.payloadFormat !== undefined ? { payloadFormat: opts.payloadFormat } : {}),
+              ...(opts.skipReferrers !== undefined ? { skipReferrers: opts.skipReferrers } : {}),
               ...(opts.endpointType !== undefined ? { endpointType: opts.endpointType } : {}),
               ...(opts.connectionString ? { connectionString: opts.connectionString } : {}),
               ...(opts.queueTtl !== undefined ? { queueMessageTimeToLiveSeconds: opts.queueTtl } : {}),

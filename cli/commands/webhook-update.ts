@@ -14,9 +14,11 @@ import {
   headersOption,
   multiArchOption,
   NO_RATE_LIMIT,
+  payloadFormatOption,
   rateLimitUpdateOption,
   queueTtlOption,
   scopeOption,
+  skipReferrersOption,
   statusOption,
   tagsOption,
   uriOption,
@@ -35,6 +37,8 @@ interface UpdateOptions extends GlobalOptions {
   multiArch?: string;
   /** `none` is sent as null, which removes the limit. */
   rateLimit?: number | typeof NO_RATE_LIMIT;
+  payloadFormat?: string;
+  skipReferrers?: boolean;
   endpointType?: string;
   connectionString?: string;
   queueTtl?: number;
@@ -54,6 +58,8 @@ export function updateBody(opts: UpdateOptions): Record<string, unknown> {
     ...(opts.status !== undefined ? { status: opts.status } : {}),
     ...(opts.multiArch !== undefined ? { multiArch: opts.multiArch } : {}),
     ...(opts.rateLimit !== undefined ? { rateLimitPerSecond: opts.rateLimit === NO_RATE_LIMIT ? null : opts.rateLimit } : {}),
+    ...(opts.payloadFormat !== undefined ? { payloadFormat: opts.payloadFormat } : {}),
+    ...(opts.skipReferrers !== undefined ? { skipReferrers: opts.skipReferrers } : {}),
     ...(opts.endpointType !== undefined ? { endpointType: opts.endpointType } : {}),
     ...(opts.connectionString !== undefined ? { connectionString: opts.connectionString } : {}),
     ...(opts.queueTtl !== undefined ? { queueMessageTimeToLiveSeconds: opts.queueTtl } : {}),
@@ -78,6 +84,8 @@ export function registerWebhookUpdate(parent: Command, io: Io): void {
     .addOption(tagsOption())
     .addOption(multiArchOption())
     .addOption(rateLimitUpdateOption())
+    .addOption(payloadFormatOption())
+    .addOption(skipReferrersOption())
     .addOption(endpointTypeOption())
     .addOption(connectionStringOption())
     .addOption(queueTtlOption());
@@ -93,14 +101,17 @@ Examples:
     $ registry-webhooks webhook update -n myhook01 -r myregistry --uri https://example.com/new --headers ''
 
   Remove the webhook's rate limit (or set one with --rate-limit 50):
-    $ registry-webhooks webhook update -n myhook01 -r myregistry --rate-limit none`,
+    $ registry-webhooks webhook update -n myhook01 -r myregistry --rate-limit none
+
+  Send Teams cards, and deliver signatures and SBOMs again:
+    $ registry-webhooks webhook update -n myhook01 -r myregistry --payload-format teams --skip-referrers false`,
     )
     .action(
       runWith<UpdateOptions>(io, async (opts) => {
         const body = updateBody(opts);
         if (Object.keys(body).length === 0) {
           throw new CliError(
-            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --endpoint-type, --connection-string, --queue-ttl.',
+            'Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --payload-format, --skip-referrers, --endpoint-type, --connection-string, --queue-ttl.',
             2,
           );
         }

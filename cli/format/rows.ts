@@ -1,5 +1,5 @@
 import type { CallbackConfig, IdResult, IngestKeys, RecoverResult, RoleAssignment, Webhook, WebhookEvent } from '../client/schemas.js';
-import { eventHttpStatus, eventImage } from '../../shared/webhooks/acr-conventions.js';
+import { eventAction, eventHttpStatus, eventImage, eventTimestamp } from '../../shared/webhooks/acr-conventions.js';
 import { roleName } from '../options/role.js';
 
 /*
@@ -46,13 +46,12 @@ export function formatTimestamp(value: string | undefined): string {
 }
 
 export function eventRow(event: WebhookEvent): Record<(typeof EVENT_COLUMNS)[number], string> {
-  const content = event.eventRequestMessage?.content;
   return {
     ID: event.id,
-    ACTION: content?.action ?? '',
+    ACTION: eventAction(event),
     IMAGE: eventImage(event),
     'HTTP STATUS': eventHttpStatus(event),
-    TIMESTAMP: formatTimestamp(content?.timestamp),
+    TIMESTAMP: formatTimestamp(eventTimestamp(event)),
   };
 }
 

@@ -5,6 +5,8 @@ const ACTIONS = ['push', 'delete', 'quarantine', 'chart_push', 'chart_delete'] a
 const STATUSES = ['enabled', 'disabled'] as const;
 /** Our addition: how a multi-arch push is reported (the API's `properties.multiArch`). */
 const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
+/** Our addition: the body each delivery carries (the API's `properties.payloadFormat`). */
+const PAYLOAD_FORMATS = ['acr', 'cloudevents', 'slack', 'teams'] as const;
 /** Our addition: the API's `properties.rateLimitPerSecond`, 1 to 1000 requests per second. */
 const RATE_LIMIT = { min: 1, max: 1000 } as const;
 /**
@@ -64,6 +66,27 @@ export const rateLimitUpdateOption = () =>
       }
     },
   );
+
+export const payloadFormatOption = () =>
+  new Option(
+    '--payload-format <format>',
+    "the body each delivery carries (ours, not in az): 'acr' (ACR's payload, the default), 'cloudevents' (CloudEvents 1.0 JSON, typed as ACR's Event Grid events), 'slack' (a Slack incoming-webhook message) or 'teams' (an Adaptive Card for a Teams Workflows webhook)",
+  ).choices(PAYLOAD_FORMATS);
+
+/**
+ * `--skip-referrers [true|false]` (ours, not in az): alone it means true, as a flag; `false` turns it off
+ * again on update, in the words az uses for its own booleans.
+ */
+export const skipReferrersOption = () =>
+  new Option(
+    '--skip-referrers [true|false]',
+    "do not deliver events for signatures, attestations and SBOMs (cosign's sha256-<digest>… tags, OCI 1.1 manifests with a subject or a referrer's artifactType); they are listed as skipped",
+  ).argParser((value): boolean => {
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new InvalidArgumentError('Give true or false (or the option alone for true).');
+  });
+
 export const endpointTypeOption = () =>
   new Option(
     '--endpoint-type <type>',

@@ -53,6 +53,8 @@ export function makeCreateWebhook(deps: CreateWebhookDeps): HttpHandler {
       statusReason: undefined,
       multiArch: body.properties.multiArch,
       rateLimitPerSecond: body.properties.rateLimitPerSecond,
+      payloadFormat: body.properties.payloadFormat,
+      skipReferrers: body.properties.skipReferrers,
       endpointType: body.properties.endpointType,
       connectionString: body.properties.connectionString || undefined,
       queueMessageTimeToLiveSeconds: body.properties.queueMessageTimeToLiveSeconds,

@@ -23,7 +23,7 @@ export interface PingWebhookDeps {
 }
 
 /**
- * `POST .../webhooks/{webhookName}/ping`: sends ACR's ping event now (disabled webhooks too, as in the
+ * `POST .../webhooks/{webhookName}/ping`: sends ACR's ping event now (in the webhook's payload format) (disabled webhooks too, as in the
  * portal), records it like any delivery, and returns its id. A ping is one attempt, never retried.
  */
 export function makePingWebhook(deps: PingWebhookDeps): HttpHandler {
@@ -33,7 +33,7 @@ export function makePingWebhook(deps: PingWebhookDeps): HttpHandler {
     const webhook = await loadWebhook(deps.webhooks, ref.registryName, name);
     const now = deps.now();
     const event: PingEvent = { id: randomUUID(), timestamp: now.toISOString(), action: 'ping' };
-    const record = newDeliveryRecord(webhook, event, JSON.stringify(event), now.getTime(), now.toISOString());
+    const record = newDeliveryRecord(webhook, event, now.getTime(), now.toISOString());
     const { results } = await sendAndRecord(
       // A ping is never retried: nothing follows its attempt.
       { attempt: deps.attempt, followUp: async () => {} },

@@ -6,9 +6,10 @@ import { EVENT_ID_RULE, isEventId } from '../events/event-id.js';
 import { registryRef } from '../webhooks/routes.js';
 import { parseName } from '../webhooks/names.js';
 import { loadWebhook } from './load-webhook.js';
-import { newDeliveryRecord } from '../delivery/new-delivery.js';
+import { deliveryRecordOf } from '../delivery/new-delivery.js';
 import type { AttemptDelivery } from '../delivery/attempt-delivery.js';
 import { renderEvent, type DeliveryRecord } from '../delivery/delivery-record.js';
+import { DEFAULT_CONTENT_TYPE } from '../delivery/outbound-request.js';
 import { sendDeps, type FollowUpDeps } from '../pipeline/follow-up.js';
 import { sendAndRecord } from '../delivery/send-and-record.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
@@ -46,18 +47,15 @@ export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
       );
     }
     const now = deps.now();
-    // A new row (newest first) with the same body, event and webhook, and a fresh attempt history.
-    const fresh: DeliveryRecord = {
-      ...newDeliveryRecord(
-        webhook,
-        { id: eventId, timestamp: now.toISOString(), action: 'ping' },
-        previous.body,
-        now.getTime(),
-        now.toISOString(),
-      ),
-      action: previous.action,
-      image: previous.image,
-    };
+    // A new row (newest first) with the same body and content type (the format it was rendered in, even if
+    // the webhook's format changed since), event and webhook, and a fresh attempt history.
+    const fresh: DeliveryRecord = deliveryRecordOf(
+      webhook,
+      { eventId, action: previous.action, image: previous.image },
+      { body: previous.body, contentType: previous.contentType ?? DEFAULT_CONTENT_TYPE },
+      now.getTime(),
+      now.toISOString(),
+    );
     const tag = `registry=${ref.registryName} event=${logValue(eventId)} action=${fresh.action}`;
     const { results } = await sendAndRecord(sendDeps(deps), {
       registry: ref.registryName,

@@ -26,6 +26,8 @@ export function renderWebhook(record: WebhookRecord): WebhookResource {
       // Our additions, shown once set: ARM clients that never set them see ACR's resource unchanged.
       ...(record.multiArch ? { multiArch: record.multiArch } : {}),
       ...(record.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: record.rateLimitPerSecond } : {}),
+      ...(record.payloadFormat ? { payloadFormat: record.payloadFormat } : {}),
+      ...(record.skipReferrers !== undefined ? { skipReferrers: record.skipReferrers } : {}),
       ...(record.endpointType ? { endpointType: record.endpointType } : {}),
       ...(record.queueMessageTimeToLiveSeconds !== undefined
         ? { queueMessageTimeToLiveSeconds: record.queueMessageTimeToLiveSeconds }

@@ -47,6 +47,8 @@ function merge(record: WebhookRecord, body: WebhookUpdateBody, now: string): Web
     multiArch: p.multiArch ?? record.multiArch,
     // Left out: unchanged; null: no limit.
     rateLimitPerSecond: p.rateLimitPerSecond === undefined ? record.rateLimitPerSecond : (p.rateLimitPerSecond ?? undefined),
+    payloadFormat: p.payloadFormat ?? record.payloadFormat,
+    skipReferrers: p.skipReferrers ?? record.skipReferrers,
     endpointType: p.endpointType ?? record.endpointType,
     connectionString: p.connectionString !== undefined ? p.connectionString || undefined : newType ? undefined : record.connectionString,
     queueMessageTimeToLiveSeconds: p.queueMessageTimeToLiveSeconds ?? (newType ? undefined : record.queueMessageTimeToLiveSeconds),

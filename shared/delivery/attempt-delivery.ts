@@ -94,7 +94,11 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
       }
       // Signed when it is sent: a wait for its turn does not age the signature's timestamp.
       const at = settings.now();
-      const request = outboundRequest(webhook, signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body));
+      const request = outboundRequest(
+        webhook,
+        signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body),
+        record.contentType,
+      );
       const message = {
         webhook,
         body: record.body,
@@ -192,7 +196,7 @@ function waitFor(settings: AttemptSettings, record: DeliveryRecord, waiting: Wai
 /** A waiting delivery comes back from the queue this much before its turn (the host polls every 2 s at most). */
 const RETURN_EARLY_SECONDS = 3;
 
-function outcomeOf(result: AttemptResult): Exclude<DeliveryOutcome, 'held'> {
+function outcomeOf(result: AttemptResult): Exclude<DeliveryOutcome, 'held' | 'skipped'> {
   if (result.record.state === 'succeeded') return 'succeeded';
   if (result.outcome?.kind === 'error' && result.outcome.reason === 'refused') return 'refused';
   return result.retryInSeconds === undefined ? 'failed' : 'retrying';

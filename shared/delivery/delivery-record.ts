@@ -7,8 +7,10 @@ import type { PostOutcome } from './post-json.js';
 /*
  * `held`: not sent, because the webhook was disabled (by its owner or by the service) when the event
  * came or its attempt was due; kept until `recover` sends it.
+ * `skipped`: not sent, because the webhook asked not to get such events (skipReferrers: a signature,
+ * attestation or SBOM); its `lastError` says why. Final: `recover` leaves it, `redeliver` may send it.
  */
-export const DELIVERY_STATES = ['pending', 'succeeded', 'failed', 'held'] as const;
+export const DELIVERY_STATES = ['pending', 'succeeded', 'failed', 'held', 'skipped'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export interface DeliveryRecord {
@@ -19,6 +21,8 @@ export interface DeliveryRecord {
   readonly action: string;
   readonly image: string;
   readonly body: string;
+  /** The body's content type, as its format rendered it; absent: `application/json` (and rows from before formats). */
+  readonly contentType?: string | undefined;
   readonly requestHeaders: Readonly<Record<string, string>>;
   readonly requestUri: string;
   readonly state: DeliveryState;
@@ -100,6 +104,9 @@ export function renderEvent(record: DeliveryRecord) {
     },
     delivery: {
       state: record.state,
+      // The event's action and image, whatever the body's format (a Slack message names neither as ACR does).
+      action: record.action,
+      ...(record.image ? { image: record.image } : {}),
       attempts: record.attempts,
       ...(record.nextAttemptAt ? { nextAttemptAt: record.nextAttemptAt } : {}),
       ...(record.lastError ? { lastError: record.lastError } : {}),

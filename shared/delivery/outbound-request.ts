@@ -3,6 +3,8 @@ import type { WebhookRecord } from '../webhooks/webhook.js';
 /** ACR's deliveries carry a User-Agent starting `AzureContainerRegistry/`; receivers (Kargo, …) detect ACR by it. */
 export const USER_AGENT = 'AzureContainerRegistry/1.0 registry-webhooks/0.1';
 const MASK = '***';
+/** What a body is sent as unless its format says otherwise (a record without `contentType`). */
+export const DEFAULT_CONTENT_TYPE = 'application/json';
 
 export interface OutboundRequest {
   readonly url: string;
@@ -13,15 +15,17 @@ export interface OutboundRequest {
 }
 
 /**
- * The request for one delivery: `Content-Type: application/json` and our User-Agent unless a custom
- * header overrides them (names compare case-insensitively), the signature headers (`extra`; custom
- * headers cannot set them: the schema refuses those names), then the webhook's custom headers.
+ * The request for one delivery: the body's content type (its payload format's, `application/json` by
+ * default) and our User-Agent unless a custom header overrides them (names compare case-insensitively),
+ * the signature headers (`extra`; custom headers cannot set them: the schema refuses those names), then
+ * the webhook's custom headers.
  */
 export function outboundRequest(
   webhook: Pick<WebhookRecord, 'serviceUri' | 'customHeaders'>,
   extra: Readonly<Record<string, string>> = {},
+  contentType: string = DEFAULT_CONTENT_TYPE,
 ): OutboundRequest {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...lowerKeys(extra) };
+  const headers: Record<string, string> = { 'content-type': contentType, 'user-agent': USER_AGENT, ...lowerKeys(extra) };
   const masked: Record<string, string> = { ...headers };
   // Signatures are per attempt and useless to an attacker without the secret, but they are not for the log.
   if (masked['webhook-signature']) masked['webhook-signature'] = MASK;

@@ -54,6 +54,14 @@ const acrTarget = z.object({
    * CNCF registry's `references`); only coalesced deliveries send it, completed from the index itself.
    */
   platforms: z.array(platformEntry).max(256).optional(),
+  /*
+   * Working data for skipReferrers, never delivered (payloads.ts drops them): where the manifest can be read
+   * back (a CNCF registry's `target.url`), and what a source may say of an OCI 1.1 artifact, its
+   * `artifactType` and the `subject` it refers to.
+   */
+  manifestUrl: z.string().max(2048).optional(),
+  artifactType: z.string().max(255).optional(),
+  subject: z.object({ digest, mediaType: z.string().max(255).optional(), size: z.number().int().nonnegative().optional() }).optional(),
   name: z.string().max(256).optional(),
   version: z.string().max(256).optional(),
 });

@@ -38,6 +38,18 @@ export function subjectOf(event: AcrEvent): string {
   return t.tag ? `${t.repository}:${t.tag}` : t.repository;
 }
 
+/** ACR's Event Grid `data`: the webhook payload plus `location` (the registry's region, when known). */
+export type SystemEventData = AcrEvent & { location?: string };
+
+/** ACR's Event Grid schema uses dataVersion "2.0" for data with `location` (1.0 had none). */
+export const SYSTEM_EVENT_DATA_VERSION = '2.0';
+
+/** An ACR payload as ACR's Event Grid events carry it in `data` (for the mirror and the `cloudevents` format). */
+export function systemEventData(event: AcrEvent, location: string | undefined): SystemEventData {
+  const { id, timestamp, action, ...rest } = event;
+  return { id, timestamp, action, ...(location ? { location } : {}), ...rest };
+}
+
 const dataObject = z.record(z.string(), z.unknown());
 
 /**

@@ -23,6 +23,8 @@ const cncfEvent = z.object({
       repository: z.string().optional(),
       url: z.string().optional(),
       tag: z.string().optional(),
+      // Distribution 3.x's descriptors may carry an OCI 1.1 artifactType.
+      artifactType: z.string().optional(),
       // With `notifications.events.includereferences: true`: an index's child descriptors (2.8 leaves
       // out `platform`, 3.x has it). On an image manifest they are its config and layers.
       references: z
@@ -99,6 +101,9 @@ function toCandidate(raw: unknown, index: number): Candidate {
         repository: t.repository,
         ...(t.tag ? { tag: t.tag } : {}),
         ...(isIndex && t.url ? { url: t.url } : {}),
+        // Where skipReferrers reads the manifest back (never delivered; ACR's payload has no URL).
+        ...(t.url ? { manifestUrl: t.url } : {}),
+        ...(t.artifactType ? { artifactType: t.artifactType } : {}),
         ...(platforms && platforms.length > 0 ? { platforms } : {}),
       },
     });

@@ -6,9 +6,10 @@ type IngestOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected';
 /**
  * What became of one delivery attempt: `retrying` failed and another attempt is scheduled, `failed`
  * failed for good, `refused` was never sent (the target policy refused the address). `held` is not an
- * attempt: the webhook was disabled, so the delivery was recorded and kept for `recover`.
+ * attempt: the webhook was disabled, so the delivery was recorded and kept for `recover`. Nor is
+ * `skipped`: the webhook asked not to get such events (skipReferrers), so the delivery was recorded, not sent.
  */
-export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'refused' | 'held';
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'refused' | 'held' | 'skipped';
 
 /** Why the service disabled a webhook: its endpoint answered 410 Gone, or failed for AUTO_DISABLE_AFTER_HOURS. */
 type AutoDisableReason = 'gone' | 'failing';
@@ -25,12 +26,14 @@ export interface Metrics {
    * `endpointType` the webhook's (WebHook, StorageQueue, …).
    */
   attempted(
-    outcome: Exclude<DeliveryOutcome, 'held'>,
+    outcome: Exclude<DeliveryOutcome, 'held' | 'skipped'>,
     durationSeconds: number,
     firstAttemptLatencySeconds: number | undefined,
     endpointType: string,
   ): void;
   held(count: number): void;
+  /** Deliveries recorded as skipped, by why (`cosign_tag`, `subject`, `artifact_type`: a referrer). */
+  skipped(reason: string, count: number): void;
   /** A delivery not sent yet: it waits in the delivery queue for its turn (not an attempt). */
   waiting(reason: string): void;
   /** How long one request waited for a connection to its endpoint's origin. */
@@ -48,7 +51,8 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 export function makeMetrics(meter: Meter): Metrics {
   const ingested = meter.createCounter('events_ingested', { description: 'Events received by the ingest, by registry and outcome' });
   const deliveries = meter.createCounter('deliveries', {
-    description: 'Delivery attempts by outcome and endpoint type; held deliveries (webhook disabled)',
+    description:
+      'Delivery attempts by outcome and endpoint type; held deliveries (webhook disabled); skipped deliveries (skipReferrers), by reason',
   });
   const latency = meter.createHistogram('delivery_latency_seconds', {
     description: 'Time from an event being ingested to its first delivery attempt ending',
@@ -81,6 +85,9 @@ export function makeMetrics(meter: Meter): Metrics {
     },
     held: (count) => {
       if (count > 0) deliveries.add(count, { outcome: 'held' });
+    },
+    skipped: (reason, count) => {
+      if (count > 0) deliveries.add(count, { outcome: 'skipped', reason });
     },
     waiting: (reason) => waiting.add(1, { reason }),
     queued: (origin, seconds) => queued.record(seconds, { origin }),

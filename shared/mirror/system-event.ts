@@ -1,6 +1,13 @@
 import type { SendCloudEventInput, SendEventGridEventInput } from '@azure/eventgrid';
 import type { AcrEvent } from '../events/acr-event.js';
-import { ACR_EVENT_TYPES, subjectOf, type SystemEventAction } from '../events/acr-system-events.js';
+import {
+  ACR_EVENT_TYPES,
+  subjectOf,
+  SYSTEM_EVENT_DATA_VERSION,
+  systemEventData,
+  type SystemEventAction,
+  type SystemEventData,
+} from '../events/acr-system-events.js';
 
 /** One event to mirror, with what ACR's Event Grid event has beyond the webhook payload. */
 export interface MirrorEvent {
@@ -11,16 +18,7 @@ export interface MirrorEvent {
   readonly location: string | undefined;
 }
 
-/** ACR's `data`: the webhook payload plus `location`. */
-export type SystemEventData = AcrEvent & { location?: string };
-
-/** ACR's Event Grid schema uses dataVersion "2.0" for data with `location` (1.0 had none). */
-const DATA_VERSION = '2.0';
-
-function dataOf(m: MirrorEvent): SystemEventData {
-  const { id, timestamp, action, ...rest } = m.event;
-  return { id, timestamp, action, ...(m.location ? { location: m.location } : {}), ...rest };
-}
+const dataOf = (m: MirrorEvent): SystemEventData => systemEventData(m.event, m.location);
 
 const timeOf = (m: MirrorEvent) => new Date(m.event.timestamp);
 
@@ -34,7 +32,7 @@ export function toEventGridEvent(m: MirrorEvent): SendEventGridEventInput<System
     eventType: ACR_EVENT_TYPES[m.event.action],
     subject: subjectOf(m.event),
     eventTime: timeOf(m),
-    dataVersion: DATA_VERSION,
+    dataVersion: SYSTEM_EVENT_DATA_VERSION,
     data: dataOf(m),
   };
 }

@@ -16,8 +16,8 @@ export const isTaglessChildPush = (event: AcrEvent): boolean =>
 
 /** ACR's payload: the event without the service's working fields. */
 export function acrPayload(event: AcrEvent): AcrEvent {
-  const { platforms, url, ...target } = event.target;
-  void platforms;
+  const { platforms, url, manifestUrl, artifactType, subject, ...target } = event.target;
+  void [platforms, manifestUrl, artifactType, subject];
   return { ...event, target: isIndexPush(event) || url === undefined ? target : { ...target, url } };
 }
 

@@ -5,8 +5,11 @@ import { deliveryHealthSchema } from '../webhooks/delivery-health.js';
 import {
   ENDPOINT_TYPES,
   MULTI_ARCH_MODES,
+  PAYLOAD_FORMAT_DESCRIPTION,
+  PAYLOAD_FORMATS,
   RATE_LIMIT_DESCRIPTION,
   rateLimitPerSecond,
+  SKIP_REFERRERS_DESCRIPTION,
   WEBHOOK_ACTIONS,
   WEBHOOK_STATUSES,
 } from '../webhooks/webhook.js';
@@ -26,7 +29,10 @@ export const errorBody = z.object({
   }),
 });
 
-/** ACR's Webhook resource, plus `statusReason`, our `multiArch` and `rateLimitPerSecond`, and the read-only `deliveryHealth`. */
+/**
+ * ACR's Webhook resource, plus `statusReason`, our `multiArch`, `rateLimitPerSecond`, `payloadFormat` and
+ * `skipReferrers`, and the read-only `deliveryHealth`.
+ */
 export const webhookResource = z.object({
   id: z.string(),
   name: z.string(),
@@ -44,6 +50,10 @@ export const webhookResource = z.object({
     multiArch: z.enum(MULTI_ARCH_MODES).optional(),
     /** Shown once set; absent: no limit. */
     rateLimitPerSecond: rateLimitPerSecond.optional().meta({ description: RATE_LIMIT_DESCRIPTION }),
+    /** Shown once set (acr, ACR's payload, is the default). */
+    payloadFormat: z.enum(PAYLOAD_FORMATS).optional().meta({ description: PAYLOAD_FORMAT_DESCRIPTION }),
+    /** Shown once set. */
+    skipReferrers: z.boolean().optional().meta({ description: SKIP_REFERRERS_DESCRIPTION }),
     /** Shown once set (WebHook is ACR's behaviour and the default). */
     endpointType: z.enum(ENDPOINT_TYPES).optional(),
     queueMessageTimeToLiveSeconds: z.number().int().optional(),

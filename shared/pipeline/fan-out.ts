@@ -23,9 +23,12 @@ import type { Logger } from '../logger.js';
 import { keepRenewing } from '../keep-renewing.js';
 import { planMultiArch, type MultiArchDeps } from './plan-multi-arch.js';
 import type { EventsMessage } from './messages.js';
+import { referrerKind, type SkipReferrersDeps } from './skip-referrers.js';
+import { REFERRER_REASONS, type ReferrerKind } from '../events/referrers.js';
+import { acrPayload } from '../multiarch/payloads.js';
 import type { Turns } from './in-turn.js';
 
-export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
+export interface FanOutDeps extends HandoffDeps, MultiArchDeps, SkipReferrersDeps {
   readonly config: Pick<
     Config,
     'deliveryInlineWaitMs' | 'deliveryTimeoutMs' | 'deliveryQueueWaitMs' | 'fanOutLeaseMs' | 'multiArchWindowMs'
@@ -35,7 +38,7 @@ export interface FanOutDeps extends HandoffDeps, MultiArchDeps {
   readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
   readonly queues: { readonly eventsPoison: QueueClient; readonly events: QueueClient };
   readonly attempt: AttemptDelivery;
-  readonly metrics: Pick<Metrics, 'held'>;
+  readonly metrics: Pick<Metrics, 'held' | 'skipped'>;
   readonly now: Clock;
   /** This process, as the owner named in the claims it takes. */
   readonly owner: string;
@@ -71,6 +74,9 @@ interface Planned {
   readonly records: readonly DeliveryRecord[];
   /** Deliveries to disabled webhooks that would take the event: recorded as `held`, not attempted. */
   readonly held: readonly DeliveryRecord[];
+  /** Deliveries to webhooks that skip referrers, of an event that is one: recorded as `skipped`, not attempted. */
+  readonly skipped: readonly DeliveryRecord[];
+  readonly referrer: ReferrerKind | undefined;
 }
 
 /** The webhooks an earlier owner of the claim already recorded an outcome for (a takeover after a crash). */
@@ -151,7 +157,7 @@ async function fanOutClaimed(
   const report = await sendAndRecord(sendDeps(deps), {
     registry,
     sends,
-    unsent: planned.flatMap((p) => p.held),
+    unsent: planned.flatMap((p) => [...p.held, ...p.skipped]),
     // Each event's records and its `fannedout` mark in one transaction, conditional on its claim.
     record: async (records) => {
       await stopRenewing();
@@ -161,10 +167,13 @@ async function fanOutClaimed(
         eventId: p.claim.item.event.id,
         etag: p.claim.etag,
         recorded: p.claim.recorded,
-        records: [...records.slice(sent, (sent += p.targets.length)), ...records.slice(held, (held += p.held.length))],
+        records: [...records.slice(sent, (sent += p.targets.length)), ...records.slice(held, (held += p.held.length + p.skipped.length))],
       }));
       recorded = await deps.claims.recordFanOut(registry, groups);
-      return [...planned.flatMap((p) => p.targets.map(() => kept(p))), ...planned.flatMap((p) => p.held.map(() => kept(p)))];
+      return [
+        ...planned.flatMap((p) => p.targets.map(() => kept(p))),
+        ...planned.flatMap((p) => [...p.held, ...p.skipped].map(() => kept(p))),
+      ];
     },
     inline: { waitMs: deps.config.deliveryInlineWaitMs, handOff: (inFlight) => trackHandoffs(deps, registry, inFlight) },
     log,
@@ -179,14 +188,15 @@ async function fanOutClaimed(
       continue;
     }
     deps.metrics.held(p.held.length);
+    if (p.referrer) deps.metrics.skipped(p.referrer, p.skipped.length);
     const count = (state: string) => results.filter((r) => r?.record.state === state).length;
     const waiting = results.filter((r) => r?.waiting).length;
     const retrying = results.filter((r) => r && !r.waiting && r.record.state !== 'succeeded' && r.retryInSeconds !== undefined).length;
     const failed = results.filter((r) => r && r.record.state !== 'succeeded' && r.retryInSeconds === undefined).length;
     const handedOff = results.filter((r) => !r).length;
-    if (p.targets.length > 0 || p.held.length > 0)
+    if (p.targets.length > 0 || p.held.length > 0 || p.skipped.length > 0)
       log.log(
-        `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${count('succeeded')} retrying=${retrying} waiting=${waiting} failed=${failed} handedOff=${handedOff} held=${p.held.length}`,
+        `fan-out: ${p.tag} matched=${p.targets.length} succeeded=${count('succeeded')} retrying=${retrying} waiting=${waiting} failed=${failed} handedOff=${handedOff} held=${p.held.length}${p.skipped.length > 0 ? ` skipped=${p.skipped.length} (${p.referrer})` : ''}`,
       );
   }
 }
@@ -199,11 +209,18 @@ async function plan(deps: FanOutDeps, registry: string, claimed: readonly Claime
   for (const claim of claimed) {
     const { event } = claim.item;
     const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
-    const matched = matchWebhooks(webhooks, event);
-    const holding = holdingWebhooks(webhooks, event);
-    const done = await alreadyRecorded(deps, registry, claim, [...matched, ...holding]);
+    const covering = [...matchWebhooks(webhooks, event), ...holdingWebhooks(webhooks, event)];
+    const done = await alreadyRecorded(deps, registry, claim, covering);
     if (done.size > 0) log.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
-    else if (matched.length === 0 && holding.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
+    else if (covering.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
+    // A signature, attestation or SBOM is recorded as skipped for the webhooks that ask (skipReferrers),
+    // before the multi-arch step: a referrer pushed by digest is never held as a platform of an index.
+    const open = covering.filter((w) => !done.has(nameKey(w.name)));
+    const referrer = await referrerKind(deps, event, open, (x) => log.log(`fan-out: ${tag} ${x}`));
+    const skipping = referrer ? open.filter((w) => w.skipReferrers) : [];
+    const takes = (w: WebhookRecord) => !skipping.includes(w);
+    const matched = covering.filter((w) => w.status === 'enabled' && takes(w));
+    const holding = covering.filter((w) => w.status === 'disabled' && takes(w));
     // Multi-arch images: coalesced webhooks get one event per index, and tagless child pushes are held.
     const plan = await planMultiArch(
       deps,
@@ -214,16 +231,20 @@ async function plan(deps: FanOutDeps, registry: string, claimed: readonly Claime
     );
     const targets = plan.sends.map((x) => x.webhook);
     const receivedMs = Date.parse(claim.item.receivedAt);
-    const body = JSON.stringify(event);
-    const held = holding
-      .filter((w) => !done.has(nameKey(w.name)))
-      .map((w) => ({ ...newDeliveryRecord(w, event, body, receivedMs, created), state: 'held' as const, lastError: HELD_REASON }));
+    const payload = acrPayload(event);
+    const unsent = (w: WebhookRecord, state: 'held' | 'skipped', lastError: string) => ({
+      ...newDeliveryRecord(w, payload, receivedMs, created),
+      state,
+      lastError,
+    });
     planned.push({
       claim,
       tag,
       targets,
-      records: plan.sends.map((x) => newDeliveryRecord(x.webhook, event, x.body, receivedMs, created)),
-      held,
+      records: plan.sends.map((x) => newDeliveryRecord(x.webhook, x.payload, receivedMs, created)),
+      held: holding.filter((w) => !done.has(nameKey(w.name))).map((w) => unsent(w, 'held', HELD_REASON)),
+      skipped: referrer ? skipping.map((w) => unsent(w, 'skipped', REFERRER_REASONS[referrer])) : [],
+      referrer,
     });
   }
   return planned;
@@ -244,7 +265,7 @@ async function releaseWaiting(deps: FanOutDeps, registry: string, item: EventsMe
   const receivedMs = Date.parse(item.receivedAt);
   await sendAndRecord(sendDeps(deps), {
     registry,
-    sends: plan.sends.map((x) => ({ webhook: x.webhook, record: newDeliveryRecord(x.webhook, event, x.body, receivedMs, created), tag })),
+    sends: plan.sends.map((x) => ({ webhook: x.webhook, record: newDeliveryRecord(x.webhook, x.payload, receivedMs, created), tag })),
     record: recordAll(async (records) => {
       await deps.deliveries.putDeliveries(registry, records);
       await deps.coalesceWindow.done(registry, {

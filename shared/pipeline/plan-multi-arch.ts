@@ -1,4 +1,5 @@
 import type { WebhookRecord } from '../webhooks/webhook.js';
+import type { AcrEvent } from '../events/acr-event.js';
 import { nameKey } from '../storage/key-part.js';
 import type { EventsMessage } from './messages.js';
 import type { EventsQueue } from './events-queue.js';
@@ -15,9 +16,10 @@ export interface MultiArchDeps {
   readonly eventsQueue: Pick<EventsQueue, 'send'>;
 }
 
+/** A delivery to plan: the webhook and the ACR payload it gets (rendered in its format when recorded). */
 interface Send {
   readonly webhook: WebhookRecord;
-  readonly body: string;
+  readonly payload: AcrEvent;
 }
 
 /** The deliveries of one event, and whether it is a waiting push released (its hold row goes once its records are written). */
@@ -43,7 +45,7 @@ export async function planMultiArch(
   log: (message: string) => void,
 ): Promise<Plan> {
   const { event } = item;
-  const plain = JSON.stringify(acrPayload(event));
+  const plain = acrPayload(event);
   if (item.release) {
     const names = new Set(item.release.webhooks.map(nameKey));
     const waiting = targets.filter((w) => names.has(nameKey(w.name)));
@@ -53,10 +55,10 @@ export async function planMultiArch(
       return { sends: [], released: false };
     }
     log(`waiting push released after the multi-arch window to ${waiting.length} coalesced webhook(s)`);
-    return { sends: waiting.map((webhook) => ({ webhook, body: plain })), released: true };
+    return { sends: waiting.map((webhook) => ({ webhook, payload: plain })), released: true };
   }
   const coalesced = targets.filter((w) => w.multiArch === 'coalesced');
-  if (coalesced.length === 0) return { sends: targets.map((webhook) => ({ webhook, body: plain })), released: false };
+  if (coalesced.length === 0) return { sends: targets.map((webhook) => ({ webhook, payload: plain })), released: false };
 
   if (isTaglessChildPush(event)) {
     const webhooks = coalesced.map((w) => w.name);
@@ -79,7 +81,7 @@ export async function planMultiArch(
         ? `waiting for its index, for ${coalesced.length} coalesced webhook(s)`
         : 'adopted by an index already seen; not delivered on its own',
     );
-    return { sends: targets.filter((w) => w.multiArch !== 'coalesced').map((webhook) => ({ webhook, body: plain })), released: false };
+    return { sends: targets.filter((w) => w.multiArch !== 'coalesced').map((webhook) => ({ webhook, payload: plain })), released: false };
   }
 
   if (isIndexPush(event) && event.target.digest) {
@@ -91,8 +93,11 @@ export async function planMultiArch(
       platforms.map((p) => p.digest),
     );
     log(`index with ${platforms.length} platform(s) adopted ${taken.length} waiting push(es)`);
-    const body = JSON.stringify(coalescedPayload(event, platforms));
-    return { sends: targets.map((webhook) => ({ webhook, body: webhook.multiArch === 'coalesced' ? body : plain })), released: false };
+    const coalesced = coalescedPayload(event, platforms);
+    return {
+      sends: targets.map((webhook) => ({ webhook, payload: webhook.multiArch === 'coalesced' ? coalesced : plain })),
+      released: false,
+    };
   }
-  return { sends: targets.map((webhook) => ({ webhook, body: plain })), released: false };
+  return { sends: targets.map((webhook) => ({ webhook, payload: plain })), released: false };
 }

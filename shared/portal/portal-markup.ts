@@ -140,6 +140,22 @@ export const PORTAL_MARKUP = `
         <p class="hint" id="add-rate-limit-hint">1-1000; empty for no limit. Deliveries over the limit wait their turn, in order; they do not fail.</p>
         <p class="error" id="add-rate-limit-error"></p>
       </div>
+      <div class="field">
+        <label for="add-payload-format">Payload format</label>
+        <select id="add-payload-format" name="payloadFormat" aria-describedby="add-payload-format-hint add-payload-format-error">
+          <option value="acr" selected>ACR (the registry's JSON event)</option>
+          <option value="cloudevents">CloudEvents 1.0</option>
+          <option value="slack">Slack message</option>
+          <option value="teams">Microsoft Teams card</option>
+        </select>
+        <p class="hint" id="add-payload-format-hint">Slack: the channel's incoming-webhook URL. Teams: the URL of a Workflows flow "Post to a channel when a webhook request is received".</p>
+        <p class="error" id="add-payload-format-error"></p>
+      </div>
+      <fieldset class="field" aria-describedby="add-skip-referrers-hint">
+        <legend>Signatures, attestations and SBOMs</legend>
+        <label class="check"><input type="checkbox" id="add-skip-referrers" name="skipReferrers" value="true"> Skip them</label>
+        <p class="hint" id="add-skip-referrers-hint">Cosign's <code>sha256-&lt;digest&gt;</code> tags and OCI 1.1 referrers (a manifest with a subject) are listed as skipped, not sent.</p>
+      </fieldset>
       <p class="error" id="add-error" role="alert"></p>
       <div class="buttons"><button type="submit" class="primary" id="add-submit">Create</button><a class="button" href="#/">Cancel</a></div>
     </form>
@@ -164,6 +180,8 @@ export const PORTAL_MARKUP = `
       <div><dt>Scope</dt><dd id="prop-scope"></dd></div>
       <div><dt>Multi-arch images</dt><dd id="prop-multi-arch"></dd></div>
       <div><dt>Rate limit</dt><dd id="prop-rate-limit"></dd></div>
+      <div><dt>Payload format</dt><dd id="prop-payload-format"></dd></div>
+      <div><dt>Signatures, attestations, SBOMs</dt><dd id="prop-skip-referrers"></dd></div>
       <div><dt>Location</dt><dd id="prop-location"></dd></div>
       <div><dt>Delivery health</dt><dd id="prop-health"></dd></div>
       <div id="prop-reason-row" hidden><dt>Status reason</dt><dd id="prop-reason"></dd></div>

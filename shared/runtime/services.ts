@@ -31,6 +31,7 @@ import type { Background } from '../pipeline/background.js';
 import type { Logger } from '../logger.js';
 import { makeCoalesceWindow, type CoalesceWindow } from '../multiarch/coalesce-window.js';
 import { makeIndexReader, type IndexReader } from '../multiarch/index-reader.js';
+import { makeManifestReader, type ManifestReader } from '../multiarch/manifest-reader.js';
 import { entraTokenSource } from '../multiarch/entra-token.js';
 import { setupMetrics } from '../metrics/metrics-provider.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -77,6 +78,8 @@ export interface Services {
   readonly coalesceWindow: CoalesceWindow;
   /** Reads image indexes back from registries (platforms of a multi-arch push). */
   readonly indexReader: IndexReader;
+  /** Reads manifests back from registries (skipReferrers: a subject, an artifactType). */
+  readonly manifestReader: ManifestReader;
   readonly metrics: Metrics;
   /** Prometheus text of this process's metrics, for `GET /api/metrics`. */
   readonly scrapeMetrics: () => Promise<string>;
@@ -178,6 +181,12 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
     writeIntervalMs: config.healthWriteIntervalMs,
     log: (message) => background.log.warn(message),
   });
+  const registryRead = {
+    send: poster.post,
+    credentials: config.registryCredentials,
+    timeoutMs: config.deliveryTimeoutMs,
+    ...(usesIdentity ? { entraToken: entraTokenSource() } : {}),
+  };
   const services: Services = {
     config,
     webhooks,
@@ -223,13 +232,9 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
       warn: (message) => background.log.warn(message),
     }),
     coalesceWindow: makeCoalesceWindow(makeHoldStore(eventsTable), config.multiArchWindowMs),
-    // Reading an index back goes through the deliveries' poster: the same SSRF policy and timeout.
-    indexReader: makeIndexReader({
-      send: poster.post,
-      credentials: config.registryCredentials,
-      timeoutMs: config.deliveryTimeoutMs,
-      ...(usesIdentity ? { entraToken: entraTokenSource() } : {}),
-    }),
+    // Reading a manifest back goes through the deliveries' poster: the same SSRF policy and timeout.
+    indexReader: makeIndexReader(registryRead),
+    manifestReader: makeManifestReader(registryRead),
     metrics: telemetry.metrics,
     scrapeMetrics: () => telemetry.scrape(),
     now,

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { ENDPOINT_TYPES, MULTI_ARCH_MODES, WEBHOOK_ACTIONS, WEBHOOK_STATUSES, type WebhookRecord } from '../webhooks/webhook.js';
+import {
+  ENDPOINT_TYPES,
+  MULTI_ARCH_MODES,
+  PAYLOAD_FORMATS,
+  WEBHOOK_ACTIONS,
+  WEBHOOK_STATUSES,
+  type WebhookRecord,
+} from '../webhooks/webhook.js';
 import { nameKey } from './key-part.js';
 import { ApiError } from '../errors.js';
 import { statusOf, unless404 } from './rest-errors.js';
@@ -57,6 +64,8 @@ const entitySchema = z.object({
   // Any positive whole number, not the API's 1-1000: a row a later deploy wrote with a higher bound must
   // not make the registry's webhooks unreadable (and its fan-out stop) after a rollback.
   rateLimitPerSecond: optionalField(z.int().positive()),
+  payloadFormat: optionalField(z.enum(PAYLOAD_FORMATS)),
+  skipReferrers: optionalField(z.boolean()),
   endpointType: optionalField(z.enum(ENDPOINT_TYPES)),
   connectionString: optionalField(z.string()),
   queueMessageTimeToLiveSeconds: optionalField(z.number().int()),
@@ -86,6 +95,8 @@ function toEntity(record: WebhookRecord) {
     statusReason: record.statusReason ?? null,
     multiArch: record.multiArch ?? null,
     rateLimitPerSecond: record.rateLimitPerSecond ?? null,
+    payloadFormat: record.payloadFormat ?? null,
+    skipReferrers: record.skipReferrers ?? null,
     endpointType: record.endpointType ?? null,
     connectionString: record.connectionString ?? null,
     queueMessageTimeToLiveSeconds: record.queueMessageTimeToLiveSeconds ?? null,

@@ -20,15 +20,43 @@ export function imageName(target: ImageTarget | undefined): string {
   return repository && tag ? `${repository}:${tag}` : repository;
 }
 
-/** The parts of ACR's Event (one delivery attempt) that its IMAGE and HTTP STATUS columns read. */
+/**
+ * The parts of ACR's Event (one delivery attempt) that its ACTION, IMAGE, TIMESTAMP and HTTP STATUS columns
+ * read, and our `delivery`, which names the action and image whatever the body's payload format (a Slack
+ * message or a CloudEvent does not carry them where ACR's payload does).
+ */
 export interface EventCells {
-  readonly eventRequestMessage?: { readonly content?: { readonly target?: ImageTarget | undefined } | undefined } | undefined;
+  readonly eventRequestMessage?:
+    | {
+        readonly content?:
+          | {
+              readonly action?: string | undefined;
+              readonly timestamp?: string | undefined;
+              readonly time?: string | undefined;
+              readonly target?: ImageTarget | undefined;
+            }
+          | undefined;
+      }
+    | undefined;
   readonly eventResponseMessage?: { readonly statusCode?: string | undefined; readonly reasonPhrase?: string | undefined } | undefined;
+  readonly delivery?:
+    { readonly action?: string | undefined; readonly image?: string | undefined; readonly createdAt?: string | undefined } | undefined;
 }
 
 /** The IMAGE of an event record. */
 export function eventImage(event: EventCells): string {
-  return imageName(event.eventRequestMessage?.content?.target);
+  return imageName(event.eventRequestMessage?.content?.target) || (event.delivery?.image ?? '');
+}
+
+/** The ACTION of an event record. */
+export function eventAction(event: EventCells): string {
+  return event.eventRequestMessage?.content?.action ?? event.delivery?.action ?? '';
+}
+
+/** The TIMESTAMP of an event record: the event's (a CloudEvent's `time`), else when the delivery was made. */
+export function eventTimestamp(event: EventCells): string {
+  const content = event.eventRequestMessage?.content;
+  return content?.timestamp ?? content?.time ?? event.delivery?.createdAt ?? '';
 }
 
 /** `200 OK`: the status code and reason phrase, or whichever of them is known. */

@@ -16,6 +16,13 @@ export const WEBHOOK_STATUSES = ['enabled', 'disabled'] as const;
 export const MULTI_ARCH_MODES = ['perManifest', 'coalesced'] as const;
 type MultiArchMode = (typeof MULTI_ARCH_MODES)[number];
 /**
+ * The body a webhook's deliveries carry (issue 23): `acr` (ACR's payload, the default), `cloudevents`
+ * (CloudEvents 1.0 structured JSON, as ACR's Event Grid events), `slack` (an incoming-webhook message) or
+ * `teams` (a message with one Adaptive Card). Each has one renderer in delivery/formats/.
+ */
+export const PAYLOAD_FORMATS = ['acr', 'cloudevents', 'slack', 'teams'] as const;
+export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+/**
  * Where a webhook's deliveries go, by Event Grid's names for its destinations: `WebHook` (ACR's POST, the
  * default), a Storage Queue, a Service Bus queue or topic, an event hub. `serviceUri` is the entity's URL.
  */
@@ -57,6 +64,13 @@ export interface WebhookRecord {
    * webhook, shared across workers); undefined: no limit.
    */
   readonly rateLimitPerSecond: number | undefined;
+  /** As set through the API; undefined (never set) renders ACR's payload (`acr`). */
+  readonly payloadFormat: PayloadFormat | undefined;
+  /**
+   * When true, events for signatures, attestations and SBOMs (cosign's `sha256-<hex>…` tags, manifests with
+   * a `subject` or a referrer's `artifactType`) are recorded as skipped, not sent. Undefined: false.
+   */
+  readonly skipReferrers: boolean | undefined;
   /** As set through the API; undefined (never set: every webhook ACR's clients make) behaves as `WebHook`. */
   readonly endpointType: EndpointType | undefined;
   /** Credentials for a queue, topic or hub (its account's or namespace's connection string); undefined: the app's managed identity. */
@@ -181,6 +195,21 @@ const multiArch = z.preprocess(
   }),
 );
 
+const payloadFormat = z.preprocess(
+  (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+  z.enum(PAYLOAD_FORMATS, {
+    error: `payloadFormat must be one of ${PAYLOAD_FORMATS.join(', ')} (acr, ACR's own payload, when left out)`,
+  }),
+);
+
+/** The OpenAPI descriptions of `properties.payloadFormat` and `properties.skipReferrers`. */
+export const PAYLOAD_FORMAT_DESCRIPTION =
+  "Extension: the body each delivery carries: 'acr' (ACR's payload, the default), 'cloudevents' (CloudEvents 1.0 structured JSON, typed as ACR's Event Grid events), 'slack' (a Slack incoming-webhook message) or 'teams' (a message with one Adaptive Card, for a Teams Workflows webhook).";
+export const SKIP_REFERRERS_DESCRIPTION =
+  "Extension: when true, events for signatures, attestations and SBOMs (tags of cosign's form sha256-<hex>…, manifests with a subject or a referrer's artifactType) are recorded as skipped, not delivered. Default false.";
+
+const skipReferrers = z.boolean({ error: 'skipReferrers must be true or false' });
+
 /** The OpenAPI description of `properties.rateLimitPerSecond`, in requests and answers alike. */
 export const RATE_LIMIT_DESCRIPTION =
   "Extension: at most this many requests per second to this webhook's endpoint; deliveries over the limit wait their turn in order of receipt and are not failures. Absent: no limit.";
@@ -261,6 +290,8 @@ export const webhookCreateBody = z.object({
         actions,
         multiArch: optional(multiArch),
         rateLimitPerSecond: optional(rateLimitPerSecond).meta({ description: RATE_LIMIT_DESCRIPTION }),
+        payloadFormat: optional(payloadFormat).meta({ description: PAYLOAD_FORMAT_DESCRIPTION }),
+        skipReferrers: optional(skipReferrers).meta({ description: SKIP_REFERRERS_DESCRIPTION }),
         endpointType: optional(endpointType),
         connectionString: optional(connectionString),
         queueMessageTimeToLiveSeconds: optional(queueMessageTimeToLiveSeconds),
@@ -292,6 +323,8 @@ export const webhookUpdateBody = z.object({
           .nullable()
           .optional()
           .meta({ description: `${RATE_LIMIT_DESCRIPTION} In an update, null removes the limit.` }),
+        payloadFormat: optional(payloadFormat).meta({ description: PAYLOAD_FORMAT_DESCRIPTION }),
+        skipReferrers: optional(skipReferrers).meta({ description: SKIP_REFERRERS_DESCRIPTION }),
         endpointType: optional(endpointType),
         /** `""` removes it (the managed identity then). */
         connectionString: optional(connectionString),

@@ -282,3 +282,45 @@ export function writeOciIndex(
     close: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+export interface OciArtifact {
+  readonly dir: string;
+  readonly manifestDigest: string;
+  close(): void;
+}
+
+/**
+ * An OCI layout holding one crafted manifest, tagged `ref` for skopeo's `oci:` transport: a signature,
+ * SBOM or other artifact, with what image-spec 1.1 lets a manifest say of itself (`artifactType`, a
+ * `subject` it refers to) and its config and layers as given (blobs written from their contents).
+ */
+export function writeOciArtifact(
+  ref: string,
+  artifact: {
+    readonly artifactType?: string;
+    readonly subject?: { readonly mediaType: string; readonly digest: string; readonly size: number };
+    readonly config: { readonly mediaType: string; readonly content: string };
+    readonly layers: readonly { readonly mediaType: string; readonly content: string }[];
+  },
+): OciArtifact {
+  const dir = mkdtempSync(join(tmpdir(), 'rw-oci-artifact-'));
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const put = (b: Buffer) => {
+    writeFileSync(join(blobs, sha(b)), b);
+    return { digest: `sha256:${sha(b)}`, size: b.length };
+  };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...(artifact.artifactType ? { artifactType: artifact.artifactType } : {}),
+      config: { mediaType: artifact.config.mediaType, ...put(Buffer.from(artifact.config.content)) },
+      layers: artifact.layers.map((l) => ({ mediaType: l.mediaType, ...put(Buffer.from(l.content)) })),
+      ...(artifact.subject ? { subject: artifact.subject } : {}),
+    }),
+  );
+  const stored = put(manifest);
+  writeLayoutIndex(dir, ref, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...stored });
+  return { dir, manifestDigest: stored.digest, close: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -192,6 +192,29 @@ describe('webhook update', () => {
     expect(bad.stderr).toContain("option '--multi-arch <mode>' argument 'merged' is invalid. Allowed choices are perManifest, coalesced.");
   });
 
+  it('--payload-format and --skip-referrers set properties.payloadFormat and skipReferrers on create and update; unknown values are refused before any request', async () => {
+    const created = await cli(
+      'webhook', 'create', '-n', 'cliformat01', '-r', 'cliformatreg', '--uri', 'https://hooks.example.com/f', '--actions', 'push',
+      '--payload-format', 'slack', '--skip-referrers',
+    ); // prettier-ignore
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(created.stdout)).toEqual(flat('cliformatreg', 'cliformat01', { payloadFormat: 'slack', skipReferrers: true }));
+    const updated = await cli(
+      'webhook', 'update', '-n', 'cliformat01', '-r', 'cliformatreg', '--payload-format', 'teams', '--skip-referrers', 'false',
+    ); // prettier-ignore
+    expect(JSON.parse(updated.stdout)).toEqual(flat('cliformatreg', 'cliformat01', { payloadFormat: 'teams', skipReferrers: false }));
+    const got = (await (await api(svc, '/registries/cliformatreg/webhooks/cliformat01')).json()) as { properties: Record<string, unknown> };
+    expect(got.properties).toMatchObject({ payloadFormat: 'teams', skipReferrers: false });
+    const bad = await cli('webhook', 'update', '-n', 'cliformat01', '-r', 'cliformatreg', '--payload-format', 'discord');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(
+      "option '--payload-format <format>' argument 'discord' is invalid. Allowed choices are acr, cloudevents, slack, teams.",
+    );
+    const notBool = await cli('webhook', 'update', '-n', 'cliformat01', '-r', 'cliformatreg', '--skip-referrers', 'yes');
+    expect(notBool.code).not.toBe(0);
+    expect(notBool.stderr).toContain('Give true or false (or the option alone for true).');
+  });
+
   it('--rate-limit sets properties.rateLimitPerSecond on create and update, shown by show; update --rate-limit none removes it', async () => {
     const created = await cli(
       'webhook', 'create', '-n', 'clirate01', '-r', 'cliratereg1', '--uri', 'https://hooks.example.com/r', '--actions', 'push', '--rate-limit', '20',
@@ -349,7 +372,7 @@ describe('webhook update', () => {
       code: 2,
       stdout: '',
       stderr:
-        'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --endpoint-type, --connection-string, --queue-ttl.\n',
+        'ERROR: Nothing to update: give at least one of --uri, --actions, --headers, --scope, --status, --tags, --multi-arch, --rate-limit, --payload-format, --skip-referrers, --endpoint-type, --connection-string, --queue-ttl.\n',
     });
   });
 });

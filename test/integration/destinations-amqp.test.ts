@@ -130,6 +130,29 @@ describe('a ServiceBusQueue webhook', () => {
     expect(latest.eventResponseMessage).toMatchObject({ statusCode: '201', reasonPhrase: 'Created' });
   });
 
+  it('carries a payload format as it is: a CloudEvent, with its content type, on a Service Bus queue (formats and destinations are independent)', async () => {
+    await createHook('sbreg0003', 'sbcloud01', {
+      endpointType: 'ServiceBusQueue',
+      serviceUri: entityUrl('cloudevents'),
+      connectionString: broker.connectionString(),
+      payloadFormat: 'cloudevents',
+    });
+    const id = await push('sbreg0003', 'app', 'v2');
+    const latest = await settled('sbreg0003', 'sbcloud01');
+    expect(latest.delivery).toMatchObject({ state: 'succeeded', attempts: 1 });
+    const [message] = forEntity('cloudevents');
+    expect(message!.contentType).toBe('application/cloudevents+json');
+    expect(JSON.parse(message!.body.toString('utf8'))).toMatchObject({
+      specversion: '1.0',
+      id,
+      type: 'Microsoft.ContainerRegistry.ImagePushed',
+      subject: 'app:v2',
+      source: expect.stringMatching(/\/providers\/Microsoft\.ContainerRegistry\/registries\/sbreg0003$/) as string,
+      data: { id, action: 'push', location: 'westus' },
+    });
+    expect(latest.eventRequestMessage.headers['ContentType']).toBe('application/cloudevents+json');
+  });
+
   it('records the broker refusing the first try (ServiceBusy) with its reason while the retry is due', async () => {
     await createHook('sbreg0002', 'sbqueue02', {
       endpointType: 'ServiceBusQueue',

@@ -2,7 +2,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePoster, type Poster } from '../../shared/delivery/post-json.js';
-import { makeIndexReader, parseChallenge } from '../../shared/multiarch/index-reader.js';
+import { makeIndexReader } from '../../shared/multiarch/index-reader.js';
+import { parseChallenge } from '../../shared/multiarch/registry-get.js';
+import { makeManifestReader } from '../../shared/multiarch/manifest-reader.js';
+import { referrerKind } from '../../shared/pipeline/skip-referrers.js';
+import type { AcrEvent } from '../../shared/events/acr-event.js';
+import type { WebhookRecord } from '../../shared/webhooks/webhook.js';
 import type { RegistryCredential } from '../../shared/registry-credentials.js';
 import { parseRegistryCredentials } from '../../shared/registry-credentials.js';
 
@@ -26,6 +31,17 @@ const INDEX = {
       platform: { os: 'linux', architecture: 'arm', variant: 'v7' },
     },
   ],
+};
+
+/** An SBOM attached to the amd64 image (OCI 1.1: a subject and an artifactType). */
+const SBOM_DIGEST = `sha256:${'5'.repeat(64)}`;
+const SBOM = {
+  schemaVersion: 2,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  artifactType: 'application/vnd.cyclonedx+json',
+  config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: `sha256:${'4'.repeat(64)}`, size: 2 },
+  layers: [],
+  subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: AMD, size: 480 },
 };
 
 type Mode = 'open' | 'basic' | 'bearer' | 'acr';
@@ -74,13 +90,14 @@ beforeAll(async () => {
           ? json(200, { access_token: 'acr-access' })
           : json(401, {});
       }
-      if (url.pathname === `/v2/team/app/manifests/${INDEX_DIGEST}`) {
+      if (url.pathname === `/v2/team/app/manifests/${INDEX_DIGEST}` || url.pathname === `/v2/team/app/manifests/${SBOM_DIGEST}`) {
         const auth = req.headers.authorization;
         const ok =
           mode === 'open' ||
           (mode === 'basic' && auth === `Basic ${Buffer.from('puller:s3cret').toString('base64')}`) ||
           (mode === 'bearer' && auth === 'Bearer realm-token') ||
           (mode === 'acr' && auth === 'Bearer acr-access');
+        if (ok && url.pathname.endsWith(SBOM_DIGEST)) return json(200, SBOM, { 'content-type': SBOM.mediaType });
         if (ok) return json(200, INDEX, { 'content-type': 'application/vnd.oci.image.index.v1+json' });
         const challenge =
           mode === 'basic'
@@ -190,6 +207,64 @@ describe('reading an image index back from its registry', () => {
     expect(await reader().read(`http://${host}/v2/team/app/manifests/sha256:${'9'.repeat(64)}`)).toEqual({
       error: 'reading the index: HTTP 404',
     });
+  });
+});
+
+describe('reading a manifest back for skipReferrers', () => {
+  const sbomUrl = () => `http://${host}/v2/team/app/manifests/${SBOM_DIGEST}`;
+  const manifests = (credentials: Record<string, RegistryCredential> = {}, send = poster.post) =>
+    makeManifestReader({ send, credentials: new Map(Object.entries(credentials)), timeoutMs: 2000 });
+  const pushed = (tag: string, digest = SBOM_DIGEST): AcrEvent => ({
+    id: `e-${tag}`,
+    timestamp: '2026-11-27T10:00:00Z',
+    action: 'push',
+    target: { digest, repository: 'team/app', tag, manifestUrl: `http://${host}/v2/team/app/manifests/${digest}` },
+  });
+  const hook = (skipReferrers: boolean | undefined) => ({ skipReferrers }) as WebhookRecord;
+
+  it("reads the subject and artifactType with the registry's credentials, once per digest", async () => {
+    mode = 'basic';
+    seen.length = 0;
+    const r = manifests({ [host]: { kind: 'basic', username: 'puller', password: 's3cret' } });
+    const facts = { facts: { hasSubject: true, artifactType: 'application/vnd.cyclonedx+json' } };
+    expect(await r.read(sbomUrl())).toEqual(facts);
+    expect(await r.read(sbomUrl())).toEqual(facts);
+    expect(seen.map((s) => [s.path, s.authorization])).toEqual([
+      [`/v2/team/app/manifests/${SBOM_DIGEST}`, undefined],
+      [`/v2/team/app/manifests/${SBOM_DIGEST}`, `Basic ${Buffer.from('puller:s3cret').toString('base64')}`],
+    ]);
+    expect(await manifests().read(sbomUrl())).toEqual({ error: 'the registry wants basic credentials and none are configured for it' });
+  });
+
+  it('goes through the outbound policy, and a failed read is not cached', async () => {
+    mode = 'open';
+    const strict = makePoster({ allowPrivate: false });
+    expect(await manifests({}, strict.post).read(sbomUrl())).toEqual({
+      error: 'reading the manifest: refused: 127.0.0.1 is a loopback address (set ALLOW_PRIVATE_TARGETS=true to allow private targets)',
+    });
+    strict.close();
+    seen.length = 0;
+    const r = manifests();
+    const missing = `http://${host}/v2/team/app/manifests/sha256:${'9'.repeat(64)}`;
+    expect(await r.read(missing)).toEqual({ error: 'reading the manifest: HTTP 404' });
+    expect(await r.read(missing)).toEqual({ error: 'reading the manifest: HTTP 404' });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('reads only for a webhook that skips referrers, and only when the event does not say already', async () => {
+    mode = 'open';
+    seen.length = 0;
+    const r = { manifestReader: manifests() };
+    const log: string[] = [];
+    expect(await referrerKind(r, pushed('sbom'), [hook(undefined), hook(false)], (m) => log.push(m))).toBeUndefined();
+    expect(seen).toHaveLength(0);
+    expect(await referrerKind(r, pushed(`sha256-${'a'.repeat(64)}.att`), [hook(true)], (m) => log.push(m))).toBe('cosign_tag');
+    expect(seen).toHaveLength(0);
+    expect(await referrerKind(r, pushed('sbom'), [hook(false), hook(true)], (m) => log.push(m))).toBe('subject');
+    expect(seen).toHaveLength(1);
+    // An image that cannot be read back is delivered (a skip must never lose it), and the reason logged.
+    expect(await referrerKind(r, pushed('v1', `sha256:${'8'.repeat(64)}`), [hook(true)], (m) => log.push(m))).toBeUndefined();
+    expect(log).toEqual(['skipReferrers: manifest not read, delivered: reading the manifest: HTTP 404']);
   });
 });
 

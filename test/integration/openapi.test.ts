@@ -127,6 +127,21 @@ describe('GET /api/openapi.json', () => {
     }
   });
 
+  it('documents payloadFormat and skipReferrers in the webhook schemas, and skipped among the delivery states', async () => {
+    const doc = await fetchDoc();
+    const schemas = doc.components['schemas'] as Record<string, { properties: Record<string, { properties: Record<string, unknown> }> }>;
+    for (const name of ['WebhookCreateParameters', 'WebhookUpdateParameters', 'Webhook']) {
+      const properties = schemas[name]!.properties['properties']!.properties;
+      expect(properties['payloadFormat']).toMatchObject({ enum: ['acr', 'cloudevents', 'slack', 'teams'] });
+      expect((properties['payloadFormat'] as { description: string }).description).toMatch(/^Extension: the body each delivery carries/);
+      expect(properties['skipReferrers']).toMatchObject({ type: 'boolean' });
+      expect((properties['skipReferrers'] as { description: string }).description).toMatch(/signatures, attestations and SBOMs/);
+      expect((schemas[name]!.properties['properties'] as { required?: string[] }).required ?? []).not.toContain('payloadFormat');
+    }
+    const delivery = JSON.stringify(doc.components['schemas']);
+    expect(delivery).toContain('"enum":["pending","succeeded","failed","held","skipped"]');
+  });
+
   it('describes real answers: a created webhook parses with the Webhook schema', async () => {
     const res = await api(svc, '/registries/openapireg/webhooks/openapi01', {
       method: 'PUT',
@@ -139,5 +154,14 @@ describe('GET /api/openapi.json', () => {
     });
     const parsed = webhookResource.strict().safeParse(await limited.json());
     expect(parsed.success && parsed.data.properties.rateLimitPerSecond).toBe(5);
+    const formatted = await api(svc, '/registries/openapireg/webhooks/openapi03', {
+      method: 'PUT',
+      json: {
+        location: 'westus',
+        properties: { serviceUri: 'https://example.com/h', actions: ['push'], payloadFormat: 'cloudevents', skipReferrers: true },
+      },
+    });
+    const shown = webhookResource.strict().safeParse(await formatted.json());
+    expect(shown.success && shown.data.properties).toMatchObject({ payloadFormat: 'cloudevents', skipReferrers: true });
   });
 });

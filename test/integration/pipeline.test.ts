@@ -119,6 +119,8 @@ describe('ingest → fan-out → delivery', () => {
           },
           delivery: {
             state: 'succeeded',
+            action: 'push',
+            image: 'team/app:v1',
             attempts: 1,
             durationMs: expect.any(Number),
             createdAt: expect.any(String),

@@ -122,17 +122,26 @@ describe('the Webhooks blade', () => {
     expect(await rateLimit.getAttribute('aria-invalid')).toBe('true');
     expect(await (await api(svc, '/registries/portalreg1/webhooks')).json()).toEqual({ value: [] });
     await rateLimit.fill('25');
+    // ACR's payload and every event unless asked otherwise.
+    const format = page.getByLabel('Payload format');
+    expect(await format.inputValue()).toBe('acr');
+    await format.selectOption({ label: 'Microsoft Teams card' });
+    const skip = page.getByLabel('Skip them');
+    expect(await skip.isChecked()).toBe(false);
+    await skip.check();
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('heading', { name: 'portalhook1', level: 1 }).waitFor();
     await expect.poll(() => page.locator('#prop-multi-arch').innerText()).toBe('One event per image (coalesced)');
     await expect.poll(() => page.locator('#prop-rate-limit').innerText()).toBe('25 requests per second');
+    await expect.poll(() => page.locator('#prop-payload-format').innerText()).toBe('Microsoft Teams card');
+    await expect.poll(() => page.locator('#prop-skip-referrers').innerText()).toBe('Skipped (listed, not sent)');
     expect(
       (
         (await (await api(svc, '/registries/portalreg1/webhooks/portalhook1')).json()) as {
           properties: { multiArch?: string; rateLimitPerSecond?: number };
         }
       ).properties,
-    ).toMatchObject({ multiArch: 'coalesced', rateLimitPerSecond: 25 });
+    ).toMatchObject({ multiArch: 'coalesced', rateLimitPerSecond: 25, payloadFormat: 'teams', skipReferrers: true });
     expect(await page.getByRole('status').innerText()).toBe("Webhook 'portalhook1' created.");
     expect(await (await api(svc, '/registries/portalreg1/webhooks/portalhook1/getCallbackConfig', { method: 'POST' })).json()).toEqual({
       serviceUri: 'https://example.com/hook',

@@ -153,6 +153,9 @@ describe('update body', () => {
     expect(updateBody({ ...base, rateLimit: 20 })).toEqual({ properties: { rateLimitPerSecond: 20 } });
     // `--rate-limit none` removes the limit: null, as the API's PATCH takes it.
     expect(updateBody({ ...base, rateLimit: 'none' })).toEqual({ properties: { rateLimitPerSecond: null } });
+    expect(updateBody({ ...base, payloadFormat: 'cloudevents' })).toEqual({ properties: { payloadFormat: 'cloudevents' } });
+    // `--skip-referrers false` is sent: it turns the skip off again.
+    expect(updateBody({ ...base, skipReferrers: false })).toEqual({ properties: { skipReferrers: false } });
     expect(updateBody({ ...base, endpointType: 'EventHub', connectionString: '', queueTtl: -1 })).toEqual({
       properties: { endpointType: 'EventHub', connectionString: '', queueMessageTimeToLiveSeconds: -1 },
     });

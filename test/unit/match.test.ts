@@ -61,6 +61,8 @@ describe('matchWebhooks', () => {
     statusReason: undefined,
     multiArch: undefined,
     rateLimitPerSecond: undefined,
+    payloadFormat: undefined,
+    skipReferrers: undefined,
     endpointType: undefined,
     connectionString: undefined,
     queueMessageTimeToLiveSeconds: undefined,

@@ -44,11 +44,12 @@ describe('CNCF distribution notifications (captured from docker-registry 2.8 + s
         events: {
           id: string;
           timestamp: string;
-          target: { digest: string; size: number };
+          target: { digest: string; size: number; url: string };
           request: { id: string; host: string; useragent: string };
         }[];
       }
     ).events[0]!;
+    // ACR's push payload, plus where the manifest can be read back (working data for skipReferrers, never delivered).
     expect(push.event).toEqual({
       id: raw.id,
       timestamp: raw.timestamp,
@@ -60,9 +61,11 @@ describe('CNCF distribution notifications (captured from docker-registry 2.8 + s
         length: raw.target.size,
         repository: 'team/app',
         tag: 'v1',
+        manifestUrl: raw.target.url,
       },
       request: { id: raw.request.id, host: raw.request.host, method: 'PUT', useragent: raw.request.useragent },
     });
+    expect(raw.target.url).toBe(`http://${raw.request.host}/v2/team/app/manifests/${raw.target.digest}`);
   });
 
   it('rejects malformed events one by one and refuses a body that is not an envelope', () => {

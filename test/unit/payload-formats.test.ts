@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { CloudEvent } from 'cloudevents';
+import { renderPayload } from '../../shared/delivery/formats/render-payload.js';
+import type { AcrEvent } from '../../shared/events/acr-event.js';
+import { adaptiveCardProblems, slackProblems, type SlackMessage } from '../helpers/message-formats.js';
+
+/*
+ * The formats at the edges of what an event may hold (acr-event.ts's bounds): 256 platforms, names and
+ * media types at their longest. The chat formats must stay inside their platforms' limits; CloudEvents
+ * must type and address every action as ACR's Event Grid events do.
+ */
+const webhook = {
+  name: 'unithook1',
+  registryName: 'unitreg01',
+  subscriptionId: '11111111-1111-1111-1111-111111111111',
+  resourceGroup: 'rg1',
+  location: 'westus',
+};
+const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+
+const coalesced: AcrEvent = {
+  id: 'e-1',
+  timestamp: '2026-11-27T10:00:00Z',
+  action: 'push',
+  target: {
+    mediaType: `application/${'x'.repeat(243)}`,
+    digest: digest(1),
+    repository: `${'a'.repeat(120)}/${'b'.repeat(135)}`,
+    tag: 'w'.repeat(128),
+    platforms: Array.from({ length: 256 }, (_, i) => ({
+      digest: digest(i + 2),
+      os: `os-${'o'.repeat(55)}`,
+      architecture: `arch-${'r'.repeat(50)}`,
+      variant: `v${i}`,
+    })),
+  },
+};
+
+const chart: AcrEvent = {
+  id: 'e-2',
+  timestamp: '2026-11-27T10:00:00Z',
+  action: 'chart_delete',
+  target: { repository: 'charts', digest: digest(9), name: '😀'.repeat(128), version: 'v'.repeat(256) },
+};
+
+describe('payload formats at their limits', () => {
+  it('slack keeps Block Kit limits with 256 platforms and the longest names, counting what it leaves out', () => {
+    for (const event of [coalesced, chart]) {
+      const message = JSON.parse(renderPayload({ ...webhook, payloadFormat: 'slack' }, event).body) as SlackMessage & {
+        blocks: { text?: { text: string } }[];
+      };
+      expect(slackProblems(message)).toEqual([]);
+    }
+    const message = JSON.parse(renderPayload({ ...webhook, payloadFormat: 'slack' }, coalesced).body) as {
+      blocks: { type: string; text?: { text: string } }[];
+    };
+    const platforms = message.blocks.find((b) => b.text?.text.startsWith('Platforms: '))!.text!.text;
+    expect(platforms).toMatch(/^Platforms: os-o+\/arch-r+\/v0, .* … and \d+ more$/);
+    expect(platforms.length).toBeLessThanOrEqual(3000);
+  });
+
+  it('teams gives an Adaptive Card 1.4 the parser takes, whatever the lengths', () => {
+    for (const event of [coalesced, chart]) {
+      expect(adaptiveCardProblems(JSON.parse(renderPayload({ ...webhook, payloadFormat: 'teams' }, event).body) as object)).toEqual([]);
+    }
+  });
+
+  it("cloudevents types each action as ACR's Event Grid does and names the image as {repository}:{tag} or @{digest}", () => {
+    const render = (event: AcrEvent | { id: string; timestamp: string; action: 'ping' }) => {
+      const rendered = renderPayload({ ...webhook, payloadFormat: 'cloudevents' }, event);
+      expect(rendered.contentType).toBe('application/cloudevents+json');
+      const body = JSON.parse(rendered.body) as Record<string, unknown>;
+      expect(new CloudEvent(body as never, true).validate()).toBe(true);
+      return [body['type'], body['subject']];
+    };
+    const base = { id: 'e-3', timestamp: '2026-11-27T10:00:00Z' };
+    expect(render({ ...base, action: 'delete', target: { repository: 'app', digest: digest(3), tags: ['v1'] } })).toEqual([
+      'Microsoft.ContainerRegistry.ImageDeleted',
+      `app@${digest(3)}`,
+    ]);
+    expect(render({ ...base, action: 'chart_push', target: { repository: 'charts', tag: 'c-1.0', name: 'c', version: '1.0' } })).toEqual([
+      'Microsoft.ContainerRegistry.ChartPushed',
+      'charts:c-1.0',
+    ]);
+    expect(render(chart)).toEqual(['Microsoft.ContainerRegistry.ChartDeleted', `charts@${digest(9)}`]);
+    expect(render({ ...base, action: 'quarantine', target: { repository: 'app', tag: 'v1' } })).toEqual([
+      'registry-webhooks.ImageQuarantined',
+      'app:v1',
+    ]);
+    expect(render({ ...base, action: 'ping' })).toEqual(['registry-webhooks.Ping', undefined]);
+  });
+
+  it('acr is the default and renders the payload as it is', () => {
+    expect(renderPayload({ ...webhook, payloadFormat: undefined }, chart)).toEqual({
+      body: JSON.stringify(chart),
+      contentType: 'application/json',
+    });
+  });
+});
