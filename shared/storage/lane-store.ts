@@ -72,10 +72,19 @@ export function makeLaneStore(table: TableClient): LaneStore {
   async function write(registry: string, webhook: string, key: string, edit: (list: readonly LaneEntry[]) => readonly LaneEntry[]) {
     const { pk, rk, id } = keys(registry, webhook, key);
     let at = known.get(id);
+    let fresh = false;
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const before = at?.list ?? [];
       const after = edit(before);
-      if (at && after === before) return before;
+      if (after === before) {
+        if (fresh) return before;
+        // Nothing to write by what this process remembers, which another worker may have changed since:
+        // answer from a fresh read (a returning delivery must see the lane as it is now).
+        at = await read(pk, rk);
+        fresh = true;
+        if (at) known.set(id, at);
+        continue;
+      }
       const raw = toRaw(after);
       if (raw.length > MAX_CHARS) throw new LaneFullError(`the lane of webhook ${webhook} holds ${before.length} unfinished deliveries`);
       try {
@@ -89,6 +98,7 @@ export function makeLaneStore(table: TableClient): LaneStore {
         if (status !== 412 && status !== 409 && !(status === 404 && at)) throw err;
       }
       at = await read(pk, rk);
+      fresh = true;
     }
     known.delete(id);
     throw new Error(`the lane of webhook ${webhook} changed under ${MAX_TRIES} writes in a row`);

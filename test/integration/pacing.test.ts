@@ -3,6 +3,8 @@ import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { makePoster } from '../../shared/delivery/post-json.js';
 import { makePacer } from '../../shared/delivery/pacing.js';
 import { makePacingStore } from '../../shared/storage/pacing-store.js';
+import { makeOrderedLanes } from '../../shared/delivery/ordered-lanes.js';
+import { makeLaneStore } from '../../shared/storage/lane-store.js';
 import { createTableClient } from '../../shared/storage/clients.js';
 import { startSlowReceiver } from '../helpers/slow-receiver.js';
 
@@ -194,5 +196,38 @@ describe('a rate limit shared by workers', () => {
       reason: 'behind older deliveries',
       notBeforeMs: queuedUntil,
     });
+  });
+});
+
+describe('an ordered lane shared by workers', () => {
+  it('lets one delivery of a lane out at a time across two workers, in order of receipt, and passes the turn on as each is done', async () => {
+    const table = createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'orderedlanes');
+    await table.createTable();
+    const webhook = { registryName: 'lanereg', name: 'ordered01' };
+    // Two workers: each its own store (its own remembered ETag) and lanes, one table between them. Every
+    // delivery here is pending, so no head is dropped.
+    const workers = [0, 1].map(() =>
+      makeOrderedLanes({ store: makeLaneStore(table), now: () => Date.now(), pending: () => Promise.resolve(true) }),
+    );
+    const entries = Array.from({ length: 12 }, (_, i) => ({ receivedMs: 1000 + i, eventId: `evt-${i}`, attempts: 0 }));
+    // Each joins from alternating workers, all at once; exactly one is the head.
+    const heads = await Promise.all(entries.map((e, i) => workers[i % 2]!.turn(webhook, 'lanereg/app', e)));
+    expect(heads.filter(Boolean)).toHaveLength(1);
+    // The head is done; the next is the one its worker is told to send, and only it is the head now.
+    let head = entries[heads.indexOf(true)]!;
+    const sent = [head.eventId];
+    for (let i = 0; i < entries.length - 1; i++) {
+      const next = await workers[i % 2]!.finished(webhook, 'lanereg/app', head);
+      expect(next).toBeDefined();
+      const others = entries.filter((e) => e.eventId !== next!.eventId && !sent.includes(e.eventId));
+      // The other worker asks again for one still waiting: not its turn.
+      if (others[0]) expect(await workers[(i + 1) % 2]!.turn(webhook, 'lanereg/app', others[0])).toBe(false);
+      expect(await workers[(i + 1) % 2]!.turn(webhook, 'lanereg/app', next!)).toBe(true);
+      head = next!;
+      sent.push(head.eventId);
+    }
+    expect(await workers[0]!.finished(webhook, 'lanereg/app', head)).toBeUndefined();
+    // Every delivery went out once, one at a time; the order is the order the two workers' joins landed in.
+    expect(new Set(sent).size).toBe(entries.length);
   });
 });
