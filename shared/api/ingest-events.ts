@@ -12,9 +12,12 @@ import type { Config } from '../config.js';
 export interface IngestEventsDeps extends IngestDeps {
   readonly config: IngestDeps['config'] & Pick<Config, 'ingestKeys' | 'maxRequestBodyBytes' | 'maxEventsPerRequest'>;
   readonly metrics: Pick<Metrics, 'eventsIngested'>;
+  /** Whether the registry has webhooks (the fan-out's cached list): only then is its name a metric label. */
+  readonly webhooks: Pick<WebhookStore, 'listCached'>;
 }
 import { logValue } from '../log-value.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { WebhookStore } from '../storage/webhook-store.js';
 
 /**
  * `POST /api/registries/{registryName}/events`: events from a registry. Checks run in a fixed order, each
@@ -59,10 +62,16 @@ export function makeIngestEvents(deps: IngestEventsDeps): HttpHandler {
       `ingest: registry=${registry} format=${adapter.name} accepted=${report.accepted.length} duplicates=${report.duplicates.length} ignored=${report.ignored.length} rejected=${report.rejected.length}` +
         (report.accepted.length ? ` ids=${logValue(report.accepted.map((a) => a.id).join(','), 4096)}` : ''),
     );
-    deps.metrics.eventsIngested(registry, 'accepted', report.accepted.length);
-    deps.metrics.eventsIngested(registry, 'duplicate', report.duplicates.length);
-    deps.metrics.eventsIngested(registry, 'ignored', report.ignored.length);
-    deps.metrics.eventsIngested(registry, 'rejected', report.rejected.length);
+    // The list the fan-out reads next (cached): a registry without webhooks is never a label value.
+    // Its events are accepted already: a list that cannot be read costs the label, never the answer.
+    const label = await deps.webhooks.listCached(registry).then(
+      (hooks) => (hooks.length > 0 ? registry : undefined),
+      () => undefined,
+    );
+    deps.metrics.eventsIngested(label, 'accepted', report.accepted.length);
+    deps.metrics.eventsIngested(label, 'duplicate', report.duplicates.length);
+    deps.metrics.eventsIngested(label, 'ignored', report.ignored.length);
+    deps.metrics.eventsIngested(label, 'rejected', report.rejected.length);
     const taken = report.accepted.length + report.duplicates.length + report.ignored.length;
     if (taken === 0 && report.rejected.length > 0) {
       const first = report.rejected[0]!;

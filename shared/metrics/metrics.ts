@@ -20,7 +20,11 @@ type AutoDisableReason = 'gone' | 'failing';
  * provider the no-op meter makes every call free.
  */
 export interface Metrics {
-  eventsIngested(registry: string, outcome: IngestOutcome, count: number): void;
+  /**
+   * `registry`: a registry that has at least one webhook, or undefined. Its name becomes a label value only
+   * then, and for at most MAX_REGISTRY_LABELS registries per process; the rest count as `other`.
+   */
+  eventsIngested(registry: string | undefined, outcome: IngestOutcome, count: number): void;
   /**
    * One attempt; `firstAttemptLatencySeconds` (ingest → this attempt) only for a delivery's first attempt;
    * `endpointType` the webhook's (WebHook, StorageQueue, …).
@@ -47,8 +51,31 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const QUEUE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
+/**
+ * Distinct `registry` label values one process gives out; later registries count as `other`.
+ * @internal
+ */
+export const MAX_REGISTRY_LABELS = 1000;
+
+/**
+ * Bounded label values: a value is kept once seen while fewer than `max` are, and `other` after that, so a
+ * flood of names (anyone with an ingest key may post to any registry name) cannot grow the series without end.
+ * @internal
+ */
+export function boundedLabels(max: number): (value: string | undefined) => string {
+  const kept = new Set<string>();
+  return (value) => {
+    if (value === undefined) return 'other';
+    if (kept.has(value)) return value;
+    if (kept.size >= max) return 'other';
+    kept.add(value);
+    return value;
+  };
+}
+
 /** Instruments on `meter`. Names are Prometheus-style; the exporter adds the `registry_webhooks_` prefix. */
 export function makeMetrics(meter: Meter): Metrics {
+  const registryLabel = boundedLabels(MAX_REGISTRY_LABELS);
   const ingested = meter.createCounter('events_ingested', { description: 'Events received by the ingest, by registry and outcome' });
   const deliveries = meter.createCounter('deliveries', {
     description:
@@ -76,7 +103,7 @@ export function makeMetrics(meter: Meter): Metrics {
   const autoDisabled = meter.createCounter('webhooks_auto_disabled', { description: 'Webhooks the service disabled, by reason' });
   return {
     eventsIngested: (registry, outcome, count) => {
-      if (count > 0) ingested.add(count, { registry, outcome });
+      if (count > 0) ingested.add(count, { registry: registryLabel(registry), outcome });
     },
     attempted: (outcome, durationSeconds, firstAttemptLatencySeconds, endpointType) => {
       deliveries.add(1, { outcome, endpoint_type: endpointType });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { boundedLabels, MAX_REGISTRY_LABELS } from '../../shared/metrics/metrics.js';
 
 /*
  * GET /api/metrics after real deliveries of every outcome: each step waits for its delivery's final
@@ -132,5 +133,35 @@ describe('GET /api/metrics', () => {
     expect(sample(text, 'registry_webhooks_attempt_duration_seconds_count{outcome="retrying",endpoint_type="WebHook"}')).toBe(1);
     expect(sample(text, 'registry_webhooks_dead_letters_total{queue="webhook-deliveries"}')).toBe(1);
     expect(sample(text, 'registry_webhooks_webhooks_auto_disabled_total{reason="gone"}')).toBe(1);
+  });
+});
+
+describe('metric labels', () => {
+  it('events for 2,000 registry names without webhooks leave the registry label with none of them: they count as other', async () => {
+    const names = Array.from({ length: 2000 }, (_, i) => `floodreg${String(i).padStart(5, '0')}`);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < names.length) {
+          const name = names[next++]!;
+          const res = await api(svc, `/registries/${name}/events`, {
+            method: 'POST',
+            key: INGEST_KEY,
+            json: { id: `flood-${name}`, timestamp: new Date().toISOString(), action: 'push', target: { repository: 'app', tag: 'v1' } },
+          });
+          expect(res.status).toBe(202);
+        }
+      }),
+    );
+    const text = await (await api(svc, '/metrics')).text();
+    const labelled = new Set([...text.matchAll(/registry_webhooks_events_ingested_total\{registry="([^"]*)"/g)].map((m) => m[1]));
+    expect([...labelled].filter((r) => r?.startsWith('floodreg'))).toEqual([]);
+    expect(labelled.size).toBeLessThanOrEqual(MAX_REGISTRY_LABELS);
+    expect(sample(text, 'registry_webhooks_events_ingested_total{registry="other",outcome="accepted"}')).toBeGreaterThanOrEqual(2000);
+  }, 120_000);
+
+  it('gives out at most the cap of distinct values, then other', () => {
+    const label = boundedLabels(3);
+    expect(['a', 'b', 'a', 'c', 'd', undefined, 'b', 'e'].map(label)).toEqual(['a', 'b', 'a', 'c', 'other', 'other', 'b', 'other']);
   });
 });
