@@ -76,6 +76,8 @@ export function boundedLabels(max: number): (value: string | undefined) => strin
 /** Instruments on `meter`. Names are Prometheus-style; the exporter adds the `registry_webhooks_` prefix. */
 export function makeMetrics(meter: Meter): Metrics {
   const registryLabel = boundedLabels(MAX_REGISTRY_LABELS);
+  // Origins come from webhooks' service URIs (created with a key): bounded the same way all the same.
+  const originLabel = boundedLabels(MAX_REGISTRY_LABELS);
   const ingested = meter.createCounter('events_ingested', { description: 'Events received by the ingest, by registry and outcome' });
   const deliveries = meter.createCounter('deliveries', {
     description:
@@ -117,7 +119,7 @@ export function makeMetrics(meter: Meter): Metrics {
       if (count > 0) deliveries.add(count, { outcome: 'skipped', reason });
     },
     waiting: (reason) => waiting.add(1, { reason }),
-    queued: (origin, seconds) => queued.record(seconds, { origin }),
+    queued: (origin, seconds) => queued.record(seconds, { origin: originLabel(origin) }),
     deadLettered: (queue) => deadLetters.add(1, { queue }),
     webhookAutoDisabled: (reason) => autoDisabled.add(1, { reason }),
   };
