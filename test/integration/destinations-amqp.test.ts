@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { drained } from '../helpers/drained.js';
+import { deliveriesOf } from '../helpers/metric-sample.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startAmqpListener, type AmqpListener } from '../helpers/amqp-listener.js';
 
@@ -318,13 +319,7 @@ describe('an EventHub webhook', () => {
 describe('metrics and secrets', () => {
   it('counts attempts by endpoint type', async () => {
     const text = await (await api(svc, '/metrics')).text();
-    const count = (outcome: string, type: string) =>
-      Number(
-        text
-          .split('\n')
-          .find((l) => l.startsWith(`registry_webhooks_deliveries_total{outcome="${outcome}",endpoint_type="${type}"} `))
-          ?.split(' ')[1] ?? 0,
-      );
+    const count = (outcome: string, type: string) => deliveriesOf(text, outcome, type);
     expect(count('retrying', 'ServiceBusQueue')).toBe(3);
     expect(count('failed', 'ServiceBusQueue')).toBe(1);
     expect(count('failed', 'ServiceBusTopic')).toBe(1);

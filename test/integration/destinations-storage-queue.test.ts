@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueClient } from '@azure/storage-queue';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { drained } from '../helpers/drained.js';
+import { deliveriesOf } from '../helpers/metric-sample.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 
 /*
@@ -267,13 +268,7 @@ describe('a StorageQueue webhook', () => {
 
   it('counts attempts by endpoint type', async () => {
     const text = await (await api(svc, '/metrics')).text();
-    const count = (outcome: string, type: string) =>
-      Number(
-        text
-          .split('\n')
-          .find((l) => l.startsWith(`registry_webhooks_deliveries_total{outcome="${outcome}",endpoint_type="${type}"} `))
-          ?.split(' ')[1] ?? 0,
-      );
+    const count = (outcome: string, type: string) => deliveriesOf(text, outcome, type);
     expect(count('succeeded', 'StorageQueue')).toBeGreaterThanOrEqual(6);
     expect(count('failed', 'StorageQueue')).toBeGreaterThanOrEqual(2);
     expect(count('succeeded', 'WebHook')).toBe(2);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { boundedLabels, MAX_REGISTRY_LABELS } from '../../shared/metrics/metrics.js';
+import { sample } from '../helpers/metric-sample.js';
 
 /*
  * GET /api/metrics after real deliveries of every outcome: each step waits for its delivery's final
@@ -50,12 +51,6 @@ async function delivered(registry: string, name: string, state: string) {
     15_000,
     `${name} ${state}`,
   );
-}
-
-/** The value of one sample line, e.g. `registry_webhooks_deliveries_total{outcome="failed"} 2`. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 describe('GET /api/metrics', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
-import { makePoster } from '../../shared/delivery/post-json.js';
+import { makePoster, type Poster } from '../../shared/delivery/post-json.js';
 import { makePacer } from '../../shared/delivery/pacing.js';
 import { makePacingStore } from '../../shared/storage/pacing-store.js';
 import { makeOrderedLanes } from '../../shared/delivery/ordered-lanes.js';
@@ -32,6 +32,17 @@ async function slowReceiver(delayMs: number) {
     close: () => rx.close(),
   };
 }
+
+/** A delivery numbered `n` (its `x-n` header) with its place (`priority`) and patience (`waitMs`) for a connection. */
+const deliverTo = (poster: Poster, url: string, n: number, priority: number, waitMs: number) =>
+  poster.deliver({
+    url,
+    headers: { 'x-n': String(n) },
+    body: '{}',
+    timeoutMs: 2000,
+    maxResponseBytes: 100,
+    connectionWait: { priority, deadline: performance.now() + waitMs },
+  });
 
 describe('connections per origin', () => {
   it('starts the deadline on the socket: 8 deliveries through 1 connection to a 200 ms receiver all succeed within a 1 s timeout', async () => {
@@ -82,15 +93,7 @@ describe('connections per origin', () => {
     const rx = await slowReceiver(100);
     const poster = makePoster({ allowPrivate: true, connectionsPerOrigin: 1 });
     try {
-      const deliver = (n: number, priority: number) =>
-        poster.deliver({
-          url: rx.url,
-          headers: { 'x-n': String(n) },
-          body: '{}',
-          timeoutMs: 2000,
-          maxResponseBytes: 100,
-          connectionWait: { priority, deadline: performance.now() + 10_000 },
-        });
+      const deliver = (n: number, priority: number) => deliverTo(poster, rx.url, n, priority, 10_000);
       const first = deliver(0, 0); // takes the connection
       const rest = [deliver(3, 30), deliver(1, 10), deliver(4, 40), deliver(2, 20)];
       await Promise.all([first, ...rest]);
@@ -105,15 +108,7 @@ describe('connections per origin', () => {
     const rx = await slowReceiver(400);
     const poster = makePoster({ allowPrivate: true, connectionsPerOrigin: 1 });
     try {
-      const deliver = (n: number, waitMs: number) =>
-        poster.deliver({
-          url: rx.url,
-          headers: { 'x-n': String(n) },
-          body: '{}',
-          timeoutMs: 2000,
-          maxResponseBytes: 100,
-          connectionWait: { priority: n, deadline: performance.now() + waitMs },
-        });
+      const deliver = (n: number, waitMs: number) => deliverTo(poster, rx.url, n, n, waitMs);
       await deliver(0, 1000); // the origin's pace is now known: 400 ms a request
       // 1 goes at once, 2 and 3 can expect a connection within 1 s (after 400 and 800 ms), 4 cannot (1,200 ms).
       const results = await Promise.all([deliver(1, 1000), deliver(2, 1000), deliver(3, 1000), deliver(4, 1000)]);
