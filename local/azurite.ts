@@ -39,8 +39,11 @@ export interface Azurite {
   readonly connectionString: string;
   readonly queueEndpoint: string;
   readonly tableEndpoint: string;
-  /** Requests served so far, by service: what the benchmark reports as storage calls. */
-  requestCounts(): { queue: number; table: number };
+  /**
+   * Requests served so far, by service: what the benchmark reports as storage calls; and the request body
+   * bytes the table service received (their `content-length`): what the benchmarks report as bytes written.
+   */
+  requestCounts(): { queue: number; table: number; tableBytes: number };
   /**
    * Writes Azurite's metadata files now (with a data folder; in memory it does nothing). Azurite saves
    * them every 5 s by itself; this is the local host's checkpoint. Extents first: a queue message's
@@ -122,9 +125,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   let queue = new QueueServer(queueConfig(options.queuePort ?? 0));
   const table = new TableServer(tableConfig);
   await Promise.all([queue.start(), table.start()]);
-  const counts = { queue: 0, table: 0 };
+  const counts = { queue: 0, table: 0, tableBytes: 0 };
   queue.httpServer.on('request', () => counts.queue++);
-  table.httpServer.on('request', () => counts.table++);
+  table.httpServer.on('request', (req) => {
+    counts.table++;
+    counts.tableBytes += Number(req.headers['content-length'] ?? 0);
+  });
   const queueEndpoint = `${queue.getHttpServerAddress()}/${DEV_ACCOUNT}`;
   const tableEndpoint = `${table.getHttpServerAddress()}/${DEV_ACCOUNT}`;
   return {

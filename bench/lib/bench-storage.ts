@@ -3,10 +3,11 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAzurite } from '../../local/azurite.js';
 
-/** Requests each Azurite service has served: the storage calls a benchmark reports. */
+/** Requests each Azurite service has served: the storage calls a benchmark reports; and the table requests' body bytes. */
 interface StorageCounts {
   readonly queue: number;
   readonly table: number;
+  readonly tableBytes: number;
 }
 
 export interface BenchStorage {
