@@ -100,7 +100,7 @@ async function scenario(format: string) {
   const rows = { del: [] as number[], evt: [] as number[] };
   const filter = `PartitionKey ge '${registry}|' and PartitionKey lt '${registry}}'`;
   for await (const e of events.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-    const kind = e.rowKey.slice(0, 3);
+    const kind = (e.rowKey ?? '').slice(0, 3);
     if (kind === 'del' || kind === 'evt') rows[kind].push(rowBytes(e));
     if (kind === 'del' && rows.del.length === 1 && process.env['BENCH_SHOW_ROW']) console.log(e);
   }

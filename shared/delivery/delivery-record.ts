@@ -1,8 +1,10 @@
 import type { PostOutcome } from './post-json.js';
+import type { BodySource } from './body-source.js';
 
 /**
  * One delivery of an event to a webhook, as stored in the `del|` rows and shown by listEvents. It keeps
  * what was sent (the exact body, so retries and signatures are byte-identical) and the latest attempt.
+ * In memory the body is always there; a row leaves it out when `bodyFrom` says how to render it again.
  */
 /*
  * `held`: not sent, because the webhook was disabled (by its owner or by the service) when the event
@@ -21,6 +23,11 @@ export interface DeliveryRecord {
   readonly action: string;
   readonly image: string;
   readonly body: string;
+  /**
+   * Set when the body is its event's own payload rendered in a format: the row then keeps this instead of
+   * the body, action and image, and storage renders them again from the event's row (body-source.ts).
+   */
+  readonly bodyFrom?: BodySource | undefined;
   /** The body's content type, as its format rendered it; absent: `application/json` (and rows from before formats). */
   readonly contentType?: string | undefined;
   readonly requestHeaders: Readonly<Record<string, string>>;

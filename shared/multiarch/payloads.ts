@@ -1,25 +1,16 @@
-import { INDEX_MEDIA_TYPES, type AcrEvent, type PlatformEntry } from '../events/acr-event.js';
+import type { AcrEvent, PlatformEntry } from '../events/acr-event.js';
+import { acrPayload, isIndexPush } from '../events/acr-payload.js';
 
 /*
- * What a delivery carries of an event. `target.platforms` (the child descriptors a source reported) and,
- * on an index push, `target.url` (where the index can be read back) are the service's working data:
- * a perManifest webhook gets exactly ACR's payload without them; a coalesced webhook gets the index push
- * with `target.platforms` completed from the index.
+ * The multi-arch payloads: what a coalesced webhook gets. ACR's own payload of an event (`acrPayload`)
+ * lives in events/acr-payload.ts, so that storage can render a body again from an event's row; it is
+ * exported here too, beside the payloads built on it.
  */
-
-export const isIndexPush = (event: AcrEvent): boolean =>
-  event.action === 'push' && event.target.mediaType !== undefined && INDEX_MEDIA_TYPES.has(event.target.mediaType);
+export { acrPayload, isIndexPush };
 
 /** A manifest push by digest alone that is not an index: what a multi-arch push sends first, per platform. */
 export const isTaglessChildPush = (event: AcrEvent): boolean =>
   event.action === 'push' && event.target.tag === undefined && event.target.digest !== undefined && !isIndexPush(event);
-
-/** ACR's payload: the event without the service's working fields. */
-export function acrPayload(event: AcrEvent): AcrEvent {
-  const { platforms, url, manifestUrl, artifactType, subject, ...target } = event.target;
-  void [platforms, manifestUrl, artifactType, subject];
-  return { ...event, target: isIndexPush(event) || url === undefined ? target : { ...target, url } };
-}
 
 /** The one event a coalesced webhook gets for an index push: ACR's payload plus the platforms. */
 export function coalescedPayload(event: AcrEvent, platforms: readonly PlatformEntry[]): AcrEvent {

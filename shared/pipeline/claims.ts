@@ -23,6 +23,8 @@ import { logValue } from '../log-value.js';
 export interface EventItem {
   readonly event: AcrEvent;
   readonly receivedAt: string;
+  /** The event's JSON as its `evt|` row holds it, when known: its deliveries' bodies may then be rendered from the row (fan-out.ts). */
+  readonly stored?: string | undefined;
 }
 
 /** An event this worker owns: its row's current ETag, and whether earlier owners recorded deliveries. */
@@ -72,7 +74,7 @@ async function claimOne(
     if (!row) {
       // Its row is gone (retention) or was never saved: claim it afresh rather than drop the event.
       const etag = await events.createClaim(registry, item, lease);
-      if (etag) return { item, etag, recorded: 0 };
+      if (etag) return { item: { ...item, stored: JSON.stringify(item.event) }, etag, recorded: 0 };
       continue;
     }
     if (row.state === 'fannedout') {
@@ -93,7 +95,7 @@ async function claimOne(
     if (etag) {
       if (row.state === 'claimed')
         context.log(`fan-out: registry=${registry} event=${logValue(event.id)} took over an expired claim of ${row.owner ?? 'a worker'}`);
-      return { item, etag, recorded: row.recorded ?? 0 };
+      return { item: { ...item, stored: row.payload }, etag, recorded: row.recorded ?? 0 };
     }
   }
 }

@@ -18,7 +18,7 @@ import type { Metrics } from '../metrics/metrics.js';
 export interface DeliverDeps extends FollowUpDeps {
   readonly webhooks: Pick<WebhookStore, 'listCached'>;
   readonly now: Clock;
-  readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'getDeliveries' | 'putDeliveries'>;
   readonly queues: { readonly deliveriesPoison: QueueClient };
   readonly attempt: AttemptDelivery;
   readonly metrics: Pick<Metrics, 'held'>;
@@ -34,7 +34,9 @@ import { logValue } from '../log-value.js';
 export function makeDeliver(deps: DeliverDeps): QueueHandler {
   return parseOrPoison(deliveriesMessage, deps.queues.deliveriesPoison, 'delivery', async ({ registry, items, ordered }, context) => {
     const webhooks = await deps.webhooks.listCached(registry);
-    const planned = await Promise.all(items.map((item) => plan(deps, registry, webhooks, item, context)));
+    // Read together: deliveries of one event (a fan-out's hand-offs, its retries due at once) share its row's read.
+    const records = await deps.deliveries.getDeliveries(items.map((item) => deliveryIdOf(registry, item)));
+    const planned = items.map((item, i) => plan(deps, registry, webhooks, item, records[i], context));
     const sends = planned.flatMap((p) => (p && 'send' in p ? [p.send] : []));
     const { results } = await sendAndRecord(sendDeps(deps), {
       registry,
@@ -52,15 +54,15 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
   });
 }
 
-/** What to do with one item: send it, record it unsent (its webhook deleted or disabled), or nothing (stale). */
-async function plan(
+/** What to do with one item (its record as read): send it, record it unsent (its webhook deleted or disabled), or nothing (stale). */
+function plan(
   deps: DeliverDeps,
   registry: string,
   webhooks: readonly WebhookRecord[],
   item: DeliveryRef,
+  record: DeliveryRecord | undefined,
   log: Logger,
-): Promise<{ send: Send } | { unsent: DeliveryRecord } | undefined> {
-  const record = await deps.deliveries.getDelivery(deliveryIdOf(registry, item));
+): { send: Send } | { unsent: DeliveryRecord } | undefined {
   if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
   const tag = `registry=${registry} event=${logValue(record.eventId)} action=${record.action}`;
   const webhook = webhooks.find((w) => nameKey(w.name) === nameKey(item.webhook));

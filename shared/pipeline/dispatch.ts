@@ -41,7 +41,11 @@ async function run(deps: DispatchDeps, batch: CommittedBatch, log: Logger): Prom
     );
   });
   try {
-    const claimed: Claimed[] = batch.items.map((i) => ({ item: { event: i.event, receivedAt: i.receivedAt }, etag: i.etag, recorded: 0 }));
+    const claimed: Claimed[] = batch.items.map((i) => ({
+      item: { event: i.event, receivedAt: i.receivedAt, stored: i.payload },
+      etag: i.etag,
+      recorded: 0,
+    }));
     await deps.fanOut(batch.registry, claimed, log);
   } finally {
     await lease.stop();

@@ -27,6 +27,7 @@ import { referrerKind, type SkipReferrersDeps } from './skip-referrers.js';
 import { REFERRER_REASONS, type ReferrerKind } from '../events/referrers.js';
 import { acrPayload } from '../multiarch/payloads.js';
 import type { Turns } from './in-turn.js';
+import { EVENT_ROW_GRACE_MS } from '../storage/event-keys.js';
 
 export interface FanOutDeps extends HandoffDeps, MultiArchDeps, SkipReferrersDeps {
   readonly config: Pick<
@@ -35,7 +36,7 @@ export interface FanOutDeps extends HandoffDeps, MultiArchDeps, SkipReferrersDep
   >;
   readonly webhooks: Pick<WebhookStore, 'listCached'>;
   readonly claims: Pick<ClaimStore, 'readClaim' | 'takeClaim' | 'createClaim' | 'recordFanOut'>;
-  readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'deliveryState' | 'putDeliveries'>;
   readonly queues: { readonly eventsPoison: QueueClient; readonly events: QueueClient };
   readonly attempt: AttemptDelivery;
   readonly metrics: Pick<Metrics, 'held' | 'skipped'>;
@@ -89,7 +90,7 @@ async function alreadyRecorded(
   if (claim.recorded === 0) return new Set();
   const receivedMs = Date.parse(claim.item.receivedAt);
   const found = await Promise.all(
-    targets.map((w) => deps.deliveries.getDelivery({ registry, webhook: w.name, eventId: claim.item.event.id, receivedMs })),
+    targets.map((w) => deps.deliveries.deliveryState({ registry, webhook: w.name, eventId: claim.item.event.id, receivedMs })),
   );
   return new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name)));
 }
@@ -232,8 +233,9 @@ async function plan(deps: FanOutDeps, registry: string, claimed: readonly Claime
     const targets = plan.sends.map((x) => x.webhook);
     const receivedMs = Date.parse(claim.item.receivedAt);
     const payload = acrPayload(event);
+    const fromEvent = rendersFromRow(claim, Date.parse(created) - receivedMs);
     const unsent = (w: WebhookRecord, state: 'held' | 'skipped', lastError: string) => ({
-      ...newDeliveryRecord(w, payload, receivedMs, created),
+      ...newDeliveryRecord(w, payload, receivedMs, created, fromEvent),
       state,
       lastError,
     });
@@ -241,13 +243,25 @@ async function plan(deps: FanOutDeps, registry: string, claimed: readonly Claime
       claim,
       tag,
       targets,
-      records: plan.sends.map((x) => newDeliveryRecord(x.webhook, x.payload, receivedMs, created)),
+      records: plan.sends.map((x) => newDeliveryRecord(x.webhook, x.payload, receivedMs, created, fromEvent && !x.coalesced)),
       held: holding.filter((w) => !done.has(nameKey(w.name))).map((w) => unsent(w, 'held', HELD_REASON)),
       skipped: referrer ? skipping.map((w) => unsent(w, 'skipped', REFERRER_REASONS[referrer])) : [],
       referrer,
     });
   }
   return planned;
+}
+
+/**
+ * Whether an event's deliveries can leave their bodies out of their rows, to be rendered again from its
+ * `evt|` row (delivery/body-source.ts): only when that row holds exactly the JSON of the event this fan-out
+ * renders (one JSON.stringify per event; a duplicate's resend or an older row may differ), and the
+ * deliveries are written within EVENT_ROW_GRACE_MS of its receipt, so retention never removes the event's
+ * row before theirs (event-keys.ts).
+ */
+function rendersFromRow(claim: Claimed, lagMs: number): boolean {
+  const { stored, event } = claim.item;
+  return stored !== undefined && lagMs <= EVENT_ROW_GRACE_MS && stored === JSON.stringify(event);
 }
 
 /**

@@ -39,7 +39,8 @@ const MAX_EVENTS = 50;
 /** A committed batch of newly accepted events, claimed by this process, and its safety-net message. */
 export interface CommittedBatch {
   readonly registry: string;
-  readonly items: readonly { readonly event: AcrEvent; readonly receivedAt: string; readonly etag: string }[];
+  /** `payload`: the event's JSON as its row holds it. */
+  readonly items: readonly { readonly event: AcrEvent; readonly payload: string; readonly receivedAt: string; readonly etag: string }[];
   readonly message: { readonly messageId: string; readonly popReceipt: string };
 }
 
@@ -248,7 +249,7 @@ export function makeIngestBatcher(options: IngestBatcherOptions) {
     if (sent && onCommitted) {
       onCommitted({
         registry,
-        items: accepted.map((p) => ({ event: p.event, receivedAt: p.receivedAt, etag: etags.get(p.event.id) ?? '' })),
+        items: accepted.map((p) => ({ event: p.event, payload: p.payload, receivedAt: p.receivedAt, etag: etags.get(p.event.id) ?? '' })),
         message: sent,
       });
     }

@@ -20,6 +20,8 @@ export interface MultiArchDeps {
 interface Send {
   readonly webhook: WebhookRecord;
   readonly payload: AcrEvent;
+  /** The payload is the coalesced index push, not the event's own: its body cannot be rendered again from the event's row. */
+  readonly coalesced?: true;
 }
 
 /** The deliveries of one event, and whether it is a waiting push released (its hold row goes once its records are written). */
@@ -95,7 +97,9 @@ export async function planMultiArch(
     log(`index with ${platforms.length} platform(s) adopted ${taken.length} waiting push(es)`);
     const coalesced = coalescedPayload(event, platforms);
     return {
-      sends: targets.map((webhook) => ({ webhook, payload: webhook.multiArch === 'coalesced' ? coalesced : plain })),
+      sends: targets.map((webhook) =>
+        webhook.multiArch === 'coalesced' ? { webhook, payload: coalesced, coalesced: true as const } : { webhook, payload: plain },
+      ),
       released: false,
     };
   }

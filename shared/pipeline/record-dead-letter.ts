@@ -13,7 +13,7 @@ const wrapper = z.object({ reason: z.string(), message: z.string(), at: z.string
 
 export interface RecordDeadLetterDeps {
   readonly deadLetters: Pick<DeadLetterStore, 'add'>;
-  readonly deliveries: Pick<DeliveryStore, 'getDelivery' | 'putDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'getDeliveries' | 'putDeliveries'>;
   readonly now: Clock;
   readonly metrics: Pick<Metrics, 'deadLettered'>;
 }
@@ -44,8 +44,7 @@ export function makeRecordDeadLetter(sourceQueue: string) {
       const { registry, items } = deliveries.data;
       const now = deps.now().toISOString();
       const records = [];
-      for (const item of items) {
-        const record = await deps.deliveries.getDelivery(deliveryIdOf(registry, item));
+      for (const record of await deps.deliveries.getDeliveries(items.map((item) => deliveryIdOf(registry, item)))) {
         if (record?.state === 'pending') {
           records.push({
             ...record,

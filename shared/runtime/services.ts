@@ -227,7 +227,7 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
         store: makeLaneStore(lanesTable),
         now: () => now().getTime(),
         pending: async (registry, webhook, entry) =>
-          (await deliveries.getDelivery({ registry, webhook, eventId: entry.eventId, receivedMs: entry.receivedMs }))?.state === 'pending',
+          (await deliveries.deliveryState({ registry, webhook, eventId: entry.eventId, receivedMs: entry.receivedMs })) === 'pending',
       }),
       warn: (message) => background.log.warn(message),
     }),

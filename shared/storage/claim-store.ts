@@ -29,6 +29,8 @@ const claimEntity = z.object({
   leaseUntil: z.string().optional(),
   /** Delivery rows recorded so far under a claim (a fan-out to more than 99 webhooks takes several transactions). */
   recorded: z.number().int().optional(),
+  /** The event as JSON (what its deliveries' bodies are rendered again from). */
+  payload: z.string().optional(),
   etag: z.string(),
 });
 /** An event row's fan-out state, as a claim sees it. */
@@ -84,7 +86,7 @@ export interface ClaimStore {
   dropEvents(registry: string, claims: readonly HeldClaim[]): Promise<void>;
   /** Replaces a claimed event's stored payload (its previousDigest was corrected), If-Match its claim: the new ETag. */
   rewritePayload(registry: string, eventId: string, payload: string, etag: string): Promise<string>;
-  /** The event row's fan-out state and ETag, or undefined when it is not there. */
+  /** The event row's fan-out state, its event's JSON and its ETag, or undefined when it is not there. */
   readClaim(registry: string, eventId: string): Promise<ClaimRow | undefined>;
   /** Claims the event if its row still has `etag`: the new ETag, or undefined when another writer came first. */
   takeClaim(registry: string, eventId: string, etag: string, lease: ClaimLease): Promise<string | undefined>;
@@ -170,7 +172,7 @@ export function makeClaimStore(table: TableClient): ClaimStore {
     async readClaim(registry, eventId) {
       const row = await unless404(
         table.getEntity(Partitions.event(registry, eventId), Rows.event(eventId), {
-          queryOptions: { select: ['state', 'receivedAt', 'owner', 'leaseUntil', 'recorded'] },
+          queryOptions: { select: ['state', 'receivedAt', 'owner', 'leaseUntil', 'recorded', 'payload'] },
         }),
       );
       return row === undefined ? undefined : claimEntity.parse(row);

@@ -1,16 +1,25 @@
+import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import type { DeliveryRecord } from '../delivery/delivery-record.js';
+import { DELIVERY_STATES, type DeliveryRecord, type DeliveryState } from '../delivery/delivery-record.js';
 import type { DeliveryId } from '../delivery/delivery-id.js';
 import { odataString } from './entity-fields.js';
 import { statusOf, unless404 } from './rest-errors.js';
 import { deliveryKeys, Partitions, receivedMsOf, Rows } from './event-keys.js';
-import { fromDeliveryEntity, toDeliveryEntity, upsertDelivery } from './delivery-entity.js';
+import { deliveryOf, readDeliveryEntity, toDeliveryEntity, upsertDelivery, type StoredDelivery } from './delivery-entity.js';
 import { byPartition, rangeFilter, submitEach } from './table-ops.js';
 
 /*
  * Deliveries: the `del|{webhook}|{invertedMs}|{eventId}` rows, each in its event's shard of the `events`
  * table (layout in event-keys.ts). A webhook's history is read across the shards, newest first.
+ *
+ * A row that keeps no body (`bodyFrom`) is read with its event's `evt|` row (same partition, its `payload`
+ * only), and the body rendered again: every read below returns whole records. Rows read together share
+ * their events' reads: one point read per distinct event, at once, after the rows.
  */
+
+const deliveryStateField = z.object({ state: z.enum(DELIVERY_STATES) });
+/** An `evt|` row's event, as JSON (claim-store.ts writes it). */
+const eventPayloadField = z.object({ payload: z.string() });
 
 /** A delivery row's address, its event and the ETag it was read with. */
 interface DeliveryKey {
@@ -28,6 +37,10 @@ export interface RecoverableDelivery {
 
 export interface DeliveryStore {
   getDelivery(id: DeliveryId): Promise<DeliveryRecord | undefined>;
+  /** Several deliveries of a registry, each or undefined, in the order asked (rows at once, then their events' rows at once). */
+  getDeliveries(ids: readonly DeliveryId[]): Promise<(DeliveryRecord | undefined)[]>;
+  /** A delivery's state alone (its row's `state`, one small read), or undefined when there is no row. */
+  deliveryState(id: DeliveryId): Promise<DeliveryState | undefined>;
   putDelivery(registry: string, record: DeliveryRecord): Promise<void>;
   /** Records of one registry: each shard's 100 a transaction, the shards at once. */
   putDeliveries(registry: string, records: readonly DeliveryRecord[]): Promise<void>;
@@ -79,11 +92,52 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
     return lists.flat().sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
   };
 
+  /**
+   * The records of rows read (undefined stays undefined): the events the body-less ones need are read
+   * once each (their `payload` only), all at once.
+   */
+  const withBodies = async (rows: readonly ({ partitionKey: string; entity: unknown } | undefined)[]) => {
+    const stored = rows.map((r) => r && { partitionKey: r.partitionKey, delivery: readDeliveryEntity(r.entity) });
+    const key = (pk: string, eventId: string) => `${pk}\n${eventId}`;
+    const needed = new Map<string, { partitionKey: string; eventId: string }>();
+    for (const s of stored)
+      if (s?.delivery.needsEvent !== undefined)
+        needed.set(key(s.partitionKey, s.delivery.needsEvent), { partitionKey: s.partitionKey, eventId: s.delivery.needsEvent });
+    const payloads = new Map(
+      await Promise.all(
+        [...needed].map(async ([k, e]) => {
+          const row = await unless404(table.getEntity(e.partitionKey, Rows.event(e.eventId), { queryOptions: { select: ['payload'] } }));
+          return [k, eventPayloadField.safeParse(row).data?.payload] as const;
+        }),
+      ),
+    );
+    const recordOf = (pk: string, d: StoredDelivery) =>
+      deliveryOf(d, d.needsEvent === undefined ? undefined : payloads.get(key(pk, d.needsEvent)));
+    return stored.map((s) => s && recordOf(s.partitionKey, s.delivery));
+  };
+
+  const getDeliveries = async (ids: readonly DeliveryId[]) => {
+    const rows = await Promise.all(
+      ids.map(async (id) => {
+        const { partitionKey, rowKey } = deliveryKeys(id);
+        const entity = await unless404(table.getEntity(partitionKey, rowKey));
+        return entity && { partitionKey, entity };
+      }),
+    );
+    return withBodies(rows);
+  };
+
   return {
     async getDelivery(id) {
+      return (await getDeliveries([id]))[0];
+    },
+
+    getDeliveries,
+
+    async deliveryState(id) {
       const { partitionKey, rowKey } = deliveryKeys(id);
-      const row = await unless404(table.getEntity(partitionKey, rowKey));
-      return row === undefined ? undefined : fromDeliveryEntity(row);
+      const row = await unless404(table.getEntity(partitionKey, rowKey, { queryOptions: { select: ['state'] } }));
+      return row === undefined ? undefined : deliveryStateField.parse(row).state;
     },
 
     async putDelivery(registry, record) {
@@ -101,15 +155,21 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
       const [from, to] = Rows.deliveryRange(webhook);
       const keys = await rangeKeys(registry, after && after > from ? `${after}\u0000` : from, to, '', pageSize + 1);
       const page = keys.slice(0, pageSize);
-      const rows = await Promise.all(page.map((k) => unless404(table.getEntity(k.partitionKey, k.rowKey))));
-      const items = rows.filter((r) => r !== undefined).map(fromDeliveryEntity);
+      const rows = await Promise.all(
+        page.map(async (k) => {
+          const entity = await unless404(table.getEntity(k.partitionKey, k.rowKey));
+          return entity && { partitionKey: k.partitionKey, entity };
+        }),
+      );
+      const items = (await withBodies(rows)).filter((r) => r !== undefined);
       return { items, continuationToken: keys.length > pageSize ? page[page.length - 1]?.rowKey : undefined };
     },
 
     async latestDelivery(registry, webhook, eventId) {
       const [from, to] = Rows.deliveryRange(webhook);
-      const filter = `${rangeFilter(Partitions.event(registry, eventId), from, to)} and eventId eq ${odataString(eventId)}`;
-      for await (const e of table.listEntities({ queryOptions: { filter } })) return fromDeliveryEntity(e);
+      const partitionKey = Partitions.event(registry, eventId);
+      const filter = `${rangeFilter(partitionKey, from, to)} and eventId eq ${odataString(eventId)}`;
+      for await (const entity of table.listEntities({ queryOptions: { filter } })) return (await withBodies([{ partitionKey, entity }]))[0];
       return undefined;
     },
 

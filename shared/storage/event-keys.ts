@@ -17,7 +17,19 @@ import { keyPart, nameKey } from './key-part.js';
  *     del|{webhook}|{invertedMs}|{eventId}
  *                                      one delivery of an event to a webhook: listEvents merges the
  *                                      `del|{webhook}|` range of every shard, newest first thanks to the
- *                                      inverted time
+ *                                      inverted time. What is particular to it: webhook, eventId, state,
+ *                                      attempts, the latest response, the request's URI and headers
+ *                                      (secrets masked), contentType. Its body, action and image:
+ *                                      - since issue 24, a delivery whose body is its event's own payload
+ *                                        rendered in its webhook's format keeps `bodyFrom` instead
+ *                                        (`{"format"}`, plus what the format reads of the webhook for
+ *                                        cloudevents, slack, teams): the body is rendered again from the
+ *                                        `evt|` row, the same bytes (delivery/body-source.ts). ~1.5 KiB
+ *                                        less per row; a read of such rows costs one point read of the
+ *                                        `evt|` row per distinct event (delivery-store.ts);
+ *                                      - `body`, `action`, `image` as before for what no event row
+ *                                        reproduces (a coalesced index push, a ping, a redelivery, the end
+ *                                        of a multi-arch hold window) and in every row written earlier
  *   PartitionKey {registry}            what the registry remembers across events (one or two writes per
  *                                      push; registry-memory-store.ts) and the multi-arch hold windows
  *                                      (hold-store.ts):
@@ -33,6 +45,9 @@ import { keyPart, nameKey } from './key-part.js';
  * shards once by migrateLegacyRows (legacy-rows.ts: `npm run migrate`, and every `npm start`); nothing
  * reads them there. Retention (history-store.ts) removes `del|`, `evt|`, `hold|` and `claim|` rows past
  * EVENT_RETENTION_DAYS, in any partition; `man|` and `tag|` are kept (a delete can come long after its push).
+ * An `evt|` row goes EVENT_ROW_GRACE_MS after its deliveries' (dated by receipt, they by creation), and a
+ * delivery keeps no body only when written within that long of its event's receipt: a `del|` row never
+ * outlives the `evt|` row its body is rendered from.
  *
  * Keys may not contain / \ # ? or control characters, and '|' separates their parts: every part that
  * comes from an event (id, repository, digest, tag) goes through `keyPart`, the one key encoding, which
@@ -96,12 +111,18 @@ export const Rows = {
   parentIndex: (repository: string, digest: string) => `claim|${keyPart(repository, 300)}|${keyPart(digest, 200)}`,
 };
 
-/** The row kinds that are history, and the field that dates each: what retention removes. */
+/**
+ * How much longer than its deliveries' rows an event's row is kept, and how late after its receipt a
+ * delivery may be written and still render its body from it (a fan-out comes seconds after the ingest).
+ */
+export const EVENT_ROW_GRACE_MS = 3_600_000;
+
+/** The row kinds that are history, the field that dates each, and how long past the retention each stays: what retention removes. */
 export const HISTORY_ROWS = [
-  { from: 'del|', to: 'del}', field: 'createdAt' },
-  { from: 'evt|', to: 'evt}', field: 'receivedAt' },
-  { from: 'hold|', to: 'hold}', field: 'receivedAt' },
-  { from: 'claim|', to: 'claim}', field: 'indexReceivedAt' },
+  { from: 'del|', to: 'del}', field: 'createdAt', graceMs: 0 },
+  { from: 'evt|', to: 'evt}', field: 'receivedAt', graceMs: EVENT_ROW_GRACE_MS },
+  { from: 'hold|', to: 'hold}', field: 'receivedAt', graceMs: 0 },
+  { from: 'claim|', to: 'claim}', field: 'indexReceivedAt', graceMs: 0 },
 ] as const;
 
 /** The row kinds that lived in PartitionKey {registry} before the shards and now live in the shards. */
