@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CloudEvent } from 'cloudevents';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderPayload } from '../../shared/delivery/formats/render-payload.js';
-import type { AcrEvent } from '../../shared/events/acr-event.js';
+import { bodySourceOf, renderFromEvent } from '../../shared/delivery/body-source.js';
+import { acrEvent, imageOf, type AcrEvent } from '../../shared/events/acr-event.js';
+import { acrPayload } from '../../shared/events/acr-payload.js';
+import { PAYLOAD_FORMATS } from '../../shared/webhooks/webhook.js';
+import { root } from '../helpers/service.js';
 import { adaptiveCardProblems, slackProblems, type SlackMessage } from '../helpers/message-formats.js';
 
 /*
@@ -95,5 +101,47 @@ describe('payload formats at their limits', () => {
       body: JSON.stringify(chart),
       contentType: 'application/json',
     });
+  });
+});
+
+describe('a body rendered again from its event row (issue 24)', () => {
+  /** Events as the ingest accepts them (parsed with the schema), from the captured ACR payloads and the edge cases above. */
+  const accepted = [
+    ...['push', 'delete', 'chart-push'].map((f) =>
+      acrEvent.parse(JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'acr', `${f}.json`), 'utf8'))),
+    ),
+    acrEvent.parse(coalesced),
+    acrEvent.parse(chart),
+    acrEvent.parse({
+      ...coalesced,
+      id: 'e-3',
+      target: { ...coalesced.target, mediaType: 'application/vnd.oci.image.index.v1+json', url: 'https://r/v2/x' },
+    }),
+    acrEvent.parse({
+      id: 'e-4',
+      timestamp: 'Thu, 27 Nov 2026 10:00:00 GMT',
+      action: 'quarantine',
+      target: { repository: 'q', digest: digest(7), url: 'https://r/v2/q' },
+    }),
+  ];
+
+  it('gives the same bytes, action and image in every format, from the JSON the event row keeps', () => {
+    for (const payloadFormat of PAYLOAD_FORMATS) {
+      const hook = { ...webhook, payloadFormat };
+      for (const event of accepted) {
+        const payload = acrPayload(event);
+        expect(renderFromEvent(JSON.stringify(event), bodySourceOf(hook), hook.name)).toEqual({
+          body: renderPayload(hook, payload).body,
+          action: event.action,
+          image: imageOf(payload),
+        });
+      }
+    }
+  });
+
+  it('renders nothing from a row that does not hold an event', () => {
+    const source = bodySourceOf({ ...webhook, payloadFormat: undefined });
+    expect(renderFromEvent('{"id":', source, webhook.name)).toBeUndefined();
+    expect(renderFromEvent(JSON.stringify({ id: 'x', action: 'push' }), source, webhook.name)).toBeUndefined();
   });
 });

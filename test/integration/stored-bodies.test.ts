@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TableClient } from '@azure/data-tables';
+import { Webhook } from 'standardwebhooks';
+import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
+import { eventually, startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.js';
+import { createTableClient } from '../../shared/storage/clients.js';
+import { Partitions, Rows } from '../../shared/storage/event-keys.js';
+import { purgeHistory } from '../../shared/pipeline/retention.js';
+
+/*
+ * An event's body is stored once (issue 24): a delivery row keeps no body when its event's row reproduces
+ * it, and everything that reads a delivery gets the exact bytes that were sent (listEvents, a retry from
+ * the delivery queue, redeliver, recover), in every payload format. What no event row reproduces (a ping, a
+ * coalesced push, a redelivery) keeps its body, and rows written in the previous layout read as before.
+ * The rows are looked at with a TableClient, as storage holds them.
+ */
+let svc: TestService;
+let rx: Receiver;
+let events: TableClient;
+beforeAll(async () => {
+  rx = await startReceiver();
+  // One immediate retry: a retried delivery is read back from its row by the delivery worker.
+  svc = await startService({ DELIVERY_RETRY_SCHEDULE: '0' });
+  events = createTableClient(svc.config.storage, 'events');
+});
+afterAll(async () => {
+  await svc.close();
+  await rx.close();
+});
+
+const REGISTRY = 'bodyonce1';
+const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
+const FORMATS = { onceacr01: 'acr', oncece001: 'cloudevents', onceslk01: 'slack', oncetms01: 'teams' } as const;
+
+async function createHook(service: TestService, name: string, properties: Record<string, unknown>) {
+  const res = await api(service, `/registries/${REGISTRY}/webhooks/${name}`, {
+    method: 'PUT',
+    json: { location: 'westeurope', properties: { serviceUri: `${rx.url}/${name}`, actions: ['push'], ...properties } },
+  });
+  expect(res.status).toBe(201);
+}
+
+async function secretOf(name: string): Promise<string> {
+  const res = await api(svc, `/registries/${REGISTRY}/webhooks/${name}/getCallbackConfig`, { method: 'POST' });
+  return ((await res.json()) as { signingSecret: string }).signingSecret;
+}
+
+/** An ACR push as ACR sends it, with what a registry adds (request, actor, source). */
+function pushEvent(repository: string, tag: string, digest = DIGEST('c')) {
+  return {
+    id: randomUUID(),
+    timestamp: '2026-12-01T10:00:00.123456789Z',
+    action: 'push',
+    target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 525, digest, length: 525, repository, tag },
+    request: { id: randomUUID(), host: 'bodyonce1.azurecr.io', method: 'PUT', useragent: 'docker/27.0 go/go1.22 "quoted" \\ é' },
+    actor: { name: 'ci' },
+    source: { addr: 'registry-0:5000', instanceID: randomUUID() },
+  };
+}
+
+async function ingest(service: TestService, body: unknown) {
+  const res = await api(service, `/registries/${REGISTRY}/events`, { method: 'POST', key: INGEST_KEY, json: body });
+  expect(res.status).toBe(202);
+}
+
+const headersOf = (r: ReceivedRequest) =>
+  Object.fromEntries(Object.entries(r.headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
+
+/** The requests a hook got for an event id (its webhook-id), once there are `count`. */
+const received = (name: string, eventId: string, count = 1) =>
+  eventually(
+    () => {
+      const got = rx.forPath(`/${name}`).filter((r) => r.headers['webhook-id'] === eventId);
+      return Promise.resolve(got.length >= count ? got : undefined);
+    },
+    15_000,
+    `${count} request(s) to ${name} for ${eventId}`,
+  );
+
+interface Listed {
+  id: string;
+  eventRequestMessage: { content: unknown; headers: Record<string, string> };
+  delivery: { state: string; attempts: number; action: string; image?: string };
+}
+
+/** A webhook's listEvents items for an event, once `settled` says they are final. */
+const listed = (service: TestService, name: string, eventId: string, settled: (items: Listed[]) => boolean = () => true) =>
+  eventually(
+    async () => {
+      const res = await api(service, `/registries/${REGISTRY}/webhooks/${name}/listEvents?$top=1000`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      const items = ((await res.json()) as { value: Listed[] }).value.filter((i) => i.id === eventId);
+      return items.length > 0 && settled(items) ? items : undefined;
+    },
+    15_000,
+    `${name}'s listEvents of ${eventId}`,
+  );
+const final = (items: Listed[]) => items.every((i) => i.delivery.state !== 'pending');
+
+/** A webhook's delivery rows of an event, as storage holds them (the redelivered ones too). */
+async function rowsOf(name: string, eventId: string): Promise<Record<string, unknown>[]> {
+  const [from, to] = Rows.deliveryRange(name);
+  const pk = Partitions.event(REGISTRY, eventId);
+  const filter = `PartitionKey eq '${pk}' and RowKey ge '${from}' and RowKey lt '${to}' and eventId eq '${eventId}'`;
+  const rows: Record<string, unknown>[] = [];
+  for await (const e of events.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) rows.push(e);
+  return rows;
+}
+
+describe('an event body stored once', () => {
+  it('a new delivery row keeps no body; listEvents and the store give back the exact bytes each receiver got, in every format', async () => {
+    for (const [name, payloadFormat] of Object.entries(FORMATS)) await createHook(svc, name, { payloadFormat, scope: 'team/*:*' });
+    // The same tag pushed twice: the second event carries previousDigest, added after it was received.
+    const first = pushEvent('team/app', 'v1', DIGEST('a'));
+    const moved = pushEvent('team/app', 'v1', DIGEST('b'));
+    await ingest(svc, first);
+    for (const name of Object.keys(FORMATS)) await received(name, first.id);
+    await ingest(svc, moved);
+    for (const [name, format] of Object.entries(FORMATS)) {
+      for (const event of [first, moved]) {
+        const [request] = await received(name, event.id);
+        const [item] = await listed(svc, name, event.id, final);
+        // listEvents: the body as sent, byte for byte (its JSON re-serialised is the same text), and the event's action and image.
+        expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(request!.body);
+        expect(item!.eventRequestMessage.headers['content-type']).toBe(request!.headers['content-type']);
+        expect(item!.delivery).toMatchObject({ state: 'succeeded', attempts: 1, action: 'push', image: 'team/app:v1' });
+        // The store's record: the same bytes.
+        expect((await svc.deps.deliveries.latestDelivery(REGISTRY, name, event.id))?.body).toBe(request!.body);
+        // The row: no body, action or image; how to render them again instead.
+        const [row] = await rowsOf(name, event.id);
+        expect(row).not.toHaveProperty('body');
+        expect(row).not.toHaveProperty('action');
+        expect(row).not.toHaveProperty('image');
+        expect(JSON.parse(row!['bodyFrom'] as string)).toMatchObject({ format });
+      }
+    }
+    const [movedRequest] = await received('onceacr01', moved.id);
+    expect(JSON.parse(movedRequest!.body)).toEqual({ ...moved, target: { ...moved.target, previousDigest: DIGEST('a') } });
+  });
+
+  it('a retry reads its row back and sends the same bytes, with a signature that verifies', async () => {
+    await createHook(svc, 'onceretry', { scope: 'retry/*:*' });
+    rx.script.push({ status: 503, body: 'busy' });
+    const event = pushEvent('retry/app', 'v1');
+    await ingest(svc, event);
+    const [one, two] = await received('onceretry', event.id, 2);
+    expect(two!.body).toBe(one!.body);
+    expect(JSON.parse(two!.body)).toEqual(event);
+    const secret = await secretOf('onceretry');
+    expect(new Webhook(secret).verify(two!.body, headersOf(two!))).toEqual(event);
+    const [item] = await listed(svc, 'onceretry', event.id, final);
+    expect(item!.delivery).toMatchObject({ state: 'succeeded', attempts: 2 });
+    expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(two!.body);
+    expect(await rowsOf('onceretry', event.id)).toEqual([expect.not.objectContaining({ body: expect.anything() })]);
+  });
+
+  it('a redelivery sends the same bytes again; its own row keeps its body (it may outlive the event row)', async () => {
+    const event = pushEvent('team/web', 'v2');
+    await ingest(svc, event);
+    const [sent] = await received('oncece001', event.id);
+    const res = await api(svc, `/registries/${REGISTRY}/webhooks/oncece001/events/${event.id}/redeliver`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const [, again] = await received('oncece001', event.id, 2);
+    expect(again!.body).toBe(sent!.body);
+    expect(again!.headers['content-type']).toBe('application/cloudevents+json');
+    expect(new Webhook(await secretOf('oncece001')).verify(again!.body, headersOf(again!))).toEqual(JSON.parse(sent!.body));
+    const rows = await rowsOf('oncece001', event.id);
+    expect(rows.map((r) => r['body'] ?? 'rendered from the event row')).toEqual([sent!.body, 'rendered from the event row']);
+    const items = await listed(svc, 'oncece001', event.id, (i) => i.length === 2 && final(i));
+    expect(items.map((i) => JSON.stringify(i.eventRequestMessage.content))).toEqual([sent!.body, sent!.body]);
+  });
+
+  it('a ping keeps its body in its row and lists it', async () => {
+    const res = await api(svc, `/registries/${REGISTRY}/webhooks/onceslk01/ping`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: string };
+    const [request] = await received('onceslk01', id);
+    const [item] = await listed(svc, 'onceslk01', id);
+    expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(request!.body);
+    expect(item!.delivery).toMatchObject({ action: 'ping' });
+    const [row] = await rowsOf('onceslk01', id);
+    expect(row).toMatchObject({ body: request!.body, action: 'ping' });
+    expect(row).not.toHaveProperty('bodyFrom');
+  });
+
+  it('a coalesced index push keeps its body (its platforms are not in the event row); a perManifest webhook beside it renders from the event', async () => {
+    await createHook(svc, 'oncemulti', { multiArch: 'coalesced', payloadFormat: 'teams', scope: 'multi/*:*' });
+    await createHook(svc, 'onceplain', { scope: 'multi/*:*' });
+    const index = {
+      ...pushEvent('multi/app', 'v1'),
+      target: {
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        size: 700,
+        digest: DIGEST('d'),
+        length: 700,
+        repository: 'multi/app',
+        tag: 'v1',
+        platforms: [{ digest: DIGEST('e'), os: 'linux', architecture: 'amd64' }],
+      },
+    };
+    await ingest(svc, index);
+    for (const name of ['oncemulti', 'onceplain']) {
+      const [request] = await received(name, index.id);
+      const [item] = await listed(svc, name, index.id, final);
+      expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(request!.body);
+      const [row] = await rowsOf(name, index.id);
+      if (name === 'oncemulti') expect(row).toMatchObject({ body: request!.body, image: 'multi/app:v1' });
+      else expect(row).not.toHaveProperty('body');
+    }
+    expect(JSON.stringify((await received('oncemulti', index.id))[0]!.body)).toContain('linux/amd64');
+  });
+
+  it('a row written in the previous layout (its body in the row) lists, redelivers and recovers as before', async () => {
+    await createHook(svc, 'onceold01', { scope: 'old/*:*' });
+    const event = pushEvent('old/app', 'v1');
+    const receivedMs = Date.now() - 60_000;
+    const receivedAt = new Date(receivedMs).toISOString();
+    // A body the event row would not render (its keys in another order): what is listed and sent must be the row's.
+    const body = JSON.stringify({
+      action: event.action,
+      id: event.id,
+      timestamp: event.timestamp,
+      target: event.target,
+      request: event.request,
+    });
+    const partitionKey = Partitions.event(REGISTRY, event.id);
+    await events.createEntity({
+      partitionKey,
+      rowKey: Rows.event(event.id),
+      payload: JSON.stringify(event),
+      state: 'fannedout',
+      receivedAt,
+    });
+    // As the previous version's toDeliveryEntity wrote it: every property, the empty ones as null.
+    await events.upsertEntity(
+      {
+        partitionKey,
+        rowKey: Rows.delivery('onceold01', receivedMs, event.id),
+        webhook: 'onceold01',
+        eventId: event.id,
+        action: 'push',
+        image: 'old/app:v1',
+        body,
+        contentType: null,
+        requestHeaders: JSON.stringify({
+          'content-type': 'application/json',
+          'user-agent': 'AzureContainerRegistry/1.0 registry-webhooks/0.1',
+        }),
+        requestUri: `${rx.url}/onceold01`,
+        state: 'failed',
+        attempts: 3,
+        nextAttemptAt: null,
+        lastError: 'HTTP 503 Service Unavailable',
+        responseStatus: 503,
+        responseReason: 'Service Unavailable',
+        responseHeaders: JSON.stringify({ 'content-type': 'text/plain' }),
+        responseBody: 'busy',
+        durationMs: 12,
+        queuedMs: null,
+        waiting: null,
+        createdAt: receivedAt,
+        updatedAt: receivedAt,
+      },
+      'Replace',
+    );
+    // Listed whole, as before.
+    const [item] = await listed(svc, 'onceold01', event.id);
+    expect(item).toEqual({
+      id: event.id,
+      eventRequestMessage: {
+        content: JSON.parse(body),
+        headers: { 'content-type': 'application/json', 'user-agent': 'AzureContainerRegistry/1.0 registry-webhooks/0.1' },
+        method: 'POST',
+        requestUri: `${rx.url}/onceold01`,
+        version: '1.1',
+      },
+      eventResponseMessage: {
+        content: 'busy',
+        headers: { 'content-type': 'text/plain' },
+        reasonPhrase: 'Service Unavailable',
+        statusCode: '503',
+        version: '1.1',
+      },
+      delivery: {
+        state: 'failed',
+        action: 'push',
+        image: 'old/app:v1',
+        attempts: 3,
+        lastError: 'HTTP 503 Service Unavailable',
+        durationMs: 12,
+        createdAt: receivedAt,
+        updatedAt: receivedAt,
+      },
+    });
+    expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(body);
+    const secret = await secretOf('onceold01');
+
+    // Redelivered: the row's bytes, signed; the new row keeps them too.
+    const redelivered = await api(svc, `/registries/${REGISTRY}/webhooks/onceold01/events/${event.id}/redeliver`, { method: 'POST' });
+    expect(redelivered.status).toBe(200);
+    const [again] = await received('onceold01', event.id);
+    expect(again!.body).toBe(body);
+    expect(new Webhook(secret).verify(again!.body, headersOf(again!))).toEqual(JSON.parse(body));
+
+    // Recovered: the same row back to pending, sent by the delivery worker with the row's bytes, and kept in the previous layout.
+    const recovered = await api(svc, `/registries/${REGISTRY}/webhooks/onceold01/recover`, {
+      method: 'POST',
+      json: { since: new Date(receivedMs - 1000).toISOString() },
+    });
+    expect(recovered.status).toBe(200);
+    expect(await recovered.json()).toEqual({ redelivered: 1 });
+    const [, third] = await received('onceold01', event.id, 2);
+    expect(third!.body).toBe(body);
+    expect(new Webhook(secret).verify(third!.body, headersOf(third!))).toEqual(JSON.parse(body));
+    const items = await listed(svc, 'onceold01', event.id, (i) => i.length === 2 && final(i));
+    expect(items.map((i) => [JSON.stringify(i.eventRequestMessage.content), i.delivery.state, i.delivery.attempts])).toEqual([
+      [body, 'succeeded', 1],
+      [body, 'succeeded', 1],
+    ]);
+    const rows = await rowsOf('onceold01', event.id);
+    expect(rows.map((r) => [r['body'], r['action'], r['image'], r['bodyFrom']])).toEqual([
+      [body, 'push', 'old/app:v1', undefined],
+      [body, 'push', 'old/app:v1', undefined],
+    ]);
+  });
+
+  it('a delivery whose event row is gone reads as gone (retention removes the event row after its deliveries)', async () => {
+    const event = pushEvent('team/gone', 'v1');
+    await ingest(svc, event);
+    await listed(svc, 'onceacr01', event.id, final);
+    await events.deleteEntity(Partitions.event(REGISTRY, event.id), Rows.event(event.id));
+    expect(await svc.deps.deliveries.latestDelivery(REGISTRY, 'onceacr01', event.id)).toBeUndefined();
+    const res = await api(svc, `/registries/${REGISTRY}/webhooks/onceacr01/listEvents?$top=1000`, { method: 'POST' });
+    expect(((await res.json()) as { value: Listed[] }).value.map((i) => i.id)).not.toContain(event.id);
+  });
+
+  it('retention keeps an event row an hour past its deliveries', async () => {
+    const event = pushEvent('team/kept', 'v1');
+    await ingest(svc, event);
+    await listed(svc, 'onceacr01', event.id, final);
+    const kinds = async () => {
+      const pk = Partitions.event(REGISTRY, event.id);
+      const found: string[] = [];
+      for await (const e of events.listEntities({ queryOptions: { filter: `PartitionKey eq '${pk}'` } }))
+        if (e.rowKey?.endsWith(`|${event.id}`)) found.push(e.rowKey.slice(0, 3));
+      return [...new Set(found)].sort();
+    };
+    expect(await kinds()).toEqual(['del', 'evt']);
+    // A minute past the retention: the deliveries go, the event row stays.
+    await purgeHistory(svc.deps, new Date(Date.now() + svc.config.eventRetentionDays * 86_400_000 + 60_000));
+    expect(await kinds()).toEqual(['evt']);
+    // Two hours past it: the event row goes too.
+    await purgeHistory(svc.deps, new Date(Date.now() + svc.config.eventRetentionDays * 86_400_000 + 7_200_000));
+    expect(await kinds()).toEqual([]);
+  });
+});
+
+describe('an event body stored once, when the queue trigger fans out', () => {
+  it('a fan-out taken over from a dispatcher that died renders from the event row too, the same bytes', async () => {
+    const other = await startService({ FANOUT_LEASE_SECONDS: '2' });
+    try {
+      // This process commits batches but never dispatches them: as if it died after the 202.
+      other.deps.ingestBatcher.onCommitted(() => undefined);
+      await createHook(other, 'oncequeue', { payloadFormat: 'slack', scope: 'queue/*:*' });
+      const event = pushEvent('queue/app', 'v1');
+      await ingest(other, event);
+      const [request] = await received('oncequeue', event.id);
+      expect(other.logs.some((l) => l.includes(`event=${event.id}`) && l.includes('took over an expired claim'))).toBe(true);
+      const [item] = await listed(other, 'oncequeue', event.id, final);
+      expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(request!.body);
+      const otherEvents = createTableClient(other.config.storage, 'events');
+      const [from, to] = Rows.deliveryRange('oncequeue');
+      const pk = Partitions.event(REGISTRY, event.id);
+      const rows: Record<string, unknown>[] = [];
+      for await (const e of otherEvents.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: `PartitionKey eq '${pk}' and RowKey ge '${from}' and RowKey lt '${to}'` },
+      }))
+        rows.push(e);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).not.toHaveProperty('body');
+      expect(JSON.parse(rows[0]!['bodyFrom'] as string)).toEqual({
+        format: 'slack',
+        webhook: {
+          registryName: REGISTRY,
+          subscriptionId: other.config.defaultSubscriptionId,
+          resourceGroup: other.config.defaultResourceGroup,
+          location: 'westeurope',
+        },
+      });
+    } finally {
+      await other.close();
+    }
+  });
+});
