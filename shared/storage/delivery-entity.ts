@@ -67,16 +67,20 @@ export function deliveryOf(stored: StoredDelivery, eventJson: string | undefined
 
 /**
  * The row of a record. With `bodyFrom`, the body, action and image are left out (rendered again from the
- * event's row when read). Properties without a value are left out rather than sent as null: rows are
- * written whole (upsert Replace), so an absent property and a null one both leave none behind.
+ * event's row when read). Properties without a value are undefined, which the SDK leaves out of the
+ * request rather than sending null: rows are written whole (upsert Replace), so both leave none behind.
  */
 export function toDeliveryEntity(partitionKey: string, record: DeliveryRecord): TableEntity {
-  const fields = {
+  const fromEvent = record.bodyFrom !== undefined;
+  return {
+    partitionKey,
+    rowKey: Rows.delivery(record.webhook, record.receivedMs, record.eventId),
     webhook: record.webhook,
     eventId: record.eventId,
-    ...(record.bodyFrom
-      ? { bodyFrom: JSON.stringify(record.bodyFrom) }
-      : { action: record.action, image: record.image, body: record.body }),
+    action: fromEvent ? undefined : record.action,
+    image: fromEvent ? undefined : record.image,
+    body: fromEvent ? undefined : record.body,
+    bodyFrom: fromEvent ? JSON.stringify(record.bodyFrom) : undefined,
     contentType: record.contentType,
     requestHeaders: JSON.stringify(record.requestHeaders),
     requestUri: record.requestUri,
@@ -93,11 +97,6 @@ export function toDeliveryEntity(partitionKey: string, record: DeliveryRecord): 
     waiting: record.waiting,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
-  };
-  return {
-    partitionKey,
-    rowKey: Rows.delivery(record.webhook, record.receivedMs, record.eventId),
-    ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
   };
 }
 
