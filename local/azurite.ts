@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 
 /*
  * Azurite's queue and table servers, in this process. The package's main module is its VS Code extension,
@@ -39,8 +39,11 @@ export interface Azurite {
   readonly connectionString: string;
   readonly queueEndpoint: string;
   readonly tableEndpoint: string;
-  /** Requests served so far, by service: what the benchmark reports as storage calls. */
-  requestCounts(): { queue: number; table: number };
+  /**
+   * Requests served so far, by service: what the benchmark reports as storage calls; and the bytes of their
+   * bodies (their Content-Length), what storage had to parse.
+   */
+  requestCounts(): { queue: number; table: number; queueBytes: number; tableBytes: number };
   /**
    * Writes Azurite's metadata files now (with a data folder; in memory it does nothing). Azurite saves
    * them every 5 s by itself; this is the local host's checkpoint. Extents first: a queue message's
@@ -122,9 +125,16 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   let queue = new QueueServer(queueConfig(options.queuePort ?? 0));
   const table = new TableServer(tableConfig);
   await Promise.all([queue.start(), table.start()]);
-  const counts = { queue: 0, table: 0 };
-  queue.httpServer.on('request', () => counts.queue++);
-  table.httpServer.on('request', () => counts.table++);
+  const counts = { queue: 0, table: 0, queueBytes: 0, tableBytes: 0 };
+  const countQueue = (req: IncomingMessage) => {
+    counts.queue++;
+    counts.queueBytes += Number(req.headers['content-length'] ?? 0);
+  };
+  queue.httpServer.on('request', countQueue);
+  table.httpServer.on('request', (req: IncomingMessage) => {
+    counts.table++;
+    counts.tableBytes += Number(req.headers['content-length'] ?? 0);
+  });
   const queueEndpoint = `${queue.getHttpServerAddress()}/${DEV_ACCOUNT}`;
   const tableEndpoint = `${table.getHttpServerAddress()}/${DEV_ACCOUNT}`;
   return {
@@ -146,7 +156,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       const port = Number(new URL(queueEndpoint).port);
       queue = new QueueServer(queueConfig(port));
       await queue.start();
-      queue.httpServer.on('request', () => counts.queue++);
+      queue.httpServer.on('request', countQueue);
     },
     async close() {
       await Promise.all([queue.close(), table.close()]);

@@ -7,11 +7,16 @@ import { startAzurite } from '../../local/azurite.js';
 interface StorageCounts {
   readonly queue: number;
   readonly table: number;
+  /** Bytes of the requests' bodies, by service. */
+  readonly queueBytes: number;
+  readonly tableBytes: number;
 }
 
 export interface BenchStorage {
   /** Azurite runs in this process (so its memory and CPU are the host process's). */
   readonly inProcess: boolean;
+  /** The storage process's id (this process's when in process), for its CPU time in /proc. */
+  readonly pid: number;
   readonly connectionString: string;
   /** `http://127.0.0.1:{port}/devstoreaccount1`: a queue's path-style URL is this plus `/{queue}`. */
   readonly queueEndpoint: string;
@@ -31,6 +36,7 @@ export async function startBenchStorage(
     const a = await startAzurite();
     return {
       inProcess: true,
+      pid: process.pid,
       connectionString: a.connectionString,
       queueEndpoint: a.queueEndpoint,
       requestCounts: () => Promise.resolve(a.requestCounts()),
@@ -55,6 +61,7 @@ export async function startBenchStorage(
   const { connectionString, queueEndpoint } = await once<{ connectionString: string; queueEndpoint: string }>('ready');
   return {
     inProcess: false,
+    pid: child.pid!,
     connectionString,
     queueEndpoint,
     async requestCounts() {
