@@ -35,4 +35,5 @@ process.on('message', (m: CostClientRun | { type: 'stop' }) => {
     if ((await post(`${m.url}/bare/${w}`, body, headers)) !== 200) failed++;
   }).then(() => process.send?.({ type: 'done', sent: deliveries.length, failed }));
 });
+process.on('disconnect', () => process.exit(0));
 process.send?.({ type: 'ready' });

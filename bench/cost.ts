@@ -15,11 +15,12 @@
  * compare runs made back to back.
  *
  * COST_HOST=dist runs the built `dist/local/start.js` (after `npm run build`) instead of the sources.
- * COST_PROFILE=<dir> runs the host with --cpu-prof into <dir> and writes there `windows.json`, the measured
- * rounds' CLOCK_MONOTONIC spans (µs), for bench/cpu-profile.ts to keep only their samples.
+ * COST_PROFILE=<dir> runs the host and the bare client with --cpu-prof into <dir>/host and <dir>/bare and
+ * writes in each `windows.json`, the measured rounds' CLOCK_MONOTONIC spans (µs), for bench/cpu-profile.ts
+ * to keep only their samples.
  */
 import { spawn, fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newSigningSecret } from '../shared/delivery/signature.js';
@@ -52,11 +53,11 @@ const storage = await startBenchStorage('child');
 
 // ---- the host, as npm start runs it, alone in its process
 const fromDist = process.env['COST_HOST'] === 'dist';
-if (profileDir) mkdirSync(profileDir, { recursive: true });
+const profileArgs = (who: 'host' | 'bare') => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
 const host = spawn(
   process.execPath,
   [
-    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...profileArgs('host'),
     ...(fromDist ? [join(root, 'dist', 'local', 'start.js')] : ['--import', 'tsx', join(root, 'local', 'start.ts')]),
   ],
   {
@@ -88,10 +89,12 @@ const hostUrl = await new Promise<string>((resolveUrl, reject) => {
 });
 host.stdout.resume();
 const hostPid = host.pid!;
+// Should the benchmark fail, the host goes with it (the forked children leave when their channel closes).
+process.on('exit', () => host.kill('SIGTERM'));
 
 // ---- the bare client
 const client = fork(join(root, 'bench', 'cost-client.ts'), [], {
-  execArgv: ['--import', 'tsx'],
+  execArgv: [...profileArgs('bare'), '--import', 'tsx'],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 const fromClient = <T>(type: string) =>
@@ -230,7 +233,7 @@ const secret = newSigningSecret();
 let template: CostClientRun['template'] | undefined;
 
 /** The bare client's round: as many deliveries as a host round, CPU from /proc around its run. */
-async function bareRound(round: string): Promise<{ cpuMs: number; wallMs: number }> {
+async function bareRound(round: string): Promise<{ cpuMs: number; wallMs: number; span: readonly [number, number] }> {
   const run: CostClientRun = {
     type: 'run',
     url: receiver.url,
@@ -242,14 +245,16 @@ async function bareRound(round: string): Promise<{ cpuMs: number; wallMs: number
   };
   const before = processCpuMs(client.pid!);
   const t0 = performance.now();
+  const startUs = monotonicUs();
   const done = fromClient<{ sent: number; failed: number }>('done');
   client.send(run);
   const { sent, failed } = await done;
   const cpuMs = processCpuMs(client.pid!) - before;
   const wallMs = performance.now() - t0;
+  const span = [startUs, monotonicUs()] as const;
   await receiver.take();
   if (failed > 0) throw new Error(`the bare client: ${failed} of ${sent} POSTs failed`);
-  return { cpuMs, wallMs };
+  return { cpuMs, wallMs, span };
 }
 
 console.log(
@@ -303,13 +308,16 @@ console.log(
   `records of the measured rounds final for the ${checked} webhooks checked (${fmt((performance.now() - checkedAt) / 1000, 1)} s; COST_VERIFY=all checks all)`,
 );
 
+const clientExited = new Promise((r) => client.once('exit', r));
 client.send({ type: 'stop' });
+await clientExited;
 const exited = new Promise((r) => host.once('exit', r));
 host.kill('SIGTERM');
 await exited;
 if (profileDir) {
-  writeFileSync(join(profileDir, 'windows.json'), JSON.stringify(hostRounds.map((h) => h.span)));
-  console.log(`host CPU profile in ${profileDir}; summarise with: npx tsx bench/cpu-profile.ts ${profileDir}`);
+  writeFileSync(join(profileDir, 'host', 'windows.json'), JSON.stringify(hostRounds.map((h) => h.span)));
+  writeFileSync(join(profileDir, 'bare', 'windows.json'), JSON.stringify(bareRounds.map((b) => b.span)));
+  console.log(`CPU profiles in ${profileDir}/{host,bare}; summarise with: npx tsx bench/cpu-profile.ts ${profileDir}/host`);
 }
 closePosts();
 receiver.stop();
