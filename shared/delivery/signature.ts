@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookRecord } from '../webhooks/webhook.js';
+import { boundedMemo } from '../bounded-memo.js';
 
 /*
  * Standard Webhooks signatures (https://www.standardwebhooks.com): `webhook-id`, `webhook-timestamp` and
@@ -28,10 +29,13 @@ export function activeSecrets(
   return secrets;
 }
 
+/** One signer per secret: `new Webhook` decodes the base64 key, once per delivery otherwise (issue 24). */
+const signer = boundedMemo(10_000, (secret) => new Webhook(secret));
+
 /** The three headers for one attempt; empty when the webhook has no secret (rows from before signing). */
 export function signatureHeaders(secrets: readonly string[], messageId: string, at: Date, body: string): Record<string, string> {
   if (secrets.length === 0) return {};
-  const signature = secrets.map((s) => new Webhook(s).sign(messageId, at, body)).join(' ');
+  const signature = secrets.map((s) => signer(s).sign(messageId, at, body)).join(' ');
   return {
     'webhook-id': messageId,
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
