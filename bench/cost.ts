@@ -14,13 +14,15 @@
  * received, and the storage calls, per delivery. Other processes on the machine inflate every figure:
  * compare runs made back to back.
  *
- * COST_HOST=dist runs the built `dist/local/start.js` (after `npm run build`) instead of the sources.
+ * The host runs the built `dist/local/start.js`, as `npm start` does, built first (`npm run build`) when a
+ * source is newer than the build. COST_HOST=source runs `local/start.ts` through tsx instead: tsx adds a
+ * call per closure created (esbuild's keepNames), which shows in the figures.
  * COST_PROFILE=<dir> runs the host and the bare client with --cpu-prof into <dir>/host and <dir>/bare and
  * writes in each `windows.json`, the measured rounds' CLOCK_MONOTONIC spans (µs), for bench/cpu-profile.ts
  * to keep only their samples.
  */
-import { spawn, fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, fork } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newSigningSecret } from '../shared/delivery/signature.js';
@@ -48,11 +50,27 @@ const profileDir = process.env['COST_PROFILE'] ? resolve(process.env['COST_PROFI
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim();
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
+/** Whether `built` is missing or older than a .ts file under one of `dirs`. */
+function builtBefore(built: string, dirs: readonly string[]): boolean {
+  if (!existsSync(built)) return true;
+  const at = statSync(built).mtimeMs;
+  return dirs.some((dir) =>
+    readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).some(
+      (f) => f.endsWith('.ts') && statSync(join(root, dir, f)).mtimeMs > at,
+    ),
+  );
+}
+
+const fromDist = process.env['COST_HOST'] !== 'source';
+if (fromDist && builtBefore(join(root, 'dist', 'local', 'start.js'), ['functions', 'shared', 'local', 'portal'])) {
+  console.log('building (npm run build): a source is newer than dist/');
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 const receiver = await forkReceiver();
 const storage = await startBenchStorage('child');
 
 // ---- the host, as npm start runs it, alone in its process
-const fromDist = process.env['COST_HOST'] === 'dist';
 const profileArgs = (who: 'host' | 'bare') => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
 const host = spawn(
   process.execPath,
