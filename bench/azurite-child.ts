@@ -11,3 +11,5 @@ process.on('message', (m: { type: string }) => {
   if (m.type === 'counts') process.send?.({ type: 'counts', counts: azurite.requestCounts() });
   if (m.type === 'stop') void azurite.close().then(() => process.exit(0));
 });
+// The benchmark ended without stopping it (it failed): do not outlive it.
+process.on('disconnect', () => process.exit(0));

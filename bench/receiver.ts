@@ -56,3 +56,5 @@ process.on('message', (m: { type: string }) => {
   }
   if (m.type === 'stop') server.close(() => process.exit(0));
 });
+// The benchmark ended without stopping it (it failed): do not outlive it.
+process.on('disconnect', () => process.exit(0));

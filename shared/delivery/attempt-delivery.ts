@@ -5,7 +5,7 @@ import { outboundRequest } from './outbound-request.js';
 import { activeSecrets, signatureHeaders } from './signature.js';
 import { isRetryable, isSuccess, nextDelaySeconds, retryAfterSeconds, type RetryPolicy } from './retry-policy.js';
 import type { PostOutcome } from './post-json.js';
-import type { DestinationFor } from './destination.js';
+import type { DestinationFor, OutboundMessage } from './destination.js';
 import { orderingKey } from './ordering-key.js';
 import type { Pacer, WaitReason } from './pacing.js';
 import type { LaneEntry, OrderedLanes } from './ordered-lanes.js';
@@ -99,7 +99,7 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
         signatureHeaders(activeSecrets(webhook, at), record.eventId, at, record.body),
         record.contentType,
       );
-      const message = {
+      const message: OutboundMessage = {
         webhook,
         body: record.body,
         request,
@@ -107,12 +107,13 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
         orderingKey: lane ?? orderingKey(webhook.registryName, record.image),
         timeoutMs: settings.timeoutMs,
         maxResponseBytes: settings.maxResponseBytes,
+        // A ping waits for a connection as long as its timeout; a delivery only within its in-memory wait.
+        ...(turn.unpaced
+          ? {}
+          : { connectionWait: { priority: record.receivedMs, deadline: performance.now() + Math.max(0, deadlineMs - at.getTime()) } }),
       };
-      // A ping waits for a connection as long as its timeout; a delivery only within its in-memory wait.
-      const wait = { priority: record.receivedMs, deadline: performance.now() + Math.max(0, deadlineMs - at.getTime()) };
-      const paced = turn.unpaced ? message : { ...message, connectionWait: wait };
-      sent = { ...record, ...destination.describe(paced) };
-      const posted = await destination.send(paced);
+      sent = { ...record, ...destination.describe(message) };
+      const posted = await destination.send(message);
       if (posted.kind === 'busy') {
         // No connection in time: it waits in the queue (about as long as the connections are expected to
         // stay busy), and the webhook's newer deliveries queue behind it.

@@ -1,4 +1,5 @@
 import type { WebhookRecord } from '../webhooks/webhook.js';
+import { boundedMemo } from '../bounded-memo.js';
 
 /** ACR's deliveries carry a User-Agent starting `AzureContainerRegistry/`; receivers (Kargo, …) detect ACR by it. */
 export const USER_AGENT = 'AzureContainerRegistry/1.0 registry-webhooks/0.1';
@@ -25,7 +26,8 @@ export function outboundRequest(
   extra: Readonly<Record<string, string>> = {},
   contentType: string = DEFAULT_CONTENT_TYPE,
 ): OutboundRequest {
-  const headers: Record<string, string> = { 'content-type': contentType, 'user-agent': USER_AGENT, ...lowerKeys(extra) };
+  const headers: Record<string, string> = { 'content-type': contentType, 'user-agent': USER_AGENT };
+  for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
   const masked: Record<string, string> = { ...headers };
   // Signatures are per attempt and useless to an attacker without the secret, but they are not for the log.
   if (masked['webhook-signature']) masked['webhook-signature'] = MASK;
@@ -36,12 +38,10 @@ export function outboundRequest(
   return { url: webhook.serviceUri, headers, maskedHeaders: masked, maskedUri: maskUri(webhook.serviceUri) };
 }
 
-function lowerKeys(h: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
-}
+/** The service URI with its secrets masked: user info and query values (receivers put tokens there). Once per URI. */
+export const maskUri = boundedMemo(10_000, maskOnce);
 
-/** The service URI with its secrets masked: user info and query values (receivers put tokens there). */
-export function maskUri(uri: string): string {
+function maskOnce(uri: string): string {
   try {
     const url = new URL(uri);
     if (url.username) url.username = MASK;

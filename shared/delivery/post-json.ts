@@ -2,7 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import dns from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
-import { judgeAddress, literalHost } from './target-policy.js';
+import { judgeAddress, literalHost, type TargetVerdict } from './target-policy.js';
+import { boundedMemo } from '../bounded-memo.js';
 import { makeOriginGate } from './origin-gate.js';
 
 /** What one POST came to: a response (any status), no response at all, or (a delivery's) no connection in time. */
@@ -123,16 +124,23 @@ export function makePoster(options: PostOptions) {
   };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
   const gate = makeOriginGate(perOrigin);
-
-  async function exchange(request: PostRequest, wait: DeliveryPost['connectionWait'] | undefined): Promise<PostOutcome | Busy> {
+  // Each service URI parsed and its literal address judged once, not once per delivery (issue 24). The URL
+  // is only read (by http.request) after this.
+  const targetOf = boundedMemo(10_000, (uri): { url: URL; verdict: TargetVerdict } | undefined => {
     let url: URL;
     try {
-      url = new URL(request.url);
+      url = new URL(uri);
     } catch {
-      return { kind: 'error', reason: 'network', message: 'the service URI is not a valid URL', durationMs: 0 };
+      return undefined;
     }
     const literal = literalHost(url);
-    const verdict = literal ? judgeAddress(literal, options.allowPrivate) : { allowed: true as const };
+    return { url, verdict: literal ? judgeAddress(literal, options.allowPrivate) : { allowed: true } };
+  });
+
+  async function exchange(request: PostRequest, wait: DeliveryPost['connectionWait'] | undefined): Promise<PostOutcome | Busy> {
+    const target = targetOf(request.url);
+    if (!target) return { kind: 'error', reason: 'network', message: 'the service URI is not a valid URL', durationMs: 0 };
+    const { url, verdict } = target;
     if (!verdict.allowed) return { kind: 'error', reason: 'refused', message: `refused: ${verdict.reason}`, durationMs: 0 };
     const queued = performance.now();
     const entered = await gate.enter(

@@ -108,8 +108,9 @@ export function makeMetrics(meter: Meter): Metrics {
       if (count > 0) ingested.add(count, { registry: registryLabel(registry), outcome });
     },
     attempted: (outcome, durationSeconds, firstAttemptLatencySeconds, endpointType) => {
-      deliveries.add(1, { outcome, endpoint_type: endpointType });
-      duration.record(durationSeconds, { outcome, endpoint_type: endpointType });
+      const attributes = { outcome, endpoint_type: endpointType };
+      deliveries.add(1, attributes);
+      duration.record(durationSeconds, attributes);
       if (firstAttemptLatencySeconds !== undefined) latency.record(Math.max(0, firstAttemptLatencySeconds));
     },
     held: (count) => {

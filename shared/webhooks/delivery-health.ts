@@ -114,11 +114,16 @@ export function writeDue(stored: DeliveryHealth, seen: Observed, nowMs: number, 
   // A 410 disables the webhook: at once.
   if (seen.goneAtEvent !== undefined) return true;
   if (!seen.sawSuccess && seen.failuresSinceSuccess === 0) return false;
+  // The usual case, a healthy webhook's successes: no change of state, only the stamp's age decides (as
+  // below), without building the next health on every attempt.
+  if (seen.failuresSinceSuccess === 0 && !isFailing(stored)) return stampDue(stored.lastSuccessAt, nowMs, intervalMs);
   const next = applyObserved(stored, seen);
   if (isFailing(stored) !== isFailing(next)) return true;
-  const stamp = isFailing(next) ? stored.lastFailureAt : stored.lastSuccessAt;
-  return stamp === undefined || nowMs - Date.parse(stamp) >= intervalMs;
+  return stampDue(isFailing(next) ? stored.lastFailureAt : stored.lastSuccessAt, nowMs, intervalMs);
 }
+
+const stampDue = (stamp: string | undefined, nowMs: number, intervalMs: number) =>
+  stamp === undefined || nowMs - Date.parse(stamp) >= intervalMs;
 
 /** Why the service disables a webhook, and the reason its `properties.statusReason` shows. */
 export interface Disabling {

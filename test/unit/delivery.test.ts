@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isRetryable, isSuccess, nextDelaySeconds, type RetryPolicy } from '../../shared/delivery/retry-policy.js';
 import type { PostOutcome } from '../../shared/delivery/post-json.js';
 import { maskUri, outboundRequest } from '../../shared/delivery/outbound-request.js';
+import { newSigningSecret, signatureHeaders } from '../../shared/delivery/signature.js';
+import { Webhook } from 'standardwebhooks';
 
 const response = (status: number, headers: Record<string, string> = {}): PostOutcome => ({
   kind: 'response',
@@ -71,5 +73,32 @@ describe('outbound request', () => {
   });
   it('masks nothing that is not there', () => {
     expect(maskUri('https://h.example/hook')).toBe('https://h.example/hook');
+  });
+});
+
+describe('signatures', () => {
+  const at = new Date('2026-12-02T10:00:00.987Z');
+  const bodies = ['{"id":"e1","action":"push"}', '{"tag":"vé-ü-日本-🚀"}', 'lone \ud800 surrogate', ''];
+
+  it('are byte for byte what the reference standardwebhooks package signs, for every body and secret', () => {
+    for (const secret of [newSigningSecret(), newSigningSecret(), `whsec_${Buffer.from('k').toString('base64')}`])
+      for (const body of bodies)
+        expect(signatureHeaders([secret], 'msg_1', at, body)['webhook-signature']).toBe(new Webhook(secret).sign('msg_1', at, body));
+  });
+
+  it('sign with each active secret, space-separated, and the reference verifier accepts them with either secret', () => {
+    const [current, previous] = [newSigningSecret(), newSigningSecret()];
+    const now = new Date();
+    const headers = signatureHeaders([current, previous], 'msg_2', now, bodies[1]!);
+    expect(headers['webhook-signature']).toBe(
+      `${new Webhook(current).sign('msg_2', now, bodies[1]!)} ${new Webhook(previous).sign('msg_2', now, bodies[1]!)}`,
+    );
+    expect(headers['webhook-timestamp']).toBe(String(Math.floor(now.getTime() / 1000)));
+    for (const secret of [current, previous]) expect(new Webhook(secret).verify(bodies[1]!, headers)).toEqual({ tag: 'vé-ü-日本-🚀' });
+  });
+
+  it('refuses a secret the reference package refuses (not base64), on every attempt', () => {
+    expect(() => signatureHeaders(['whsec_***'], 'msg_3', at, '{}')).toThrow();
+    expect(() => signatureHeaders(['whsec_***'], 'msg_3', at, '{}')).toThrow();
   });
 });

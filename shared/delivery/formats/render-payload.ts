@@ -14,10 +14,20 @@ const RENDERERS: Readonly<Record<PayloadFormat, PayloadRenderer>> = {
   teams: renderTeams,
 };
 
+/**
+ * ACR's body of each payload, serialised once: it reads nothing of the webhook, and a fan-out hands the
+ * same payload object to every webhook of an event (issue 24: once per event, not once per delivery).
+ */
+const acrBodies = new WeakMap<DeliveredEvent, RenderedBody>();
+
 /** The body a delivery to `webhook` carries for `payload`, in the webhook's format (`acr` when it has none). */
 export function renderPayload(
   webhook: FormatWebhook & { readonly payloadFormat: PayloadFormat | undefined },
   payload: DeliveredEvent,
 ): RenderedBody {
-  return RENDERERS[webhook.payloadFormat ?? 'acr'](payload, webhook);
+  const format = webhook.payloadFormat ?? 'acr';
+  if (format !== 'acr') return RENDERERS[format](payload, webhook);
+  let rendered = acrBodies.get(payload);
+  if (!rendered) acrBodies.set(payload, (rendered = renderAcr(payload, webhook)));
+  return rendered;
 }
