@@ -100,8 +100,11 @@ export function toDeliveryEntity(partitionKey: string, record: DeliveryRecord): 
   };
 }
 
-export const upsertDelivery = (pk: string, record: DeliveryRecord): TransactionAction => [
-  'upsert',
-  toDeliveryEntity(pk, record),
-  'Replace',
-];
+/** A transaction's write of a delivery's row. */
+export type DeliveryWrite = (pk: string, record: DeliveryRecord) => TransactionAction;
+
+/** Writes the row whole, whether or not it is there. */
+export const upsertDelivery: DeliveryWrite = (pk, record) => ['upsert', toDeliveryEntity(pk, record), 'Replace'];
+
+/** Creates the row: the transaction fails (409) if it is there. */
+export const insertDelivery: DeliveryWrite = (pk, record) => ['create', toDeliveryEntity(pk, record)];
