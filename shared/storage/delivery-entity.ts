@@ -5,16 +5,62 @@ import { bodySource, renderFromEvent } from '../delivery/body-source.js';
 import { jsonField, optionalField } from './entity-fields.js';
 import { Rows, receivedMsOf } from './event-keys.js';
 
-/**
- * A `del|` row as stored (maps as JSON strings; fields added later are absent or null in older rows). A row
- * keeps either its `body`, `action` and `image` (every row written before issue 24, and what no event row
- * reproduces) or `bodyFrom`, how to render them again from its event's row (layout in event-keys.ts).
+/*
+ * A `del|` row (layout in event-keys.ts). Since issue 24's storage CPU work a row has as properties only
+ * what a query filters, selects or merges (eventId, state, attempts, nextAttemptAt, createdAt, updatedAt)
+ * and everything else in one JSON property, `record`: storage parses, checks and stores each property of
+ * each row, so ~17 properties cost more than one. Rows of the two layouts before keep reading: every field
+ * a property of its own (maps as JSON strings, fields added later absent or null), with the body, action
+ * and image (every row written before issue 24) or `bodyFrom` instead.
  */
-const deliveryEntity = z
+
+/** A body, action and image, or how to render them again from the event's row (`bodyFrom`). */
+const hasBody = (e: { body?: string | undefined; action?: string | undefined; image?: string | undefined; bodyFrom?: unknown }) =>
+  (e.body !== undefined && e.action !== undefined && e.image !== undefined) || e.bodyFrom !== undefined;
+const BODY_MESSAGE = 'a delivery row keeps its body, action and image, or how to render them again (bodyFrom)';
+
+/** What every layout has as properties of its own. */
+const columns = {
+  rowKey: z.string().refine((key) => receivedMsOf(key) !== undefined, 'not a delivery row key'),
+  eventId: z.string(),
+  state: z.enum(DELIVERY_STATES),
+  attempts: z.number().int(),
+  nextAttemptAt: optionalField(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+};
+
+/** The rest of a record, as `record` keeps it (maps as JSON objects). */
+const packedFields = z.object({
+  webhook: z.string(),
+  action: optionalField(z.string()),
+  image: optionalField(z.string()),
+  body: optionalField(z.string()),
+  bodyFrom: optionalField(bodySource),
+  contentType: optionalField(z.string()),
+  requestHeaders: z.record(z.string(), z.string()),
+  requestUri: z.string(),
+  lastError: optionalField(z.string()),
+  responseStatus: optionalField(z.number().int()),
+  responseReason: optionalField(z.string()),
+  responseHeaders: z.record(z.string(), z.string()),
+  responseBody: z.string(),
+  durationMs: optionalField(z.number()),
+  queuedMs: optionalField(z.number()),
+  waiting: optionalField(z.string()),
+});
+
+/** A row of the layout since issue 24's storage CPU work. */
+const packedEntity = z
+  .object({ ...columns, record: jsonField(packedFields) })
+  .transform(({ record, ...own }) => ({ ...record, ...own }))
+  .refine(hasBody, BODY_MESSAGE);
+
+/** A row of the layouts before: each field a property. */
+const columnsEntity = z
   .object({
-    rowKey: z.string().refine((key) => receivedMsOf(key) !== undefined, 'not a delivery row key'),
+    ...columns,
     webhook: z.string(),
-    eventId: z.string(),
     action: optionalField(z.string()),
     image: optionalField(z.string()),
     body: optionalField(z.string()),
@@ -22,9 +68,6 @@ const deliveryEntity = z
     contentType: optionalField(z.string()),
     requestHeaders: jsonField(z.record(z.string(), z.string())),
     requestUri: z.string(),
-    state: z.enum(DELIVERY_STATES),
-    attempts: z.number().int(),
-    nextAttemptAt: optionalField(z.string()),
     lastError: optionalField(z.string()),
     responseStatus: optionalField(z.number().int()),
     responseReason: optionalField(z.string()),
@@ -33,22 +76,20 @@ const deliveryEntity = z
     durationMs: optionalField(z.number()),
     queuedMs: optionalField(z.number()),
     waiting: optionalField(z.string()),
-    createdAt: z.string(),
-    updatedAt: z.string(),
   })
-  .refine(
-    (e) => (e.body !== undefined && e.action !== undefined && e.image !== undefined) || e.bodyFrom !== undefined,
-    'a delivery row keeps its body, action and image, or how to render them again (bodyFrom)',
-  );
+  .refine(hasBody, BODY_MESSAGE);
+
+type StoredFields = z.output<typeof columnsEntity>;
 
 /** A `del|` row read, and the event whose row it needs (its body is rendered from it), if it needs one. */
 export interface StoredDelivery {
-  readonly fields: z.output<typeof deliveryEntity>;
+  readonly fields: StoredFields;
   readonly needsEvent: string | undefined;
 }
 
 export function readDeliveryEntity(entity: unknown): StoredDelivery {
-  const fields = deliveryEntity.parse(entity);
+  const packed = typeof entity === 'object' && entity !== null && 'record' in entity;
+  const fields: StoredFields = packed ? packedEntity.parse(entity) : columnsEntity.parse(entity);
   return { fields, needsEvent: fields.body === undefined ? fields.eventId : undefined };
 }
 
@@ -67,41 +108,44 @@ export function deliveryOf(stored: StoredDelivery, eventJson: string | undefined
 
 /**
  * The row of a record. With `bodyFrom`, the body, action and image are left out (rendered again from the
- * event's row when read). Properties without a value are undefined, which the SDK leaves out of the
- * request rather than sending null: rows are written whole (upsert Replace), so both leave none behind.
+ * event's row when read). Fields without a value are undefined, which JSON.stringify and the SDK leave out:
+ * rows are written whole (upsert Replace), so none is left behind.
  */
-export function toDeliveryEntity(partitionKey: string, record: DeliveryRecord): TableEntity {
-  const fromEvent = record.bodyFrom !== undefined;
+export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): TableEntity {
+  const fromEvent = r.bodyFrom !== undefined;
+  const record: z.input<typeof packedFields> = {
+    webhook: r.webhook,
+    ...(fromEvent ? { bodyFrom: r.bodyFrom } : { body: r.body, action: r.action, image: r.image }),
+    contentType: r.contentType,
+    requestHeaders: r.requestHeaders,
+    requestUri: r.requestUri,
+    lastError: r.lastError,
+    responseStatus: r.responseStatus,
+    responseReason: r.responseReason,
+    responseHeaders: r.responseHeaders,
+    responseBody: r.responseBody,
+    durationMs: r.durationMs,
+    queuedMs: r.queuedMs,
+    waiting: r.waiting,
+  };
   return {
     partitionKey,
-    rowKey: Rows.delivery(record.webhook, record.receivedMs, record.eventId),
-    webhook: record.webhook,
-    eventId: record.eventId,
-    action: fromEvent ? undefined : record.action,
-    image: fromEvent ? undefined : record.image,
-    body: fromEvent ? undefined : record.body,
-    bodyFrom: fromEvent ? JSON.stringify(record.bodyFrom) : undefined,
-    contentType: record.contentType,
-    requestHeaders: JSON.stringify(record.requestHeaders),
-    requestUri: record.requestUri,
-    state: record.state,
-    attempts: record.attempts,
-    nextAttemptAt: record.nextAttemptAt,
-    lastError: record.lastError,
-    responseStatus: record.responseStatus,
-    responseReason: record.responseReason,
-    responseHeaders: JSON.stringify(record.responseHeaders),
-    responseBody: record.responseBody,
-    durationMs: record.durationMs,
-    queuedMs: record.queuedMs,
-    waiting: record.waiting,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
+    rowKey: Rows.delivery(r.webhook, r.receivedMs, r.eventId),
+    eventId: r.eventId,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.nextAttemptAt,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    record: JSON.stringify(record),
   };
 }
 
-export const upsertDelivery = (pk: string, record: DeliveryRecord): TransactionAction => [
-  'upsert',
-  toDeliveryEntity(pk, record),
-  'Replace',
-];
+/** A transaction's write of a delivery's row. */
+export type DeliveryWrite = (pk: string, record: DeliveryRecord) => TransactionAction;
+
+/** Writes the row whole, whether or not it is there. */
+export const upsertDelivery: DeliveryWrite = (pk, record) => ['upsert', toDeliveryEntity(pk, record), 'Replace'];
+
+/** Creates the row: the transaction fails (409) if it is there. */
+export const insertDelivery: DeliveryWrite = (pk, record) => ['create', toDeliveryEntity(pk, record)];

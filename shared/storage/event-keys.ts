@@ -19,7 +19,14 @@ import { keyPart, nameKey } from './key-part.js';
  *                                      `del|{webhook}|` range of every shard, newest first thanks to the
  *                                      inverted time. What is particular to it: webhook, eventId, state,
  *                                      attempts, the latest response, the request's URI and headers
- *                                      (secrets masked), contentType. Its body, action and image:
+ *                                      (secrets masked), contentType. As properties of their own only what
+ *                                      a query filters, selects or merges (eventId, state, attempts,
+ *                                      nextAttemptAt, createdAt, updatedAt); the rest, maps included, in
+ *                                      one JSON property `record` (since issue 24: storage does work per
+ *                                      property; delivery-entity.ts reads rows of every layout). The
+ *                                      fan-out creates its rows (Azurite looks a create's key up once, an
+ *                                      upsert's twice) and upserts an event's rows only if one is there.
+ *                                      Its body, action and image:
  *                                      - since issue 24, a delivery whose body is its event's own payload
  *                                        rendered in its webhook's format keeps `bodyFrom` instead
  *                                        (`{"format"}`, plus what the format reads of the webhook for
@@ -30,6 +37,8 @@ import { keyPart, nameKey } from './key-part.js';
  *                                      - `body`, `action`, `image` as before for what no event row
  *                                        reproduces (a coalesced index push, a ping, a redelivery, the end
  *                                        of a multi-arch hold window) and in every row written earlier
+ *                                      (`record` holds `bodyFrom` or these three; rows written before it
+ *                                      have each field as a property, maps as JSON strings)
  *   PartitionKey {registry}            what the registry remembers across events (one or two writes per
  *                                      push; registry-memory-store.ts) and the multi-arch hold windows
  *                                      (hold-store.ts):

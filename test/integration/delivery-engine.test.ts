@@ -7,6 +7,9 @@ import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from 
 import { spawnStart } from '../helpers/spawn-start.js';
 import { connectionStringThrough, startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
 import { makeClaimStore } from '../../shared/storage/claim-store.js';
+import { makeDeliveryStore } from '../../shared/storage/delivery-store.js';
+import { acrEvent } from '../../shared/events/acr-event.js';
+import type { DeliveryRecord, DeliveryState } from '../../shared/delivery/delivery-record.js';
 import { eventPartition } from '../../shared/storage/event-keys.js';
 
 /*
@@ -317,11 +320,11 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
       first.child.kill('SIGKILL');
     }
     expect(rx.requests).toHaveLength(150);
-    for await (const e of table.listEntities<{ webhook: string }>({
+    for await (const e of table.listEntities<{ record: string }>({
       // Every shard of the registry (an event's deliveries live in its shard).
       queryOptions: { filter: "PartitionKey ge 'bigreg001|' and PartitionKey lt 'bigreg001}' and RowKey ge 'del|' and RowKey lt 'del}'" },
     }))
-      recordedBeforeKill.push(e.webhook);
+      recordedBeforeKill.push((JSON.parse(e.record) as { webhook: string }).webhook);
     expect(recordedBeforeKill).toHaveLength(99);
     const second = await spawnStart(env);
     try {
@@ -346,4 +349,91 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
       await proxy.close();
     }
   }, 120_000);
+});
+
+describe("a fan-out's records where rows are there already", () => {
+  let azurite: Azurite;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(async () => {
+    await azurite.close();
+  });
+
+  it('inserts what is new and writes over what is there, in a transaction shared by events and in one event to 120 webhooks; a stale claim still records nothing', async () => {
+    const table = TableClient.fromConnectionString(azurite.connectionString, 'events', { allowInsecureConnection: true });
+    await table.createTable();
+    const claims = makeClaimStore(table);
+    const deliveries = makeDeliveryStore(table);
+    const registry = 'rowsreg01';
+    const receivedAt = new Date().toISOString();
+    const receivedMs = Date.parse(receivedAt);
+    // Two events of one shard (their records share a transaction), a third beside them, and a large one.
+    const ids = Array.from({ length: 500 }, (_, i) => `rows-${i}`);
+    const [one, two, three] = ids.filter((id) => eventPartition(registry, id) === eventPartition(registry, ids[0]!));
+    const large = 'rows-large';
+    const lease = { owner: 'test', leaseUntil: new Date(receivedMs + 60_000).toISOString() };
+    const items = [one!, two!, three!, large].map((id) => {
+      const event = acrEvent.parse(push(id));
+      return { event, payload: JSON.stringify(event), receivedAt, remember: false };
+    });
+    const { etags, failure } = await claims.acceptEvents(registry, items, lease);
+    expect(failure).toBeUndefined();
+    const record = (webhook: string, eventId: string, state: DeliveryState): DeliveryRecord => ({
+      webhook,
+      eventId,
+      receivedMs,
+      action: 'push',
+      image: 'app:v1',
+      body: JSON.stringify(push(eventId)),
+      requestHeaders: { 'content-type': 'application/json' },
+      requestUri: 'http://127.0.0.1/hook',
+      state,
+      attempts: state === 'pending' ? 0 : 1,
+      nextAttemptAt: undefined,
+      lastError: state === 'pending' ? 'in flight' : undefined,
+      responseStatus: state === 'pending' ? undefined : 200,
+      responseReason: state === 'pending' ? undefined : 'OK',
+      responseHeaders: {},
+      responseBody: '',
+      durationMs: 3,
+      createdAt: receivedAt,
+      updatedAt: receivedAt,
+    });
+    const hooks = (n: number) => Array.from({ length: n }, (_, i) => `rowshook${String(i).padStart(3, '0')}`);
+    // Rows no claim counted: one of the first event's, two of the large event's (one in each of its transactions).
+    const there = [
+      record('rowshook001', one!, 'pending'),
+      record('rowshook005', large, 'pending'),
+      record('rowshook110', large, 'pending'),
+    ];
+    for (const r of there) await deliveries.putDelivery(registry, r);
+
+    const fanOut = (eventId: string, n: number) => ({
+      eventId,
+      etag: etags.get(eventId)!,
+      recorded: 0,
+      records: hooks(n).map((h) => record(h, eventId, 'succeeded')),
+    });
+    // The third event's claim was taken over meanwhile: the ETag this fan-out holds is stale.
+    expect(await claims.takeClaim(registry, three!, etags.get(three!)!, { ...lease, owner: 'other' })).toBeDefined();
+    const stale = fanOut(three!, 2);
+    const done = await claims.recordFanOut(registry, [fanOut(one!, 3), fanOut(two!, 3), stale, fanOut(large, 120)]);
+    expect([...done].sort()).toEqual([one!, two!, large].sort());
+
+    const id = (webhook: string, eventId: string) => ({ registry, webhook, eventId, receivedMs });
+    const states = async (eventId: string, n: number) =>
+      (await deliveries.getDeliveries(hooks(n).map((h) => id(h, eventId)))).map((d) => d?.state ?? 'none');
+    expect(await states(one!, 3)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(await states(two!, 3)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(await states(three!, 2)).toEqual(['none', 'none']);
+    expect(new Set(await states(large, 120))).toEqual(new Set(['succeeded']));
+    for (const [eventId, recorded] of [
+      [one!, 3],
+      [two!, 3],
+      [large, 120],
+    ] as const)
+      expect(await claims.readClaim(registry, eventId)).toMatchObject({ state: 'fannedout', recorded });
+    expect(await claims.readClaim(registry, three!)).toMatchObject({ state: 'claimed' });
+  });
 });

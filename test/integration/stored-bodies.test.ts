@@ -7,6 +7,7 @@ import { eventually, startReceiver, type ReceivedRequest, type Receiver } from '
 import { createTableClient } from '../../shared/storage/clients.js';
 import { Partitions, Rows } from '../../shared/storage/event-keys.js';
 import { purgeHistory } from '../../shared/pipeline/retention.js';
+import { USER_AGENT } from '../../shared/delivery/outbound-request.js';
 
 /*
  * An event's body is stored once (issue 24): a delivery row keeps no body when its event's row reproduces
@@ -108,6 +109,12 @@ async function rowsOf(name: string, eventId: string): Promise<Record<string, unk
   return rows;
 }
 
+/** A delivery row's fields, whichever layout stored them (the current one keeps most in its `record` JSON). */
+function fieldsOf(row: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { record, ...own } = row ?? {};
+  return typeof record === 'string' ? { ...(JSON.parse(record) as Record<string, unknown>), ...own } : own;
+}
+
 describe('an event body stored once', () => {
   it('a new delivery row keeps no body; listEvents and the store give back the exact bytes each receiver got, in every format', async () => {
     for (const [name, payloadFormat] of Object.entries(FORMATS)) await createHook(svc, name, { payloadFormat, scope: 'team/*:*' });
@@ -128,15 +135,53 @@ describe('an event body stored once', () => {
         // The store's record: the same bytes.
         expect((await svc.deps.deliveries.latestDelivery(REGISTRY, name, event.id))?.body).toBe(request!.body);
         // The row: no body, action or image; how to render them again instead.
-        const [row] = await rowsOf(name, event.id);
-        expect(row).not.toHaveProperty('body');
-        expect(row).not.toHaveProperty('action');
-        expect(row).not.toHaveProperty('image');
-        expect(JSON.parse(row!['bodyFrom'] as string)).toMatchObject({ format });
+        const fields = fieldsOf((await rowsOf(name, event.id))[0]);
+        expect(fields).not.toHaveProperty('body');
+        expect(fields).not.toHaveProperty('action');
+        expect(fields).not.toHaveProperty('image');
+        expect(fields['bodyFrom']).toMatchObject({ format });
       }
     }
     const [movedRequest] = await received('onceacr01', moved.id);
     expect(JSON.parse(movedRequest!.body)).toEqual({ ...moved, target: { ...moved.target, previousDigest: DIGEST('a') } });
+  });
+
+  it('a delivery row as stored: what a query filters, selects or merges as properties of their own, the rest in one JSON property', async () => {
+    await createHook(svc, 'oncerow01', { scope: 'row/*:*' });
+    const event = pushEvent('row/app', 'v1');
+    await ingest(svc, event);
+    const [request] = await received('oncerow01', event.id);
+    await listed(svc, 'oncerow01', event.id, final);
+    const [row] = await rowsOf('oncerow01', event.id);
+    const { partitionKey, rowKey, etag: _etag, timestamp: _timestamp, record, ...own } = row!;
+    expect(partitionKey).toBe(Partitions.event(REGISTRY, event.id));
+    expect(rowKey).toMatch(new RegExp(`^del\\|oncerow01\\|\\d{13}\\|${event.id}$`));
+    expect(own).toEqual({
+      eventId: event.id,
+      state: 'succeeded',
+      attempts: 1,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    const { durationMs, queuedMs, ...rest } = JSON.parse(record as string) as Record<string, unknown>;
+    expect(rest).toEqual({
+      webhook: 'oncerow01',
+      bodyFrom: { format: 'acr' },
+      requestHeaders: {
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+        'webhook-id': event.id,
+        'webhook-timestamp': request!.headers['webhook-timestamp'],
+        'webhook-signature': '***',
+      },
+      requestUri: `${rx.url}/oncerow01`,
+      responseStatus: 200,
+      responseReason: 'OK',
+      responseHeaders: expect.objectContaining({ 'content-type': 'text/plain' }),
+      responseBody: 'ok',
+    });
+    expect(typeof durationMs).toBe('number');
+    expect(['number', 'undefined']).toContain(typeof queuedMs);
   });
 
   it('a retry reads its row back and sends the same bytes, with a signature that verifies', async () => {
@@ -152,7 +197,7 @@ describe('an event body stored once', () => {
     const [item] = await listed(svc, 'onceretry', event.id, final);
     expect(item!.delivery).toMatchObject({ state: 'succeeded', attempts: 2 });
     expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(two!.body);
-    expect(await rowsOf('onceretry', event.id)).toEqual([expect.not.objectContaining({ body: expect.anything() })]);
+    expect((await rowsOf('onceretry', event.id)).map(fieldsOf)).toEqual([expect.not.objectContaining({ body: expect.anything() })]);
   });
 
   it('a redelivery sends the same bytes again; its own row keeps its body (it may outlive the event row)', async () => {
@@ -166,7 +211,7 @@ describe('an event body stored once', () => {
     expect(again!.headers['content-type']).toBe('application/cloudevents+json');
     expect(new Webhook(await secretOf('oncece001')).verify(again!.body, headersOf(again!))).toEqual(JSON.parse(sent!.body));
     const rows = await rowsOf('oncece001', event.id);
-    expect(rows.map((r) => r['body'] ?? 'rendered from the event row')).toEqual([sent!.body, 'rendered from the event row']);
+    expect(rows.map((r) => fieldsOf(r)['body'] ?? 'rendered from the event row')).toEqual([sent!.body, 'rendered from the event row']);
     const items = await listed(svc, 'oncece001', event.id, (i) => i.length === 2 && final(i));
     expect(items.map((i) => JSON.stringify(i.eventRequestMessage.content))).toEqual([sent!.body, sent!.body]);
   });
@@ -179,9 +224,9 @@ describe('an event body stored once', () => {
     const [item] = await listed(svc, 'onceslk01', id);
     expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(request!.body);
     expect(item!.delivery).toMatchObject({ action: 'ping' });
-    const [row] = await rowsOf('onceslk01', id);
-    expect(row).toMatchObject({ body: request!.body, action: 'ping' });
-    expect(row).not.toHaveProperty('bodyFrom');
+    const fields = fieldsOf((await rowsOf('onceslk01', id))[0]);
+    expect(fields).toMatchObject({ body: request!.body, action: 'ping' });
+    expect(fields).not.toHaveProperty('bodyFrom');
   });
 
   it('a coalesced index push keeps its body (its platforms are not in the event row); a perManifest webhook beside it renders from the event', async () => {
@@ -204,9 +249,9 @@ describe('an event body stored once', () => {
       const [request] = await received(name, index.id);
       const [item] = await listed(svc, name, index.id, final);
       expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(request!.body);
-      const [row] = await rowsOf(name, index.id);
-      if (name === 'oncemulti') expect(row).toMatchObject({ body: request!.body, image: 'multi/app:v1' });
-      else expect(row).not.toHaveProperty('body');
+      const fields = fieldsOf((await rowsOf(name, index.id))[0]);
+      if (name === 'oncemulti') expect(fields).toMatchObject({ body: request!.body, image: 'multi/app:v1' });
+      else expect(fields).not.toHaveProperty('body');
     }
     expect(JSON.stringify((await received('oncemulti', index.id))[0]!.body)).toContain('linux/amd64');
   });
@@ -303,7 +348,7 @@ describe('an event body stored once', () => {
     expect(again!.body).toBe(body);
     expect(new Webhook(secret).verify(again!.body, headersOf(again!))).toEqual(JSON.parse(body));
 
-    // Recovered: the same row back to pending, sent by the delivery worker with the row's bytes, and kept in the previous layout.
+    // Recovered: the same row back to pending, sent by the delivery worker with the row's bytes, which its new record keeps.
     const recovered = await api(svc, `/registries/${REGISTRY}/webhooks/onceold01/recover`, {
       method: 'POST',
       json: { since: new Date(receivedMs - 1000).toISOString() },
@@ -318,11 +363,84 @@ describe('an event body stored once', () => {
       [body, 'succeeded', 1],
       [body, 'succeeded', 1],
     ]);
+    // Both rows written since (the redelivery's, and the recovered one's, rewritten whole): the current layout, with the body.
     const rows = await rowsOf('onceold01', event.id);
-    expect(rows.map((r) => [r['body'], r['action'], r['image'], r['bodyFrom']])).toEqual([
+    expect(rows.map((r) => typeof r['record'])).toEqual(['string', 'string']);
+    expect(rows.map((r) => fieldsOf(r)).map((f) => [f['body'], f['action'], f['image'], f['bodyFrom']])).toEqual([
       [body, 'push', 'old/app:v1', undefined],
       [body, 'push', 'old/app:v1', undefined],
     ]);
+  });
+
+  it('a row of the layout before (each field a property, `bodyFrom` instead of the body) lists and recovers as before', async () => {
+    await createHook(svc, 'oncebf001', { payloadFormat: 'cloudevents', scope: 'bf/*:*' });
+    const event = pushEvent('bf/app', 'v1');
+    const receivedMs = Date.now() - 60_000;
+    const receivedAt = new Date(receivedMs).toISOString();
+    const partitionKey = Partitions.event(REGISTRY, event.id);
+    await events.createEntity({
+      partitionKey,
+      rowKey: Rows.event(event.id),
+      payload: JSON.stringify(event),
+      state: 'fannedout',
+      receivedAt,
+    });
+    const bodyFrom = {
+      format: 'cloudevents',
+      webhook: {
+        registryName: REGISTRY,
+        subscriptionId: svc.config.defaultSubscriptionId,
+        resourceGroup: svc.config.defaultResourceGroup,
+        location: 'westeurope',
+      },
+    };
+    // As the previous toDeliveryEntity wrote it: each field a property, no body, action or image, the empty ones left out.
+    await events.createEntity({
+      partitionKey,
+      rowKey: Rows.delivery('oncebf001', receivedMs, event.id),
+      webhook: 'oncebf001',
+      eventId: event.id,
+      bodyFrom: JSON.stringify(bodyFrom),
+      contentType: 'application/cloudevents+json',
+      requestHeaders: JSON.stringify({ 'content-type': 'application/cloudevents+json', 'user-agent': USER_AGENT }),
+      requestUri: `${rx.url}/oncebf001`,
+      state: 'failed',
+      attempts: 3,
+      lastError: 'HTTP 503 Service Unavailable',
+      responseStatus: 503,
+      responseReason: 'Service Unavailable',
+      responseHeaders: JSON.stringify({ 'content-type': 'text/plain' }),
+      responseBody: 'busy',
+      durationMs: 12,
+      createdAt: receivedAt,
+      updatedAt: receivedAt,
+    });
+    const [before] = await listed(svc, 'oncebf001', event.id);
+    expect(before).toMatchObject({
+      eventRequestMessage: {
+        content: { specversion: '1.0', id: event.id, type: 'Microsoft.ContainerRegistry.ImagePushed', subject: 'bf/app:v1' },
+        headers: { 'content-type': 'application/cloudevents+json', 'user-agent': USER_AGENT },
+      },
+      eventResponseMessage: { content: 'busy', statusCode: '503' },
+      delivery: { state: 'failed', action: 'push', image: 'bf/app:v1', attempts: 3, lastError: 'HTTP 503 Service Unavailable' },
+    });
+
+    // Recovered: sent by the delivery worker with the bytes listed, then rewritten whole in the current layout, still without its body.
+    const recovered = await api(svc, `/registries/${REGISTRY}/webhooks/oncebf001/recover`, {
+      method: 'POST',
+      json: { since: new Date(receivedMs - 1000).toISOString() },
+    });
+    expect(await recovered.json()).toEqual({ redelivered: 1 });
+    const [sent] = await received('oncebf001', event.id);
+    expect(sent!.body).toBe(JSON.stringify(before!.eventRequestMessage.content));
+    expect(new Webhook(await secretOf('oncebf001')).verify(sent!.body, headersOf(sent!))).toMatchObject({ id: event.id });
+    const [after] = await listed(svc, 'oncebf001', event.id, final);
+    expect(after!.delivery).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(JSON.stringify(after!.eventRequestMessage.content)).toBe(sent!.body);
+    const [row] = await rowsOf('oncebf001', event.id);
+    expect(typeof row!['record']).toBe('string');
+    expect(fieldsOf(row)).toMatchObject({ bodyFrom, state: 'succeeded' });
+    expect(fieldsOf(row)).not.toHaveProperty('body');
   });
 
   it('a delivery whose event row is gone reads as gone (retention removes the event row after its deliveries)', async () => {
@@ -378,8 +496,8 @@ describe('an event body stored once, when the queue trigger fans out', () => {
       }))
         rows.push(e);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).not.toHaveProperty('body');
-      expect(JSON.parse(rows[0]!['bodyFrom'] as string)).toEqual({
+      expect(fieldsOf(rows[0])).not.toHaveProperty('body');
+      expect(fieldsOf(rows[0])['bodyFrom']).toEqual({
         format: 'slack',
         webhook: {
           registryName: REGISTRY,
