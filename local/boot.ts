@@ -44,9 +44,28 @@ export interface Booted {
  * (an embedded Azurite unless the settings name one), config, services, the function modules Azure
  * loads, host.json, and the local host serving them.
  */
-/** Events are journaled (cheap, per batch); the rare management writes save the storage before they answer. */
-const saveUnlessIngest = (azurite: Azurite) => async (routeName: string) => {
-  if (!routeName.startsWith('events-ingest')) await azurite.save();
+/*
+ * Events are journaled (cheap, per batch); the rare management writes save the storage before they
+ * answer. Those that write settings only (webhooks, role assignments, ingest keys; the read-only POSTs)
+ * save the tables but the history in `events`, so their cost does not grow with it (the checkpoint and
+ * the autosave write it); any other write (redeliver, recover, ping, delete, a dead letter's replay)
+ * saves everything, queues included.
+ */
+const SETTINGS_ONLY = [
+  'webhooks-create',
+  'webhooks-update',
+  'webhooks-rotate-signing-secret',
+  'webhooks-get-callback-config',
+  'webhooks-list-events',
+  'registries-list-ingest-keys',
+  'registries-regenerate-ingest-key',
+  'role-assignments-create',
+  'role-assignments-delete',
+];
+const saveBeforeAnswer = (azurite: Azurite) => async (routeName: string) => {
+  if (routeName.startsWith('events-ingest')) return;
+  if (SETTINGS_ONLY.some((prefix) => routeName.startsWith(prefix))) await azurite.saveTables([Table.events]);
+  else await azurite.save();
 };
 
 export async function boot(options: BootOptions): Promise<Booted> {
@@ -90,7 +109,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.queueLeaseSeconds !== undefined ? { queueLeaseSeconds: options.queueLeaseSeconds } : {}),
       ...(options.log ? { log: options.log } : {}),
-      ...(durable && store ? { beforeAnswer: saveUnlessIngest(store) } : {}),
+      ...(durable && store ? { beforeAnswer: saveBeforeAnswer(store) } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
     });
     return {
