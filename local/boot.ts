@@ -10,6 +10,7 @@ import { readHostSettings } from './host-json.js';
 import { startLocalHost, type HostLogger, type LocalHost, type LocalHostOptions } from './local-host.js';
 import { processLogger } from './invocation-context.js';
 import { openDurableIngest, type DurableIngest } from './durable-ingest.js';
+import { keepHistoryWindow } from './history-window.js';
 
 export interface BootOptions {
   /** The settings, as the environment gives them; without a storage setting an Azurite is started. */
@@ -26,6 +27,11 @@ export interface BootOptions {
   readonly overrides?: ServiceOverrides;
   /** Serve https with this certificate and key (PEM); http when undefined. */
   readonly tls?: LocalHostOptions['tls'];
+  /**
+   * Finished deliveries an embedded Azurite keeps (the newest; unfinished ones always stay); undefined
+   * or 0: all, until EVENT_RETENTION_DAYS. Storage the settings name is never trimmed this way.
+   */
+  readonly historyWindow?: number | undefined;
 }
 
 export interface Booted {
@@ -112,6 +118,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
       ...(durable && store ? { beforeAnswer: saveBeforeAnswer(store) } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
     });
+    const window = azurite && options.historyWindow ? keepHistoryWindow(services, options.historyWindow, options.log) : undefined;
     return {
       url: host.url,
       config,
@@ -120,6 +127,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
       host,
       azurite,
       async close() {
+        await window?.close();
         await host.close();
         await services.close();
         await durable?.close();

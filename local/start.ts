@@ -19,6 +19,8 @@ const localEnv = z
     DATA_DIR: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['debug', 'information', 'warning', 'error']).default('information'),
     QUEUE_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+    // The embedded storage keeps the newest this many finished deliveries (0: all, until EVENT_RETENTION_DAYS).
+    LOCAL_HISTORY_DELIVERIES: z.coerce.number().int().min(0).max(10_000_000).default(5000),
     // https with this certificate and key (PEM files), for clients that refuse plain http (the ARM SDK's
     // bearer-token policy); both or neither.
     HTTPS_CERT_FILE: z.string().min(1).optional(),
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
     host: local.HOST,
     port: local.PORT,
     queueLeaseSeconds: local.QUEUE_LEASE_SECONDS,
+    historyWindow: local.LOCAL_HISTORY_DELIVERIES,
     tls,
     log: (level, fn, message) => {
       if (levels.indexOf(level) >= minLevel) console.log(`[${new Date().toISOString()}] ${fn}: ${message}`);
@@ -96,6 +99,11 @@ async function main(): Promise<void> {
     `  Webhooks:       ${host.url}/registries/{registryName}/webhooks`,
     ...(tls ? [`  HTTPS:          certificate ${tls.certFile} (clients must trust it; Node: NODE_EXTRA_CA_CERTS)`] : []),
     `  Storage:        ${azurite ? `embedded Azurite (${local.DATA_DIR ? `data in ${resolve(local.DATA_DIR)}` : 'in memory; set DATA_DIR to keep data'})` : 'from AzureWebJobsStorage'}`,
+    ...(azurite
+      ? [
+          `  History:        ${local.LOCAL_HISTORY_DELIVERIES > 0 ? `the newest ${local.LOCAL_HISTORY_DELIVERIES} finished deliveries and every unfinished one` : `all, until EVENT_RETENTION_DAYS (${config.eventRetentionDays})`} (LOCAL_HISTORY_DELIVERIES)`,
+        ]
+      : []),
     '',
     `  Management key: ${config.managementKeys[0]}${generated.includes(Setting.managementKeys) ? '   (generated; set MANAGEMENT_KEYS to choose)' : ''}`,
     `  Ingest key:     ${config.ingestKeys[0]}${generated.includes(Setting.ingestKeys) ? '   (generated; set INGEST_KEYS to choose)' : ''}`,

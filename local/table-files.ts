@@ -213,7 +213,9 @@ export function useTableFiles(db: LokiDatabase, dir: string): TableFiles {
 
 /** A single-file LokiJS database as it lies on disk (what LokiJS's `serialize` wrote). */
 const singleFile = z.looseObject({
-  collections: z.array(z.looseObject({ name: z.string(), data: z.array(z.unknown()), binaryIndices: z.record(z.string(), z.unknown()).optional() })),
+  collections: z.array(
+    z.looseObject({ name: z.string(), data: z.array(z.unknown()), binaryIndices: z.record(z.string(), z.unknown()).optional() }),
+  ),
 });
 
 /**
