@@ -4,13 +4,17 @@
  * embedded Azurite, delivering to a receiver in another process.
  *
  * - Steady (the default): SOAK_RATE events/s (20) × SOAK_WEBHOOKS webhooks (5) for SOAK_MINUTES (10), in
- *   memory; prints the resident set (/proc/{pid}/status VmRSS) every minute and its change since minute 1.
+ *   memory; prints the resident set (/proc/{pid}/status VmRSS) every minute, its change since minute 1,
+ *   and the CPU the service used that minute. The events push SOAK_TAGS distinct tags (100; 0: a new
+ *   tag each, and the registry's memory of tags grows with the run). SOAK_HEAPSNAPSHOTS=1 (a debug run)
+ *   has the service write heap snapshots at minute 1 and at the end.
  * - DATA_DIR (SOAK_DATA_DIR=1, or `npm run bench:datadir`): SOAK_DELIVERIES deliveries (100,000: events ×
  *   SOAK_WEBHOOKS as fast as they go) into a data folder, then SOAK_PUTS webhook PUTs one at a time
  *   (p50/p99), the folder's size, and a restart: kill -9, spawn on the same folder, time until the API
  *   answers (storage loaded and the ingest journal replayed before the host listens).
  *
- * Settings the service reads (EMBEDDED_HISTORY_MAX_DELIVERIES, ...) pass through from this environment.
+ * Settings the service reads (LOCAL_HISTORY_DELIVERIES, EVENT_RETENTION_DAYS, DELIVERY_*) pass through
+ * from this environment.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,14 +35,19 @@ const settings = z
     SOAK_DATA_DIR: z.enum(['0', '1']).default('0'),
     SOAK_DELIVERIES: z.coerce.number().int().min(1).default(100_000),
     SOAK_PUTS: z.coerce.number().int().min(1).default(200),
-    // node options for the service, e.g. --heapsnapshot-signal=SIGUSR2 for a debug run
+    // Distinct tags the events push (a registry re-pushes its tags); 0: a new tag every event, so the
+    // registry's memory of tags (a row per repository:tag, kept whatever the window) grows with the run.
+    SOAK_TAGS: z.coerce.number().int().min(0).default(100),
+    // A debug run: heap snapshots of the service (in its working directory) at minute 1 and at the end,
+    // and node options for it (e.g. `--require ./log-memory.cjs`).
+    SOAK_HEAPSNAPSHOTS: z.enum(['0', '1']).default('0'),
     SOAK_NODE_ARGS: z.string().default(''),
   })
   .parse(process.env);
 // The service's own settings, as a user would set them for npm start.
 const passThrough = Object.fromEntries(
   Object.entries(process.env).filter(
-    (e): e is [string, string] => /^(EMBEDDED_|EVENT_RETENTION|DELIVERY_)/.test(e[0]) && e[1] !== undefined,
+    (e): e is [string, string] => /^(LOCAL_HISTORY_|EVENT_RETENTION|DELIVERY_)/.test(e[0]) && e[1] !== undefined,
   ),
 );
 const load = () =>
@@ -63,22 +72,26 @@ async function createHook(svc: StartProcess, name: string): Promise<void> {
 }
 let sequence = 0;
 const sendEvent = (svc: StartProcess) => {
-  const id = `soak-${sequence++}`;
-  return post(
-    `${svc.url}/registries/${registry}/events`,
-    JSON.stringify({
-      id,
-      timestamp: new Date().toISOString(),
-      action: 'push',
-      target: {
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        digest: `sha256:${'c'.repeat(64)}`,
-        repository: 'soak/app',
-        tag: id,
-      },
-    }),
-    { 'x-functions-key': INGEST_KEY },
-  );
+  const n = sequence++;
+  const id = `soak-${n}`;
+  const send = () =>
+    post(
+      `${svc.url}/registries/${registry}/events`,
+      JSON.stringify({
+        id,
+        timestamp: new Date().toISOString(),
+        action: 'push',
+        target: {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha256:${'c'.repeat(64)}`,
+          repository: 'soak/app',
+          tag: settings.SOAK_TAGS > 0 ? `v${n % settings.SOAK_TAGS}` : id,
+        },
+      }),
+      { 'x-functions-key': INGEST_KEY },
+    );
+  // A keep-alive socket the service closed as this request left fails it: a registry sends it again.
+  return send().catch(send);
 };
 let arrived = 0;
 /** Deliveries the receiver has seen (its record of them is dropped as they are counted). */
@@ -86,7 +99,10 @@ const countArrivals = async () => (arrived += (await receiver.take()).length);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function steady(): Promise<void> {
-  const svc = await spawnStart(passThrough, settings.SOAK_NODE_ARGS.split(' ').filter(Boolean));
+  const snapshots = settings.SOAK_HEAPSNAPSHOTS === '1';
+  const nodeArgs = [...settings.SOAK_NODE_ARGS.split(' ').filter(Boolean), ...(snapshots ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
+  const svc = await spawnStart(passThrough, nodeArgs);
+  const snapshot = () => snapshots && process.kill(svc.pid, 'SIGUSR2');
   console.log(
     `npm start (node dist/local/start.js, embedded Azurite in memory), pid ${svc.pid}: ${settings.SOAK_RATE} events/s × ` +
       `${hookNames.length} webhooks for ${settings.SOAK_MINUTES} min; load ${load()}`,
@@ -99,6 +115,7 @@ async function steady(): Promise<void> {
   const end = t0 + settings.SOAK_MINUTES * 60_000;
   let minute = 1;
   let first = NaN;
+  let cpuAt = svc.cpuSeconds();
   for (let i = 0; ; i++) {
     const at = t0 + (i * 1000) / settings.SOAK_RATE;
     if (at >= end) break;
@@ -112,10 +129,16 @@ async function steady(): Promise<void> {
     if (Date.now() >= t0 + minute * 60_000) {
       await countArrivals();
       const rss = svc.status('VmRSS');
-      if (minute === 1) first = rss;
+      const cpu = svc.cpuSeconds();
+      const cpuLine = `CPU ${fmt(((cpu - cpuAt) / 60) * 100)} % of a core`;
+      cpuAt = cpu;
+      if (minute === 1) {
+        first = rss;
+        snapshot();
+      }
       console.log(
         `minute ${String(minute).padStart(2)}: resident ${fmt(rss).padStart(4)} MB (${minute === 1 ? 'the reference' : `${rss >= first ? '+' : ''}${fmt(rss - first)} MB since minute 1`}), ` +
-          `${fmt(sequence)} events sent, ${fmt(arrived)} deliveries arrived; load ${load()}`,
+          `${fmt(sequence)} events sent, ${fmt(arrived)} deliveries arrived; ${cpuLine}; load ${load()}`,
       );
       minute++;
     }
@@ -127,6 +150,7 @@ async function steady(): Promise<void> {
     await countArrivals();
   }
   const rss = svc.status('VmRSS');
+  snapshot();
   console.log(
     `end (${settings.SOAK_MINUTES} min): resident ${fmt(rss)} MB, ${rss >= first ? '+' : ''}${fmt(rss - first)} MB since minute 1; ` +
       `peak ${fmt(svc.status('VmHWM'))} MB; ${fmt(arrived)} of ${fmt(expected)} deliveries arrived` +

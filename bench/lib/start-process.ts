@@ -14,6 +14,8 @@ export interface StartProcess {
   readonly startMs: number;
   /** A field of /proc/{pid}/status in MB: `VmRSS` (resident now) or `VmHWM` (the peak). */
   status(field: 'VmRSS' | 'VmHWM'): number;
+  /** CPU seconds it has used so far, user and system (/proc/{pid}/stat). */
+  cpuSeconds(): number;
   /** Sends `signal` and resolves once the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -66,6 +68,11 @@ export async function spawnStart(env: Readonly<Record<string, string>> = {}, nod
     url,
     startMs,
     status: (field) => Number(/(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8').split(`${field}:`)[1] ?? '')?.[1] ?? NaN) / 1024,
+    cpuSeconds() {
+      // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s, counted after the command's closing parenthesis.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill(signal);
