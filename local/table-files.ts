@@ -34,7 +34,6 @@ interface LokiCollection {
   binaryIndices: Record<string, { name: string; dirty: boolean; values: number[] }>;
   ensureAllIndexes(force: boolean): void;
 }
-/** @internal */
 export interface LokiDatabase {
   collections: LokiCollection[];
   persistenceAdapter: unknown;

@@ -34,7 +34,7 @@ const listedRow = z.object({
 type ListedRow = z.infer<typeof listedRow>;
 
 /** The embedded store's window on history (local/boot.ts). */
-export interface HistoryWindow {
+interface HistoryWindow {
   /** Finished deliveries kept, the newest by their event's receipt. */
   readonly keep: number;
   /** Event rows received at or after this stay, whatever the deliveries (dedupe of recent events). */
@@ -130,16 +130,14 @@ export function makeHistoryStore(table: TableClient): HistoryStore {
       const since = Math.min(kept.at(-1)?.receivedMs ?? Infinity, eventsSince.getTime());
       const events = await listRows(table, 'evt|', 'evt}', ` and receivedAt lt ${odataString(new Date(since).toISOString())}`);
       const unread = events.filter((e) => e.state === FANNED_OUT && !pinned.has(eventOf(e)));
+      // An event's rows share its shard: its deliveries and its own row go in the same transactions.
+      const final = [...gone.filter((r) => r.state !== RECOVERABLE), ...unread];
       return (
-        (await deleteFinal(
-          table,
-          gone.filter((r) => r.state !== RECOVERABLE),
-        )) +
+        (await deleteFinal(table, final)) +
         (await deleteUnchanged(
           table,
           gone.filter((r) => r.state === RECOVERABLE),
-        )) +
-        (await deleteFinal(table, unread))
+        ))
       );
     },
   };
