@@ -5,16 +5,17 @@
  * × 10 webhooks for 10 s) to a receiver in this process. Prints the process's resident set after start,
  * after each load, and its peak (VmHWM), read from /proc.
  */
-import { fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { INGEST_KEY as INGEST, MANAGEMENT_KEY as KEY } from './lib/boot-bench-host.js';
+import { pool } from './lib/pool.js';
+import { closePosts, post } from './lib/post.js';
+import { spawnStart } from './lib/start-process.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const KEY = 'bench-management-key-00000001';
-const INGEST = 'bench-ingest-key-000000000001';
 
 let arrived = 0;
 const receiver = http.createServer((req, res) => {
@@ -37,51 +38,13 @@ const storage = external
 const connectionString = storage
   ? await new Promise<string>((resolve) => storage.once('message', (m: { connectionString: string }) => resolve(m.connectionString)))
   : undefined;
-const child = spawn(process.execPath, [join(root, 'dist', 'local', 'start.js')], {
-  cwd: root,
-  env: {
-    PATH: process.env['PATH'] ?? '',
-    PORT: '0',
-    MANAGEMENT_KEYS: KEY,
-    INGEST_KEYS: INGEST,
-    LOG_LEVEL: 'warning',
-    ...(connectionString ? { AzureWebJobsStorage: connectionString, ALLOW_PRIVATE_TARGETS: 'true' } : {}),
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-let banner = '';
-const url = await new Promise<string>((resolve, reject) => {
-  child.stdout.on('data', (d: Buffer) => {
-    banner += d.toString();
-    const m = /API:\s+(\S+)/.exec(banner);
-    if (m && /Ingest key:.*\n/.test(banner)) resolve(m[1]!);
-  });
-  child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${banner}`)));
-});
-child.stdout.resume();
-
-const status = (field: string) =>
-  Number(/(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8').split(`${field}:`)[1] ?? '')?.[1] ?? NaN) / 1024;
+const child = await spawnStart(connectionString ? { AzureWebJobsStorage: connectionString, ALLOW_PRIVATE_TARGETS: 'true' } : {});
+const url = child.url;
 const report = (when: string) =>
-  console.log(`${when.padEnd(44)} resident ${status('VmRSS').toFixed(0)} MB (peak so far ${status('VmHWM').toFixed(0)} MB)`);
+  console.log(`${when.padEnd(44)} resident ${child.status('VmRSS').toFixed(0)} MB (peak so far ${child.status('VmHWM').toFixed(0)} MB)`);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function send(path: string, method: string, key: string, body: unknown): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const text = JSON.stringify(body);
-    const req = http.request(`${url}${path}`, {
-      method,
-      agent,
-      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'x-functions-key': key },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
-}
+const send = (path: string, method: 'POST' | 'PUT', key: string, body: unknown) =>
+  post(`${url}${path}`, JSON.stringify(body), { 'x-functions-key': key }, method);
 async function hooks(registry: string, count: number) {
   for (let i = 0; i < count; i += 10) {
     await Promise.all(
@@ -107,14 +70,7 @@ async function until(count: number) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-async function pool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
-}
+const times = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 console.log(
   `npm start (node dist/local/start.js, ${external ? 'Azurite in its own process' : 'embedded Azurite in memory'}), pid ${child.pid}`,
@@ -124,10 +80,10 @@ await hooks('memfanout', 100);
 await hooks('memonetoone', 1);
 await hooks('memsteady', 10);
 report('after creating 111 webhooks');
-await pool(20, 4, (i) => send('/registries/memfanout/events', 'POST', INGEST, event(`f-${i}`)));
+await pool(times(20), 4, (i) => send('/registries/memfanout/events', 'POST', INGEST, event(`f-${i}`)));
 await until(2000);
 report('after fan-out 20 events × 100 webhooks');
-await pool(1000, 32, (i) => send('/registries/memonetoone/events', 'POST', INGEST, event(`o-${i}`)));
+await pool(times(1000), 32, (i) => send('/registries/memonetoone/events', 'POST', INGEST, event(`o-${i}`)));
 await until(3000);
 report('after 1,000 events × 1 webhook');
 const t0 = Date.now();
@@ -141,8 +97,7 @@ await Promise.all(pending);
 await until(8000);
 report('after 50 events/s × 10 webhooks for 10 s');
 
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
-agent.destroy();
+await child.stop();
+closePosts();
 receiver.close();
 storage?.send({ type: 'stop' });

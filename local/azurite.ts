@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, Server } from 'node:http';
+import { convertSingleFile, useTableFiles, type LokiDatabase, type TableFiles } from './table-files.js';
 
 /*
  * Azurite's queue and table servers, in this process. The package's main module is its VS Code extension,
@@ -22,6 +23,7 @@ interface AzuriteServer {
   getHttpServerAddress(): string;
 }
 type ServerCtor = new (config: unknown) => AzuriteServer;
+type TableServerCtor = new (config: unknown) => AzuriteServer & { readonly metadataStore: { readonly db: LokiDatabase } };
 type ConfigCtor = new (...args: unknown[]) => unknown;
 
 const require = createRequire(import.meta.url);
@@ -35,6 +37,10 @@ export const DEV_ACCOUNT = 'devstoreaccount1';
 /** @internal */
 export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
+/** The table database's folder in a data folder, and the single file it replaced (converted at start). */
+const TABLES_DIR = 'azurite-tables';
+const LEGACY_TABLE_DB = '__azurite_db_table__.json';
+
 export interface Azurite {
   readonly connectionString: string;
   readonly queueEndpoint: string;
@@ -47,9 +53,15 @@ export interface Azurite {
   /**
    * Writes Azurite's metadata files now (with a data folder; in memory it does nothing). Azurite saves
    * them every 5 s by itself; this is the local host's checkpoint. Extents first: a queue message's
-   * metadata must never be on disk before the extent index that locates its body.
+   * metadata must never be on disk before the extent index that locates its body. Tables are written
+   * only if they changed (a file per table, table-files.ts).
    */
   save(): Promise<void>;
+  /**
+   * Writes the tables that changed now, but the tables named in `except` (they wait for the next
+   * `save` or autosave), and no queue: what a management write needs before it answers.
+   */
+  saveTables(except: readonly string[]): Promise<void>;
   /** Stops the queue service alone (tables stay up), for outage tests. */
   stopQueueService(): Promise<void>;
   /** Starts the queue service again on the same port (in memory: empty). */
@@ -75,12 +87,15 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const QueueConfiguration = load<ConfigCtor>('queue/QueueConfiguration');
   const QueueServer = load<ServerCtor>('queue/QueueServer');
   const TableConfiguration = load<ConfigCtor>('table/TableConfiguration');
-  const TableServer = load<ServerCtor>('table/TableServer');
+  const TableServer = load<TableServerCtor>('table/TableServer');
   const host = options.host ?? '127.0.0.1';
   const dir = options.dataDir;
   const memory = dir === undefined;
   if (dir) mkdirSync(dir, { recursive: true });
   const path = (name: string) => (dir ? join(dir, name) : name);
+  // The tables' files (table-files.ts); a folder of the single-file layout is converted first.
+  const tablesDir = path(TABLES_DIR);
+  if (dir) await convertSingleFile(path(LEGACY_TABLE_DB), tablesDir);
   // Argument order as in azurite/dist/src/azurite.js (3.35): host, port, keep-alive, db paths, logs,
   // loose, skipApiVersionCheck, cert, key, pwd, oauth, disableProductStyleUrl, in-memory.
   const queueConfig = (port: number) =>
@@ -108,7 +123,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     host,
     options.tablePort ?? 0,
     5,
-    path('__azurite_db_table__.json'),
+    join(tablesDir, 'db.json'),
     false,
     false,
     undefined,
@@ -124,6 +139,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   );
   let queue = new QueueServer(queueConfig(options.queuePort ?? 0));
   const table = new TableServer(tableConfig);
+  const tableFiles: TableFiles | undefined = memory ? undefined : useTableFiles(table.metadataStore.db, tablesDir);
   await Promise.all([queue.start(), table.start()]);
   const counts = { queue: 0, table: 0, queueBytes: 0, tableBytes: 0 };
   const countQueue = (req: IncomingMessage) => {
@@ -145,9 +161,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       `QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
     requestCounts: () => ({ ...counts }),
     async save() {
-      if (memory) return;
+      if (!tableFiles) return;
       await saveLoki(queue.extentMetadataStore?.db);
-      await Promise.all([saveLoki(queue.metadataStore?.db), saveLoki(table.metadataStore?.db)]);
+      await Promise.all([saveLoki(queue.metadataStore?.db), tableFiles.save()]);
+    },
+    async saveTables(except) {
+      await tableFiles?.save(except.map((t) => `${DEV_ACCOUNT}$${t.toLowerCase()}`));
     },
     async stopQueueService() {
       await queue.close();

@@ -10,6 +10,7 @@ import { readHostSettings } from './host-json.js';
 import { startLocalHost, type HostLogger, type LocalHost, type LocalHostOptions } from './local-host.js';
 import { processLogger } from './invocation-context.js';
 import { openDurableIngest, type DurableIngest } from './durable-ingest.js';
+import { keepHistoryWindow } from './history-window.js';
 
 export interface BootOptions {
   /** The settings, as the environment gives them; without a storage setting an Azurite is started. */
@@ -26,6 +27,11 @@ export interface BootOptions {
   readonly overrides?: ServiceOverrides;
   /** Serve https with this certificate and key (PEM); http when undefined. */
   readonly tls?: LocalHostOptions['tls'];
+  /**
+   * Finished deliveries an embedded Azurite keeps (the newest; unfinished ones always stay); undefined
+   * or 0: all, until EVENT_RETENTION_DAYS. Storage the settings name is never trimmed this way.
+   */
+  readonly historyWindow?: number | undefined;
 }
 
 export interface Booted {
@@ -44,9 +50,28 @@ export interface Booted {
  * (an embedded Azurite unless the settings name one), config, services, the function modules Azure
  * loads, host.json, and the local host serving them.
  */
-/** Events are journaled (cheap, per batch); the rare management writes save the storage before they answer. */
-const saveUnlessIngest = (azurite: Azurite) => async (routeName: string) => {
-  if (!routeName.startsWith('events-ingest')) await azurite.save();
+/*
+ * Events are journaled (cheap, per batch); the rare management writes save the storage before they
+ * answer. Those that write settings only (webhooks, role assignments, ingest keys; the read-only POSTs)
+ * save the tables but the history in `events`, so their cost does not grow with it (the checkpoint and
+ * the autosave write it); any other write (redeliver, recover, ping, delete, a dead letter's replay)
+ * saves everything, queues included.
+ */
+const SETTINGS_ONLY = [
+  'webhooks-create',
+  'webhooks-update',
+  'webhooks-rotate-signing-secret',
+  'webhooks-get-callback-config',
+  'webhooks-list-events',
+  'registries-list-ingest-keys',
+  'registries-regenerate-ingest-key',
+  'role-assignments-create',
+  'role-assignments-delete',
+];
+const saveBeforeAnswer = (azurite: Azurite) => async (routeName: string) => {
+  if (routeName.startsWith('events-ingest')) return;
+  if (SETTINGS_ONLY.some((prefix) => routeName.startsWith(prefix))) await azurite.saveTables([Table.events]);
+  else await azurite.save();
 };
 
 export async function boot(options: BootOptions): Promise<Booted> {
@@ -90,9 +115,10 @@ export async function boot(options: BootOptions): Promise<Booted> {
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.queueLeaseSeconds !== undefined ? { queueLeaseSeconds: options.queueLeaseSeconds } : {}),
       ...(options.log ? { log: options.log } : {}),
-      ...(durable && store ? { beforeAnswer: saveUnlessIngest(store) } : {}),
+      ...(durable && store ? { beforeAnswer: saveBeforeAnswer(store) } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
     });
+    const window = azurite && options.historyWindow ? keepHistoryWindow(services, options.historyWindow, options.log) : undefined;
     return {
       url: host.url,
       config,
@@ -101,6 +127,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
       host,
       azurite,
       async close() {
+        await window?.close();
         await host.close();
         await services.close();
         await durable?.close();

@@ -26,3 +26,16 @@ export function makePurgeHistory(deps: RetentionDeps): TimerHandler {
     context.log(`history retention: deleted ${deleted} rows older than ${deps.config.eventRetentionDays} days`);
   };
 }
+
+/** Accepted events of the last minute stay whatever the window: one sent or replayed again is still a duplicate. */
+const RECENT_EVENTS_MS = 60_000;
+
+/**
+ * The embedded store's window on history (npm start, LOCAL_HISTORY_DELIVERIES): the newest `keep`
+ * finished deliveries stay, with the events they read; unfinished deliveries and fan-outs always stay.
+ * Azurite keeps every row in memory, so without it `npm start` grows until the daily retention.
+ */
+export async function trimHistory(deps: Pick<RetentionDeps, 'history' | 'now'>, keep: number): Promise<{ deleted: number }> {
+  const eventsSince = new Date(deps.now().getTime() - RECENT_EVENTS_MS);
+  return { deleted: await deps.history.trimHistory({ keep, eventsSince }) };
+}
