@@ -12,6 +12,10 @@ import { Rows, receivedMsOf } from './event-keys.js';
  * each row, so ~17 properties cost more than one. Rows of the two layouts before keep reading: every field
  * a property of its own (maps as JSON strings, fields added later absent or null), with the body, action
  * and image (every row written before issue 24) or `bodyFrom` instead.
+ *
+ * The two fields that can be large, the body (when a row keeps it) and the stored response body (up to
+ * STORED_RESPONSE_BYTES, 32,000), stay properties of their own: a string property holds at most 32 K
+ * characters in Azure Table Storage, and JSON's escaping could push one packed with the rest past it.
  */
 
 /** A body, action and image, or how to render them again from the event's row (`bodyFrom`). */
@@ -35,7 +39,6 @@ const packedFields = z.object({
   webhook: z.string(),
   action: optionalField(z.string()),
   image: optionalField(z.string()),
-  body: optionalField(z.string()),
   bodyFrom: optionalField(bodySource),
   contentType: optionalField(z.string()),
   requestHeaders: z.record(z.string(), z.string()),
@@ -44,7 +47,6 @@ const packedFields = z.object({
   responseStatus: optionalField(z.number().int()),
   responseReason: optionalField(z.string()),
   responseHeaders: z.record(z.string(), z.string()),
-  responseBody: z.string(),
   durationMs: optionalField(z.number()),
   queuedMs: optionalField(z.number()),
   waiting: optionalField(z.string()),
@@ -52,7 +54,7 @@ const packedFields = z.object({
 
 /** A row of the layout since issue 24's storage CPU work. */
 const packedEntity = z
-  .object({ ...columns, record: jsonField(packedFields) })
+  .object({ ...columns, body: optionalField(z.string()), responseBody: z.string(), record: jsonField(packedFields) })
   .transform(({ record, ...own }) => ({ ...record, ...own }))
   .refine(hasBody, BODY_MESSAGE);
 
@@ -115,7 +117,7 @@ export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): Table
   const fromEvent = r.bodyFrom !== undefined;
   const record: z.input<typeof packedFields> = {
     webhook: r.webhook,
-    ...(fromEvent ? { bodyFrom: r.bodyFrom } : { body: r.body, action: r.action, image: r.image }),
+    ...(fromEvent ? { bodyFrom: r.bodyFrom } : { action: r.action, image: r.image }),
     contentType: r.contentType,
     requestHeaders: r.requestHeaders,
     requestUri: r.requestUri,
@@ -123,7 +125,6 @@ export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): Table
     responseStatus: r.responseStatus,
     responseReason: r.responseReason,
     responseHeaders: r.responseHeaders,
-    responseBody: r.responseBody,
     durationMs: r.durationMs,
     queuedMs: r.queuedMs,
     waiting: r.waiting,
@@ -137,6 +138,8 @@ export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): Table
     nextAttemptAt: r.nextAttemptAt,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    ...(fromEvent ? {} : { body: r.body }),
+    responseBody: r.responseBody,
     record: JSON.stringify(record),
   };
 }

@@ -21,7 +21,9 @@ import { keyPart, nameKey } from './key-part.js';
  *                                      attempts, the latest response, the request's URI and headers
  *                                      (secrets masked), contentType. As properties of their own only what
  *                                      a query filters, selects or merges (eventId, state, attempts,
- *                                      nextAttemptAt, createdAt, updatedAt); the rest, maps included, in
+ *                                      nextAttemptAt, createdAt, updatedAt) and the two that can be large
+ *                                      (`responseBody`, and `body` when kept: a property holds at most 32 K
+ *                                      characters); the rest, maps included, in
  *                                      one JSON property `record` (since issue 24: storage does work per
  *                                      property; delivery-entity.ts reads rows of every layout). The
  *                                      fan-out creates its rows (Azurite looks a create's key up once, an
@@ -37,7 +39,7 @@ import { keyPart, nameKey } from './key-part.js';
  *                                      - `body`, `action`, `image` as before for what no event row
  *                                        reproduces (a coalesced index push, a ping, a redelivery, the end
  *                                        of a multi-arch hold window) and in every row written earlier
- *                                      (`record` holds `bodyFrom` or these three; rows written before it
+ *                                      (`record` holds `bodyFrom` or `action` and `image`; rows written before it
  *                                      have each field as a property, maps as JSON strings)
  *   PartitionKey {registry}            what the registry remembers across events (one or two writes per
  *                                      push; registry-memory-store.ts) and the multi-arch hold windows

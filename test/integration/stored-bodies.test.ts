@@ -162,6 +162,8 @@ describe('an event body stored once', () => {
       attempts: 1,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
+      // The response body is a property of its own (it may be up to 32,000 characters); no body: its event's row has it.
+      responseBody: 'ok',
     });
     const { durationMs, queuedMs, ...rest } = JSON.parse(record as string) as Record<string, unknown>;
     expect(rest).toEqual({
@@ -178,7 +180,6 @@ describe('an event body stored once', () => {
       responseStatus: 200,
       responseReason: 'OK',
       responseHeaders: expect.objectContaining({ 'content-type': 'text/plain' }),
-      responseBody: 'ok',
     });
     expect(typeof durationMs).toBe('number');
     expect(['number', 'undefined']).toContain(typeof queuedMs);

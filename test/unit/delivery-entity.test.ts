@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveryRecord } from '../../shared/delivery/delivery-record.js';
+import { deliveryOf, readDeliveryEntity, toDeliveryEntity } from '../../shared/storage/delivery-entity.js';
+
+/** Azure Table Storage's limit on one string property: 64 KiB, UTF-16. */
+const MAX_PROPERTY_CHARS = 32_768;
+
+/** A delivery that keeps its body (a ping's, say) and stored the longest response body allowed, every character escaped in JSON. */
+const heavy: DeliveryRecord = {
+  webhook: 'heavyrow1',
+  eventId: 'ev-1',
+  receivedMs: Date.parse('2026-12-02T08:00:00Z'),
+  action: 'ping',
+  image: '',
+  body: JSON.stringify({ id: 'ev-1', note: '"'.repeat(10_000) }),
+  contentType: 'application/json',
+  requestHeaders: { 'content-type': 'application/json', 'webhook-signature': '***' },
+  requestUri: 'https://example.com/hook',
+  state: 'succeeded',
+  attempts: 1,
+  nextAttemptAt: undefined,
+  lastError: undefined,
+  responseStatus: 200,
+  responseReason: 'OK',
+  responseHeaders: { 'content-type': 'text/html' },
+  responseBody: '"'.repeat(32_000),
+  durationMs: 12,
+  queuedMs: undefined,
+  waiting: undefined,
+  createdAt: '2026-12-02T08:00:00.000Z',
+  updatedAt: '2026-12-02T08:00:01.000Z',
+};
+
+describe('a delivery row as stored', () => {
+  it('keeps every string property within Table Storage’s 32 K characters, even with the largest bodies full of quotes', () => {
+    const entity = toDeliveryEntity('reg|00', heavy);
+    const lengths = Object.entries(entity)
+      .filter(([, v]) => typeof v === 'string')
+      .map(([k, v]) => [k, (v as string).length] as const);
+    for (const [name, length] of lengths) expect({ name, ok: length <= MAX_PROPERTY_CHARS, length }).toMatchObject({ name, ok: true });
+  });
+
+  it('reads back to the same record', () => {
+    const entity = toDeliveryEntity('reg|00', heavy);
+    expect(deliveryOf(readDeliveryEntity(entity), undefined)).toEqual(
+      Object.fromEntries(Object.entries(heavy).filter(([, v]) => v !== undefined)),
+    );
+  });
+});
