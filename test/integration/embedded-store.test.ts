@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ACCOUNT, DEV_KEY } from '../../local/azurite.js';
 import { boot, type Booted } from '../../local/boot.js';
 import { trimHistory } from '../../shared/pipeline/retention.js';
+import { invertedMs } from '../../shared/storage/event-keys.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { api, INGEST_KEY, MANAGEMENT_KEY, root, startService, type TestService } from '../helpers/service.js';
 import { spawnStart } from '../helpers/spawn-start.js';
@@ -197,15 +198,23 @@ describe('a data folder (DATA_DIR)', () => {
       15_000,
       'Azurite to listen',
     );
-    const svc = await startService({
-      AzureWebJobsStorage:
-        `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
-        `QueueEndpoint=${queue}/${DEV_ACCOUNT};TableEndpoint=${table}/${DEV_ACCOUNT};`,
-    });
+    const storage =
+      `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
+      `QueueEndpoint=${queue}/${DEV_ACCOUNT};TableEndpoint=${table}/${DEV_ACCOUNT};`;
+    const svc = await startService({ AzureWebJobsStorage: storage });
     try {
       await hook(svc, 'legacyreg1', 'legacyhk1', `${ok.url}/legacy`);
       for (const id of ['legacy-1', 'legacy-2', 'legacy-3']) await push(svc, 'legacyreg1', id);
       await settled(svc, 'legacyreg1', 'legacyhk1', 3, 'succeeded');
+      // And a delivery from a version before the shards, in the registry's own partition: the first start moves it.
+      const at = '2026-11-01T10:00:00.000Z';
+      await TableClient.fromConnectionString(storage, 'events', { allowInsecureConnection: true }).createEntity({
+        partitionKey: 'legacyreg1',
+        rowKey: `del|legacyhk1|${invertedMs(Date.parse(at))}|legacy-0`,
+        ...{ webhook: 'legacyhk1', eventId: 'legacy-0', action: 'push', image: 'app:legacy-0', body: JSON.stringify(eventOf('legacy-0')) },
+        ...{ requestHeaders: '{}', requestUri: `${ok.url}/legacy`, state: 'succeeded', attempts: 1, responseStatus: 200 },
+        ...{ responseHeaders: '{}', responseBody: 'ok', createdAt: at, updatedAt: at },
+      });
     } finally {
       await svc.close();
       azurite.kill('SIGTERM'); // Azurite saves its files as it closes
@@ -220,10 +229,12 @@ describe('a data folder (DATA_DIR)', () => {
       expect(((await got.json()) as { name: string }).name).toBe('legacyhk1');
       expect(
         (await listed(started, 'legacyreg1', 'legacyhk1')).map((e) => [e.id, e.delivery.state, e.eventRequestMessage.content]),
-      ).toEqual(['legacy-3', 'legacy-2', 'legacy-1'].map((id) => [id, 'succeeded', eventOf(id)]));
+      ).toEqual(['legacy-3', 'legacy-2', 'legacy-1', 'legacy-0'].map((id) => [id, 'succeeded', eventOf(id)]));
       // A duplicate still: the accepted events came along too.
       expect((await push(started, 'legacyreg1', 'legacy-1')).duplicates.map((d) => d.id)).toEqual(['legacy-1']);
       expect(existsSync(join(dir, '__azurite_db_table__.json'))).toBe(false);
+      // Done once for this folder: later starts skip the scan for such rows.
+      expect(existsSync(join(dir, 'rows-moved-to-shards'))).toBe(true);
       expect(read(tableFile(dir, 'webhooks'))).toContain('"RowKey":"legacyhk1"');
     } finally {
       expect(await started.stop()).toBe(0);
