@@ -225,7 +225,7 @@ async function dataDir(): Promise<void> {
       `${fmt(events)} events × ${hookNames.length} webhooks = ${fmt(expected)} deliveries in ${fmt(secs)} s (${fmt(expected / secs)}/s); ` +
         `resident ${fmt(svc.status('VmRSS'))} MB; load ${load()}`,
     );
-    await sleep(6_000); // past a checkpoint: the deliveries' last records are written
+    await sleep(15_000); // past a checkpoint and a trim of the window: the deliveries' work is done
     await putLatencies(svc, settings.SOAK_PUTS, `after ${fmt(expected)} deliveries`);
     const size = folderSize(dir);
     console.log(
