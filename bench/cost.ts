@@ -17,19 +17,25 @@
  * The host runs the built `dist/local/start.js`, as `npm start` does, built first (`npm run build`) when a
  * source is newer than the build. COST_HOST=source runs `local/start.ts` through tsx instead: tsx adds a
  * call per closure created (esbuild's keepNames), which shows in the figures.
+ * COST_BASELINE=<dir> measures a second host in the same run: another checkout of the project (say
+ * `git worktree add /tmp/before <commit>` with its node_modules), built here first if needed, over an
+ * Azurite of its own. Each round then runs this tree's host, the baseline's and the bare client in turn,
+ * so before and after share the machine's load, and the change is printed round by round.
  * COST_PROFILE=<dir> runs the host and the bare client with --cpu-prof into <dir>/host and <dir>/bare and
  * writes in each `windows.json`, the measured rounds' CLOCK_MONOTONIC spans (µs), for bench/cpu-profile.ts
  * to keep only their samples.
  */
-import { execFileSync, spawn, fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newSigningSecret } from '../shared/delivery/signature.js';
 import { INGEST_KEY, MANAGEMENT_KEY } from './lib/boot-bench-host.js';
-import { startBenchStorage } from './lib/bench-storage.js';
+import { spawnStart, type StartProcess } from './lib/start-process.js';
+import { startBenchStorage, type BenchStorage } from './lib/bench-storage.js';
 import { fmt } from './lib/figures.js';
 import { pool } from './lib/pool.js';
+import { pushEvent } from './lib/push-event.js';
 import { closePosts, httpRequest, post } from './lib/post.js';
 import { processCpuMs } from './lib/proc-cpu.js';
 import { forkReceiver } from './lib/receiver-process.js';
@@ -50,65 +56,47 @@ const profileDir = process.env['COST_PROFILE'] ? resolve(process.env['COST_PROFI
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim();
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
-/** Whether `built` is missing or older than a .ts file under one of `dirs`. */
-function builtBefore(built: string, dirs: readonly string[]): boolean {
+/** Whether `built` is missing or older than a .ts file under one of `dirs` of `tree`. */
+function builtBefore(tree: string, built: string, dirs: readonly string[]): boolean {
   if (!existsSync(built)) return true;
   const at = statSync(built).mtimeMs;
   return dirs.some((dir) =>
-    readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).some(
-      (f) => f.endsWith('.ts') && statSync(join(root, dir, f)).mtimeMs > at,
+    readdirSync(join(tree, dir), { recursive: true, encoding: 'utf8' }).some(
+      (f) => f.endsWith('.ts') && statSync(join(tree, dir, f)).mtimeMs > at,
     ),
   );
 }
 
 const fromDist = process.env['COST_HOST'] !== 'source';
-if (fromDist && builtBefore(join(root, 'dist', 'local', 'start.js'), ['functions', 'shared', 'local', 'portal'])) {
-  console.log('building (npm run build): a source is newer than dist/');
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+const baselineRoot = process.env['COST_BASELINE'] ? resolve(process.env['COST_BASELINE']) : undefined;
+const SOURCES = ['functions', 'shared', 'local', 'portal'];
+for (const tree of [...(fromDist ? [root] : []), ...(baselineRoot ? [baselineRoot] : [])]) {
+  if (builtBefore(tree, join(tree, 'dist', 'local', 'start.js'), SOURCES)) {
+    console.log(`building ${tree} (npm run build): a source is newer than dist/`);
+    execFileSync('npm', ['run', 'build'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
 }
 
 const receiver = await forkReceiver();
-const storage = await startBenchStorage('child');
 
-// ---- the host, as npm start runs it, alone in its process
+/** A host measured: as npm start runs it, alone in its process, over an Azurite of its own in another. */
+interface Subject {
+  readonly label: string;
+  readonly host: StartProcess;
+  readonly storage: BenchStorage;
+}
 const profileArgs = (who: 'host' | 'bare') => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
-const host = spawn(
-  process.execPath,
-  [
-    ...profileArgs('host'),
-    ...(fromDist ? [join(root, 'dist', 'local', 'start.js')] : ['--import', 'tsx', join(root, 'local', 'start.ts')]),
-  ],
-  {
-    cwd: root,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      PORT: '0',
-      MANAGEMENT_KEYS: MANAGEMENT_KEY,
-      INGEST_KEYS: INGEST_KEY,
-      LOG_LEVEL,
-      AzureWebJobsStorage: storage.connectionString,
-      ALLOW_PRIVATE_TARGETS: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-let banner = '';
-const hostUrl = await new Promise<string>((resolveUrl, reject) => {
-  const onData = (d: Buffer) => {
-    banner += d.toString();
-    const m = /API:\s+(\S+)/.exec(banner);
-    if (m && /Ingest key:.*\n/.test(banner)) {
-      host.stdout.off('data', onData);
-      resolveUrl(m[1]!);
-    }
-  };
-  host.stdout.on('data', onData);
-  host.once('exit', (code) => reject(new Error(`the host exited with ${code}:\n${banner}`)));
-});
-host.stdout.resume();
-const hostPid = host.pid!;
-// Should the benchmark fail, the host goes with it (the forked children leave when their channel closes).
-process.on('exit', () => host.kill('SIGTERM'));
+async function startSubject(label: string, options: { source?: boolean; root?: string }, nodeArgs: readonly string[]): Promise<Subject> {
+  const storage = await startBenchStorage('child');
+  const host = await spawnStart(
+    { LOG_LEVEL, AzureWebJobsStorage: storage.connectionString, ALLOW_PRIVATE_TARGETS: 'true' },
+    nodeArgs,
+    options,
+  );
+  return { label, host, storage };
+}
+const subjects: Subject[] = [await startSubject('this tree', { source: !fromDist }, profileArgs('host'))];
+if (baselineRoot) subjects.push(await startSubject(`baseline (${baselineRoot})`, { root: baselineRoot }, []));
 
 // ---- the bare client
 const client = fork(join(root, 'bench', 'cost-client.ts'), [], {
@@ -128,33 +116,22 @@ await fromClient('ready');
 
 // ---- the load
 const hookName = (i: number) => `hook${String(i).padStart(5, '0')}`;
-await pool(Array.from({ length: WEBHOOKS }), 8, async (_, i) => {
-  const body = JSON.stringify({ location: 'westus', properties: { serviceUri: `${receiver.url}/${REGISTRY}/${i}`, actions: ['push'] } });
-  const status = await post(
-    `${hostUrl}/registries/${REGISTRY}/webhooks/${hookName(i)}`,
-    body,
-    { 'x-functions-key': MANAGEMENT_KEY },
-    'PUT',
-  );
-  if (status !== 201) throw new Error(`create webhook: ${status}`);
-});
+for (const { host } of subjects)
+  await pool(Array.from({ length: WEBHOOKS }), 8, async (_, i) => {
+    const body = JSON.stringify({ location: 'westus', properties: { serviceUri: `${receiver.url}/${REGISTRY}/${i}`, actions: ['push'] } });
+    const status = await post(
+      `${host.url}/registries/${REGISTRY}/webhooks/${hookName(i)}`,
+      body,
+      { 'x-functions-key': MANAGEMENT_KEY },
+      'PUT',
+    );
+    if (status !== 201) throw new Error(`create webhook: ${status}`);
+  });
 
 const eventIds = (round: string) => Array.from({ length: EVENTS }, (_, e) => `cost-${round}-${String(e).padStart(3, '0')}`);
 
-async function ingest(id: string): Promise<void> {
-  const body = JSON.stringify({
-    id,
-    timestamp: new Date().toISOString(),
-    action: 'push',
-    target: {
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      size: 525,
-      digest: 'sha256:' + 'c'.repeat(64),
-      length: 525,
-      repository: 'bench/app',
-      tag: id,
-    },
-  });
+async function ingest(hostUrl: string, id: string): Promise<void> {
+  const body = JSON.stringify(pushEvent(id));
   const status = await post(`${hostUrl}/registries/${REGISTRY}/events`, body, { 'x-functions-key': INGEST_KEY });
   if (status !== 202) throw new Error(`ingest: ${status}`);
 }
@@ -166,7 +143,7 @@ interface ListedEvent {
 }
 
 /** The webhook's newest deliveries, as listEvents shows them. */
-async function listEvents(webhook: number, top: number): Promise<readonly ListedEvent[]> {
+async function listEvents(hostUrl: string, webhook: number, top: number): Promise<readonly ListedEvent[]> {
   const url = `${hostUrl}/registries/${REGISTRY}/webhooks/${hookName(webhook)}/listEvents?$top=${top}`;
   const { status, body } = await httpRequest('POST', url, '', { 'x-functions-key': MANAGEMENT_KEY });
   if (status !== 200) throw new Error(`listEvents: ${status}`);
@@ -174,8 +151,8 @@ async function listEvents(webhook: number, top: number): Promise<readonly Listed
 }
 
 /** Whether the webhook's records of these events are all there and final (no longer pending). */
-async function final(webhook: number, ids: ReadonlySet<string>): Promise<boolean> {
-  const listed = await listEvents(webhook, ids.size);
+async function final(hostUrl: string, webhook: number, ids: ReadonlySet<string>): Promise<boolean> {
+  const listed = await listEvents(hostUrl, webhook, ids.size);
   return listed.length === ids.size && listed.every((e) => ids.has(e.id) && e.delivery.state !== 'pending');
 }
 
@@ -190,17 +167,17 @@ interface Figures {
   readonly earlyChecks: number;
 }
 
-async function snapshot() {
+async function snapshot({ host, storage }: Subject) {
   const counts = await storage.requestCounts();
-  return { host: processCpuMs(hostPid), storage: processCpuMs(storage.pid), counts, at: performance.now(), us: monotonicUs() };
+  return { host: processCpuMs(host.pid), storage: processCpuMs(storage.pid), counts, at: performance.now(), us: monotonicUs() };
 }
 
 /** One host round: from the first ingest until every delivery arrived and listEvents shows each record final. */
-async function hostRound(round: string): Promise<Figures & { readonly span: readonly [number, number] }> {
+async function hostRound(subject: Subject, round: string): Promise<Figures & { readonly span: readonly [number, number] }> {
   const ids = eventIds(round);
   const expected = ids.length * WEBHOOKS;
-  const start = await snapshot();
-  await pool(ids, INGEST_CONCURRENCY, ingest);
+  const start = await snapshot(subject);
+  await pool(ids, INGEST_CONCURRENCY, (id) => ingest(subject.host.url, id));
   const wanted = new Set(ids);
   let earlyChecks = 0;
   let end: Awaited<ReturnType<typeof snapshot>>;
@@ -214,8 +191,8 @@ async function hostRound(round: string): Promise<Figures & { readonly span: read
     // event's records are written in transactions of at most 100 rows, in the order of its webhooks, one
     // after another (claim-store.ts recordFanOut): the first and the last webhook's records final mean all
     // are. runFinalCheck() reads every webhook's at the end.
-    end = await snapshot();
-    if ((await final(WEBHOOKS - 1, wanted)) && (await final(0, wanted))) break;
+    end = await snapshot(subject);
+    if ((await final(subject.host.url, WEBHOOKS - 1, wanted)) && (await final(subject.host.url, 0, wanted))) break;
     earlyChecks++;
   }
   const arrivals = await receiver.take();
@@ -236,12 +213,12 @@ async function hostRound(round: string): Promise<Figures & { readonly span: read
  * The records of every measured round there and final: every tenth webhook's and the last's, or with
  * COST_VERIFY=all every webhook's (listEvents reads the 64 shards each call: ~0.2 s a webhook here).
  */
-async function runFinalCheck(ids: ReadonlySet<string>): Promise<number> {
+async function runFinalCheck(hostUrl: string, ids: ReadonlySet<string>): Promise<number> {
   const bad: number[] = [];
   const all = process.env['COST_VERIFY'] === 'all';
   const webhooks = Array.from({ length: WEBHOOKS }, (_, w) => w).filter((w) => all || w % 10 === 0 || w === WEBHOOKS - 1);
   await pool(webhooks, 8, async (w) => {
-    if (!(await final(w, ids))) bad.push(w);
+    if (!(await final(hostUrl, w, ids))) bad.push(w);
   });
   if (bad.length > 0) throw new Error(`records missing or not final for webhooks ${bad.join(', ')}`);
   return webhooks.length;
@@ -285,30 +262,38 @@ console.log(
 );
 console.log(`loadavg at start: ${loadavg()}\n`);
 
-// Warm-up: the host's queue triggers polling, connections open, code compiled; the template from what was sent.
+// Warm-up: the hosts' queue triggers polling, connections open, code compiled; the template from what was sent.
 for (let w = 1; w <= WARMUP; w++) {
-  await hostRound(`w${w}`);
-  template ??= (await listEvents(0, 1))[0]!.eventRequestMessage.content;
+  for (const subject of subjects) await hostRound(subject, `w${w}`);
+  template ??= (await listEvents(subjects[0]!.host.url, 0, 1))[0]!.eventRequestMessage.content;
   await bareRound(`w${w}`);
 }
 
-const hostRounds: Awaited<ReturnType<typeof hostRound>>[] = [];
+type HostFigures = Awaited<ReturnType<typeof hostRound>>;
+const hostRounds: HostFigures[][] = subjects.map(() => []);
 const bareRounds: Awaited<ReturnType<typeof bareRound>>[] = [];
 const perRound = EVENTS * WEBHOOKS;
+const perDelivery = (ms: number) => fmt(ms / perRound, 3);
 for (let r = 1; r <= ROUNDS; r++) {
-  const h = await hostRound(`r${r}`);
+  // The hosts in turn, then the bare client: each round's figures share the machine's load of that moment.
+  const hs: HostFigures[] = [];
+  for (const subject of subjects) hs.push(await hostRound(subject, `r${r}`));
   const b = await bareRound(`r${r}`);
-  hostRounds.push(h);
+  hs.forEach((h, i) => hostRounds[i]!.push(h));
   bareRounds.push(b);
-  console.log(
-    `round ${r}: host ${fmt(h.cpuMs / perRound, 3)} ms CPU/delivery (${fmt(h.wallMs)} ms wall), storage ${fmt(h.storageCpuMs / perRound, 3)}; ` +
-      `bare ${fmt(b.cpuMs / perRound, 3)} (${fmt(b.wallMs)} ms wall)${h.earlyChecks > 0 ? ` (${h.earlyChecks} completion checks came early, counted)` : ''}`,
-  );
+  const hostsLine = hs
+    .map(
+      (h, i) =>
+        `${subjects.length > 1 ? `${i === 0 ? 'this tree' : 'baseline'} ` : ''}host ${perDelivery(h.cpuMs)} ms CPU/delivery (${fmt(h.wallMs)} ms wall), ` +
+        `storage ${perDelivery(h.storageCpuMs)}${h.earlyChecks > 0 ? ` (${h.earlyChecks} completion checks came early, counted)` : ''}`,
+    )
+    .join('; ');
+  console.log(`round ${r}: ${hostsLine}; bare ${perDelivery(b.cpuMs)} (${fmt(b.wallMs)} ms wall)`);
 }
 
 // The median round: on a shared machine a round now and then is starved (its wall time shows it) and does
 // more work (attempts past the inline wait are handed off and recorded twice); each host round is paired
-// with the bare round run right after it, so the ratios are taken round by round.
+// with the bare round of the same round, so the ratios are taken round by round.
 const median = (xs: readonly number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -316,42 +301,54 @@ const median = (xs: readonly number[]) => {
 };
 const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
 const deliveries = ROUNDS * perRound;
-const hostMs = median(hostRounds.map((h) => h.cpuMs / perRound));
-const storageMs = median(hostRounds.map((h) => h.storageCpuMs / perRound));
-const bareMs = median(bareRounds.map((b) => b.cpuMs / perRound));
-const hostRatio = median(hostRounds.map((h, i) => h.cpuMs / bareRounds[i]!.cpuMs));
-const storageRatio = median(hostRounds.map((h, i) => h.storageCpuMs / bareRounds[i]!.cpuMs));
 const mean = (total: number) => fmt(total / deliveries, 3);
-console.log(`
-per delivery, median of ${ROUNDS} rounds (mean in brackets; /proc ticks are 10 ms):`);
-console.log(`  host     ${fmt(hostMs, 3)} ms CPU (${mean(sum(hostRounds, (h) => h.cpuMs))})   host/bare    ${fmt(hostRatio, 2)}×`);
-console.log(
-  `  storage  ${fmt(storageMs, 3)} ms CPU (${mean(sum(hostRounds, (h) => h.storageCpuMs))})   storage/bare ${fmt(storageRatio, 2)}×`,
-);
-console.log(`  bare     ${fmt(bareMs, 3)} ms CPU (${mean(sum(bareRounds, (b) => b.cpuMs))})`);
-console.log(
-  `  storage bytes ${fmt(sum(hostRounds, (h) => h.tableBytes) / deliveries)} table request bytes, ` +
-    `${fmt(sum(hostRounds, (h) => h.queueBytes) / deliveries)} queue request bytes; ` +
-    `${fmt(sum(hostRounds, (h) => h.storageCalls) / deliveries, 3)} storage calls (means)`,
-);
+const bareMs = median(bareRounds.map((b) => b.cpuMs / perRound));
+console.log(`\nper delivery, median of ${ROUNDS} rounds (mean in brackets; /proc ticks are 10 ms):`);
+subjects.forEach(({ label }, i) => {
+  const rounds = hostRounds[i]!;
+  const hostMs = median(rounds.map((h) => h.cpuMs / perRound));
+  const storageMs = median(rounds.map((h) => h.storageCpuMs / perRound));
+  const hostRatio = median(rounds.map((h, r) => h.cpuMs / bareRounds[r]!.cpuMs));
+  const storageRatio = median(rounds.map((h, r) => h.storageCpuMs / bareRounds[r]!.cpuMs));
+  console.log(`${label}:`);
+  console.log(`  host     ${fmt(hostMs, 3)} ms CPU (${mean(sum(rounds, (h) => h.cpuMs))})   host/bare    ${fmt(hostRatio, 2)}×`);
+  console.log(
+    `  storage  ${fmt(storageMs, 3)} ms CPU (${mean(sum(rounds, (h) => h.storageCpuMs))})   storage/bare ${fmt(storageRatio, 2)}×`,
+  );
+  console.log(
+    `  storage bytes ${fmt(sum(rounds, (h) => h.tableBytes) / deliveries)} table request bytes, ` +
+      `${fmt(sum(rounds, (h) => h.queueBytes) / deliveries)} queue request bytes; ` +
+      `${fmt(sum(rounds, (h) => h.storageCalls) / deliveries, 3)} storage calls (means)`,
+  );
+});
+console.log(`bare       ${fmt(bareMs, 3)} ms CPU (${mean(sum(bareRounds, (b) => b.cpuMs))})`);
+if (subjects.length > 1) {
+  // Round by round, this tree against the baseline measured just before or after it.
+  const change = (f: (h: HostFigures) => number) =>
+    `${fmt((median(hostRounds[0]!.map((h, r) => f(h) / f(hostRounds[1]![r]!))) - 1) * 100, 0)} %`;
+  console.log(
+    `this tree against the baseline, median of the rounds' ratios: host CPU ${change((h) => h.cpuMs)}, ` +
+      `storage CPU ${change((h) => h.storageCpuMs)}, table bytes ${change((h) => h.tableBytes)}`,
+  );
+}
 console.log(`loadavg at end: ${loadavg()}`);
 const checkedAt = performance.now();
-const checked = await runFinalCheck(new Set(Array.from({ length: ROUNDS }, (_, r) => eventIds(`r${r + 1}`)).flat()));
+const measured = new Set(Array.from({ length: ROUNDS }, (_, r) => eventIds(`r${r + 1}`)).flat());
+let checked = 0;
+for (const { host } of subjects) checked = await runFinalCheck(host.url, measured);
 console.log(
-  `records of the measured rounds final for the ${checked} webhooks checked (${fmt((performance.now() - checkedAt) / 1000, 1)} s; COST_VERIFY=all checks all)`,
+  `records of the measured rounds final for the ${checked} webhooks checked per host (${fmt((performance.now() - checkedAt) / 1000, 1)} s; COST_VERIFY=all checks all)`,
 );
 
 const clientExited = new Promise((r) => client.once('exit', r));
 client.send({ type: 'stop' });
 await clientExited;
-const exited = new Promise((r) => host.once('exit', r));
-host.kill('SIGTERM');
-await exited;
+for (const { host } of subjects) await host.stop('SIGTERM');
 if (profileDir) {
-  writeFileSync(join(profileDir, 'host', 'windows.json'), JSON.stringify(hostRounds.map((h) => h.span)));
+  writeFileSync(join(profileDir, 'host', 'windows.json'), JSON.stringify(hostRounds[0]!.map((h) => h.span)));
   writeFileSync(join(profileDir, 'bare', 'windows.json'), JSON.stringify(bareRounds.map((b) => b.span)));
   console.log(`CPU profiles in ${profileDir}/{host,bare}; summarise with: npx tsx bench/cpu-profile.ts ${profileDir}/host`);
 }
 closePosts();
 receiver.stop();
-await storage.close();
+for (const { storage } of subjects) await storage.close();

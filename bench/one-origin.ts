@@ -24,6 +24,7 @@ import { startBenchStorage } from './lib/bench-storage.js';
 import { fmt, now, pct } from './lib/figures.js';
 import { histogramQuantiles } from './lib/histogram-quantile.js';
 import { pool } from './lib/pool.js';
+import { pushEvent } from './lib/push-event.js';
 import { closePosts, post } from './lib/post.js';
 import { forkReceiver } from './lib/receiver-process.js';
 
@@ -115,20 +116,20 @@ const interval = EVENTS > 1 ? (SPREAD_S * 1000) / (EVENTS - 1) : 0;
 const sending = pool(ids, SENDERS, async (id, i) => {
   const wait = t0 + i * interval - now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  const body = JSON.stringify({
-    id,
-    timestamp: new Date().toISOString(),
-    action: 'push',
-    target: {
-      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      size: 524,
-      digest: `sha256:${id.replaceAll('-', '').padEnd(64, '0')}`,
-      length: 524,
-      repository: 'ci/app',
-      tag: `build-${i + 1}`,
-    },
-    request: { id: randomUUID(), host: 'bench.azurecr.io', method: 'PUT', useragent: 'docker/24.0.7' },
-  });
+  const body = JSON.stringify(
+    pushEvent(
+      id,
+      {
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        size: 524,
+        digest: `sha256:${id.replaceAll('-', '').padEnd(64, '0')}`,
+        length: 524,
+        repository: 'ci/app',
+        tag: `build-${i + 1}`,
+      },
+      { id: randomUUID(), host: 'bench.azurecr.io', method: 'PUT', useragent: 'docker/24.0.7' },
+    ),
+  );
   const at = now();
   sentAt.set(id, at);
   const status = await post(`${host.url}/registries/${REGISTRY}/events`, body, { 'x-functions-key': INGEST_KEY }).catch(() => 0);

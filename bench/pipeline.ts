@@ -10,6 +10,7 @@ import { bootBenchHost, INGEST_KEY as INGEST, MANAGEMENT_KEY as KEY } from './li
 import { startBenchStorage } from './lib/bench-storage.js';
 import { fmt, now, pct } from './lib/figures.js';
 import { pool } from './lib/pool.js';
+import { pushEvent } from './lib/push-event.js';
 import { closePosts, post } from './lib/post.js';
 import { forkReceiver } from './lib/receiver-process.js';
 
@@ -112,19 +113,7 @@ async function scenario(
   const ids = Array.from({ length: events }, (_, i) => `${name}-${i}`);
   const t0 = now();
   const ingestOne = async (id: string) => {
-    const body = JSON.stringify({
-      id,
-      timestamp: new Date().toISOString(),
-      action: 'push',
-      target: {
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        size: 525,
-        digest: 'sha256:' + 'c'.repeat(64),
-        length: 525,
-        repository: 'bench/app',
-        tag: id,
-      },
-    });
+    const body = JSON.stringify(pushEvent(id));
     sentAt.set(id, now());
     if (process.env['BENCH_TRACE']) console.error('TRACE post', Math.round(now() % 100000), id);
     const status = await post(`${host.url}/registries/${registry}/events`, body, { 'x-functions-key': INGEST });

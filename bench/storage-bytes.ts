@@ -13,6 +13,7 @@ import { bootBenchHost, INGEST_KEY, MANAGEMENT_KEY } from './lib/boot-bench-host
 import { startBenchStorage } from './lib/bench-storage.js';
 import { fmt } from './lib/figures.js';
 import { pool } from './lib/pool.js';
+import { pushEvent } from './lib/push-event.js';
 import { closePosts, post } from './lib/post.js';
 import { forkReceiver } from './lib/receiver-process.js';
 import { drained } from '../test/helpers/drained.js';
@@ -36,26 +37,24 @@ async function waitForArrivals(count: number, timeoutMs = 180_000): Promise<void
 }
 
 /** An ACR push as ACR sends it (test/fixtures/acr/push.json's shape), its id and tag made unique. */
-const acrPush = (id: string) => ({
-  id,
-  timestamp: new Date().toISOString(),
-  action: 'push',
-  target: {
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    size: 524,
-    digest: 'sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d',
-    length: 524,
-    repository: 'hello-world',
-    tag: id,
-  },
-  request: {
-    id: `${id}-request`,
-    host: 'myregistry.azurecr.io',
-    method: 'PUT',
-    useragent:
-      'docker/17.09.0-ce go/go1.8.3 git-commit/afdb6d4 kernel/4.10.0-27-generic os/linux arch/amd64 UpstreamClient(Docker-Client/17.09.0-ce \\(linux\\))',
-  },
-});
+const acrPush = (id: string) =>
+  pushEvent(
+    id,
+    {
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      size: 524,
+      digest: 'sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d',
+      length: 524,
+      repository: 'hello-world',
+    },
+    {
+      id: `${id}-request`,
+      host: 'myregistry.azurecr.io',
+      method: 'PUT',
+      useragent:
+        'docker/17.09.0-ce go/go1.8.3 git-commit/afdb6d4 kernel/4.10.0-27-generic os/linux arch/amd64 UpstreamClient(Docker-Client/17.09.0-ce \\(linux\\))',
+    },
+  );
 
 /** A row's properties as JSON (without the service's etag and timestamp): what it keeps. */
 const rowBytes = (e: TableEntityResult<Record<string, unknown>>) => {

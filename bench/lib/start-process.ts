@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INGEST_KEY, MANAGEMENT_KEY } from './boot-bench-host.js';
+import { processCpuMs } from './proc-cpu.js';
 
 /** `npm start` as users run it, in a process of its own. */
 export interface StartProcess {
@@ -20,16 +21,24 @@ export interface StartProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ownRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Spawns the built service (`node dist/local/start.js`, so `npm run build` first) with its embedded
  * Azurite (or the storage `env` names), the bench's keys and warnings-only logs, and waits for its banner.
- * `nodeArgs` go before the script (`--heapsnapshot-signal=SIGUSR2` for a debug run).
+ * `nodeArgs` go before the script (`--heapsnapshot-signal=SIGUSR2` for a debug run, `--cpu-prof`).
+ * `source: true` runs `local/start.ts` through tsx instead of the build; `root` runs another checkout's
+ * build (a baseline to compare with, built and with its own node_modules).
  */
-export async function spawnStart(env: Readonly<Record<string, string>> = {}, nodeArgs: readonly string[] = []): Promise<StartProcess> {
+export async function spawnStart(
+  env: Readonly<Record<string, string>> = {},
+  nodeArgs: readonly string[] = [],
+  options: { readonly source?: boolean; readonly root?: string } = {},
+): Promise<StartProcess> {
   const t0 = performance.now();
-  const child: ChildProcessByStdio<null, Readable, null> = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'local', 'start.js')], {
+  const root = options.root ?? ownRoot;
+  const script = options.source ? ['--import', 'tsx', join(root, 'local', 'start.ts')] : [join(root, 'dist', 'local', 'start.js')];
+  const child: ChildProcessByStdio<null, Readable, null> = spawn(process.execPath, [...nodeArgs, ...script], {
     cwd: root,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -68,11 +77,7 @@ export async function spawnStart(env: Readonly<Record<string, string>> = {}, nod
     url,
     startMs,
     status: (field) => Number(/(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8').split(`${field}:`)[1] ?? '')?.[1] ?? NaN) / 1024,
-    cpuSeconds() {
-      // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s, counted after the command's closing parenthesis.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
+    cpuSeconds: () => processCpuMs(pid) / 1000,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill(signal);

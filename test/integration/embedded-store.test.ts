@@ -140,6 +140,18 @@ describe("the embedded store's window on history", () => {
       await booted.close();
     }
   }, 40_000);
+
+  it('npm start refuses a LOCAL_HISTORY_DELIVERIES that is not a whole number from 0, and says why', async () => {
+    await Promise.all([
+      expect(spawnStart({ LOCAL_HISTORY_DELIVERIES: 'many' })).rejects.toThrow(
+        /start exited with 1:\ninvalid local setting:\n {2}- LOCAL_HISTORY_DELIVERIES: .*expected number/,
+      ),
+      expect(spawnStart({ LOCAL_HISTORY_DELIVERIES: '-5' })).rejects.toThrow(
+        /start exited with 1:\ninvalid local setting:\n {2}- LOCAL_HISTORY_DELIVERIES: Too small: expected number to be >=0/,
+      ),
+      expect(spawnStart({ LOCAL_HISTORY_DELIVERIES: '2.5' })).rejects.toThrow(/- LOCAL_HISTORY_DELIVERIES: Invalid input: expected int/),
+    ]);
+  });
 });
 
 describe('a data folder (DATA_DIR)', () => {

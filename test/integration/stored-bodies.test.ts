@@ -100,6 +100,13 @@ const listed = (service: TestService, name: string, eventId: string, settled: (i
 const final = (items: Listed[]) => items.every((i) => i.delivery.state !== 'pending');
 
 /** A webhook's delivery rows of an event, as storage holds them (the redelivered ones too). */
+/** An event's `evt|` row, fanned out, as the event store writes it (for rows written by an earlier version); its partition. */
+async function writeEventRow(event: { readonly id: string }, receivedAt: string): Promise<string> {
+  const partitionKey = Partitions.event(REGISTRY, event.id);
+  await events.createEntity({ partitionKey, rowKey: Rows.event(event.id), payload: JSON.stringify(event), state: 'fannedout', receivedAt });
+  return partitionKey;
+}
+
 async function rowsOf(name: string, eventId: string): Promise<Record<string, unknown>[]> {
   const [from, to] = Rows.deliveryRange(name);
   const pk = Partitions.event(REGISTRY, eventId);
@@ -270,14 +277,7 @@ describe('an event body stored once', () => {
       target: event.target,
       request: event.request,
     });
-    const partitionKey = Partitions.event(REGISTRY, event.id);
-    await events.createEntity({
-      partitionKey,
-      rowKey: Rows.event(event.id),
-      payload: JSON.stringify(event),
-      state: 'fannedout',
-      receivedAt,
-    });
+    const partitionKey = await writeEventRow(event, receivedAt);
     // As the previous version's toDeliveryEntity wrote it: every property, the empty ones as null.
     await events.upsertEntity(
       {
@@ -378,14 +378,7 @@ describe('an event body stored once', () => {
     const event = pushEvent('bf/app', 'v1');
     const receivedMs = Date.now() - 60_000;
     const receivedAt = new Date(receivedMs).toISOString();
-    const partitionKey = Partitions.event(REGISTRY, event.id);
-    await events.createEntity({
-      partitionKey,
-      rowKey: Rows.event(event.id),
-      payload: JSON.stringify(event),
-      state: 'fannedout',
-      receivedAt,
-    });
+    const partitionKey = await writeEventRow(event, receivedAt);
     const bodyFrom = {
       format: 'cloudevents',
       webhook: {
