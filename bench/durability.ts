@@ -4,6 +4,7 @@
  * every few seconds. Prints the journal's latency alone and under concurrent appends (which share a
  * sync), and the checkpoint's cost as the tables grow.
  */
+import { submitTransaction } from '../shared/storage/table-batch.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ try {
       const tx: TransactionAction[] = [];
       for (let i = 0; i < 100; i++, rows++)
         tx.push(['create', { partitionKey: 'bench', rowKey: `del|${String(rows).padStart(9, '0')}`, body }]);
-      await table.submitTransaction(tx);
+      await submitTransaction(table, tx);
     }
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {

@@ -12,6 +12,7 @@
  *   record create    the current layout, created: what the fan-out writes now
  *   minimal create   the keys and `state` alone, created: the least a row per delivery can cost
  */
+import { submitTransaction } from '../shared/storage/table-batch.js';
 import { readFileSync } from 'node:fs';
 import { TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { startBenchStorage } from './lib/bench-storage.js';
@@ -107,7 +108,7 @@ async function run(variant: (typeof VARIANTS)[string]): Promise<{ cpuMs: number;
           const eventId = `r${r}-e${e}`;
           const pk = Partitions.event(REGISTRY, eventId);
           const key = { partitionKey: pk, rowKey: Rows.event(eventId) };
-          const accepted = await table.submitTransaction([
+          const accepted = await submitTransaction(table, [
             ['create', { ...key, payload: '{}', state: 'claimed', receivedAt: new Date(receivedMs).toISOString() }],
           ]);
           let etag = accepted.subResponses[0]!.etag!;
@@ -118,7 +119,7 @@ async function run(variant: (typeof VARIANTS)[string]): Promise<{ cpuMs: number;
             const chunk = rows.slice(i, i + 99);
             const state = i + 99 >= rows.length ? 'fannedout' : 'claimed';
             const actions: TransactionAction[] = [...chunk, ['update', { ...key, state, recorded: i + chunk.length }, 'Merge', { etag }]];
-            const res = await table.submitTransaction(actions);
+            const res = await submitTransaction(table, actions);
             etag = res.subResponses[actions.length - 1]!.etag!;
           }
         }),

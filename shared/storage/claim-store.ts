@@ -1,3 +1,4 @@
+import { submitTransaction } from './table-batch.js';
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { acrEvent, type AcrEvent } from '../events/acr-event.js';
@@ -124,7 +125,7 @@ export function makeClaimStore(table: TableClient): ClaimStore {
       const outcomes = await Promise.allSettled(
         [...shards.values()].map(async (list) => {
           try {
-            const res = await table.submitTransaction(list.map(create));
+            const res = await submitTransaction(table, list.map(create));
             // A change set answers in the order it was sent (the sub-responses carry no usable row key).
             list.forEach((item, i) => {
               const etag = res.subResponses[i]?.etag;
@@ -244,7 +245,7 @@ export function makeClaimStore(table: TableClient): ClaimStore {
         for (const tx of packTransactions(small.map((e) => group(e, insertDelivery)))) {
           const inTx = small.filter((e) => tx.some((a) => a[1].rowKey === Rows.event(e.eventId)));
           try {
-            await table.submitTransaction(tx);
+            await submitTransaction(table, tx);
             for (const e of inTx) done.add(e.eventId);
           } catch (err) {
             const status = statusOf(err);
@@ -252,7 +253,7 @@ export function makeClaimStore(table: TableClient): ClaimStore {
             // One stale claim or one row already there fails the whole transaction: each event on its own, by upserts.
             for (const e of inTx) {
               try {
-                await table.submitTransaction(group(e, upsertDelivery));
+                await submitTransaction(table, group(e, upsertDelivery));
                 done.add(e.eventId);
               } catch (inner) {
                 if (statusOf(inner) !== 412) throw inner;
@@ -264,7 +265,7 @@ export function makeClaimStore(table: TableClient): ClaimStore {
       const writeLarge = async (e: FanOutRecord) => {
         const pk = Partitions.event(registry, e.eventId);
         const step = async (actions: TransactionAction[]) => {
-          const res = await table.submitTransaction(actions);
+          const res = await submitTransaction(table, actions);
           e.etag = res.subResponses[actions.length - 1]?.etag ?? e.etag;
         };
         try {

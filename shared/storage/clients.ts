@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
+import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
 import type { StorageConfig } from '../config.js';
 
 function isPlainHttp(storage: StorageConfig): boolean {
@@ -15,6 +16,13 @@ export function sharedCredential(clientId: string | undefined): DefaultAzureCred
   return credential;
 }
 
+let httpClient: HttpClient | undefined;
+/** The one HTTP client (keep-alive agents) the table clients and their transactions (table-batch.ts) share. */
+export function storageHttpClient(): HttpClient {
+  httpClient ??= createDefaultHttpClient();
+  return httpClient;
+}
+
 /*
  * Storage retries are short: a request handler that cannot reach storage should answer 503 within a
  * second or two (the sender retries), not hold the caller for the SDK's default ~10 s of back-off.
@@ -27,6 +35,7 @@ export function createTableClient(storage: StorageConfig, tableName: string): Ta
   const options = {
     allowInsecureConnection: isPlainHttp(storage),
     retryOptions: { maxRetries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 2000 },
+    httpClient: storageHttpClient(),
   };
   if (storage.kind === 'connectionString') return TableClient.fromConnectionString(storage.connectionString, tableName, options);
   return new TableClient(`${storage.tableServiceUri.replace(/\/$/, '')}`, tableName, sharedCredential(storage.clientId), options);

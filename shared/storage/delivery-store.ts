@@ -1,3 +1,4 @@
+import { submitTransaction } from './table-batch.js';
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { DELIVERY_STATES, type DeliveryRecord, type DeliveryState } from '../delivery/delivery-record.js';
@@ -194,7 +195,10 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
       const done: string[] = [];
       for (const [pk, list] of byPartition(rows, (r) => r.partitionKey)) {
         try {
-          await table.submitTransaction(list.map((r): TransactionAction => ['update', pending(pk, r.rowKey), 'Merge', { etag: r.etag }]));
+          await submitTransaction(
+            table,
+            list.map((r): TransactionAction => ['update', pending(pk, r.rowKey), 'Merge', { etag: r.etag }]),
+          );
           done.push(...list.map((r) => r.rowKey));
           continue;
         } catch (err) {

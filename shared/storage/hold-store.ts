@@ -1,3 +1,4 @@
+import { submitTransaction } from './table-batch.js';
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { jsonField } from './entity-fields.js';
@@ -136,7 +137,8 @@ export function makeHoldStore(table: TableClient): HoldStore {
 
     async putParentIndex(registry, repository, index, digests) {
       for (let i = 0; i < digests.length; i += 100) {
-        await table.submitTransaction(
+        await submitTransaction(
+          table,
           digests.slice(i, i + 100).map((d): TransactionAction => [
             'upsert',
             {

@@ -1,3 +1,4 @@
+import { submitTransaction } from './table-batch.js';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { AcrEvent } from '../events/acr-event.js';
 import { unless404 } from './rest-errors.js';
@@ -78,7 +79,7 @@ export function makeRegistryMemoryStore(table: TableClient): RegistryMemoryStore
       const etags = new Map<string, string>();
       const actions = [...byKey.values()];
       for (const tx of packTransactions([actions])) {
-        const res = await table.submitTransaction(tx);
+        const res = await submitTransaction(table, tx);
         // A change set answers in the order it was sent (the sub-responses carry no usable row key).
         tx.forEach((a, i) => {
           const etag = res.subResponses[i]?.etag;

@@ -1,3 +1,4 @@
+import { submitTransaction } from './table-batch.js';
 import { z } from 'zod';
 import type { TableClient } from '@azure/data-tables';
 import { keyPart } from './key-part.js';
@@ -129,12 +130,10 @@ export function makeRoleAssignmentStore(table: TableClient, cacheMs: number): Ro
       };
       const unique = { partitionKey: pk, rowKey: uniqueRow(row.principalId, row.roleId), name: row.rowKey };
       try {
-        await table
-          .submitTransaction([
-            ['create', row],
-            ['create', unique],
-          ])
-          .finally(() => cache.clear());
+        await submitTransaction(table, [
+          ['create', row],
+          ['create', unique],
+        ]).finally(() => cache.clear());
         return { kind: 'created', assignment: { ...assignment, name: row.rowKey, principalId: row.principalId } };
       } catch (err) {
         if (statusOf(err) !== 409) throw err;
@@ -151,12 +150,10 @@ export function makeRoleAssignmentStore(table: TableClient, cacheMs: number): Ro
       const pk = partitionOf(scope);
       const a = existing.assignment;
       try {
-        await table
-          .submitTransaction([
-            ['delete', { partitionKey: pk, rowKey: a.name }],
-            ['delete', { partitionKey: pk, rowKey: uniqueRow(a.principalId, a.roleId) }],
-          ])
-          .finally(() => cache.clear());
+        await submitTransaction(table, [
+          ['delete', { partitionKey: pk, rowKey: a.name }],
+          ['delete', { partitionKey: pk, rowKey: uniqueRow(a.principalId, a.roleId) }],
+        ]).finally(() => cache.clear());
       } catch (err) {
         const status = statusOf(err);
         // Deleted meanwhile by another request: the outcome the caller asked for.

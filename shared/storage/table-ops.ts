@@ -1,3 +1,4 @@
+import { submitTransaction } from './table-batch.js';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { odataString } from './entity-fields.js';
 import { packTransactions, singly } from './transactions.js';
@@ -26,7 +27,7 @@ export function byPartition<T>(items: readonly T[], partitionOf: (item: T) => st
 
 /** Transactions of one partition, packed 100 actions a call, one after another. */
 export async function submitAll(table: TableClient, groups: readonly (readonly TransactionAction[])[]): Promise<void> {
-  for (const tx of packTransactions(groups)) await table.submitTransaction(tx);
+  for (const tx of packTransactions(groups)) await submitTransaction(table, tx);
 }
 
 /** Single actions of any partitions: each partition's packed on their own, the partitions at once. */

@@ -1,3 +1,4 @@
+import { submitTransaction } from './table-batch.js';
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import {
@@ -202,7 +203,7 @@ export function makeWebhookStore(table: TableClient, cacheMs: number): WebhookSt
         const count = counter ? counter.count : await countRows(record.registryName);
         if (count >= limit) return { kind: 'quota', count };
         try {
-          await table.submitTransaction([['create', toEntity(record)], counterAction(pk, counter, count + 1)]);
+          await submitTransaction(table, [['create', toEntity(record)], counterAction(pk, counter, count + 1)]);
           cache.invalidate(record.registryName);
           return { kind: 'inserted' };
         } catch (err) {
@@ -240,7 +241,7 @@ export function makeWebhookStore(table: TableClient, cacheMs: number): WebhookSt
         const actions: TransactionAction[] = [['delete', { partitionKey: pk, rowKey: nameKey(name) }]];
         if (counter) actions.push(counterAction(pk, counter, Math.max(0, counter.count - 1)));
         try {
-          await table.submitTransaction(actions);
+          await submitTransaction(table, actions);
           cache.invalidate(registryName);
           return true;
         } catch (err) {
