@@ -1,6 +1,6 @@
 import http from 'node:http';
-import https from 'node:https';
 import dns from 'node:dns/promises';
+import { Agent } from 'undici';
 import type { LookupFunction } from 'node:net';
 import { judgeAddress, literalHost, type TargetVerdict } from './target-policy.js';
 import { boundedMemo } from '../bounded-memo.js';
@@ -105,7 +105,7 @@ function guardedLookup(options: PostOptions): LookupFunction {
 
 /**
  * Makes the POSTs deliveries and pings send (and the GETs that read an image index from a registry, under
- * the same policy): node's own http client with keep-alive agents (a fan-out reuses connections per
+ * the same policy): undici's dispatcher with keep-alive connections (a fan-out reuses connections per
  * endpoint), no redirects followed, at most `maxResponseBytes` of the response kept. At most
  * `connectionsPerOrigin` requests are in flight to one origin (origin-gate.ts); the others wait their
  * turn in order, and a request's deadline starts only once it is on a socket: waiting for our own
@@ -113,16 +113,14 @@ function guardedLookup(options: PostOptions): LookupFunction {
  */
 export function makePoster(options: PostOptions) {
   const perOrigin = options.connectionsPerOrigin ?? 64;
-  // As many idle sockets kept as may be open: a fan-out's burst then reuses them instead of reconnecting each time.
-  // The gate lets no more than maxSockets requests reach an agent per origin, so none waits inside it.
-  const agentOptions = {
-    keepAlive: true,
-    maxSockets: perOrigin,
-    maxFreeSockets: perOrigin,
-    scheduling: 'lifo' as const,
-    lookup: guardedLookup(options),
-  };
-  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  // undici's dispatcher, not node's http client: the same keep-alive connections (as many per origin as
+  // may be open, so a fan-out's burst reuses them), at about half the CPU per request (issue 24). The gate
+  // lets no more than that many requests reach it per origin, so none waits inside it.
+  const agent = new Agent({
+    connections: perOrigin,
+    pipelining: 1,
+    connect: { lookup: guardedLookup(options) },
+  });
   const gate = makeOriginGate(perOrigin);
   // Each service URI parsed and its literal address judged once, not once per delivery (issue 24). The URL
   // is only read (by http.request) after this.
@@ -164,100 +162,115 @@ export function makePoster(options: PostOptions) {
   }
 
   function send(url: URL, request: PostRequest, queuedMs: number): Promise<PostOutcome> {
-    let started = performance.now();
+    const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const method = request.method ?? 'POST';
+    // Node's own checks, before undici's: a header node refuses is refused with node's code, as before.
+    try {
+      for (const [name, value] of Object.entries(request.headers)) {
+        http.validateHeaderName(name);
+        http.validateHeaderValue(name, value);
+      }
+    } catch (err) {
+      // Trying again cannot help, so this is a refusal, not a network error. The code only: values are secrets.
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      return Promise.resolve({
+        kind: 'error',
+        reason: 'refused',
+        message: `the request could not be built (${code})`,
+        durationMs: 0,
+        queuedMs,
+      });
+    }
     return new Promise((resolve) => {
       let settled = false;
-      let timer: NodeJS.Timeout | undefined = undefined; // set below; `done` may run before (a bad header)
+      let abort: ((err?: Error) => void) | undefined;
+      let timedOut = false;
       const done = (outcome: PostOutcome) => {
-        if (!settled) {
-          settled = true;
-          clearTimeout(timer);
-          resolve(outcome);
-        }
-      };
-      const isHttps = url.protocol === 'https:';
-      const method = request.method ?? 'POST';
-      const body = Buffer.from(request.body, 'utf8');
-      let req: http.ClientRequest;
-      try {
-        req = (isHttps ? https : http).request(url, {
-          method,
-          agent: isHttps ? agents.https : agents.http,
-          headers: method === 'GET' ? request.headers : { ...request.headers, 'content-length': String(body.length) },
-        });
-      } catch (err) {
-        // Node refuses to build a request with an invalid header (ERR_INVALID_CHAR and the like); trying
-        // again cannot help, so this is a refusal, not a network error. The code only: values are secrets.
-        const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-        done({ kind: 'error', reason: 'refused', message: `the request could not be built (${code})`, durationMs: 0, queuedMs });
-        return;
-      }
-      const deadline = () =>
-        setTimeout(() => {
-          // A busy event loop runs due timers before it reads sockets: let it read what has arrived first
-          // (the check phase follows the poll phase), so our own lag is not taken for the receiver's.
-          setImmediate(() => {
-            if (settled) return;
-            req.destroy();
-            done({
-              kind: 'error',
-              reason: 'timeout',
-              message: `no response within ${request.timeoutMs / 1000} s`,
-              durationMs: elapsed(),
-              queuedMs,
-            });
-          });
-        }, request.timeoutMs);
-      // The gate keeps the agent from queueing, so the socket comes at once; the guard only bounds the unexpected.
-      timer = deadline();
-      req.once('socket', () => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        started = performance.now();
-        timer = deadline();
-      });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        let truncated = false;
-        res.on('data', (chunk: Buffer) => {
-          if (kept < request.maxResponseBytes) {
-            const slice = chunk.subarray(0, request.maxResponseBytes - kept);
-            chunks.push(slice);
-            kept += slice.length;
-            if (slice.length < chunk.length) truncated = true;
-          } else truncated = true;
-        });
-        const finish = () => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        resolve(outcome);
+      };
+      // The gate lets a request through only when a connection is free or may be opened, so the deadline
+      // starts now: connect included, waiting for our own connections not.
+      const timer = setTimeout(() => {
+        // A busy event loop runs due timers before it reads sockets: let it read what has arrived first
+        // (the check phase follows the poll phase), so our own lag is not taken for the receiver's.
+        setImmediate(() => {
+          if (settled) return;
+          timedOut = true;
           done({
-            kind: 'response',
-            status: res.statusCode ?? 0,
-            statusText: res.statusMessage ?? '',
-            headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-            truncated,
+            kind: 'error',
+            reason: 'timeout',
+            message: `no response within ${request.timeoutMs / 1000} s`,
             durationMs: elapsed(),
             queuedMs,
           });
-        };
-        res.on('end', finish);
-        res.on('error', finish);
-        res.on('aborted', finish);
-      });
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        const refused = err instanceof BlockedAddressError;
-        done({
-          kind: 'error',
-          reason: refused ? 'refused' : 'network',
-          message: refused ? err.message : describeNetworkError(err),
-          durationMs: elapsed(),
-          queuedMs,
+          abort?.();
         });
-      });
-      if (method === 'GET') req.end();
-      else req.end(body);
+      }, request.timeoutMs);
+      let status = 0;
+      let statusText = '';
+      let headers: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      let truncated = false;
+      agent.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method,
+          headers: request.headers,
+          body: method === 'GET' ? null : request.body,
+          // Our deadline above bounds the whole exchange; no redirect is followed (a dispatcher follows none).
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        {
+          onConnect(abortRequest) {
+            abort = abortRequest;
+            if (timedOut) abortRequest();
+          },
+          onHeaders(statusCode, rawHeaders, _resume, text) {
+            // 1xx answers are not the response.
+            if (statusCode < 200) return true;
+            status = statusCode;
+            statusText = text;
+            headers = headerMap(rawHeaders);
+            return true;
+          },
+          onData(chunk) {
+            if (kept < request.maxResponseBytes) {
+              const slice = chunk.subarray(0, request.maxResponseBytes - kept);
+              chunks.push(slice);
+              kept += slice.length;
+              if (slice.length < chunk.length) truncated = true;
+            } else truncated = true;
+            return true;
+          },
+          onComplete() {
+            const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+            done({ kind: 'response', status, statusText, headers, body, truncated, durationMs: elapsed(), queuedMs });
+          },
+          onError(err) {
+            if (status !== 0) {
+              // The response began and then broke off: what arrived is the response, as node's client gave it.
+              const body = Buffer.concat(chunks).toString('utf8');
+              done({ kind: 'response', status, statusText, headers, body, truncated, durationMs: elapsed(), queuedMs });
+              return;
+            }
+            const refused = err instanceof BlockedAddressError;
+            done({
+              kind: 'error',
+              reason: refused ? 'refused' : 'network',
+              message: refused ? err.message : describeNetworkError(err),
+              durationMs: elapsed(),
+              queuedMs,
+            });
+          },
+        },
+      );
     });
   }
 
@@ -267,16 +280,31 @@ export function makePoster(options: PostOptions) {
     /** A delivery: it waits for a connection only until its `connectionWait` deadline, then is `busy`. */
     deliver: (r: DeliveryPost) => exchange(r, r.connectionWait),
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      void agent.destroy();
     },
   };
 }
 
 export type Poster = ReturnType<typeof makePoster>;
 
+/** A response's raw header lines as one map: names in lower case, repeated headers joined as node joins them. */
+function headerMap(raw: readonly Buffer[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    const before = headers[name];
+    headers[name] = before === undefined ? value : `${before}, ${value}`;
+  }
+  return headers;
+}
+
 function describeNetworkError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
+    case 'UND_ERR_SOCKET':
+      return 'connection reset by the endpoint';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connection timed out';
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ENOTFOUND':

@@ -101,7 +101,7 @@ describe('entity-group transactions written by hand', () => {
   it('authenticates with a SAS connection string (the signature moves behind $batch) and a wrong signature is refused', async () => {
     // An account SAS: a batch is a call on the account, not on one table (a table SAS is refused for $batch).
     const sas = generateAccountSas(new AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY), {
-      permissions: { add: true, query: true, update: true, delete: true, write: true, read: true, list: true },
+      permissions: { add: true, query: true, update: true, delete: true, write: true, list: true },
       resourceTypes: 'sco',
       expiresOn: new Date(Date.now() + 3_600_000),
     });
