@@ -1,3 +1,4 @@
+import { Pool } from 'undici';
 import { signatureHeaders } from '../shared/delivery/signature.js';
 import { pool } from './lib/pool.js';
 import { closePosts, post } from './lib/post.js';
@@ -6,7 +7,8 @@ import { closePosts, post } from './lib/post.js';
  * The floor bench/cost.ts compares the host with: a bare Node client in its own process that, for each
  * delivery, builds the event's JSON body, signs it as the host does (Standard Webhooks, signature.ts) and
  * POSTs it over a keep-alive agent (lib/post.ts) to the receiver, as many at once as the host may send to
- * one origin. Nothing is stored, matched, retried or recorded.
+ * one origin. Nothing is stored, matched, retried or recorded. With `library: 'undici'` (COST_BARE_CLIENT=undici)
+ * it POSTs through an undici pool of as many connections instead: the client the host itself sends with.
  */
 export interface CostClientRun {
   readonly type: 'run';
@@ -18,9 +20,21 @@ export interface CostClientRun {
   readonly webhooks: number;
   readonly concurrency: number;
   readonly secret: string;
+  /** node's http with a keep-alive agent (the floor issue 24 names), or undici (what the host sends with). */
+  readonly library: 'http' | 'undici';
 }
 
 const USER_AGENT = 'AzureContainerRegistry/1.0 registry-webhooks/0.1';
+let undiciPool: Pool | undefined;
+
+/** One POST through undici: the status, the response read to its end. */
+async function undiciPost(url: string, body: string, headers: Readonly<Record<string, string>>, connections: number): Promise<number> {
+  const target = new URL(url);
+  undiciPool ??= new Pool(target.origin, { connections, pipelining: 1 });
+  const res = await undiciPool.request({ path: target.pathname, method: 'POST', headers, body });
+  await res.body.dump();
+  return res.statusCode;
+}
 
 process.on('message', (m: CostClientRun | { type: 'stop' }) => {
   if (m.type === 'stop') {
@@ -32,7 +46,12 @@ process.on('message', (m: CostClientRun | { type: 'stop' }) => {
   void pool(deliveries, m.concurrency, async ({ id, w }) => {
     const body = JSON.stringify({ ...m.template, id, target: { ...m.template.target, tag: id } });
     const headers = { 'user-agent': USER_AGENT, ...signatureHeaders([m.secret], id, new Date(), body) };
-    if ((await post(`${m.url}/bare/${w}`, body, headers)) !== 200) failed++;
+    const url = `${m.url}/bare/${w}`;
+    const status =
+      m.library === 'undici'
+        ? await undiciPost(url, body, { 'content-type': 'application/json', ...headers }, m.concurrency)
+        : await post(url, body, headers);
+    if (status !== 200) failed++;
   }).then(() => process.send?.({ type: 'done', sent: deliveries.length, failed }));
 });
 process.on('disconnect', () => process.exit(0));

@@ -21,6 +21,8 @@
  * `git worktree add /tmp/before <commit>` with its node_modules), built here first if needed, over an
  * Azurite of its own. Each round then runs this tree's host, the baseline's and the bare client in turn,
  * so before and after share the machine's load, and the change is printed round by round.
+ * COST_BARE_CLIENT=undici has the bare client POST through undici (what the host sends with) instead of
+ * node's http.Agent (the floor issue 24 names): the stricter floor.
  * COST_PROFILE=<dir> runs the host and the bare client with --cpu-prof into <dir>/host and <dir>/bare and
  * writes in each `windows.json`, the measured rounds' CLOCK_MONOTONIC spans (µs), for bench/cpu-profile.ts
  * to keep only their samples.
@@ -48,6 +50,8 @@ const WEBHOOKS = setting('COST_WEBHOOKS', 100);
 const ROUNDS = setting('COST_ROUNDS', 5);
 const WARMUP = setting('COST_WARMUP', 2);
 const INGEST_CONCURRENCY = setting('COST_INGEST_CONCURRENCY', 4);
+/** The bare client's HTTP library: node's http.Agent (the floor issue 24 sets), or undici (the host's own). */
+const BARE_LIBRARY = process.env['COST_BARE_CLIENT'] === 'undici' ? 'undici' : 'http';
 /** The host's default DELIVERY_CONNECTIONS_PER_ORIGIN: what it may have in flight to the one receiver. */
 const CONCURRENCY = 64;
 const REGISTRY = 'costfanout';
@@ -237,6 +241,7 @@ async function bareRound(round: string): Promise<{ cpuMs: number; wallMs: number
     webhooks: WEBHOOKS,
     concurrency: CONCURRENCY,
     secret,
+    library: BARE_LIBRARY,
   };
   const before = processCpuMs(client.pid!);
   const t0 = performance.now();
@@ -258,7 +263,7 @@ console.log(
 );
 console.log(
   `load: ${EVENTS} events × ${WEBHOOKS} webhooks = ${fmt(EVENTS * WEBHOOKS)} deliveries a round, ${INGEST_CONCURRENCY} ingests at once; ` +
-    `bare client ${CONCURRENCY} POSTs at once; ${WARMUP} warm-up rounds each, then ${ROUNDS} measured`,
+    `bare client (${BARE_LIBRARY === 'undici' ? 'undici' : "node's http.Agent"}) ${CONCURRENCY} POSTs at once; ${WARMUP} warm-up rounds each, then ${ROUNDS} measured`,
 );
 console.log(`loadavg at start: ${loadavg()}\n`);
 
