@@ -107,13 +107,24 @@ export interface ClaimStore {
    * was not recorded). An event's rows share its shard: events of one shard with ≤ 99 records share
    * transactions, the shards are written at once; a larger event is written 99 rows at a time, each step
    * advancing its row's `recorded` count under the ETag the step before returned. Returns the ids of the
-   * events recorded; the others lost their claim.
+   * events recorded; the others lost their claim. A write refused for a stale ETag whose row shows it
+   * landed (`owner` still this process, `recorded` as written: a committed transaction retried after its
+   * answer was lost) counts as recorded, so its follow-ups (retries) are not lost.
    */
-  recordFanOut(registry: string, events: readonly FanOutRecord[]): Promise<Set<string>>;
+  recordFanOut(registry: string, events: readonly FanOutRecord[], owner: string): Promise<Set<string>>;
 }
 
 export function makeClaimStore(table: TableClient): ClaimStore {
   const key = (registry: string, eventId: string) => ({ partitionKey: Partitions.event(registry, eventId), rowKey: Rows.event(eventId) });
+  const readClaim = async (registry: string, eventId: string): Promise<ClaimRow | undefined> => {
+    const row = await unless404(
+      table.getEntity(Partitions.event(registry, eventId), Rows.event(eventId), {
+        queryOptions: { select: ['state', 'receivedAt', 'owner', 'leaseUntil', 'recorded', 'payload'] },
+      }),
+    );
+    return row === undefined ? undefined : claimEntity.parse(row);
+  };
+
   return {
     async acceptEvents(registry, items, lease) {
       const etags = new Map<string, string>();
@@ -170,14 +181,7 @@ export function makeClaimStore(table: TableClient): ClaimStore {
       return res.etag ?? etag;
     },
 
-    async readClaim(registry, eventId) {
-      const row = await unless404(
-        table.getEntity(Partitions.event(registry, eventId), Rows.event(eventId), {
-          queryOptions: { select: ['state', 'receivedAt', 'owner', 'leaseUntil', 'recorded', 'payload'] },
-        }),
-      );
-      return row === undefined ? undefined : claimEntity.parse(row);
-    },
+    readClaim,
 
     async takeClaim(registry, eventId, etag, lease) {
       try {
@@ -226,8 +230,13 @@ export function makeClaimStore(table: TableClient): ClaimStore {
       return { event: acrEvent.parse(JSON.parse(entity.payload)), state: entity.state, receivedAt: entity.receivedAt };
     },
 
-    async recordFanOut(registry, events) {
+    async recordFanOut(registry, events, owner) {
       const done = new Set<string>();
+      /** After a 412: the claim's ETag if this owner's write of `recorded` rows did land, else undefined (taken over). */
+      const landed = async (e: FanOutRecord, recorded: number): Promise<string | undefined> => {
+        const row = await readClaim(registry, e.eventId);
+        return row?.owner === owner && row.recorded === recorded && row.state !== 'queued' ? row.etag : undefined;
+      };
       const mark = (e: FanOutRecord, state: 'claimed' | 'fannedout', count: number): TransactionAction => [
         'update',
         { ...key(registry, e.eventId), state, recorded: e.recorded + count },
@@ -257,6 +266,7 @@ export function makeClaimStore(table: TableClient): ClaimStore {
                 done.add(e.eventId);
               } catch (inner) {
                 if (statusOf(inner) !== 412) throw inner;
+                if (await landed(e, e.recorded + e.records.length)) done.add(e.eventId);
               }
             }
           }
@@ -280,7 +290,14 @@ export function makeClaimStore(table: TableClient): ClaimStore {
               await step(actions(insertDelivery));
             } catch (err) {
               if (statusOf(err) !== 409) throw err;
-              await step(actions(upsertDelivery));
+              try {
+                await step(actions(upsertDelivery));
+              } catch (inner) {
+                if (statusOf(inner) !== 412) throw inner;
+                const etag = await landed(e, e.recorded + i + chunk.length);
+                if (!etag) throw inner;
+                e.etag = etag;
+              }
             }
           }
           done.add(e.eventId);

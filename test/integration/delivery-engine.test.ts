@@ -245,6 +245,35 @@ describe('a commit that fails part-way', () => {
     ).toEqual([first, second].sort());
   });
 
+  it("retries a failed delivery whose fan-out record committed but lost its answer: the client's retry of the write is known for its own", async () => {
+    await createHooks(svc, 'failreg03', ['failhk003'], rx);
+    rx.script.push({ status: 500, body: 'down for a moment' });
+    let lost = 0;
+    // The fan-out's transaction (the delivery row and the claim's move to fannedout) commits, and its answer
+    // never comes back: the storage client sends it again, which meets its own rows (409) and ETag (412).
+    proxy.loseAnswer = (req, body) => {
+      if (lost > 0 || !req.url?.includes('$batch') || !body.includes('del|failhk003|')) return false;
+      lost++;
+      return true;
+    };
+    try {
+      expect((await ingest(svc, 'failreg03', push('lost-answer-1'))).status).toBe(202);
+      // The first attempt failed (500); its retry is due 5 s later (the default schedule) and must come.
+      const [first, second] = await rx.waitFor(2, 30_000, '/failhk003');
+      expect(lost).toBe(1);
+      expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+    } finally {
+      proxy.loseAnswer = undefined;
+    }
+    const listed = await eventually(async () => {
+      const res = await api(svc, '/registries/failreg03/webhooks/failhk003/listEvents', { method: 'POST' });
+      const body = (await res.json()) as { value: { id: string; delivery: { state: string; attempts: number } }[] };
+      return body.value[0]?.delivery.state === 'succeeded' ? body.value : undefined;
+    });
+    expect(listed).toMatchObject([{ id: 'lost-answer-1', delivery: { state: 'succeeded', attempts: 2 } }]);
+    expect(svc.logs.filter((l) => l.includes('failreg03') && l.includes('taken over'))).toEqual([]);
+  });
+
   it("answers 503 when the registry's memory cannot be written, and removes the events it accepted: the retry is accepted afresh, remembered and delivered once", async () => {
     await createHooks(svc, 'failreg02', ['failhk002'], rx);
     const pushed = (id: string, digit: string) => ({
@@ -418,7 +447,7 @@ describe("a fan-out's records where rows are there already", () => {
     // The third event's claim was taken over meanwhile: the ETag this fan-out holds is stale.
     expect(await claims.takeClaim(registry, three!, etags.get(three!)!, { ...lease, owner: 'other' })).toBeDefined();
     const stale = fanOut(three!, 2);
-    const done = await claims.recordFanOut(registry, [fanOut(one!, 3), fanOut(two!, 3), stale, fanOut(large, 120)]);
+    const done = await claims.recordFanOut(registry, [fanOut(one!, 3), fanOut(two!, 3), stale, fanOut(large, 120)], lease.owner);
     expect([...done].sort()).toEqual([one!, two!, large].sort());
 
     const id = (webhook: string, eventId: string) => ({ registry, webhook, eventId, receivedMs });
