@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import dns from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
+import { urlToHttpOptions } from 'node:url';
 import { judgeAddress, literalHost, type TargetVerdict } from './target-policy.js';
 import { boundedMemo } from '../bounded-memo.js';
 import { makeOriginGate } from './origin-gate.js';
@@ -124,9 +125,9 @@ export function makePoster(options: PostOptions) {
   };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
   const gate = makeOriginGate(perOrigin);
-  // Each service URI parsed and its literal address judged once, not once per delivery (issue 24). The URL
-  // is only read (by http.request) after this.
-  const targetOf = boundedMemo(10_000, (uri): { url: URL; verdict: TargetVerdict } | undefined => {
+  // Each service URI parsed, its literal address judged and its request options (what http.request makes
+  // of a URL) made once, not once per delivery (issue 24). The URL is only read after this.
+  const targetOf = boundedMemo(10_000, (uri): { url: URL; options: http.RequestOptions; verdict: TargetVerdict } | undefined => {
     let url: URL;
     try {
       url = new URL(uri);
@@ -134,7 +135,7 @@ export function makePoster(options: PostOptions) {
       return undefined;
     }
     const literal = literalHost(url);
-    return { url, verdict: literal ? judgeAddress(literal, options.allowPrivate) : { allowed: true } };
+    return { url, options: urlToHttpOptions(url), verdict: literal ? judgeAddress(literal, options.allowPrivate) : { allowed: true } };
   });
 
   async function exchange(request: PostRequest, wait: DeliveryPost['connectionWait'] | undefined): Promise<PostOutcome | Busy> {
@@ -157,13 +158,13 @@ export function makePoster(options: PostOptions) {
       return { kind: 'error', reason: 'timeout', message, durationMs: 0, queuedMs };
     }
     try {
-      return await send(url, request, queuedMs);
+      return await send(target.options, request, queuedMs);
     } finally {
       entered.release();
     }
   }
 
-  function send(url: URL, request: PostRequest, queuedMs: number): Promise<PostOutcome> {
+  function send(urlOptions: http.RequestOptions, request: PostRequest, queuedMs: number): Promise<PostOutcome> {
     let started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise((resolve) => {
@@ -176,12 +177,13 @@ export function makePoster(options: PostOptions) {
           resolve(outcome);
         }
       };
-      const isHttps = url.protocol === 'https:';
+      const isHttps = urlOptions.protocol === 'https:';
       const method = request.method ?? 'POST';
       const body = Buffer.from(request.body, 'utf8');
       let req: http.ClientRequest;
       try {
-        req = (isHttps ? https : http).request(url, {
+        req = (isHttps ? https : http).request({
+          ...urlOptions,
           method,
           agent: isHttps ? agents.https : agents.http,
           headers: method === 'GET' ? request.headers : { ...request.headers, 'content-length': String(body.length) },
@@ -212,9 +214,8 @@ export function makePoster(options: PostOptions) {
       // The gate keeps the agent from queueing, so the socket comes at once; the guard only bounds the unexpected.
       timer = deadline();
       req.once('socket', () => {
-        clearTimeout(timer);
         started = performance.now();
-        timer = deadline();
+        timer?.refresh(); // the receiver's time starts now (as a new timer would, without making one)
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
@@ -230,7 +231,11 @@ export function makePoster(options: PostOptions) {
         });
         const finish = () => {
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          const received = res.headers;
+          for (const k in received) {
+            const v = received[k];
+            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          }
           done({
             kind: 'response',
             status: res.statusCode ?? 0,
