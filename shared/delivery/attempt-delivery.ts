@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
-import { withAttempt, type DeliveryRecord } from './delivery-record.js';
+import { withAttempt, type DeliveryRecord, type ShownRequest } from './delivery-record.js';
 import { outboundRequest } from './outbound-request.js';
 import { activeSecrets, signatureHeaders } from './signature.js';
 import { isRetryable, isSuccess, nextDelaySeconds, retryAfterSeconds, type RetryPolicy } from './retry-policy.js';
@@ -62,6 +62,8 @@ export interface AttemptSettings {
   readonly warn: (message: string) => void;
 }
 
+const NOT_TURNED: AttemptTurn = {};
+
 /** A delivery behind its repository's head asks again after this long, should the head's release not reach it. */
 const LANE_RECHECK_MS = 30_000;
 
@@ -75,16 +77,18 @@ const LANE_RECHECK_MS = 30_000;
  * rejects: whatever goes wrong becomes a failed outcome (and the health recorder never rejects either).
  */
 export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery {
-  return async (webhook, record, turn = {}) => {
+  return async (webhook, record, turn = NOT_TURNED) => {
     const asked = settings.now().getTime();
     const deadlineMs = asked + settings.queueWaitMs;
     let outcome: PostOutcome;
-    let sent: DeliveryRecord = record;
+    // The request as the record shows it: the record's own until this attempt's is described.
+    let shown: ShownRequest = record;
     const destination = settings.destinations(webhook);
     const lane = destination.ordered && !turn.unpaced ? orderingKey(webhook.registryName, record.image) : undefined;
-    const entry: LaneEntry = { receivedMs: record.receivedMs, eventId: record.eventId, attempts: record.attempts };
+    const entry: LaneEntry | undefined =
+      lane === undefined ? undefined : { receivedMs: record.receivedMs, eventId: record.eventId, attempts: record.attempts };
     try {
-      if (lane !== undefined && !(await headOfLane(settings, webhook, lane, entry))) {
+      if (lane !== undefined && !(await headOfLane(settings, webhook, lane, entry!))) {
         const notBeforeMs = settings.now().getTime() + LANE_RECHECK_MS;
         return waitFor(settings, record, { reason: 'behind older deliveries of its repository', notBeforeMs });
       }
@@ -108,11 +112,11 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
         timeoutMs: settings.timeoutMs,
         maxResponseBytes: settings.maxResponseBytes,
         // A ping waits for a connection as long as its timeout; a delivery only within its in-memory wait.
-        ...(turn.unpaced
-          ? {}
-          : { connectionWait: { priority: record.receivedMs, deadline: performance.now() + Math.max(0, deadlineMs - at.getTime()) } }),
+        connectionWait: turn.unpaced
+          ? undefined
+          : { priority: record.receivedMs, deadline: performance.now() + Math.max(0, deadlineMs - at.getTime()) },
       };
-      sent = { ...record, ...destination.describe(message) };
+      shown = destination.describe(message);
       const posted = await destination.send(message);
       if (posted.kind === 'busy') {
         // No connection in time: it waits in the queue (about as long as the connections are expected to
@@ -129,17 +133,18 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
       outcome = { kind: 'error', reason: 'refused', message: `the request could not be sent (${code})`, durationMs: 0 };
     }
     const now = settings.now();
+    const nowIso = now.toISOString();
     if (outcome.kind === 'response' && outcome.status === 429) {
       // The receiver asked this webhook to wait: its next sends wait too, not only this one's retry.
       const asks = retryAfterSeconds(outcome, now);
       if (asks !== undefined)
         settings.pacer.slowDown(webhook, now.getTime() + Math.min(asks, settings.retryPolicy.maxRetryAfterSeconds) * 1000);
     }
-    let result = decide(settings, record, outcome, now, sent);
+    let result = decide(settings, record, outcome, now, nowIso, shown);
     if (lane !== undefined && result.record.state !== 'pending') {
       // Done (succeeded, or failed for good): the next of its repository goes now. A head that retries stays.
       try {
-        const next = await settings.lanes.finished(webhook, lane, entry);
+        const next = await settings.lanes.finished(webhook, lane, entry!);
         if (next) result = { ...result, released: next };
       } catch (err) {
         settings.warn(`lanes: webhook=${webhook.name}: could not leave its lane (${errorText(err)}); the next asks again within 30 s`);
@@ -153,12 +158,14 @@ export function makeAttemptDelivery(settings: AttemptSettings): AttemptDelivery 
       first ? (now.getTime() - record.receivedMs) / 1000 : undefined,
       webhook.endpointType ?? 'WebHook',
     );
+    const succeeded = result.record.state === 'succeeded';
     const gone = outcome.kind === 'response' && outcome.status === 410;
-    await settings.health.record(webhook, {
-      succeeded: result.record.state === 'succeeded',
-      at: now.toISOString(),
-      ...(gone ? { goneAtEvent: record.eventId } : {}),
-    });
+    // Usually nothing to write (undefined), and then no await: a healthy webhook's success costs no turn of the loop.
+    const writing = settings.health.record(
+      webhook,
+      gone ? { succeeded, at: nowIso, goneAtEvent: record.eventId } : { succeeded, at: nowIso },
+    );
+    if (writing) await writing;
     return result;
   };
 }
@@ -204,17 +211,24 @@ function outcomeOf(result: AttemptResult): Exclude<DeliveryOutcome, 'held' | 'sk
 }
 
 /** What comes after an attempt: the retry policy's decision. */
-function decide(settings: AttemptSettings, record: DeliveryRecord, outcome: PostOutcome, now: Date, sent: DeliveryRecord): AttemptResult {
+function decide(
+  settings: AttemptSettings,
+  record: DeliveryRecord,
+  outcome: PostOutcome,
+  now: Date,
+  nowIso: string,
+  shown: ShownRequest,
+): AttemptResult {
   if (isSuccess(outcome))
-    return { record: withAttempt(sent, outcome, 'succeeded', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
+    return { record: withAttempt(record, outcome, 'succeeded', undefined, nowIso, undefined, shown), outcome, retryInSeconds: undefined };
   if (outcome.kind === 'response' && outcome.status === 410) {
     const why = 'HTTP 410 Gone: the endpoint asked to stop; the webhook was disabled';
-    return { record: withAttempt(sent, outcome, 'failed', undefined, now.toISOString(), why), outcome, retryInSeconds: undefined };
+    return { record: withAttempt(record, outcome, 'failed', undefined, nowIso, why, shown), outcome, retryInSeconds: undefined };
   }
   const attempt = record.attempts + 1;
   const delay = isRetryable(outcome) ? nextDelaySeconds(settings.retryPolicy, attempt, outcome, now) : undefined;
   if (delay === undefined)
-    return { record: withAttempt(sent, outcome, 'failed', undefined, now.toISOString()), outcome, retryInSeconds: undefined };
+    return { record: withAttempt(record, outcome, 'failed', undefined, nowIso, undefined, shown), outcome, retryInSeconds: undefined };
   const next = new Date(now.getTime() + delay * 1000).toISOString();
-  return { record: withAttempt(sent, outcome, 'pending', next, now.toISOString()), outcome, retryInSeconds: delay };
+  return { record: withAttempt(record, outcome, 'pending', next, nowIso, undefined, shown), outcome, retryInSeconds: delay };
 }

@@ -58,7 +58,14 @@ function describeOutcome(outcome: PostOutcome): string {
   return `HTTP ${outcome.status}${outcome.statusText ? ` ${outcome.statusText}` : ''}`;
 }
 
-/** The record after an attempt: the response fields replaced, the state and counters moved on. */
+/** The request as the record shows it (listEvents' eventRequestMessage): a destination's `describe`. */
+export type ShownRequest = Pick<DeliveryRecord, 'requestHeaders' | 'requestUri'>;
+
+/**
+ * The record after an attempt: the request as sent (`shown`, the record's own when not given), the response
+ * fields replaced, the state and counters moved on. Built field by field rather than spread (once per
+ * attempt; issue 24's profile): the type below makes leaving a field out, optional ones too, a compile error.
+ */
 export function withAttempt(
   record: DeliveryRecord,
   outcome: PostOutcome,
@@ -66,10 +73,20 @@ export function withAttempt(
   nextAttemptAt: string | undefined,
   now: string,
   error?: string,
+  shown: ShownRequest = record,
 ): DeliveryRecord {
   const response = outcome.kind === 'response';
-  return {
-    ...record,
+  const next: { readonly [K in keyof Required<DeliveryRecord>]: DeliveryRecord[K] } = {
+    webhook: record.webhook,
+    eventId: record.eventId,
+    receivedMs: record.receivedMs,
+    action: record.action,
+    image: record.image,
+    body: record.body,
+    bodyFrom: record.bodyFrom,
+    contentType: record.contentType,
+    requestHeaders: shown.requestHeaders,
+    requestUri: shown.requestUri,
     state,
     attempts: record.attempts + 1,
     nextAttemptAt,
@@ -81,8 +98,10 @@ export function withAttempt(
     durationMs: outcome.durationMs,
     queuedMs: outcome.queuedMs,
     waiting: undefined,
+    createdAt: record.createdAt,
     updatedAt: now,
   };
+  return next;
 }
 
 /** ACR's listEvents item, plus our delivery fields (extra properties leave the SDK's shape intact). */

@@ -21,7 +21,7 @@ export interface OutboundMessage {
    * A paced delivery's place and patience while it waits for a connection (pacing.ts): a destination that
    * pools connections per origin (HTTP) answers `busy` past it. Undefined: wait up to the timeout (a ping).
    */
-  readonly connectionWait?: DeliveryPost['connectionWait'];
+  readonly connectionWait?: DeliveryPost['connectionWait'] | undefined;
 }
 
 /** The request as the delivery record keeps it (listEvents' eventRequestMessage), secrets masked. */

@@ -1,4 +1,5 @@
-import type { Meter } from '@opentelemetry/api';
+import type { Attributes, Meter } from '@opentelemetry/api';
+import { makeCellCounter } from './cell-counter.js';
 
 /** What became of the events of an ingest request (the report's four lists). */
 type IngestOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected';
@@ -73,13 +74,29 @@ export function boundedLabels(max: number): (value: string | undefined) => strin
   };
 }
 
-/** Instruments on `meter`. Names are Prometheus-style; the exporter adds the `registry_webhooks_` prefix. */
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
+/** `make(key)` once per key, then a Map lookup: a label set's attributes and cells, built once (labels are bounded). */
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) made.set(key, (value = make(key)));
+    return value;
+  };
+}
+
+/**
+ * Instruments on `meter`. Names are Prometheus-style; the exporter adds the `registry_webhooks_` prefix.
+ * Per delivery attempt, nothing is built and no attributes are hashed for the counters (cell-counter.ts);
+ * histograms, which have no observable form, are recorded with attributes objects built once per label set.
+ */
 export function makeMetrics(meter: Meter): Metrics {
   const registryLabel = boundedLabels(MAX_REGISTRY_LABELS);
   // Origins come from webhooks' service URIs (created with a key): bounded the same way all the same.
   const originLabel = boundedLabels(MAX_REGISTRY_LABELS);
   const ingested = meter.createCounter('events_ingested', { description: 'Events received by the ingest, by registry and outcome' });
-  const deliveries = meter.createCounter('deliveries', {
+  const deliveries = makeCellCounter(meter, 'deliveries', {
     description:
       'Delivery attempts by outcome and endpoint type; held deliveries (webhook disabled); skipped deliveries (skipReferrers), by reason',
   });
@@ -93,7 +110,7 @@ export function makeMetrics(meter: Meter): Metrics {
     unit: 's',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
-  const waiting = meter.createCounter('deliveries_waiting', {
+  const waiting = makeCellCounter(meter, 'deliveries_waiting', {
     description: 'Deliveries handed to the delivery queue to wait for their turn (rate limit, Retry-After, busy connections), by reason',
   });
   const queued = meter.createHistogram('delivery_queue_seconds', {
@@ -103,24 +120,37 @@ export function makeMetrics(meter: Meter): Metrics {
   });
   const deadLetters = meter.createCounter('dead_letters', { description: 'Queue messages recorded as dead letters, by queue' });
   const autoDisabled = meter.createCounter('webhooks_auto_disabled', { description: 'Webhooks the service disabled, by reason' });
+  // An attempt's series, by outcome then endpoint type: its count and its duration histogram's attributes.
+  const attemptSeries = memo((outcome) =>
+    memo((endpointType) => {
+      const attributes: Attributes = Object.freeze({ outcome, endpoint_type: endpointType });
+      return { count: deliveries.cell(attributes), attributes };
+    }),
+  );
+  const heldCount = deliveries.cell({ outcome: 'held' });
+  const skippedCount = memo((reason) => deliveries.cell({ outcome: 'skipped', reason }));
+  const waitingCount = memo((reason) => waiting.cell({ reason }));
+  const originAttributes = memo((origin): Attributes => Object.freeze({ origin }));
   return {
     eventsIngested: (registry, outcome, count) => {
       if (count > 0) ingested.add(count, { registry: registryLabel(registry), outcome });
     },
     attempted: (outcome, durationSeconds, firstAttemptLatencySeconds, endpointType) => {
-      const attributes = { outcome, endpoint_type: endpointType };
-      deliveries.add(1, attributes);
-      duration.record(durationSeconds, attributes);
-      if (firstAttemptLatencySeconds !== undefined) latency.record(Math.max(0, firstAttemptLatencySeconds));
+      const series = attemptSeries(outcome)(endpointType);
+      series.count.value += 1;
+      duration.record(durationSeconds, series.attributes);
+      if (firstAttemptLatencySeconds !== undefined) latency.record(Math.max(0, firstAttemptLatencySeconds), NO_ATTRIBUTES);
     },
     held: (count) => {
-      if (count > 0) deliveries.add(count, { outcome: 'held' });
+      if (count > 0) heldCount.value += count;
     },
     skipped: (reason, count) => {
-      if (count > 0) deliveries.add(count, { outcome: 'skipped', reason });
+      if (count > 0) skippedCount(reason).value += count;
     },
-    waiting: (reason) => waiting.add(1, { reason }),
-    queued: (origin, seconds) => queued.record(seconds, { origin: originLabel(origin) }),
+    waiting: (reason) => {
+      waitingCount(reason).value += 1;
+    },
+    queued: (origin, seconds) => queued.record(seconds, originAttributes(originLabel(origin))),
     deadLettered: (queue) => deadLetters.add(1, { queue }),
     webhookAutoDisabled: (reason) => autoDisabled.add(1, { reason }),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedMemo } from '../bounded-memo.js';
 
 /**
  * A webhook's delivery health, as `properties.deliveryHealth` shows it. Attempts count one by one (a
@@ -47,24 +48,27 @@ export interface AttemptSeen {
   readonly goneAtEvent?: string;
 }
 
-/** Adds one attempt's outcome. */
+/** Adds one attempt's outcome. Built field by field, not spread: it runs once per delivery attempt. */
 export function observe(seen: Observed, attempt: AttemptSeen): Observed {
   const { succeeded, at } = attempt;
-  if (attempt.goneAtEvent !== undefined && seen.goneAtEvent === undefined) seen = { ...seen, goneAtEvent: attempt.goneAtEvent };
+  const goneAtEvent = seen.goneAtEvent ?? attempt.goneAtEvent;
   if (succeeded) {
     return {
-      ...seen,
       sawSuccess: true,
       lastSuccessAt: max(seen.lastSuccessAt, at),
+      lastFailureAt: seen.lastFailureAt,
       failuresSinceSuccess: 0,
       firstFailureSinceSuccess: undefined,
+      goneAtEvent,
     };
   }
   return {
-    ...seen,
+    sawSuccess: seen.sawSuccess,
+    lastSuccessAt: seen.lastSuccessAt,
     lastFailureAt: max(seen.lastFailureAt, at),
     failuresSinceSuccess: seen.failuresSinceSuccess + 1,
     firstFailureSinceSuccess: seen.firstFailureSinceSuccess ?? at,
+    goneAtEvent,
   };
 }
 
@@ -122,8 +126,11 @@ export function writeDue(stored: DeliveryHealth, seen: Observed, nowMs: number, 
   return stampDue(isFailing(next) ? stored.lastFailureAt : stored.lastSuccessAt, nowMs, intervalMs);
 }
 
+/** A stored stamp parsed once, not on every attempt (it changes only when the health is written). */
+const stampMs = boundedMemo(10_000, Date.parse);
+
 const stampDue = (stamp: string | undefined, nowMs: number, intervalMs: number) =>
-  stamp === undefined || nowMs - Date.parse(stamp) >= intervalMs;
+  stamp === undefined || nowMs - stampMs(stamp) >= intervalMs;
 
 /** Why the service disables a webhook, and the reason its `properties.statusReason` shows. */
 export interface Disabling {

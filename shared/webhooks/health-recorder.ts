@@ -31,11 +31,11 @@ export interface HealthRecorderDeps {
 
 export interface HealthRecorder {
   /**
-   * Notes one attempt's outcome. Resolves once anything due is written (see `writeDue`); usually at once,
-   * with no storage call. Never rejects: health is advisory, and what a failed write carried is kept for
-   * the next one.
+   * Notes one attempt's outcome. Usually nothing is due (see `writeDue`): undefined, with no storage call;
+   * otherwise a promise that resolves once the write is done. Never rejects: health is advisory, and what a
+   * failed write carried is kept for the next one.
    */
-  record(webhook: WebhookRecord, attempt: AttemptSeen): Promise<void>;
+  record(webhook: WebhookRecord, attempt: AttemptSeen): Promise<void> | undefined;
 }
 
 interface Entry {
@@ -100,19 +100,30 @@ export function makeHealthRecorder(deps: HealthRecorderDeps): HealthRecorder {
     }
   }
 
+  // The entry of a webhook's record object, so an attempt need not build the key: the fan-out reads webhooks
+  // from a cached list (webhook-cache.ts), so one webhook's deliveries mostly come with the same object; any
+  // other object of the webhook finds the same entry by key.
+  const byRecord = new WeakMap<WebhookRecord, Entry>();
+  function entryOf(webhook: WebhookRecord): Entry {
+    let entry = byRecord.get(webhook);
+    if (entry) return entry;
+    // Names are case-insensitive (acr-conventions.ts).
+    const key = `${webhook.registryName.toLowerCase()}/${webhook.name.toLowerCase()}`;
+    entry = entries.get(key);
+    if (!entry) {
+      entry = { stored: webhook.deliveryHealth ?? HEALTHY, seen: NOTHING_OBSERVED, writing: undefined };
+      entries.set(key, entry);
+    }
+    byRecord.set(webhook, entry);
+    return entry;
+  }
+
   return {
     record(webhook, attempt) {
-      // Names are case-insensitive (acr-conventions.ts).
-      const key = `${webhook.registryName.toLowerCase()}/${webhook.name.toLowerCase()}`;
-      let entry = entries.get(key);
-      if (!entry) {
-        entry = { stored: webhook.deliveryHealth ?? HEALTHY, seen: NOTHING_OBSERVED, writing: undefined };
-        entries.set(key, entry);
-      }
-      entry.seen = observe(entry.seen, attempt);
-      const e = entry;
+      const e = entryOf(webhook);
+      e.seen = observe(e.seen, attempt);
       if (!e.writing) {
-        if (!writeDue(e.stored, e.seen, deps.now().getTime(), deps.writeIntervalMs)) return Promise.resolve();
+        if (!writeDue(e.stored, e.seen, deps.now().getTime(), deps.writeIntervalMs)) return undefined;
         e.writing = flush(webhook, e).finally(() => (e.writing = undefined));
       }
       return e.writing;
