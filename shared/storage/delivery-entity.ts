@@ -1,17 +1,22 @@
 import { z } from 'zod';
 import type { TableEntity, TransactionAction } from '@azure/data-tables';
 import { DELIVERY_STATES, type DeliveryRecord } from '../delivery/delivery-record.js';
-import { bodySource, renderFromEvent } from '../delivery/body-source.js';
+import { bodySource, renderFromEvent, type BodySource } from '../delivery/body-source.js';
 import { jsonField, optionalField } from './entity-fields.js';
 import { Rows, receivedMsOf } from './event-keys.js';
+import { nameKey } from './key-part.js';
+import { headersOf, storedHeaders, storedHeadersOf } from './header-template.js';
 
 /*
  * A `del|` row (layout in event-keys.ts). Since issue 24's storage CPU work a row has as properties only
  * what a query filters, selects or merges (eventId, state, attempts, nextAttemptAt, createdAt, updatedAt)
  * and everything else in one JSON property, `record`: storage parses, checks and stores each property of
- * each row, so ~17 properties cost more than one. Rows of the two layouts before keep reading: every field
- * a property of its own (maps as JSON strings, fields added later absent or null), with the body, action
- * and image (every row written before issue 24) or `bodyFrom` instead.
+ * each row, so ~17 properties cost more than one. Since issue 24's row size work, `record` keeps only what
+ * the rest of the row does not tell, under short names (`"v":2`, below): its JSON is escaped again inside a
+ * request's JSON, so every name and quote is paid twice. Rows of the layouts before keep reading: `record`
+ * with the fields under their own names and the headers whole; before it every field a property of its
+ * own (maps as JSON strings, fields added later absent or null), with the body, action and image (every
+ * row written before issue 24) or `bodyFrom` instead.
  *
  * The two fields that can be large, the body (when a row keeps it) and the stored response body (up to
  * STORED_RESPONSE_BYTES, 32,000), stay properties of their own: a string property holds at most 32 K
@@ -34,7 +39,7 @@ const columns = {
   updatedAt: z.string(),
 };
 
-/** The rest of a record, as `record` keeps it (maps as JSON objects). */
+/** The rest of a record, as `record` kept it before `"v":2` (maps as JSON objects). */
 const packedFields = z.object({
   webhook: z.string(),
   action: optionalField(z.string()),
@@ -51,11 +56,105 @@ const packedFields = z.object({
   queuedMs: optionalField(z.number()),
   waiting: optionalField(z.string()),
 });
+type PackedFields = z.output<typeof packedFields>;
 
-/** A row of the layout since issue 24's storage CPU work. */
+/*
+ * The rest of a record, as `record` keeps it since `"v":2`: a field without a value is left out, and so
+ * are empty maps. Each name stands for one field:
+ *   w  webhook, only when its name is not its row key's part (nameKey: a name with capitals)
+ *   f  bodyFrom: its format, or [format, registryName, subscriptionId, resourceGroup, location]
+ *   a, i  action, image (a row that keeps its body)        c  contentType
+ *   h  requestHeaders, as header-template.ts keeps them     u  requestUri
+ *   e  lastError    s  responseStatus    r  responseReason    rh  responseHeaders
+ *   d  durationMs   q  queuedMs          wt waiting
+ */
+const format = bodySource.shape.format;
+const compactFields = z.object({
+  v: z.literal(2),
+  w: z.string().optional(),
+  f: z.union([format, z.tuple([format, z.string(), z.string(), z.string(), z.string()])]).optional(),
+  a: z.string().optional(),
+  i: z.string().optional(),
+  c: z.string().optional(),
+  h: storedHeaders.optional(),
+  u: z.string(),
+  e: z.string().optional(),
+  s: z.number().int().optional(),
+  r: z.string().optional(),
+  rh: z.record(z.string(), z.string()).optional(),
+  d: z.number().optional(),
+  q: z.number().optional(),
+  wt: z.string().optional(),
+});
+type CompactFields = z.output<typeof compactFields>;
+
+/** A compact `record` under the fields' own names; the webhook and the event id from the row. */
+function unpacked(c: CompactFields, own: { readonly rowKey: string; readonly eventId: string }): PackedFields {
+  return {
+    webhook: c.w ?? own.rowKey.split('|')[1]!,
+    action: c.a,
+    image: c.i,
+    bodyFrom: typeof c.f === 'string' ? { format: c.f } : c.f && bodyFromTuple(c.f),
+    contentType: c.c,
+    requestHeaders: c.h === undefined ? {} : headersOf(c.h, { eventId: own.eventId, contentType: c.c }),
+    requestUri: c.u,
+    lastError: c.e,
+    responseStatus: c.s,
+    responseReason: c.r,
+    responseHeaders: c.rh ?? {},
+    durationMs: c.d,
+    queuedMs: c.q,
+    waiting: c.wt,
+  };
+}
+
+const bodyFromTuple = ([f, registryName, subscriptionId, resourceGroup, location]: readonly [
+  BodySource['format'],
+  string,
+  string,
+  string,
+  string,
+]) => ({
+  format: f,
+  webhook: { registryName, subscriptionId, resourceGroup, location },
+});
+
+/** What a compact `record` keeps of a record (see compactFields). */
+function compacted(r: DeliveryRecord): z.input<typeof compactFields> {
+  const from = r.bodyFrom;
+  const w = from?.webhook;
+  return {
+    v: 2,
+    w: nameKey(r.webhook) === r.webhook ? undefined : r.webhook,
+    f: w ? [from.format, w.registryName, w.subscriptionId, w.resourceGroup, w.location] : from?.format,
+    ...(from ? {} : { a: r.action, i: r.image }),
+    c: r.contentType,
+    h: isEmpty(r.requestHeaders) ? undefined : storedHeadersOf(r.requestHeaders, r),
+    u: r.requestUri,
+    e: r.lastError,
+    s: r.responseStatus,
+    r: r.responseReason,
+    rh: isEmpty(r.responseHeaders) ? undefined : r.responseHeaders,
+    d: r.durationMs,
+    q: r.queuedMs,
+    wt: r.waiting,
+  };
+}
+
+const isEmpty = (map: Readonly<Record<string, string>>) => {
+  for (const _ in map) return false;
+  return true;
+};
+
+/** A row of the layouts since issue 24's storage CPU work: `record` compact (`"v":2`) or not. */
 const packedEntity = z
-  .object({ ...columns, body: optionalField(z.string()), responseBody: z.string(), record: jsonField(packedFields) })
-  .transform(({ record, ...own }) => ({ ...record, ...own }))
+  .object({
+    ...columns,
+    body: optionalField(z.string()),
+    responseBody: z.string(),
+    record: jsonField(z.union([compactFields, packedFields])),
+  })
+  .transform(({ record, ...own }) => ({ ...('v' in record ? unpacked(record, own) : record), ...own }))
   .refine(hasBody, BODY_MESSAGE);
 
 /** A row of the layouts before: each field a property. */
@@ -114,21 +213,6 @@ export function deliveryOf(stored: StoredDelivery, eventJson: string | undefined
  * rows are written whole (upsert Replace), so none is left behind.
  */
 export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): TableEntity {
-  const fromEvent = r.bodyFrom !== undefined;
-  const record: z.input<typeof packedFields> = {
-    webhook: r.webhook,
-    ...(fromEvent ? { bodyFrom: r.bodyFrom } : { action: r.action, image: r.image }),
-    contentType: r.contentType,
-    requestHeaders: r.requestHeaders,
-    requestUri: r.requestUri,
-    lastError: r.lastError,
-    responseStatus: r.responseStatus,
-    responseReason: r.responseReason,
-    responseHeaders: r.responseHeaders,
-    durationMs: r.durationMs,
-    queuedMs: r.queuedMs,
-    waiting: r.waiting,
-  };
   return {
     partitionKey,
     rowKey: Rows.delivery(r.webhook, r.receivedMs, r.eventId),
@@ -138,9 +222,9 @@ export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): Table
     nextAttemptAt: r.nextAttemptAt,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
-    ...(fromEvent ? {} : { body: r.body }),
+    ...(r.bodyFrom ? {} : { body: r.body }),
     responseBody: r.responseBody,
-    record: JSON.stringify(record),
+    record: JSON.stringify(compacted(r)),
   };
 }
 

@@ -25,7 +25,12 @@ import { keyPart, nameKey } from './key-part.js';
  *                                      (`responseBody`, and `body` when kept: a property holds at most 32 K
  *                                      characters); the rest, maps included, in
  *                                      one JSON property `record` (since issue 24: storage does work per
- *                                      property; delivery-entity.ts reads rows of every layout). The
+ *                                      property), and there only what the rest of the row does not tell,
+ *                                      under short names (`"v":2`): no webhook when the row key has it,
+ *                                      the request headers as a versioned template that keeps only the
+ *                                      signature's timestamp and the custom headers' names
+ *                                      (header-template.ts), no empty maps; ~860 bytes a row before, ~500
+ *                                      since. delivery-entity.ts reads rows of every layout. The
  *                                      fan-out creates its rows (Azurite looks a create's key up once, an
  *                                      upsert's twice) and upserts an event's rows only if one is there.
  *                                      Its body, action and image:
@@ -39,8 +44,10 @@ import { keyPart, nameKey } from './key-part.js';
  *                                      - `body`, `action`, `image` as before for what no event row
  *                                        reproduces (a coalesced index push, a ping, a redelivery, the end
  *                                        of a multi-arch hold window) and in every row written earlier
- *                                      (`record` holds `bodyFrom` or `action` and `image`; rows written before it
- *                                      have each field as a property, maps as JSON strings)
+ *                                      (`record` holds `bodyFrom` or `action` and `image`; before `"v":2`
+ *                                      it held every field under its own name and the headers whole; rows
+ *                                      written before `record` have each field as a property, maps as JSON
+ *                                      strings)
  *   PartitionKey {registry}            what the registry remembers across events (one or two writes per
  *                                      push; registry-memory-store.ts) and the multi-arch hold windows
  *                                      (hold-store.ts):

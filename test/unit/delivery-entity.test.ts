@@ -47,3 +47,36 @@ describe('a delivery row as stored', () => {
     );
   });
 });
+
+describe('a delivery row of the compact layout', () => {
+  const without = (r: DeliveryRecord) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
+  /** Written and read back as storage would give it (its properties through JSON). */
+  const readBack = (r: DeliveryRecord) =>
+    deliveryOf(readDeliveryEntity(JSON.parse(JSON.stringify(toDeliveryEntity('reg|00', r)))), undefined);
+
+  it('reads back every field: a name with capitals, no headers yet, a wait, an error, an empty reason', () => {
+    const records: DeliveryRecord[] = [
+      { ...heavy, webhook: 'HeavyRow1', requestHeaders: {}, responseHeaders: {}, responseBody: '', state: 'pending', attempts: 0 },
+      { ...heavy, waiting: 'connections to the endpoint busy', nextAttemptAt: '2026-12-02T08:00:05.000Z', queuedMs: 0 },
+      { ...heavy, lastError: 'the request could not be sent (ECONNREFUSED)', responseStatus: undefined, responseReason: '' },
+    ];
+    for (const r of records) expect(readBack(r)).toEqual(without(r));
+  });
+
+  it('keeps no webhook when the row key has it, and only the headers’ timestamp when the template rebuilds them', () => {
+    const signed = {
+      ...heavy,
+      requestHeaders: {
+        'content-type': 'application/json',
+        'user-agent': 'AzureContainerRegistry/1.0 registry-webhooks/0.1',
+        'webhook-id': 'ev-1',
+        'webhook-timestamp': '1796209168',
+        'webhook-signature': '***',
+      },
+    };
+    const record = JSON.parse(toDeliveryEntity('reg|00', signed)['record'] as string) as Record<string, unknown>;
+    expect(record).not.toHaveProperty('w');
+    expect(record['h']).toEqual([1, 1796209168]);
+    expect(readBack(signed)).toEqual(without(signed));
+  });
+});
