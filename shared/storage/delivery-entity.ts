@@ -6,6 +6,7 @@ import { jsonField, optionalField } from './entity-fields.js';
 import { Rows, receivedMsOf } from './event-keys.js';
 import { nameKey } from './key-part.js';
 import { headersOf, storedHeaders, storedHeadersOf } from './header-template.js';
+import { headersOfLines, linesOf, storedLines } from './header-lines.js';
 
 /*
  * A `del|` row (layout in event-keys.ts). Since issue 24's storage CPU work a row has as properties only
@@ -60,7 +61,8 @@ type PackedFields = z.output<typeof packedFields>;
 
 /*
  * The rest of a record, as `record` keeps it since `"v":2`: a field without a value is left out, and so
- * are empty maps. Each name stands for one field:
+ * are empty maps (and the `responseBody` property when empty); maps are kept as lines when they can be
+ * (header-lines.ts). Each name stands for one field:
  *   w  webhook, only when its name is not its row key's part (nameKey: a name with capitals)
  *   f  bodyFrom: its format, or [format, registryName, subscriptionId, resourceGroup, location]
  *   a, i  action, image (a row that keeps its body)        c  contentType
@@ -81,7 +83,7 @@ const compactFields = z.object({
   e: z.string().optional(),
   s: z.number().int().optional(),
   r: z.string().optional(),
-  rh: z.record(z.string(), z.string()).optional(),
+  rh: storedLines.optional(),
   d: z.number().optional(),
   q: z.number().optional(),
   wt: z.string().optional(),
@@ -101,7 +103,7 @@ function unpacked(c: CompactFields, own: { readonly rowKey: string; readonly eve
     lastError: c.e,
     responseStatus: c.s,
     responseReason: c.r,
-    responseHeaders: c.rh ?? {},
+    responseHeaders: c.rh === undefined ? {} : headersOfLines(c.rh),
     durationMs: c.d,
     queuedMs: c.q,
     waiting: c.wt,
@@ -134,7 +136,7 @@ function compacted(r: DeliveryRecord): z.input<typeof compactFields> {
     e: r.lastError,
     s: r.responseStatus,
     r: r.responseReason,
-    rh: isEmpty(r.responseHeaders) ? undefined : r.responseHeaders,
+    rh: isEmpty(r.responseHeaders) ? undefined : linesOf(r.responseHeaders),
     d: r.durationMs,
     q: r.queuedMs,
     wt: r.waiting,
@@ -151,7 +153,8 @@ const packedEntity = z
   .object({
     ...columns,
     body: optionalField(z.string()),
-    responseBody: z.string(),
+    // Left out when empty since `"v":2` (nothing sent yet, no response).
+    responseBody: z.string().default(''),
     record: jsonField(z.union([compactFields, packedFields])),
   })
   .transform(({ record, ...own }) => ({ ...('v' in record ? unpacked(record, own) : record), ...own }))
@@ -223,7 +226,7 @@ export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): Table
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     ...(r.bodyFrom ? {} : { body: r.body }),
-    responseBody: r.responseBody,
+    responseBody: r.responseBody === '' ? undefined : r.responseBody,
     record: JSON.stringify(compacted(r)),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { headersOfLines, linesOf, storedLines } from './header-lines.js';
 
 /*
  * A delivery's request headers, as a row keeps them (issue 24: ~200 of a row's ~860 bytes). What an HTTP
@@ -12,7 +13,7 @@ import { z } from 'zod';
  * so that if ours changes, a row written before still shows what it sent (the new one gets a template 2,
  * and until then rows keep their headers whole). A template is used only when it rebuilds the very same
  * map, entries in the same order; anything else (a Service Bus message's properties, a row of an older
- * deploy, a delivery not sent yet) keeps its headers as they are.
+ * deploy) keeps its headers as they are, as lines when it can (header-lines.ts).
  */
 
 const MASK = '***';
@@ -20,11 +21,8 @@ const MASK = '***';
 const USER_AGENT_1 = 'AzureContainerRegistry/1.0 registry-webhooks/0.1';
 const DEFAULT_CONTENT_TYPE_1 = 'application/json';
 
-/** How a row keeps a delivery's request headers: whole, or as template 1 (above). */
-export const storedHeaders = z.union([
-  z.record(z.string(), z.string()),
-  z.tuple([z.literal(1), z.number().int().nonnegative().nullable()], z.string()),
-]);
+/** How a row keeps a delivery's request headers: as template 1 (above), or whole. */
+export const storedHeaders = z.union([z.tuple([z.literal(1), z.number().int().nonnegative().nullable()], z.string()), storedLines]);
 type StoredHeaders = z.infer<typeof storedHeaders>;
 
 /** What the template reads of the rest of the record. */
@@ -35,7 +33,7 @@ interface HeaderContext {
 
 /** The headers a row keeps (`stored`), as the record had them. */
 export function headersOf(stored: StoredHeaders, record: HeaderContext): Record<string, string> {
-  if (!Array.isArray(stored)) return stored;
+  if (!Array.isArray(stored)) return headersOfLines(stored);
   const [, timestamp, ...custom] = stored;
   // The order outboundRequest builds them in: content type and User-Agent, the signature's, then custom headers.
   const headers: Record<string, string> = { 'content-type': record.contentType ?? DEFAULT_CONTENT_TYPE_1, 'user-agent': USER_AGENT_1 };
@@ -48,13 +46,13 @@ export function headersOf(stored: StoredHeaders, record: HeaderContext): Record<
   return headers;
 }
 
-/** What a row keeps of `headers`: template 1 when it gives them back exactly, else the headers themselves. */
+/** What a row keeps of `headers` (not empty): template 1 when it gives them back exactly, else the headers themselves. */
 export function storedHeadersOf(headers: Readonly<Record<string, string>>, record: HeaderContext): StoredHeaders {
   const stamp = headers['webhook-timestamp'];
   const timestamp = stamp !== undefined && /^\d{1,15}$/.test(stamp) ? Number(stamp) : null;
   const custom = Object.keys(headers).filter((name) => headers[name] === MASK && name !== 'webhook-signature');
   const template: StoredHeaders = [1, timestamp, ...custom];
-  return sameEntries(headersOf(template, record), headers) ? template : headers;
+  return sameEntries(headersOf(template, record), headers) ? template : linesOf(headers);
 }
 
 /** The same names and values in the same order (JSON of the maps: what the row gave back and listEvents shows). */
