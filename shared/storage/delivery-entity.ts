@@ -1,23 +1,21 @@
 import { z } from 'zod';
 import type { TableEntity, TransactionAction } from '@azure/data-tables';
 import { DELIVERY_STATES, type DeliveryRecord } from '../delivery/delivery-record.js';
-import { bodySource, renderFromEvent, type BodySource } from '../delivery/body-source.js';
+import { bodySource, renderFromEvent } from '../delivery/body-source.js';
 import { jsonField, optionalField } from './entity-fields.js';
 import { Rows, receivedMsOf } from './event-keys.js';
-import { nameKey } from './key-part.js';
-import { headersOf, storedHeaders, storedHeadersOf } from './header-template.js';
-import { headersOfLines, linesOf, storedLines } from './header-lines.js';
+import { compactRecord, compactRecordOf, fieldsOfCompact } from './compact-record.js';
 
 /*
  * A `del|` row (layout in event-keys.ts). Since issue 24's storage CPU work a row has as properties only
  * what a query filters, selects or merges (eventId, state, attempts, nextAttemptAt, createdAt, updatedAt)
  * and everything else in one JSON property, `record`: storage parses, checks and stores each property of
- * each row, so ~17 properties cost more than one. Since issue 24's row size work, `record` keeps only what
- * the rest of the row does not tell, under short names (`"v":2`, below): its JSON is escaped again inside a
- * request's JSON, so every name and quote is paid twice. Rows of the layouts before keep reading: `record`
- * with the fields under their own names and the headers whole; before it every field a property of its
- * own (maps as JSON strings, fields added later absent or null), with the body, action and image (every
- * row written before issue 24) or `bodyFrom` instead.
+ * each row, so ~17 properties cost more than one. Since issue 24's row size work, `record` is compact
+ * (compact-record.ts: a JSON array of only what the rest of the row does not tell), and `attempts`,
+ * `updatedAt` and `responseBody` are left out when 0, `createdAt` and empty. Rows of the layouts before keep reading: `record` a JSON object of the fields
+ * under their own names, the maps whole; before it every field a property of its own (maps as JSON
+ * strings, fields added later absent or null), with the body, action and image (every row written
+ * before issue 24) or `bodyFrom` instead.
  *
  * The two fields that can be large, the body (when a row keeps it) and the stored response body (up to
  * STORED_RESPONSE_BYTES, 32,000), stay properties of their own: a string property holds at most 32 K
@@ -40,7 +38,7 @@ const columns = {
   updatedAt: z.string(),
 };
 
-/** The rest of a record, as `record` kept it before `"v":2` (maps as JSON objects). */
+/** The rest of a record, as `record` kept it before it was compact (maps as JSON objects). */
 const packedFields = z.object({
   webhook: z.string(),
   action: optionalField(z.string()),
@@ -57,107 +55,26 @@ const packedFields = z.object({
   queuedMs: optionalField(z.number()),
   waiting: optionalField(z.string()),
 });
-type PackedFields = z.output<typeof packedFields>;
 
-/*
- * The rest of a record, as `record` keeps it since `"v":2`: a field without a value is left out, and so
- * are empty maps (and the `responseBody` property when empty); maps are kept as lines when they can be
- * (header-lines.ts). Each name stands for one field:
- *   w  webhook, only when its name is not its row key's part (nameKey: a name with capitals)
- *   f  bodyFrom: its format, or [format, registryName, subscriptionId, resourceGroup, location]
- *   a, i  action, image (a row that keeps its body)        c  contentType
- *   h  requestHeaders, as header-template.ts keeps them     u  requestUri
- *   e  lastError    s  responseStatus    r  responseReason    rh  responseHeaders
- *   d  durationMs   q  queuedMs          wt waiting
- */
-const format = bodySource.shape.format;
-const compactFields = z.object({
-  v: z.literal(2),
-  w: z.string().optional(),
-  f: z.union([format, z.tuple([format, z.string(), z.string(), z.string(), z.string()])]).optional(),
-  a: z.string().optional(),
-  i: z.string().optional(),
-  c: z.string().optional(),
-  h: storedHeaders.optional(),
-  u: z.string(),
-  e: z.string().optional(),
-  s: z.number().int().optional(),
-  r: z.string().optional(),
-  rh: storedLines.optional(),
-  d: z.number().optional(),
-  q: z.number().optional(),
-  wt: z.string().optional(),
-});
-type CompactFields = z.output<typeof compactFields>;
-
-/** A compact `record` under the fields' own names; the webhook and the event id from the row. */
-function unpacked(c: CompactFields, own: { readonly rowKey: string; readonly eventId: string }): PackedFields {
-  return {
-    webhook: c.w ?? own.rowKey.split('|')[1]!,
-    action: c.a,
-    image: c.i,
-    bodyFrom: typeof c.f === 'string' ? { format: c.f } : c.f && bodyFromTuple(c.f),
-    contentType: c.c,
-    requestHeaders: c.h === undefined ? {} : headersOf(c.h, { eventId: own.eventId, contentType: c.c }),
-    requestUri: c.u,
-    lastError: c.e,
-    responseStatus: c.s,
-    responseReason: c.r,
-    responseHeaders: c.rh === undefined ? {} : headersOfLines(c.rh),
-    durationMs: c.d,
-    queuedMs: c.q,
-    waiting: c.wt,
-  };
-}
-
-const bodyFromTuple = ([f, registryName, subscriptionId, resourceGroup, location]: readonly [
-  BodySource['format'],
-  string,
-  string,
-  string,
-  string,
-]) => ({
-  format: f,
-  webhook: { registryName, subscriptionId, resourceGroup, location },
-});
-
-/** What a compact `record` keeps of a record (see compactFields). */
-function compacted(r: DeliveryRecord): z.input<typeof compactFields> {
-  const from = r.bodyFrom;
-  const w = from?.webhook;
-  return {
-    v: 2,
-    w: nameKey(r.webhook) === r.webhook ? undefined : r.webhook,
-    f: w ? [from.format, w.registryName, w.subscriptionId, w.resourceGroup, w.location] : from?.format,
-    ...(from ? {} : { a: r.action, i: r.image }),
-    c: r.contentType,
-    h: isEmpty(r.requestHeaders) ? undefined : storedHeadersOf(r.requestHeaders, r),
-    u: r.requestUri,
-    e: r.lastError,
-    s: r.responseStatus,
-    r: r.responseReason,
-    rh: isEmpty(r.responseHeaders) ? undefined : linesOf(r.responseHeaders),
-    d: r.durationMs,
-    q: r.queuedMs,
-    wt: r.waiting,
-  };
-}
-
-const isEmpty = (map: Readonly<Record<string, string>>) => {
-  for (const _ in map) return false;
-  return true;
-};
-
-/** A row of the layouts since issue 24's storage CPU work: `record` compact (`"v":2`) or not. */
-const packedEntity = z
+/** A row of the layout since issue 24's row size work: `record` compact (compact-record.ts). */
+const compactEntity = z
   .object({
     ...columns,
-    body: optionalField(z.string()),
-    // Left out when empty since `"v":2` (nothing sent yet, no response).
+    // Left out when they say nothing: no attempt yet, not updated since created, no response (a merge, as
+    // recover's, sets them).
+    attempts: z.number().int().default(0),
+    updatedAt: z.string().optional(),
     responseBody: z.string().default(''),
-    record: jsonField(z.union([compactFields, packedFields])),
+    body: optionalField(z.string()),
+    record: jsonField(compactRecord),
   })
-  .transform(({ record, ...own }) => ({ ...('v' in record ? unpacked(record, own) : record), ...own }))
+  .transform(({ record, updatedAt, ...own }) => ({ ...fieldsOfCompact(record, own), ...own, updatedAt: updatedAt ?? own.createdAt }))
+  .refine(hasBody, BODY_MESSAGE);
+
+/** A row of the layout before it: `record` with every field under its own name. */
+const packedEntity = z
+  .object({ ...columns, body: optionalField(z.string()), responseBody: z.string(), record: jsonField(packedFields) })
+  .transform(({ record, ...own }) => ({ ...record, ...own }))
   .refine(hasBody, BODY_MESSAGE);
 
 /** A row of the layouts before: each field a property. */
@@ -192,8 +109,10 @@ export interface StoredDelivery {
 }
 
 export function readDeliveryEntity(entity: unknown): StoredDelivery {
-  const packed = typeof entity === 'object' && entity !== null && 'record' in entity;
-  const fields: StoredFields = packed ? packedEntity.parse(entity) : columnsEntity.parse(entity);
+  const record = typeof entity === 'object' && entity !== null && 'record' in entity ? entity.record : undefined;
+  const fields: StoredFields = (
+    record === undefined ? columnsEntity : typeof record === 'string' && record.startsWith('[') ? compactEntity : packedEntity
+  ).parse(entity);
   return { fields, needsEvent: fields.body === undefined ? fields.eventId : undefined };
 }
 
@@ -221,13 +140,13 @@ export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): Table
     rowKey: Rows.delivery(r.webhook, r.receivedMs, r.eventId),
     eventId: r.eventId,
     state: r.state,
-    attempts: r.attempts,
+    attempts: r.attempts === 0 ? undefined : r.attempts,
     nextAttemptAt: r.nextAttemptAt,
     createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
+    updatedAt: r.updatedAt === r.createdAt ? undefined : r.updatedAt,
     ...(r.bodyFrom ? {} : { body: r.body }),
     responseBody: r.responseBody === '' ? undefined : r.responseBody,
-    record: JSON.stringify(compacted(r)),
+    record: JSON.stringify(compactRecordOf(r)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /*
- * A header map as a row's compact `record` keeps it (delivery-entity.ts): one string of `name:value` lines
+ * A header map as a row's compact `record` keeps it (compact-record.ts): one string of `name:value` lines
  * rather than a JSON object, because that JSON is escaped again inside a request's JSON and an object's
  * four quotes per header cost eight bytes there, a line's separator three (`\\n`). Only a map that reads
  * back the same, entries in the same order, is kept so (no name with ':' or a line break, no value with a

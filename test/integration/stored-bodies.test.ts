@@ -8,6 +8,7 @@ import { createTableClient } from '../../shared/storage/clients.js';
 import { Partitions, Rows } from '../../shared/storage/event-keys.js';
 import { purgeHistory } from '../../shared/pipeline/retention.js';
 import { USER_AGENT } from '../../shared/delivery/outbound-request.js';
+import { HELD_REASON } from '../../shared/delivery/delivery-record.js';
 import { readDeliveryEntity } from '../../shared/storage/delivery-entity.js';
 
 /*
@@ -153,7 +154,7 @@ describe('an event body stored once', () => {
     expect(JSON.parse(movedRequest!.body)).toEqual({ ...moved, target: { ...moved.target, previousDigest: DIGEST('a') } });
   });
 
-  it('a delivery row as stored: what a query filters, selects or merges as properties of their own, the rest in one compact JSON property', async () => {
+  it('a delivery row as stored: what a query filters, selects or merges as properties of their own, the rest in one compact JSON array', async () => {
     await createHook(svc, 'oncerow01', { scope: 'row/*:*' });
     const event = pushEvent('row/app', 'v1');
     await ingest(svc, event);
@@ -172,21 +173,15 @@ describe('an event body stored once', () => {
       // The response body is a property of its own (it may be up to 32,000 characters); no body: its event's row has it.
       responseBody: 'ok',
     });
-    // No webhook (the row key has it), the format alone, of the request headers only the signature's timestamp
-    // (template 1: ours is still the User-Agent it rebuilds), short names.
-    const { d, q, ...rest } = JSON.parse(record as string) as Record<string, unknown>;
-    expect(rest).toEqual({
-      v: 2,
-      f: 'acr',
-      h: [1, Number(request!.headers['webhook-timestamp'])],
-      u: `${rx.url}/oncerow01`,
-      s: 200,
-      r: 'OK',
-      // The response's headers as `name:value` lines.
-      rh: expect.stringMatching(/^content-type:text\/plain\n/),
-    });
+    // `[2, requestUri, bodyFrom, requestHeaders, responseStatus, responseReason, responseHeaders, durationMs,
+    // queuedMs]`: no webhook (the row key has it), the format alone, of the request headers only the signature's
+    // timestamp (template 1: ours is still the User-Agent it rebuilds), the response's as `name:value` lines.
+    const [v, u, f, h, s, r, rh, d, ...more] = JSON.parse(record as string) as unknown[];
+    expect([v, u, f, h, s, r]).toEqual([2, `${rx.url}/oncerow01`, 'acr', [1, Number(request!.headers['webhook-timestamp'])], 200, 'OK']);
+    expect(rh).toMatch(/^content-type:text\/plain\n/);
     expect(typeof d).toBe('number');
-    expect(['number', 'undefined']).toContain(typeof q);
+    // queuedMs, when it waited for a connection; nothing after it.
+    expect(more.length <= 1 && more.every((q) => typeof q === 'number')).toBe(true);
     expect(fieldsOf(row)['requestHeaders']).toEqual({
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
@@ -215,14 +210,41 @@ describe('an event body stored once', () => {
     ]);
     expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(request!.body);
     const [row] = await rowsOf('OnceHdr01', event.id);
-    const record = JSON.parse(row!['record'] as string) as Record<string, unknown>;
-    expect(record).toMatchObject({
-      w: 'OnceHdr01',
-      f: ['cloudevents', REGISTRY, svc.config.defaultSubscriptionId, svc.config.defaultResourceGroup, 'westeurope'],
-      c: 'application/cloudevents+json',
-      h: [1, Number(request!.headers['webhook-timestamp']), 'authorization', 'x-team'],
-    });
+    // Its webhook last (the row key spells it in lowercase), its content type before the action and image (null: none kept).
+    const record = JSON.parse(row!['record'] as string) as unknown[];
+    expect(record.slice(0, 4)).toEqual([
+      2,
+      `${rx.url}/OnceHdr01`,
+      ['cloudevents', REGISTRY, svc.config.defaultSubscriptionId, svc.config.defaultResourceGroup, 'westeurope'],
+      [1, Number(request!.headers['webhook-timestamp']), 'authorization', 'x-team'],
+    ]);
+    expect(record.slice(-5)).toEqual(['application/cloudevents+json', null, null, null, 'OnceHdr01']);
     expect(fieldsOf(row)['webhook']).toBe('OnceHdr01');
+  });
+
+  it('a delivery never sent (held: its webhook disabled) keeps no attempts, update, headers or response, and lists as before', async () => {
+    await createHook(svc, 'oncehld01', { scope: 'hld/*:*', status: 'disabled' });
+    const event = pushEvent('hld/app', 'v1');
+    await ingest(svc, event);
+    const [item] = await listed(svc, 'oncehld01', event.id);
+    const [row] = await rowsOf('oncehld01', event.id);
+    const { partitionKey: _pk, rowKey: _rk, etag: _etag, timestamp: _timestamp, record, ...own } = row!;
+    expect(own).toEqual({ eventId: event.id, state: 'held', createdAt: expect.any(String) });
+    expect(JSON.parse(record as string)).toEqual([2, `${rx.url}/oncehld01`, 'acr', null, null, null, null, null, null, HELD_REASON]);
+    expect(item).toEqual({
+      id: event.id,
+      eventRequestMessage: { content: event, headers: {}, method: 'POST', requestUri: `${rx.url}/oncehld01`, version: '1.1' },
+      eventResponseMessage: { content: '', headers: {}, reasonPhrase: '', version: '1.1' },
+      delivery: {
+        state: 'held',
+        action: 'push',
+        image: 'hld/app:v1',
+        attempts: 0,
+        lastError: HELD_REASON,
+        createdAt: own['createdAt'],
+        updatedAt: own['createdAt'],
+      },
+    });
   });
 
   it('a retry reads its row back and sends the same bytes, with a signature that verifies', async () => {
@@ -549,11 +571,12 @@ describe('an event body stored once', () => {
       'webhook-timestamp': sent!.headers['webhook-timestamp'],
     });
     const [row] = await rowsOf('oncerec01', event.id);
-    expect(JSON.parse(row!['record'] as string)).toMatchObject({
-      v: 2,
-      f: 'acr',
-      h: [1, Number(sent!.headers['webhook-timestamp']), 'x-key'],
-    });
+    expect((JSON.parse(row!['record'] as string) as unknown[]).slice(0, 4)).toEqual([
+      2,
+      `${rx.url}/oncerec01`,
+      'acr',
+      [1, Number(sent!.headers['webhook-timestamp']), 'x-key'],
+    ]);
   });
 
   it('a delivery whose event row is gone reads as gone (retention removes the event row after its deliveries)', async () => {

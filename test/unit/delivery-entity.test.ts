@@ -56,11 +56,24 @@ describe('a delivery row of the compact layout', () => {
 
   it('reads back every field: a name with capitals, no headers yet, a wait, an error, an empty reason', () => {
     const records: DeliveryRecord[] = [
-      { ...heavy, webhook: 'HeavyRow1', requestHeaders: {}, responseHeaders: {}, responseBody: '', state: 'pending', attempts: 0 },
+      {
+        ...heavy,
+        webhook: 'HeavyRow1',
+        requestHeaders: {},
+        responseHeaders: {},
+        responseBody: '',
+        state: 'pending',
+        attempts: 0,
+        updatedAt: heavy.createdAt,
+      },
       { ...heavy, waiting: 'connections to the endpoint busy', nextAttemptAt: '2026-12-02T08:00:05.000Z', queuedMs: 0 },
       { ...heavy, lastError: 'the request could not be sent (ECONNREFUSED)', responseStatus: undefined, responseReason: '' },
     ];
     for (const r of records) expect(readBack(r)).toEqual(without(r));
+    // Not sent yet: no attempts, update or response body kept (they read as 0, createdAt and '').
+    expect(
+      Object.keys(toDeliveryEntity('reg|00', records[0]!)).filter((k) => toDeliveryEntity('reg|00', records[0]!)[k] !== undefined),
+    ).toEqual(['partitionKey', 'rowKey', 'eventId', 'state', 'createdAt', 'body', 'record']);
   });
 
   it('keeps no webhook when the row key has it, and only the headers’ timestamp when the template rebuilds them', () => {
@@ -74,9 +87,10 @@ describe('a delivery row of the compact layout', () => {
         'webhook-signature': '***',
       },
     };
-    const record = JSON.parse(toDeliveryEntity('reg|00', signed)['record'] as string) as Record<string, unknown>;
-    expect(record).not.toHaveProperty('w');
-    expect(record['h']).toEqual([1, 1796209168]);
+    // [2, requestUri, bodyFrom (none: it keeps its body), requestHeaders, …, action, image], and no webhook after them.
+    const record = JSON.parse(toDeliveryEntity('reg|00', signed)['record'] as string) as unknown[];
+    expect(record.slice(0, 4)).toEqual([2, 'https://example.com/hook', null, [1, 1796209168]]);
+    expect(record.slice(-3)).toEqual(['application/json', 'ping', '']);
     expect(readBack(signed)).toEqual(without(signed));
   });
 });
