@@ -11,7 +11,8 @@ import { headersOfLines, linesOf, storedLines } from './header-lines.js';
  * trailing ones without left out. That JSON is escaped again inside every request's JSON (each quote costs
  * two bytes there), so a name per field cost a row ~60 bytes and the maps' quotes ~100. Besides:
  * - `webhook` only when the row key does not spell it (its nameKey: a name with capitals);
- * - `bodyFrom` as its format, or [format, registryName, subscriptionId, resourceGroup, location];
+ * - `bodyFrom` as its format, or [format, registryName, subscriptionId, resourceGroup, location], the
+ *   registry's name null when the partition key spells it;
  * - the request headers as header-template.ts keeps them (a versioned template: a signed delivery's are
  *   its timestamp), the response headers as `name:value` lines (header-lines.ts); empty maps left out.
  */
@@ -37,7 +38,7 @@ const PLACES = [
 const format = bodySource.shape.format;
 const places = z.object({
   requestUri: z.string(),
-  bodyFrom: z.union([format, z.tuple([format, z.string(), z.string(), z.string(), z.string()])]).optional(),
+  bodyFrom: z.union([format, z.tuple([format, z.string().nullable(), z.string(), z.string(), z.string()])]).optional(),
   requestHeaders: storedHeaders.optional(),
   responseStatus: z.number().int().optional(),
   responseReason: z.string().optional(),
@@ -59,13 +60,20 @@ export const compactRecord = z
   .transform(([, ...values]) => Object.fromEntries(PLACES.map((name, i) => [name, values[i] ?? undefined])))
   .pipe(places);
 
+/** The row a compact record is read from: its keys and event id. */
+interface Row {
+  readonly partitionKey: string;
+  readonly rowKey: string;
+  readonly eventId: string;
+}
+
 /** The record's fields a compact record keeps, under their own names; the webhook and the event id from the row. */
-export function fieldsOfCompact(c: Places, row: { readonly rowKey: string; readonly eventId: string }) {
+export function fieldsOfCompact(c: Places, row: Row) {
   return {
     webhook: c.webhook ?? row.rowKey.split('|')[1]!,
     action: c.action,
     image: c.image,
-    bodyFrom: typeof c.bodyFrom === 'string' ? { format: c.bodyFrom } : c.bodyFrom && bodyFromTuple(c.bodyFrom),
+    bodyFrom: typeof c.bodyFrom === 'string' ? { format: c.bodyFrom } : c.bodyFrom && bodyFromTuple(c.bodyFrom, row.partitionKey),
     contentType: c.contentType,
     requestHeaders: c.requestHeaders === undefined ? {} : headersOf(c.requestHeaders, { eventId: row.eventId, contentType: c.contentType }),
     requestUri: c.requestUri,
@@ -79,21 +87,26 @@ export function fieldsOfCompact(c: Places, row: { readonly rowKey: string; reado
   };
 }
 
-const bodyFromTuple = ([f, registryName, subscriptionId, resourceGroup, location]: readonly [
-  BodySource['format'],
-  string,
-  string,
-  string,
-  string,
-]): BodySource => ({ format: f, webhook: { registryName, subscriptionId, resourceGroup, location } });
+const bodyFromTuple = (
+  [f, registryName, subscriptionId, resourceGroup, location]: readonly [BodySource['format'], string | null, string, string, string],
+  partitionKey: string,
+): BodySource => ({
+  format: f,
+  webhook: { registryName: registryName ?? registryOf(partitionKey), subscriptionId, resourceGroup, location },
+});
 
-/** The compact record of a delivery: what its row keeps besides its properties (the body, action and image only without `bodyFrom`). */
-export function compactRecordOf(r: DeliveryRecord): unknown[] {
+/** The registry's part of an event's partition key, `{registry}|{shard}` (event-keys.ts). */
+const registryOf = (partitionKey: string) => partitionKey.slice(0, partitionKey.lastIndexOf('|'));
+
+/** The compact record of a delivery, its row in `partitionKey`: what the row keeps besides its properties. */
+export function compactRecordOf(r: DeliveryRecord, partitionKey: string): unknown[] {
   const from = r.bodyFrom;
   const w = from?.webhook;
   const fields: z.input<typeof places> = {
     requestUri: r.requestUri,
-    bodyFrom: w ? [from.format, w.registryName, w.subscriptionId, w.resourceGroup, w.location] : from?.format,
+    bodyFrom: w
+      ? [from.format, registryOf(partitionKey) === w.registryName ? null : w.registryName, w.subscriptionId, w.resourceGroup, w.location]
+      : from?.format,
     requestHeaders: isEmpty(r.requestHeaders) ? undefined : storedHeadersOf(r.requestHeaders, r),
     responseStatus: r.responseStatus,
     responseReason: r.responseReason,

@@ -66,9 +66,14 @@ const compactEntity = z
     updatedAt: z.string().optional(),
     responseBody: z.string().default(''),
     body: optionalField(z.string()),
+    partitionKey: z.string(),
     record: jsonField(compactRecord),
   })
-  .transform(({ record, updatedAt, ...own }) => ({ ...fieldsOfCompact(record, own), ...own, updatedAt: updatedAt ?? own.createdAt }))
+  .transform(({ record, updatedAt, partitionKey, ...own }) => ({
+    ...fieldsOfCompact(record, { ...own, partitionKey }),
+    ...own,
+    updatedAt: updatedAt ?? own.createdAt,
+  }))
   .refine(hasBody, BODY_MESSAGE);
 
 /** A row of the layout before it: `record` with every field under its own name. */
@@ -146,7 +151,7 @@ export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): Table
     updatedAt: r.updatedAt === r.createdAt ? undefined : r.updatedAt,
     ...(r.bodyFrom ? {} : { body: r.body }),
     responseBody: r.responseBody === '' ? undefined : r.responseBody,
-    record: JSON.stringify(compactRecordOf(r)),
+    record: JSON.stringify(compactRecordOf(r, partitionKey)),
   };
 }
 
