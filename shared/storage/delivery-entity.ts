@@ -4,14 +4,18 @@ import { DELIVERY_STATES, type DeliveryRecord } from '../delivery/delivery-recor
 import { bodySource, renderFromEvent } from '../delivery/body-source.js';
 import { jsonField, optionalField } from './entity-fields.js';
 import { Rows, receivedMsOf } from './event-keys.js';
+import { compactRecord, compactRecordOf, fieldsOfCompact } from './compact-record.js';
 
 /*
  * A `del|` row (layout in event-keys.ts). Since issue 24's storage CPU work a row has as properties only
  * what a query filters, selects or merges (eventId, state, attempts, nextAttemptAt, createdAt, updatedAt)
  * and everything else in one JSON property, `record`: storage parses, checks and stores each property of
- * each row, so ~17 properties cost more than one. Rows of the two layouts before keep reading: every field
- * a property of its own (maps as JSON strings, fields added later absent or null), with the body, action
- * and image (every row written before issue 24) or `bodyFrom` instead.
+ * each row, so ~17 properties cost more than one. Since issue 24's row size work, `record` is compact
+ * (compact-record.ts: a JSON array of only what the rest of the row does not tell), and `attempts`,
+ * `updatedAt` and `responseBody` are left out when 0, `createdAt` and empty. Rows of the layouts before keep reading: `record` a JSON object of the fields
+ * under their own names, the maps whole; before it every field a property of its own (maps as JSON
+ * strings, fields added later absent or null), with the body, action and image (every row written
+ * before issue 24) or `bodyFrom` instead.
  *
  * The two fields that can be large, the body (when a row keeps it) and the stored response body (up to
  * STORED_RESPONSE_BYTES, 32,000), stay properties of their own: a string property holds at most 32 K
@@ -34,7 +38,7 @@ const columns = {
   updatedAt: z.string(),
 };
 
-/** The rest of a record, as `record` keeps it (maps as JSON objects). */
+/** The rest of a record, as `record` kept it before it was compact (maps as JSON objects). */
 const packedFields = z.object({
   webhook: z.string(),
   action: optionalField(z.string()),
@@ -52,7 +56,27 @@ const packedFields = z.object({
   waiting: optionalField(z.string()),
 });
 
-/** A row of the layout since issue 24's storage CPU work. */
+/** A row of the layout since issue 24's row size work: `record` compact (compact-record.ts). */
+const compactEntity = z
+  .object({
+    ...columns,
+    // Left out when they say nothing: no attempt yet, not updated since created, no response (a merge, as
+    // recover's, sets them).
+    attempts: z.number().int().default(0),
+    updatedAt: z.string().optional(),
+    responseBody: z.string().default(''),
+    body: optionalField(z.string()),
+    partitionKey: z.string(),
+    record: jsonField(compactRecord),
+  })
+  .transform(({ record, updatedAt, partitionKey, ...own }) => ({
+    ...fieldsOfCompact(record, { ...own, partitionKey }),
+    ...own,
+    updatedAt: updatedAt ?? own.createdAt,
+  }))
+  .refine(hasBody, BODY_MESSAGE);
+
+/** A row of the layout before it: `record` with every field under its own name. */
 const packedEntity = z
   .object({ ...columns, body: optionalField(z.string()), responseBody: z.string(), record: jsonField(packedFields) })
   .transform(({ record, ...own }) => ({ ...record, ...own }))
@@ -90,8 +114,10 @@ export interface StoredDelivery {
 }
 
 export function readDeliveryEntity(entity: unknown): StoredDelivery {
-  const packed = typeof entity === 'object' && entity !== null && 'record' in entity;
-  const fields: StoredFields = packed ? packedEntity.parse(entity) : columnsEntity.parse(entity);
+  const record = typeof entity === 'object' && entity !== null && 'record' in entity ? entity.record : undefined;
+  const fields: StoredFields = (
+    record === undefined ? columnsEntity : typeof record === 'string' && record.startsWith('[') ? compactEntity : packedEntity
+  ).parse(entity);
   return { fields, needsEvent: fields.body === undefined ? fields.eventId : undefined };
 }
 
@@ -114,33 +140,18 @@ export function deliveryOf(stored: StoredDelivery, eventJson: string | undefined
  * rows are written whole (upsert Replace), so none is left behind.
  */
 export function toDeliveryEntity(partitionKey: string, r: DeliveryRecord): TableEntity {
-  const fromEvent = r.bodyFrom !== undefined;
-  const record: z.input<typeof packedFields> = {
-    webhook: r.webhook,
-    ...(fromEvent ? { bodyFrom: r.bodyFrom } : { action: r.action, image: r.image }),
-    contentType: r.contentType,
-    requestHeaders: r.requestHeaders,
-    requestUri: r.requestUri,
-    lastError: r.lastError,
-    responseStatus: r.responseStatus,
-    responseReason: r.responseReason,
-    responseHeaders: r.responseHeaders,
-    durationMs: r.durationMs,
-    queuedMs: r.queuedMs,
-    waiting: r.waiting,
-  };
   return {
     partitionKey,
     rowKey: Rows.delivery(r.webhook, r.receivedMs, r.eventId),
     eventId: r.eventId,
     state: r.state,
-    attempts: r.attempts,
+    attempts: r.attempts === 0 ? undefined : r.attempts,
     nextAttemptAt: r.nextAttemptAt,
     createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-    ...(fromEvent ? {} : { body: r.body }),
-    responseBody: r.responseBody,
-    record: JSON.stringify(record),
+    updatedAt: r.updatedAt === r.createdAt ? undefined : r.updatedAt,
+    ...(r.bodyFrom ? {} : { body: r.body }),
+    responseBody: r.responseBody === '' ? undefined : r.responseBody,
+    record: JSON.stringify(compactRecordOf(r, partitionKey)),
   };
 }
 

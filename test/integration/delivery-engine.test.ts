@@ -10,6 +10,7 @@ import { makeClaimStore } from '../../shared/storage/claim-store.js';
 import { makeDeliveryStore } from '../../shared/storage/delivery-store.js';
 import { acrEvent } from '../../shared/events/acr-event.js';
 import type { DeliveryRecord, DeliveryState } from '../../shared/delivery/delivery-record.js';
+import { readDeliveryEntity } from '../../shared/storage/delivery-entity.js';
 import { eventPartition } from '../../shared/storage/event-keys.js';
 
 /*
@@ -349,11 +350,11 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
       first.child.kill('SIGKILL');
     }
     expect(rx.requests).toHaveLength(150);
-    for await (const e of table.listEntities<{ record: string }>({
+    for await (const e of table.listEntities({
       // Every shard of the registry (an event's deliveries live in its shard).
       queryOptions: { filter: "PartitionKey ge 'bigreg001|' and PartitionKey lt 'bigreg001}' and RowKey ge 'del|' and RowKey lt 'del}'" },
     }))
-      recordedBeforeKill.push((JSON.parse(e.record) as { webhook: string }).webhook);
+      recordedBeforeKill.push(readDeliveryEntity(e).fields.webhook);
     expect(recordedBeforeKill).toHaveLength(99);
     const second = await spawnStart(env);
     try {

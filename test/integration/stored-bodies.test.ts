@@ -8,6 +8,8 @@ import { createTableClient } from '../../shared/storage/clients.js';
 import { Partitions, Rows } from '../../shared/storage/event-keys.js';
 import { purgeHistory } from '../../shared/pipeline/retention.js';
 import { USER_AGENT } from '../../shared/delivery/outbound-request.js';
+import { HELD_REASON } from '../../shared/delivery/delivery-record.js';
+import { readDeliveryEntity } from '../../shared/storage/delivery-entity.js';
 
 /*
  * An event's body is stored once (issue 24): a delivery row keeps no body when its event's row reproduces
@@ -116,10 +118,9 @@ async function rowsOf(name: string, eventId: string): Promise<Record<string, unk
   return rows;
 }
 
-/** A delivery row's fields, whichever layout stored them (the current one keeps most in its `record` JSON). */
+/** A delivery row's fields that have a value, whichever layout stored them, as the store reads them. */
 function fieldsOf(row: Record<string, unknown> | undefined): Record<string, unknown> {
-  const { record, ...own } = row ?? {};
-  return typeof record === 'string' ? { ...(JSON.parse(record) as Record<string, unknown>), ...own } : own;
+  return Object.fromEntries(Object.entries(readDeliveryEntity(row).fields).filter(([, v]) => v !== undefined));
 }
 
 describe('an event body stored once', () => {
@@ -153,7 +154,7 @@ describe('an event body stored once', () => {
     expect(JSON.parse(movedRequest!.body)).toEqual({ ...moved, target: { ...moved.target, previousDigest: DIGEST('a') } });
   });
 
-  it('a delivery row as stored: what a query filters, selects or merges as properties of their own, the rest in one JSON property', async () => {
+  it('a delivery row as stored: what a query filters, selects or merges as properties of their own, the rest in one compact JSON array', async () => {
     await createHook(svc, 'oncerow01', { scope: 'row/*:*' });
     const event = pushEvent('row/app', 'v1');
     await ingest(svc, event);
@@ -172,24 +173,79 @@ describe('an event body stored once', () => {
       // The response body is a property of its own (it may be up to 32,000 characters); no body: its event's row has it.
       responseBody: 'ok',
     });
-    const { durationMs, queuedMs, ...rest } = JSON.parse(record as string) as Record<string, unknown>;
-    expect(rest).toEqual({
-      webhook: 'oncerow01',
-      bodyFrom: { format: 'acr' },
-      requestHeaders: {
-        'content-type': 'application/json',
-        'user-agent': USER_AGENT,
-        'webhook-id': event.id,
-        'webhook-timestamp': request!.headers['webhook-timestamp'],
-        'webhook-signature': '***',
-      },
-      requestUri: `${rx.url}/oncerow01`,
-      responseStatus: 200,
-      responseReason: 'OK',
-      responseHeaders: expect.objectContaining({ 'content-type': 'text/plain' }),
+    // `[2, requestUri, bodyFrom, requestHeaders, responseStatus, responseReason, responseHeaders, durationMs,
+    // queuedMs]`: no webhook (the row key has it), the format alone, of the request headers only the signature's
+    // timestamp (template 1: ours is still the User-Agent it rebuilds), the response's as `name:value` lines.
+    const [v, u, f, h, s, r, rh, d, ...more] = JSON.parse(record as string) as unknown[];
+    expect([v, u, f, h, s, r]).toEqual([2, `${rx.url}/oncerow01`, 'acr', [1, Number(request!.headers['webhook-timestamp'])], 200, 'OK']);
+    expect(rh).toMatch(/^content-type:text\/plain\n/);
+    expect(typeof d).toBe('number');
+    // queuedMs, when it waited for a connection; nothing after it.
+    expect(more.length <= 1 && more.every((q) => typeof q === 'number')).toBe(true);
+    expect(fieldsOf(row)['requestHeaders']).toEqual({
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'webhook-id': event.id,
+      'webhook-timestamp': request!.headers['webhook-timestamp'],
+      'webhook-signature': '***',
     });
-    expect(typeof durationMs).toBe('number');
-    expect(['number', 'undefined']).toContain(typeof queuedMs);
+  });
+
+  it('listEvents shows the request headers as sent, masked, in their order: custom headers, a format’s content type, a name with capitals', async () => {
+    const customHeaders = { Authorization: 'Basic c2VjcmV0', 'X-Team': 'platform' };
+    await createHook(svc, 'OnceHdr01', { payloadFormat: 'cloudevents', scope: 'hdr/*:*', customHeaders });
+    const event = pushEvent('hdr/app', 'v1');
+    await ingest(svc, event);
+    const [request] = await received('OnceHdr01', event.id);
+    expect(request!.headers).toMatchObject({ authorization: 'Basic c2VjcmV0', 'x-team': 'platform' });
+    const [item] = await listed(svc, 'OnceHdr01', event.id, final);
+    expect(Object.entries(item!.eventRequestMessage.headers)).toEqual([
+      ['content-type', 'application/cloudevents+json'],
+      ['user-agent', USER_AGENT],
+      ['webhook-id', event.id],
+      ['webhook-timestamp', request!.headers['webhook-timestamp']],
+      ['webhook-signature', '***'],
+      ['authorization', '***'],
+      ['x-team', '***'],
+    ]);
+    expect(JSON.stringify(item!.eventRequestMessage.content)).toBe(request!.body);
+    const [row] = await rowsOf('OnceHdr01', event.id);
+    // Its webhook last (the row key spells it in lowercase), its content type before the action and image (null: none kept).
+    const record = JSON.parse(row!['record'] as string) as unknown[];
+    expect(record.slice(0, 4)).toEqual([
+      2,
+      `${rx.url}/OnceHdr01`,
+      // The registry's name null: the partition key spells it.
+      ['cloudevents', null, svc.config.defaultSubscriptionId, svc.config.defaultResourceGroup, 'westeurope'],
+      [1, Number(request!.headers['webhook-timestamp']), 'authorization', 'x-team'],
+    ]);
+    expect(record.slice(-5)).toEqual(['application/cloudevents+json', null, null, null, 'OnceHdr01']);
+    expect(fieldsOf(row)['webhook']).toBe('OnceHdr01');
+  });
+
+  it('a delivery never sent (held: its webhook disabled) keeps no attempts, update, headers or response, and lists as before', async () => {
+    await createHook(svc, 'oncehld01', { scope: 'hld/*:*', status: 'disabled' });
+    const event = pushEvent('hld/app', 'v1');
+    await ingest(svc, event);
+    const [item] = await listed(svc, 'oncehld01', event.id);
+    const [row] = await rowsOf('oncehld01', event.id);
+    const { partitionKey: _pk, rowKey: _rk, etag: _etag, timestamp: _timestamp, record, ...own } = row!;
+    expect(own).toEqual({ eventId: event.id, state: 'held', createdAt: expect.any(String) });
+    expect(JSON.parse(record as string)).toEqual([2, `${rx.url}/oncehld01`, 'acr', null, null, null, null, null, null, HELD_REASON]);
+    expect(item).toEqual({
+      id: event.id,
+      eventRequestMessage: { content: event, headers: {}, method: 'POST', requestUri: `${rx.url}/oncehld01`, version: '1.1' },
+      eventResponseMessage: { content: '', headers: {}, reasonPhrase: '', version: '1.1' },
+      delivery: {
+        state: 'held',
+        action: 'push',
+        image: 'hld/app:v1',
+        attempts: 0,
+        lastError: HELD_REASON,
+        createdAt: own['createdAt'],
+        updatedAt: own['createdAt'],
+      },
+    });
   });
 
   it('a retry reads its row back and sends the same bytes, with a signature that verifies', async () => {
@@ -435,6 +491,93 @@ describe('an event body stored once', () => {
     expect(typeof row!['record']).toBe('string');
     expect(fieldsOf(row)).toMatchObject({ bodyFrom, state: 'succeeded' });
     expect(fieldsOf(row)).not.toHaveProperty('body');
+  });
+
+  it('a row of the layout before the compact record (`record` with every field under its own name, the headers whole) lists and recovers as before', async () => {
+    await createHook(svc, 'oncerec01', { scope: 'rec/*:*', customHeaders: { 'X-Key': 'secret' } });
+    const event = pushEvent('rec/app', 'v1');
+    const receivedMs = Date.now() - 60_000;
+    const receivedAt = new Date(receivedMs).toISOString();
+    const partitionKey = await writeEventRow(event, receivedAt);
+    // As the previous toDeliveryEntity wrote it, headers of an older User-Agent included (a template would not rebuild them).
+    const requestHeaders = {
+      'content-type': 'application/json',
+      'user-agent': 'AzureContainerRegistry/1.0 registry-webhooks/0.0',
+      'webhook-id': event.id,
+      'webhook-timestamp': '1796200000',
+      'webhook-signature': '***',
+      'x-key': '***',
+    };
+    const record = {
+      webhook: 'oncerec01',
+      bodyFrom: { format: 'acr' },
+      requestHeaders,
+      requestUri: `${rx.url}/oncerec01`,
+      lastError: 'HTTP 502 Bad Gateway',
+      responseStatus: 502,
+      responseReason: 'Bad Gateway',
+      responseHeaders: { 'content-type': 'text/plain', 'x-request-id': 'r-1' },
+      durationMs: 7,
+      queuedMs: 3,
+    };
+    await events.createEntity({
+      partitionKey,
+      rowKey: Rows.delivery('oncerec01', receivedMs, event.id),
+      eventId: event.id,
+      state: 'failed',
+      attempts: 2,
+      createdAt: receivedAt,
+      updatedAt: receivedAt,
+      responseBody: 'bad gateway',
+      record: JSON.stringify(record),
+    });
+    const [before] = await listed(svc, 'oncerec01', event.id);
+    expect(before).toEqual({
+      id: event.id,
+      eventRequestMessage: { content: event, headers: requestHeaders, method: 'POST', requestUri: `${rx.url}/oncerec01`, version: '1.1' },
+      eventResponseMessage: {
+        content: 'bad gateway',
+        headers: { 'content-type': 'text/plain', 'x-request-id': 'r-1' },
+        reasonPhrase: 'Bad Gateway',
+        statusCode: '502',
+        version: '1.1',
+      },
+      delivery: {
+        state: 'failed',
+        action: 'push',
+        image: 'rec/app:v1',
+        attempts: 2,
+        lastError: 'HTTP 502 Bad Gateway',
+        durationMs: 7,
+        queuedMs: 3,
+        createdAt: receivedAt,
+        updatedAt: receivedAt,
+      },
+    });
+    expect(Object.keys(before!.eventRequestMessage.headers)).toEqual(Object.keys(requestHeaders));
+
+    // Recovered: sent again, then rewritten whole in the compact layout, its headers those of this attempt.
+    const recovered = await api(svc, `/registries/${REGISTRY}/webhooks/oncerec01/recover`, {
+      method: 'POST',
+      json: { since: new Date(receivedMs - 1000).toISOString() },
+    });
+    expect(await recovered.json()).toEqual({ redelivered: 1 });
+    const [sent] = await received('oncerec01', event.id);
+    expect(sent!.body).toBe(JSON.stringify(event));
+    const [after] = await listed(svc, 'oncerec01', event.id, final);
+    expect(after!.delivery).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(after!.eventRequestMessage.headers).toEqual({
+      ...requestHeaders,
+      'user-agent': USER_AGENT,
+      'webhook-timestamp': sent!.headers['webhook-timestamp'],
+    });
+    const [row] = await rowsOf('oncerec01', event.id);
+    expect((JSON.parse(row!['record'] as string) as unknown[]).slice(0, 4)).toEqual([
+      2,
+      `${rx.url}/oncerec01`,
+      'acr',
+      [1, Number(sent!.headers['webhook-timestamp']), 'x-key'],
+    ]);
   });
 
   it('a delivery whose event row is gone reads as gone (retention removes the event row after its deliveries)', async () => {
