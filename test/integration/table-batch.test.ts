@@ -71,6 +71,7 @@ describe('entity-group transactions written by hand', () => {
       ['create', { partitionKey: PK, rowKey: 'there', n: 2 }],
     ]).catch((err: unknown) => err);
     expect(statusOf(conflict)).toBe(409);
+    expect(conflict).toMatchObject({ code: 'EntityAlreadyExists' });
     expect(await read('new-one')).toBeUndefined();
     expect(await read('there')).toMatchObject({ n: 1 });
 
