@@ -70,6 +70,13 @@ export interface PostOptions {
   readonly onQueued?: (origin: string, seconds: number) => void;
 }
 
+/** A service URI as a request needs it: parsed, its origin and path, and the policy's verdict on a literal address. */
+interface Target {
+  readonly origin: string;
+  readonly path: string;
+  readonly verdict: TargetVerdict;
+}
+
 /** Raised when every address a name resolves to is refused by the target policy. */
 class BlockedAddressError extends Error {
   override readonly name = 'BlockedAddressError';
@@ -124,7 +131,7 @@ export function makePoster(options: PostOptions) {
   const gate = makeOriginGate(perOrigin);
   // Each service URI parsed and its literal address judged once, not once per delivery (issue 24). The URL
   // is only read (by http.request) after this.
-  const targetOf = boundedMemo(10_000, (uri): { url: URL; verdict: TargetVerdict } | undefined => {
+  const targetOf = boundedMemo(10_000, (uri): Target | undefined => {
     let url: URL;
     try {
       url = new URL(uri);
@@ -132,36 +139,38 @@ export function makePoster(options: PostOptions) {
       return undefined;
     }
     const literal = literalHost(url);
-    return { url, verdict: literal ? judgeAddress(literal, options.allowPrivate) : { allowed: true } };
+    const verdict = literal ? judgeAddress(literal, options.allowPrivate) : { allowed: true as const };
+    // The origin and path as strings once too: URL builds its `origin` afresh on every read.
+    return { origin: url.origin, path: `${url.pathname}${url.search}`, verdict };
   });
 
   async function exchange(request: PostRequest, wait: DeliveryPost['connectionWait'] | undefined): Promise<PostOutcome | Busy> {
     const target = targetOf(request.url);
     if (!target) return { kind: 'error', reason: 'network', message: 'the service URI is not a valid URL', durationMs: 0 };
-    const { url, verdict } = target;
+    const { origin, verdict } = target;
     if (!verdict.allowed) return { kind: 'error', reason: 'refused', message: `refused: ${verdict.reason}`, durationMs: 0 };
     const queued = performance.now();
     const entered = await gate.enter(
-      url.origin,
+      origin,
       wait?.priority ?? Date.now(),
       wait?.deadline ?? queued + request.timeoutMs,
       wait !== undefined,
     );
     const queuedMs = entered ? entered.waitedMs : Math.round(performance.now() - queued);
-    options.onQueued?.(url.origin, queuedMs / 1000);
+    options.onQueued?.(origin, queuedMs / 1000);
     if (!entered) {
-      if (wait) return { kind: 'busy', queuedMs, expectedWaitMs: gate.expectedWaitMs(url.origin) };
+      if (wait) return { kind: 'busy', queuedMs, expectedWaitMs: gate.expectedWaitMs(origin) };
       const message = `no connection to the endpoint free within ${request.timeoutMs / 1000} s`;
       return { kind: 'error', reason: 'timeout', message, durationMs: 0, queuedMs };
     }
     try {
-      return await send(url, request, queuedMs);
+      return await send(target, request, queuedMs);
     } finally {
       entered.release();
     }
   }
 
-  function send(url: URL, request: PostRequest, queuedMs: number): Promise<PostOutcome> {
+  function send(target: Target, request: PostRequest, queuedMs: number): Promise<PostOutcome> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const method = request.method ?? 'POST';
@@ -218,8 +227,8 @@ export function makePoster(options: PostOptions) {
       let truncated = false;
       agent.dispatch(
         {
-          origin: url.origin,
-          path: `${url.pathname}${url.search}`,
+          origin: target.origin,
+          path: target.path,
           method,
           headers: request.headers,
           body: method === 'GET' ? null : request.body,

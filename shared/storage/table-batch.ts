@@ -50,9 +50,10 @@ const urlKey = (key: unknown) => encodeURIComponent(String(key).replace(/'/g, "'
 /** One action as a sub-request of the change set, or undefined when the SDK must serialise it. */
 function subRequest(tableUrl: string, action: TransactionAction): string | undefined {
   const [kind, entity] = action;
-  const at = `${tableUrl}(PartitionKey='${urlKey(entity.partitionKey)}',RowKey='${urlKey(entity.rowKey)}')`;
+  // The row's own URL (not for a create, which posts to the table).
+  const at = () => `${tableUrl}(PartitionKey='${urlKey(entity.partitionKey)}',RowKey='${urlKey(entity.rowKey)}')`;
   if (kind === 'delete') {
-    return `DELETE ${at} HTTP/1.1${CRLF}Accept: application/json;odata=minimalmetadata${CRLF}DataServiceVersion: 3.0${CRLF}If-Match: *${CRLF}${CRLF}`;
+    return `DELETE ${at()} HTTP/1.1${CRLF}Accept: application/json;odata=minimalmetadata${CRLF}DataServiceVersion: 3.0${CRLF}If-Match: *${CRLF}${CRLF}`;
   }
   const json = entityJson(entity);
   if (json === undefined) return undefined;
@@ -64,7 +65,7 @@ function subRequest(tableUrl: string, action: TransactionAction): string | undef
   const method = (action[2] ?? 'Merge') === 'Replace' ? 'PUT' : 'PATCH';
   // An update is conditional (its ETag, or any version); an upsert is not.
   const ifMatch = kind === 'update' ? `If-Match: ${action[3]?.etag ?? '*'}${CRLF}` : '';
-  return `${method} ${at} HTTP/1.1${CRLF}Content-Type: application/json${CRLF}DataServiceVersion: 3.0${CRLF}${ifMatch}${CRLF}${json}`;
+  return `${method} ${at()} HTTP/1.1${CRLF}Content-Type: application/json${CRLF}DataServiceVersion: 3.0${CRLF}${ifMatch}${CRLF}${json}`;
 }
 
 /** Whether the SDK treats the endpoint as Cosmos DB's Table API (which needs its own patching of requests). */
