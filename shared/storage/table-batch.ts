@@ -99,7 +99,8 @@ function readAnswer(status: number, body: string): TransactionResult {
     if (!statusMatch) throw new RestError(`a transaction's sub-response has no status line`, { statusCode: status });
     const subStatus = Number(statusMatch[1]);
     const start = part.indexOf('{');
-    if (subStatus >= 300 || start !== -1) {
+    // A failed action answers its status (and, in JSON, the service's error); a success answers no content.
+    if (subStatus >= 300 || (start !== -1 && part.includes('"odata.error"'))) {
       const { message, code } = serviceError(start === -1 ? undefined : part.slice(start, part.lastIndexOf('}') + 1));
       throw new RestError(message, { statusCode: subStatus, ...(code ? { code } : {}) });
     }
