@@ -21,6 +21,8 @@
  * `git worktree add /tmp/before <commit>` with its node_modules), built here first if needed, over an
  * Azurite of its own. Each round then runs this tree's host, the baseline's and the bare client in turn,
  * so before and after share the machine's load, and the change is printed round by round.
+ * COST_STORAGE=embedded runs each host over the embedded Azurite in its own process (`npm start`'s default,
+ * in memory): storage's CPU is then in the host's figure, and no storage bytes are counted.
  * COST_BARE_CLIENT=undici has the bare client POST through undici (what the host sends with) instead of
  * node's http.Agent (the floor issue 24 names): the stricter floor.
  * COST_PROFILE=<dir> runs the host and the bare client with --cpu-prof into <dir>/host and <dir>/bare and
@@ -52,6 +54,8 @@ const WARMUP = setting('COST_WARMUP', 2);
 const INGEST_CONCURRENCY = setting('COST_INGEST_CONCURRENCY', 4);
 /** The bare client's HTTP library: node's http.Agent (the floor issue 24 sets), or undici (the host's own). */
 const BARE_LIBRARY = process.env['COST_BARE_CLIENT'] === 'undici' ? 'undici' : 'http';
+/** Storage embedded in the host (npm start's default, Azurite in memory in its process), not in a process of its own. */
+const EMBEDDED = process.env['COST_STORAGE'] === 'embedded';
 /** The host's default DELIVERY_CONNECTIONS_PER_ORIGIN: what it may have in flight to the one receiver. */
 const CONCURRENCY = 64;
 const REGISTRY = 'costfanout';
@@ -83,17 +87,21 @@ for (const tree of [...(fromDist ? [root] : []), ...(baselineRoot ? [baselineRoo
 
 const receiver = await forkReceiver();
 
-/** A host measured: as npm start runs it, alone in its process, over an Azurite of its own in another. */
+/**
+ * A host measured: as npm start runs it, alone in its process, over an Azurite of its own in another, or
+ * (COST_STORAGE=embedded) over the embedded Azurite in its own process, as `npm start` runs by default.
+ */
 interface Subject {
   readonly label: string;
   readonly host: StartProcess;
-  readonly storage: BenchStorage;
+  /** Undefined when storage is embedded in the host: its CPU is then in the host's figure. */
+  readonly storage: BenchStorage | undefined;
 }
 const profileArgs = (who: 'host' | 'bare') => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
 async function startSubject(label: string, options: { source?: boolean; root?: string }, nodeArgs: readonly string[]): Promise<Subject> {
-  const storage = await startBenchStorage('child');
+  const storage = EMBEDDED ? undefined : await startBenchStorage('child');
   const host = await spawnStart(
-    { LOG_LEVEL, AzureWebJobsStorage: storage.connectionString, ALLOW_PRIVATE_TARGETS: 'true' },
+    { LOG_LEVEL, ALLOW_PRIVATE_TARGETS: 'true', ...(storage ? { AzureWebJobsStorage: storage.connectionString } : {}) },
     nodeArgs,
     options,
   );
@@ -171,9 +179,11 @@ interface Figures {
   readonly earlyChecks: number;
 }
 
+const NO_COUNTS = { queue: 0, table: 0, queueBytes: 0, tableBytes: 0 };
 async function snapshot({ host, storage }: Subject) {
-  const counts = await storage.requestCounts();
-  return { host: processCpuMs(host.pid), storage: processCpuMs(storage.pid), counts, at: performance.now(), us: monotonicUs() };
+  const counts = storage ? await storage.requestCounts() : NO_COUNTS;
+  const storageCpu = storage ? processCpuMs(storage.pid) : 0;
+  return { host: processCpuMs(host.pid), storage: storageCpu, counts, at: performance.now(), us: monotonicUs() };
 }
 
 /** One host round: from the first ingest until every delivery arrived and listEvents shows each record final. */
@@ -259,7 +269,7 @@ async function bareRound(round: string): Promise<{ cpuMs: number; wallMs: number
 
 console.log(
   `registry-webhooks bench:cost — host (${fromDist ? 'dist/local/start.js' : 'local/start.ts'}, LOG_LEVEL=${LOG_LEVEL}), ` +
-    `Azurite, receiver and bare client each in its own process; node ${process.version}`,
+    `${EMBEDDED ? 'Azurite embedded in it, ' : 'Azurite, '}receiver and bare client each in its own process; node ${process.version}`,
 );
 console.log(
   `load: ${EVENTS} events × ${WEBHOOKS} webhooks = ${fmt(EVENTS * WEBHOOKS)} deliveries a round, ${INGEST_CONCURRENCY} ingests at once; ` +
@@ -317,6 +327,10 @@ subjects.forEach(({ label }, i) => {
   const storageRatio = median(rounds.map((h, r) => h.storageCpuMs / bareRounds[r]!.cpuMs));
   console.log(`${label}:`);
   console.log(`  host     ${fmt(hostMs, 3)} ms CPU (${mean(sum(rounds, (h) => h.cpuMs))})   host/bare    ${fmt(hostRatio, 2)}×`);
+  if (EMBEDDED) {
+    console.log('  storage  embedded in the host: its CPU is in the host figure above');
+    return;
+  }
   console.log(
     `  storage  ${fmt(storageMs, 3)} ms CPU (${mean(sum(rounds, (h) => h.storageCpuMs))})   storage/bare ${fmt(storageRatio, 2)}×`,
   );
@@ -333,7 +347,7 @@ if (subjects.length > 1) {
     `${fmt((median(hostRounds[0]!.map((h, r) => f(h) / f(hostRounds[1]![r]!))) - 1) * 100, 0)} %`;
   console.log(
     `this tree against the baseline, median of the rounds' ratios: host CPU ${change((h) => h.cpuMs)}, ` +
-      `storage CPU ${change((h) => h.storageCpuMs)}, table bytes ${change((h) => h.tableBytes)}`,
+      (EMBEDDED ? '(storage embedded)' : `storage CPU ${change((h) => h.storageCpuMs)}, table bytes ${change((h) => h.tableBytes)}`),
   );
 }
 console.log(`loadavg at end: ${loadavg()}`);
@@ -356,4 +370,4 @@ if (profileDir) {
 }
 closePosts();
 receiver.stop();
-for (const { storage } of subjects) await storage.close();
+for (const { storage } of subjects) await storage?.close();
