@@ -300,7 +300,7 @@ for (let r = 1; r <= ROUNDS; r++) {
     .map(
       (h, i) =>
         `${subjects.length > 1 ? `${i === 0 ? 'this tree' : 'baseline'} ` : ''}host ${perDelivery(h.cpuMs)} ms CPU/delivery (${fmt(h.wallMs)} ms wall), ` +
-        `storage ${perDelivery(h.storageCpuMs)}${h.earlyChecks > 0 ? ` (${h.earlyChecks} completion checks came early, counted)` : ''}`,
+        `storage ${EMBEDDED ? 'embedded' : perDelivery(h.storageCpuMs)}${h.earlyChecks > 0 ? ` (${h.earlyChecks} completion checks came early, counted)` : ''}`,
     )
     .join('; ');
   console.log(`round ${r}: ${hostsLine}; bare ${perDelivery(b.cpuMs)} (${fmt(b.wallMs)} ms wall)`);
@@ -352,11 +352,14 @@ if (subjects.length > 1) {
 }
 console.log(`loadavg at end: ${loadavg()}`);
 const checkedAt = performance.now();
-const measured = new Set(Array.from({ length: ROUNDS }, (_, r) => eventIds(`r${r + 1}`)).flat());
+// The embedded store keeps a window of history (LOCAL_HISTORY_DELIVERIES, 5,000 by default): only the last
+// round's records are sure to be listed still.
+const checkedRounds = EMBEDDED ? [ROUNDS] : Array.from({ length: ROUNDS }, (_, r) => r + 1);
+const measured = new Set(checkedRounds.flatMap((r) => eventIds(`r${r}`)));
 let checked = 0;
 for (const { host } of subjects) checked = await runFinalCheck(host.url, measured);
 console.log(
-  `records of the measured rounds final for the ${checked} webhooks checked per host (${fmt((performance.now() - checkedAt) / 1000, 1)} s; COST_VERIFY=all checks all)`,
+  `records of the ${EMBEDDED ? 'last measured round' : 'measured rounds'} final for the ${checked} webhooks checked per host (${fmt((performance.now() - checkedAt) / 1000, 1)} s; COST_VERIFY=all checks all)`,
 );
 
 const clientExited = new Promise((r) => client.once('exit', r));
