@@ -45,7 +45,7 @@ export interface PostRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
-  /** The receiver's time: it starts once the request is on a socket (connect included), not while it waits for one. */
+  /** The receiver's time: it starts once the origin gate lets the request through (connect included), not while it waits for a connection. */
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
 }
@@ -115,7 +115,7 @@ function guardedLookup(options: PostOptions): LookupFunction {
  * the same policy): undici's dispatcher with keep-alive connections (a fan-out reuses connections per
  * endpoint), no redirects followed, at most `maxResponseBytes` of the response kept. At most
  * `connectionsPerOrigin` requests are in flight to one origin (origin-gate.ts); the others wait their
- * turn in order, and a request's deadline starts only once it is on a socket: waiting for our own
+ * turn in order, and a request's deadline starts only once the gate lets it through: waiting for our own
  * connections never counts as the receiver being slow.
  */
 export function makePoster(options: PostOptions) {

@@ -110,16 +110,37 @@ function readAnswer(status: number, body: string): TransactionResult {
   return { status, subResponses };
 }
 
+/** Where a client's transactions go: its table's URL (sub-requests), `$batch` with the SAS behind it, or undefined for Cosmos DB. */
+interface Endpoints {
+  readonly tableUrl: string;
+  readonly batchUrl: string;
+  readonly insecure: boolean;
+}
+const endpoints = new WeakMap<TableClient, Endpoints | undefined>();
+function endpointsOf(table: TableClient): Endpoints | undefined {
+  if (endpoints.has(table)) return endpoints.get(table);
+  const [base = '', sas = ''] = table.url.split('?');
+  const account = base.replace(/\/$/, '');
+  const found = isCosmos(new URL(account))
+    ? undefined
+    : {
+        tableUrl: `${account}/${table.tableName}`,
+        batchUrl: `${account}/$batch${sas ? `?${sas}` : ''}`,
+        insecure: account.startsWith('http:'),
+      };
+  endpoints.set(table, found);
+  return found;
+}
+
 /**
  * Submits one entity-group transaction (all actions in one partition, at most 100): the stores' one way
  * to write several rows at once. Throws a RestError as `TableClient.submitTransaction` does.
  */
 export async function submitTransaction(table: TableClient, actions: readonly TransactionAction[]): Promise<TransactionResult> {
-  const [base = '', sas = ''] = table.url.split('?');
-  const account = base.replace(/\/$/, '');
   const sdk = async () => table.submitTransaction([...actions]);
-  if (isCosmos(new URL(account))) return sdk();
-  const tableUrl = `${account}/${table.tableName}`;
+  const where = endpointsOf(table);
+  if (!where) return sdk();
+  const { tableUrl, batchUrl, insecure } = where;
   // Boundaries of 64 random bits: no body can hold them by chance, and each row's part repeats one (a UUID
   // would add 20 bytes a row).
   const id = randomBytes(8).toString('hex');
@@ -133,7 +154,7 @@ export async function submitTransaction(table: TableClient, actions: readonly Tr
   }
   body += `${CRLF}--${changeset}--${CRLF}--${batch}--${CRLF}`;
   const request = createPipelineRequest({
-    url: `${account}/$batch${sas ? `?${sas}` : ''}`,
+    url: batchUrl,
     method: 'POST',
     body,
     headers: createHttpHeaders({
@@ -144,7 +165,7 @@ export async function submitTransaction(table: TableClient, actions: readonly Tr
       'Content-Type': `multipart/mixed; boundary=${batch}`,
       'Accept-Charset': 'UTF-8',
     }),
-    allowInsecureConnection: account.startsWith('http:'),
+    allowInsecureConnection: insecure,
   });
   const response = await table.pipeline.sendRequest(storageHttpClient(), request);
   return readAnswer(response.status, response.bodyAsText ?? '');
