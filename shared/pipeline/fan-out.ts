@@ -170,7 +170,7 @@ async function fanOutClaimed(
         recorded: p.claim.recorded,
         records: [...records.slice(sent, (sent += p.targets.length)), ...records.slice(held, (held += p.held.length + p.skipped.length))],
       }));
-      recorded = await deps.claims.recordFanOut(registry, groups, deps.owner);
+      recorded = await deps.claims.recordFanOut(registry, groups);
       return [
         ...planned.flatMap((p) => p.targets.map(() => kept(p))),
         ...planned.flatMap((p) => [...p.held, ...p.skipped].map(() => kept(p))),

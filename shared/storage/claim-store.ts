@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { submitTransaction } from './table-batch.js';
 import { z } from 'zod';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
@@ -30,6 +31,8 @@ const claimEntity = z.object({
   leaseUntil: z.string().optional(),
   /** Delivery rows recorded so far under a claim (a fan-out to more than 99 webhooks takes several transactions). */
   recorded: z.number().int().optional(),
+  /** Which recordFanOut call wrote `recorded` last: a random token of that call. */
+  recordedBy: z.string().optional(),
   /** The event as JSON (what its deliveries' bodies are rendered again from). */
   payload: z.string().optional(),
   etag: z.string(),
@@ -108,10 +111,12 @@ export interface ClaimStore {
    * transactions, the shards are written at once; a larger event is written 99 rows at a time, each step
    * advancing its row's `recorded` count under the ETag the step before returned. Returns the ids of the
    * events recorded; the others lost their claim. A write refused for a stale ETag whose row shows it
-   * landed (`owner` still this process, `recorded` as written: a committed transaction retried after its
-   * answer was lost) counts as recorded, so its follow-ups (retries) are not lost.
+   * landed (`recordedBy` this call's own random token and `recorded` as written: a committed transaction
+   * retried after its answer was lost) counts as recorded, so its follow-ups (retries) are not lost. The
+   * token, not the owner: a claim taken over by the same process (its queue trigger after its dispatch's
+   * lease ran out) has the same owner, and its records must not pass for this call's.
    */
-  recordFanOut(registry: string, events: readonly FanOutRecord[], owner: string): Promise<Set<string>>;
+  recordFanOut(registry: string, events: readonly FanOutRecord[]): Promise<Set<string>>;
 }
 
 export function makeClaimStore(table: TableClient): ClaimStore {
@@ -119,7 +124,7 @@ export function makeClaimStore(table: TableClient): ClaimStore {
   const readClaim = async (registry: string, eventId: string): Promise<ClaimRow | undefined> => {
     const row = await unless404(
       table.getEntity(Partitions.event(registry, eventId), Rows.event(eventId), {
-        queryOptions: { select: ['state', 'receivedAt', 'owner', 'leaseUntil', 'recorded', 'payload'] },
+        queryOptions: { select: ['state', 'receivedAt', 'owner', 'leaseUntil', 'recorded', 'recordedBy', 'payload'] },
       }),
     );
     return row === undefined ? undefined : claimEntity.parse(row);
@@ -230,16 +235,17 @@ export function makeClaimStore(table: TableClient): ClaimStore {
       return { event: acrEvent.parse(JSON.parse(entity.payload)), state: entity.state, receivedAt: entity.receivedAt };
     },
 
-    async recordFanOut(registry, events, owner) {
+    async recordFanOut(registry, events) {
+      const token = randomBytes(8).toString('hex');
       const done = new Set<string>();
-      /** After a 412: the claim's ETag if this owner's write of `recorded` rows did land, else undefined (taken over). */
+      /** After a 412: the claim's ETag if this call's write of `recorded` rows did land, else undefined (taken over). */
       const landed = async (e: FanOutRecord, recorded: number): Promise<string | undefined> => {
         const row = await readClaim(registry, e.eventId);
-        return row?.owner === owner && row.recorded === recorded && row.state !== 'queued' ? row.etag : undefined;
+        return row?.recordedBy === token && row.recorded === recorded ? row.etag : undefined;
       };
       const mark = (e: FanOutRecord, state: 'claimed' | 'fannedout', count: number): TransactionAction => [
         'update',
-        { ...key(registry, e.eventId), state, recorded: e.recorded + count },
+        { ...key(registry, e.eventId), state, recorded: e.recorded + count, recordedBy: token },
         'Merge',
         { etag: e.etag },
       ];

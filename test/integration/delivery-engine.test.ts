@@ -448,7 +448,7 @@ describe("a fan-out's records where rows are there already", () => {
     // The third event's claim was taken over meanwhile: the ETag this fan-out holds is stale.
     expect(await claims.takeClaim(registry, three!, etags.get(three!)!, { ...lease, owner: 'other' })).toBeDefined();
     const stale = fanOut(three!, 2);
-    const done = await claims.recordFanOut(registry, [fanOut(one!, 3), fanOut(two!, 3), stale, fanOut(large, 120)], lease.owner);
+    const done = await claims.recordFanOut(registry, [fanOut(one!, 3), fanOut(two!, 3), stale, fanOut(large, 120)]);
     expect([...done].sort()).toEqual([one!, two!, large].sort());
 
     const id = (webhook: string, eventId: string) => ({ registry, webhook, eventId, receivedMs });
@@ -465,5 +465,47 @@ describe("a fan-out's records where rows are there already", () => {
     ] as const)
       expect(await claims.readClaim(registry, eventId)).toMatchObject({ state: 'fannedout', recorded });
     expect(await claims.readClaim(registry, three!)).toMatchObject({ state: 'claimed' });
+  });
+
+  it('a claim taken over by the same process, whose new fan-out recorded first, leaves the old one’s write unrecorded: its retried write is not taken for its own', async () => {
+    const table = TableClient.fromConnectionString(azurite.connectionString, 'events', { allowInsecureConnection: true });
+    await table.createTable().catch(() => undefined); // the test above made it
+    const claims = makeClaimStore(table);
+    const registry = 'rowsreg02';
+    const receivedAt = new Date().toISOString();
+    const lease = { owner: 'one-process', leaseUntil: new Date(Date.parse(receivedAt) + 60_000).toISOString() };
+    const event = acrEvent.parse(push('taken-1'));
+    const { etags } = await claims.acceptEvents(registry, [{ event, payload: JSON.stringify(event), receivedAt, remember: false }], lease);
+    const first = etags.get('taken-1')!;
+    const row = (webhook: string): DeliveryRecord => ({
+      webhook,
+      eventId: 'taken-1',
+      receivedMs: Date.parse(receivedAt),
+      action: 'push',
+      image: 'app:v1',
+      body: '{}',
+      requestHeaders: {},
+      requestUri: 'http://127.0.0.1/hook',
+      state: 'pending',
+      attempts: 1,
+      nextAttemptAt: receivedAt,
+      lastError: 'HTTP 500',
+      responseStatus: 500,
+      responseReason: 'Internal Server Error',
+      responseHeaders: {},
+      responseBody: '',
+      durationMs: 3,
+      createdAt: receivedAt,
+      updatedAt: receivedAt,
+    });
+    // The same owner takes the claim over (its queue trigger after the dispatch's lease ran out) and records first.
+    const second = await claims.takeClaim(registry, 'taken-1', first, lease);
+    expect(second).toBeDefined();
+    const taker = await claims.recordFanOut(registry, [{ eventId: 'taken-1', etag: second!, recorded: 0, records: [row('takenhook1')] }]);
+    expect([...taker]).toEqual(['taken-1']);
+    // The first fan-out now writes the same row under its stale claim: 409, then 412. Same owner, same count,
+    // but not its write: it must record nothing (no follow-ups twice).
+    const stale = await claims.recordFanOut(registry, [{ eventId: 'taken-1', etag: first, recorded: 0, records: [row('takenhook1')] }]);
+    expect([...stale]).toEqual([]);
   });
 });
