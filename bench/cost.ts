@@ -25,12 +25,12 @@
  * in memory): storage's CPU is then in the host's figure, and no storage bytes are counted.
  * COST_BARE_CLIENT=undici has the bare client POST through undici (what the host sends with) instead of
  * node's http.Agent (the floor issue 24 names): the stricter floor.
- * COST_PROFILE=<dir> runs the host and the bare client with --cpu-prof into <dir>/host and <dir>/bare and
+ * COST_PROFILE=<dir> runs the host, the bare client and this tree's Azurite with --cpu-prof into <dir>/host, <dir>/bare and <dir>/storage and
  * writes in each `windows.json`, the measured rounds' CLOCK_MONOTONIC spans (µs), for bench/cpu-profile.ts
  * to keep only their samples.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newSigningSecret } from '../shared/delivery/signature.js';
@@ -97,9 +97,10 @@ interface Subject {
   /** Undefined when storage is embedded in the host: its CPU is then in the host's figure. */
   readonly storage: BenchStorage | undefined;
 }
-const profileArgs = (who: 'host' | 'bare') => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
+const profileArgs = (who: 'host' | 'bare' | 'storage') => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
 async function startSubject(label: string, options: { source?: boolean; root?: string }, nodeArgs: readonly string[]): Promise<Subject> {
-  const storage = EMBEDDED ? undefined : await startBenchStorage('child');
+  // Only this tree's storage is profiled (the first subject's), as only its host is.
+  const storage = EMBEDDED ? undefined : await startBenchStorage('child', label === 'this tree' ? profileArgs('storage') : []);
   const host = await spawnStart(
     { LOG_LEVEL, ALLOW_PRIVATE_TARGETS: 'true', ...(storage ? { AzureWebJobsStorage: storage.connectionString } : {}) },
     nodeArgs,
@@ -369,7 +370,9 @@ for (const { host } of subjects) await host.stop('SIGTERM');
 if (profileDir) {
   writeFileSync(join(profileDir, 'host', 'windows.json'), JSON.stringify(hostRounds[0]!.map((h) => h.span)));
   writeFileSync(join(profileDir, 'bare', 'windows.json'), JSON.stringify(bareRounds.map((b) => b.span)));
-  console.log(`CPU profiles in ${profileDir}/{host,bare}; summarise with: npx tsx bench/cpu-profile.ts ${profileDir}/host`);
+  if (!EMBEDDED) mkdirSync(join(profileDir, 'storage'), { recursive: true });
+  if (!EMBEDDED) writeFileSync(join(profileDir, 'storage', 'windows.json'), JSON.stringify(hostRounds[0]!.map((h) => h.span)));
+  console.log(`CPU profiles in ${profileDir}/{host,bare${EMBEDDED ? '' : ',storage'}}; summarise with: npx tsx bench/cpu-profile.ts ${profileDir}/host`);
 }
 closePosts();
 receiver.stop();

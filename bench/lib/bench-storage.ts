@@ -31,6 +31,8 @@ export interface BenchStorage {
  */
 export async function startBenchStorage(
   where: 'inprocess' | 'child' = process.env['BENCH_AZURITE'] === 'inprocess' ? 'inprocess' : 'child',
+  /** Node flags for the child (say `--cpu-prof`). */
+  nodeArgs: readonly string[] = [],
 ): Promise<BenchStorage> {
   if (where === 'inprocess') {
     const a = await startAzurite();
@@ -45,7 +47,7 @@ export async function startBenchStorage(
   }
   const here = dirname(fileURLToPath(import.meta.url));
   const child = fork(join(here, '..', 'azurite-child.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...nodeArgs, '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const once = <T>(type: string) =>
