@@ -372,7 +372,9 @@ if (profileDir) {
   writeFileSync(join(profileDir, 'bare', 'windows.json'), JSON.stringify(bareRounds.map((b) => b.span)));
   if (!EMBEDDED) mkdirSync(join(profileDir, 'storage'), { recursive: true });
   if (!EMBEDDED) writeFileSync(join(profileDir, 'storage', 'windows.json'), JSON.stringify(hostRounds[0]!.map((h) => h.span)));
-  console.log(`CPU profiles in ${profileDir}/{host,bare${EMBEDDED ? '' : ',storage'}}; summarise with: npx tsx bench/cpu-profile.ts ${profileDir}/host`);
+  console.log(
+    `CPU profiles in ${profileDir}/{host,bare${EMBEDDED ? '' : ',storage'}}; summarise with: npx tsx bench/cpu-profile.ts ${profileDir}/host`,
+  );
 }
 closePosts();
 receiver.stop();

@@ -8,7 +8,8 @@ import { recordAll, sendAndRecord, type Send } from '../delivery/send-and-record
 import type { Logger } from '../logger.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../storage/key-part.js';
-import type { DeliveryStore } from '../storage/delivery-store.js';
+import type { AttemptRead, DeliveryStore } from '../storage/delivery-store.js';
+import type { Config } from '../config.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { deliveriesMessage, type DeliveryRef } from './messages.js';
 import { parseOrPoison } from './poison.js';
@@ -18,12 +19,16 @@ import type { Metrics } from '../metrics/metrics.js';
 export interface DeliverDeps extends FollowUpDeps {
   readonly webhooks: Pick<WebhookStore, 'listCached'>;
   readonly now: Clock;
-  readonly deliveries: Pick<DeliveryStore, 'getDeliveries' | 'putDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'readForAttempt' | 'claimAttempts' | 'putDeliveries'>;
   readonly queues: { readonly deliveriesPoison: QueueClient };
   readonly attempt: AttemptDelivery;
   readonly metrics: Pick<Metrics, 'held'>;
+  readonly config: Pick<Config, 'deliveryTimeoutMs' | 'deliveryQueueWaitMs'>;
 }
 import { logValue } from '../log-value.js';
+
+/** Beyond an attempt's longest (its wait for a turn and a connection, then its timeout), how long its claim lasts. */
+const CLAIM_MARGIN_MS = 30_000;
 
 /**
  * The delivery worker: the next attempt of each delivery in a message (retries due now, or a fan-out's
@@ -35,9 +40,39 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
   return parseOrPoison(deliveriesMessage, deps.queues.deliveriesPoison, 'delivery', async ({ registry, items, ordered }, context) => {
     const webhooks = await deps.webhooks.listCached(registry);
     // Read together: deliveries of one event (a fan-out's hand-offs, its retries due at once) share its row's read.
-    const records = await deps.deliveries.getDeliveries(items.map((item) => deliveryIdOf(registry, item)));
-    const planned = items.map((item, i) => plan(deps, registry, webhooks, item, records[i], context));
-    const sends = planned.flatMap((p) => (p && 'send' in p ? [p.send] : []));
+    const reads = await deps.deliveries.readForAttempt(items.map((item) => deliveryIdOf(registry, item)));
+    const nowMs = deps.now().getTime();
+    const planned = items.map((item, i) => plan(deps, registry, webhooks, item, reads[i], nowMs, context));
+    const wanted = planned.flatMap((p, i) => (p && 'send' in p ? [{ send: p.send, item: items[i]!, etag: reads[i]!.etag }] : []));
+    // Each attempt is taken (ETag-conditional) before it is sent: of two messages for one attempt (a lane's
+    // release and its re-check, a hand-off and a retry), read at once, one sends and the other is refused.
+    // A send's attempt lasts at most its wait plus its timeout; in order, one after another.
+    const longestMs = (deps.config.deliveryQueueWaitMs + deps.config.deliveryTimeoutMs) * (ordered ? Math.max(1, wanted.length) : 1);
+    const untilMs = nowMs + longestMs + CLAIM_MARGIN_MS;
+    const taken =
+      wanted.length === 0
+        ? new Set<string>()
+        : new Set(
+            (
+              await deps.deliveries.claimAttempts(
+                wanted.map((w) => ({ id: deliveryIdOf(registry, w.item), etag: w.etag })),
+                new Date(untilMs).toISOString(),
+              )
+            ).map(claimKey),
+          );
+    const sends = wanted.filter((w) => taken.has(claimKey(deliveryIdOf(registry, w.item)))).map((w) => w.send);
+    // Refused (taken meanwhile): the worker that took it has its own message, which stays until that attempt is
+    // recorded and comes back should the worker die. Read as held by another worker: this may be that message
+    // come back, so it is looked at again once the hold has run out (by then it is usually recorded, and
+    // nothing is done).
+    for (const [i, p] of planned.entries()) {
+      if (!p || !('heldUntilMs' in p)) continue;
+      const ref = items[i]!;
+      context.log(
+        `delivery attempt held by another worker: registry=${registry} webhook=${ref.webhook} attempt=${ref.attempt}; looked at again when the hold ends`,
+      );
+      await deps.deliveryQueue.schedule(registry, [ref], Math.ceil((p.heldUntilMs - nowMs) / 1000) + 1);
+    }
     const { results } = await sendAndRecord(sendDeps(deps), {
       registry,
       sends,
@@ -54,16 +89,25 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
   });
 }
 
-/** What to do with one item (its record as read): send it, record it unsent (its webhook deleted or disabled), or nothing (stale). */
+const claimKey = (id: { readonly webhook: string; readonly eventId: string; readonly receivedMs: number }) =>
+  `${nameKey(id.webhook)}\n${id.receivedMs}\n${id.eventId}`;
+
+/**
+ * What to do with one item (its record as read): send it, record it unsent (its webhook deleted or
+ * disabled), look again once another worker's hold on the attempt ends, or nothing (stale).
+ */
 function plan(
   deps: DeliverDeps,
   registry: string,
   webhooks: readonly WebhookRecord[],
   item: DeliveryRef,
-  record: DeliveryRecord | undefined,
+  read: AttemptRead | undefined,
+  nowMs: number,
   log: Logger,
-): { send: Send } | { unsent: DeliveryRecord } | undefined {
+): { send: Send } | { unsent: DeliveryRecord } | { heldUntilMs: number } | undefined {
+  const record = read?.record;
   if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
+  if (read.claimedUntilMs !== undefined && read.claimedUntilMs > nowMs) return { heldUntilMs: read.claimedUntilMs };
   const tag = `registry=${registry} event=${logValue(record.eventId)} action=${record.action}`;
   const webhook = webhooks.find((w) => nameKey(w.name) === nameKey(item.webhook));
   if (!webhook) {

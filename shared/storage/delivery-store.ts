@@ -21,6 +21,8 @@ import { byPartition, rangeFilter, submitEach } from './table-ops.js';
 const deliveryStateField = z.object({ state: z.enum(DELIVERY_STATES) });
 /** An `evt|` row's event, as JSON (claim-store.ts writes it). */
 const eventPayloadField = z.object({ payload: z.string() });
+/** What an attempt's read needs besides the record: the row's ETag and the attempt's claim (`sendingUntil`, ISO). */
+const attemptFields = z.object({ etag: z.string().min(1), sendingUntil: z.string().optional() });
 
 /** A delivery row's address, its event and the ETag it was read with. */
 interface DeliveryKey {
@@ -34,6 +36,14 @@ interface DeliveryKey {
 export interface RecoverableDelivery {
   readonly id: DeliveryId;
   readonly etag: string;
+}
+
+/** A delivery read for an attempt (DeliveryStore.readForAttempt). */
+export interface AttemptRead {
+  readonly record: DeliveryRecord;
+  readonly etag: string;
+  /** Until when (epoch ms) another worker holds its next attempt; undefined when none does. */
+  readonly claimedUntilMs: number | undefined;
 }
 
 export interface DeliveryStore {
@@ -69,6 +79,18 @@ export interface DeliveryStore {
    * order asked.
    */
   resetForRecovery(rows: readonly RecoverableDelivery[], now: string): Promise<DeliveryId[]>;
+  /**
+   * Deliveries as the delivery worker reads them before an attempt: each record, the ETag it was read with,
+   * and until when another worker holds its attempt (`claimAttempts`), if one does.
+   */
+  readForAttempt(ids: readonly DeliveryId[]): Promise<(AttemptRead | undefined)[]>;
+  /**
+   * Marks each delivery's next attempt as taken by this worker until `until` (ISO), each only if its row is
+   * unchanged since it was read (ETag): of two workers that read the same row, one takes the attempt and the
+   * other is refused. Returns the deliveries taken. The record written after the attempt (upsert Replace)
+   * drops the mark.
+   */
+  claimAttempts(reads: readonly { readonly id: DeliveryId; readonly etag: string }[], until: string): Promise<DeliveryId[]>;
   /** Deletes a webhook's whole history, in every shard. Returns how many rows went. */
   deleteDeliveries(registry: string, webhook: string): Promise<number>;
 }
@@ -117,15 +139,50 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
     return stored.map((s) => s && recordOf(s.partitionKey, s.delivery));
   };
 
-  const getDeliveries = async (ids: readonly DeliveryId[]) => {
-    const rows = await Promise.all(
+  const readRows = (ids: readonly DeliveryId[]) =>
+    Promise.all(
       ids.map(async (id) => {
         const { partitionKey, rowKey } = deliveryKeys(id);
         const entity = await unless404(table.getEntity(partitionKey, rowKey));
         return entity && { partitionKey, entity };
       }),
     );
-    return withBodies(rows);
+  const getDeliveries = async (ids: readonly DeliveryId[]) => withBodies(await readRows(ids));
+
+  /**
+   * Merges `patch` into each row only if it is unchanged since it was read (its ETag): a partition's rows in
+   * one transaction; when one of them changed meanwhile (412) or went (404), one by one, keeping the rest.
+   * Returns the row keys written.
+   */
+  const mergeIfUnchanged = async (
+    rows: readonly { readonly partitionKey: string; readonly rowKey: string; readonly etag: string }[],
+    patch: Readonly<Record<string, string | number>>,
+  ): Promise<Set<string>> => {
+    const entity = (pk: string, rowKey: string) => ({ partitionKey: pk, rowKey, ...patch });
+    const done = new Set<string>();
+    for (const [pk, list] of byPartition(rows, (r) => r.partitionKey)) {
+      try {
+        await submitTransaction(
+          table,
+          list.map((r): TransactionAction => ['update', entity(pk, r.rowKey), 'Merge', { etag: r.etag }]),
+        );
+        for (const r of list) done.add(r.rowKey);
+        continue;
+      } catch (err) {
+        const status = statusOf(err);
+        if (status !== 412 && status !== 404) throw err;
+      }
+      for (const r of list) {
+        try {
+          await table.updateEntity(entity(pk, r.rowKey), 'Merge', { etag: r.etag });
+          done.add(r.rowKey);
+        } catch (err) {
+          const status = statusOf(err);
+          if (status !== 412 && status !== 404) throw err;
+        }
+      }
+    }
+    return done;
   };
 
   return {
@@ -182,42 +239,29 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
         .map((k) => ({ id: { registry, webhook, eventId: k.eventId, receivedMs: receivedMsOf(k.rowKey) ?? 0 }, etag: k.etag }));
     },
 
+    async readForAttempt(ids) {
+      const rows = await readRows(ids);
+      const records = await withBodies(rows);
+      return rows.map((row, i) => {
+        const record = records[i];
+        if (!row || !record) return undefined;
+        const { etag, sendingUntil } = attemptFields.parse(row.entity);
+        // A mark that does not read as a time holds nothing (the attempt is anyone's).
+        const until = sendingUntil === undefined ? NaN : Date.parse(sendingUntil);
+        return { record, etag, claimedUntilMs: Number.isFinite(until) ? until : undefined };
+      });
+    },
+
+    async claimAttempts(reads, until) {
+      const rows = reads.map((r) => ({ ...deliveryKeys(r.id), etag: r.etag }));
+      const taken = await mergeIfUnchanged(rows, { sendingUntil: until });
+      return reads.filter((_, i) => taken.has(rows[i]!.rowKey)).map((r) => r.id);
+    },
+
     async resetForRecovery(asked, now) {
       const rows = asked.map((r) => ({ ...deliveryKeys(r.id), etag: r.etag }));
-      const pending = (pk: string, rowKey: string) => ({
-        partitionKey: pk,
-        rowKey,
-        state: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        updatedAt: now,
-      });
-      const done: string[] = [];
-      for (const [pk, list] of byPartition(rows, (r) => r.partitionKey)) {
-        try {
-          await submitTransaction(
-            table,
-            list.map((r): TransactionAction => ['update', pending(pk, r.rowKey), 'Merge', { etag: r.etag }]),
-          );
-          done.push(...list.map((r) => r.rowKey));
-          continue;
-        } catch (err) {
-          const status = statusOf(err);
-          if (status !== 412 && status !== 404) throw err;
-        }
-        // One of them changed meanwhile (another recover, a retention purge): one by one, keeping the rest.
-        for (const r of list) {
-          try {
-            await table.updateEntity(pending(pk, r.rowKey), 'Merge', { etag: r.etag });
-            done.push(r.rowKey);
-          } catch (err) {
-            const status = statusOf(err);
-            if (status !== 412 && status !== 404) throw err;
-          }
-        }
-      }
+      const reset = await mergeIfUnchanged(rows, { state: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now });
       // In the order asked (recover sends in order of receipt), not in the order of the partitions.
-      const reset = new Set(done);
       return asked.filter((_, i) => reset.has(rows[i]!.rowKey)).map((r) => r.id);
     },
 

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueClient } from '@azure/storage-queue';
+import { TableClient } from '@azure/data-tables';
+import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { api, startService, type TestService } from '../helpers/service.js';
+import type { DeliveryRecord } from '../../shared/delivery/delivery-record.js';
+import { deliveryKeys } from '../../shared/storage/event-keys.js';
+import { Queue, Table } from '../../shared/constants.js';
+
+/*
+ * The delivery worker takes an attempt (an ETag-conditional write) before it sends it: two messages for
+ * one attempt (an ordered lane's release and its re-check, a hand-off and a retry) read at once send it
+ * once, and an attempt another worker holds is looked at again once that hold runs out, not dropped.
+ */
+const REGISTRY = 'claimsreg';
+
+function pendingRecord(webhook: string, eventId: string, serviceUri: string): DeliveryRecord {
+  const now = new Date().toISOString();
+  const body = JSON.stringify({ id: eventId, action: 'push', target: { repository: 'app', tag: 'v1' } });
+  return {
+    webhook,
+    eventId,
+    receivedMs: Date.now(),
+    action: 'push',
+    image: 'app:v1',
+    body,
+    requestHeaders: {},
+    requestUri: serviceUri,
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    lastError: undefined,
+    responseStatus: undefined,
+    responseReason: undefined,
+    responseHeaders: {},
+    responseBody: '',
+    durationMs: undefined,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+describe('each attempt taken before it is sent', () => {
+  let rx: Receiver;
+  let svc: TestService;
+  let table: TableClient;
+  beforeAll(async () => {
+    rx = await startReceiver();
+    svc = await startService();
+    table = TableClient.fromConnectionString(svc.azurite.connectionString, Table.events, { allowInsecureConnection: true });
+  });
+  afterAll(async () => {
+    await svc.close();
+    await rx.close();
+  });
+
+  async function webhook(name: string): Promise<string> {
+    const serviceUri = `${rx.url}/${name}`;
+    const res = await api(svc, `/registries/${REGISTRY}/webhooks/${name}`, {
+      method: 'PUT',
+      json: { location: 'westus', properties: { serviceUri, actions: ['push'] } },
+    });
+    expect(res.status).toBe(201);
+    return serviceUri;
+  }
+
+  /** The record's final state (no longer pending), with the delivery queue drained and no background work left. */
+  async function settled(record: DeliveryRecord): Promise<DeliveryRecord> {
+    const queue = new QueueClient(svc.azurite.connectionString, Queue.deliveries);
+    return eventually(
+      async () => {
+        const now = await svc.deps.deliveries.getDelivery({ registry: REGISTRY, ...record });
+        if (!now || now.state === 'pending' || svc.deps.background.running.size > 0) return undefined;
+        const props = await queue.getProperties();
+        return (props.approximateMessagesCount ?? 0) === 0 ? now : undefined;
+      },
+      20_000,
+      () => `the delivery recorded final and the delivery queue drained; the log:\n${svc.logs.slice(-15).join('\n')}`,
+    );
+  }
+
+  it('sends an attempt once when two messages for it are read at the same moment', async () => {
+    const serviceUri = await webhook('claimtwice');
+    const record = pendingRecord('claimtwice', 'claim-twice-1', serviceUri);
+    await svc.deps.deliveries.putDelivery(REGISTRY, record);
+    // The receiver answers only after a second: a second worker that read the record pending meanwhile would send too.
+    let release!: () => void;
+    rx.answer = { status: 200, body: 'ok', hold: new Promise<void>((r) => (release = r)) };
+    const ref = { webhook: 'claimtwice', eventId: record.eventId, receivedMs: record.receivedMs, attempt: 1 };
+    await Promise.all([svc.deps.deliveryQueue.schedule(REGISTRY, [ref], 0), svc.deps.deliveryQueue.schedule(REGISTRY, [ref], 0)]);
+    await rx.waitFor(1, 10_000, '/claimtwice');
+    // Both messages were received (each stays, invisible, while its worker runs; a worker refused the attempt
+    // finishes at once and deletes its message), then the answer goes.
+    const queue = new QueueClient(svc.azurite.connectionString, Queue.deliveries);
+    await eventually(
+      async () => ((await queue.peekMessages()).peekedMessageItems.length === 0 ? true : undefined),
+      10_000,
+      'both messages received',
+    );
+    release();
+    rx.answer = { status: 200, body: 'ok' };
+    const final = await settled(record);
+    expect(final.state).toBe('succeeded');
+    expect(final.attempts).toBe(1);
+    expect(rx.forPath('/claimtwice')).toHaveLength(1);
+  });
+
+  it('looks again at an attempt another worker holds once the hold runs out, and sends it then, once', async () => {
+    const serviceUri = await webhook('claimheld');
+    const record = pendingRecord('claimheld', 'claim-held-1', serviceUri);
+    await svc.deps.deliveries.putDelivery(REGISTRY, record);
+    // Another worker took the attempt and died with it: its hold lasts two more seconds.
+    const heldUntil = Date.now() + 2_000;
+    await table.updateEntity(
+      { ...deliveryKeys({ registry: REGISTRY, ...record }), sendingUntil: new Date(heldUntil).toISOString() },
+      'Merge',
+    );
+    const ref = { webhook: 'claimheld', eventId: record.eventId, receivedMs: record.receivedMs, attempt: 1 };
+    await svc.deps.deliveryQueue.schedule(REGISTRY, [ref], 0);
+    await eventually(
+      () =>
+        Promise.resolve(
+          svc.logs.some((l) => l.includes('attempt held by another worker') && l.includes('webhook=claimheld')) ? true : undefined,
+        ),
+      10_000,
+      'the message seen and put back',
+    );
+    expect(rx.forPath('/claimheld')).toHaveLength(0);
+    const [sent] = await rx.waitFor(1, 10_000, '/claimheld');
+    expect(sent!.at).toBeGreaterThanOrEqual(heldUntil);
+    const final = await settled(record);
+    expect(final.state).toBe('succeeded');
+    expect(rx.forPath('/claimheld')).toHaveLength(1);
+  });
+
+  it('sends at once an attempt whose hold has run out (its worker died)', async () => {
+    const serviceUri = await webhook('claimstale');
+    const record = pendingRecord('claimstale', 'claim-stale-1', serviceUri);
+    await svc.deps.deliveries.putDelivery(REGISTRY, record);
+    await table.updateEntity(
+      { ...deliveryKeys({ registry: REGISTRY, ...record }), sendingUntil: new Date(Date.now() - 1_000).toISOString() },
+      'Merge',
+    );
+    await svc.deps.deliveryQueue.schedule(
+      REGISTRY,
+      [{ webhook: 'claimstale', eventId: record.eventId, receivedMs: record.receivedMs, attempt: 1 }],
+      0,
+    );
+    const final = await settled(record);
+    expect(final.state).toBe('succeeded');
+    expect(rx.forPath('/claimstale')).toHaveLength(1);
+    expect(svc.logs.some((l) => l.includes('attempt held by another worker') && l.includes('webhook=claimstale'))).toBe(false);
+    // The record written after the attempt no longer carries the hold.
+    const row = await table.getEntity(
+      deliveryKeys({ registry: REGISTRY, ...record }).partitionKey,
+      deliveryKeys({ registry: REGISTRY, ...record }).rowKey,
+    );
+    expect(row['sendingUntil']).toBeUndefined();
+  });
+});
