@@ -22,7 +22,7 @@ import { logValue } from '../log-value.js';
 import type { Logger } from '../logger.js';
 import { keepRenewing } from '../keep-renewing.js';
 import { planMultiArch, type MultiArchDeps } from './plan-multi-arch.js';
-import type { EventsMessage } from './messages.js';
+import type { DeliveryRef, EventsMessage } from './messages.js';
 import { referrerKind, type SkipReferrersDeps } from './skip-referrers.js';
 import { REFERRER_REASONS, type ReferrerKind } from '../events/referrers.js';
 import { acrPayload } from '../multiarch/payloads.js';
@@ -36,7 +36,7 @@ export interface FanOutDeps extends HandoffDeps, MultiArchDeps, SkipReferrersDep
   >;
   readonly webhooks: Pick<WebhookStore, 'listCached'>;
   readonly claims: Pick<ClaimStore, 'readClaim' | 'takeClaim' | 'createClaim' | 'recordFanOut'>;
-  readonly deliveries: Pick<DeliveryStore, 'deliveryState' | 'putDeliveries'>;
+  readonly deliveries: Pick<DeliveryStore, 'deliveryProgress' | 'putDeliveries'>;
   readonly queues: { readonly eventsPoison: QueueClient; readonly events: QueueClient };
   readonly attempt: AttemptDelivery;
   readonly metrics: Pick<Metrics, 'held' | 'skipped'>;
@@ -80,19 +80,40 @@ interface Planned {
   readonly referrer: ReferrerKind | undefined;
 }
 
-/** The webhooks an earlier owner of the claim already recorded an outcome for (a takeover after a crash). */
+/**
+ * The webhooks an earlier owner of the claim already recorded an outcome for (a takeover after a crash),
+ * and of those the deliveries still pending: the earlier owner may have died before it queued their next
+ * attempts (a retry, a hand-off), so they are queued again, due when their records say. A message for an
+ * attempt that was queued after all is one of two for it, and the delivery worker sends it once.
+ */
 async function alreadyRecorded(
   deps: FanOutDeps,
   registry: string,
   claim: Claimed,
   targets: readonly WebhookRecord[],
-): Promise<Set<string>> {
-  if (claim.recorded === 0) return new Set();
+): Promise<{ readonly done: Set<string>; readonly pending: readonly { readonly ref: DeliveryRef; readonly dueMs: number }[] }> {
+  if (claim.recorded === 0) return { done: new Set(), pending: [] };
   const receivedMs = Date.parse(claim.item.receivedAt);
-  const found = await Promise.all(
-    targets.map((w) => deps.deliveries.deliveryState({ registry, webhook: w.name, eventId: claim.item.event.id, receivedMs })),
-  );
-  return new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name)));
+  const eventId = claim.item.event.id;
+  const found = await Promise.all(targets.map((w) => deps.deliveries.deliveryProgress({ registry, webhook: w.name, eventId, receivedMs })));
+  const pending = targets.flatMap((w, i) => {
+    const p = found[i];
+    if (p?.state !== 'pending') return [];
+    const due = p.nextAttemptAt === undefined ? NaN : Date.parse(p.nextAttemptAt);
+    return [{ ref: { webhook: w.name, eventId, receivedMs, attempt: p.attempts + 1 }, dueMs: Number.isFinite(due) ? due : 0 }];
+  });
+  return { done: new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name))), pending };
+}
+
+/** Queues the next attempts of deliveries an earlier owner recorded pending, one message per distinct delay. */
+async function queuePending(deps: FanOutDeps, registry: string, pending: readonly { readonly ref: DeliveryRef; readonly dueMs: number }[]) {
+  const nowMs = deps.now().getTime();
+  const byDelay = new Map<number, DeliveryRef[]>();
+  for (const p of pending) {
+    const delay = Math.max(0, Math.ceil((p.dueMs - nowMs) / 1000));
+    byDelay.set(delay, [...(byDelay.get(delay) ?? []), p.ref]);
+  }
+  for (const [delay, refs] of byDelay) await deps.deliveryQueue.schedule(registry, refs, delay);
 }
 
 /**
@@ -211,9 +232,12 @@ async function plan(deps: FanOutDeps, registry: string, claimed: readonly Claime
     const { event } = claim.item;
     const tag = `registry=${registry} event=${logValue(event.id)} action=${event.action}`;
     const covering = [...matchWebhooks(webhooks, event), ...holdingWebhooks(webhooks, event)];
-    const done = await alreadyRecorded(deps, registry, claim, covering);
+    const { done, pending } = await alreadyRecorded(deps, registry, claim, covering);
     if (done.size > 0) log.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
-    else if (covering.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
+    if (pending.length > 0) {
+      await queuePending(deps, registry, pending);
+      log.log(`fan-out: ${tag} ${pending.length} of them still pending: their next attempts queued again`);
+    } else if (covering.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
     // A signature, attestation or SBOM is recorded as skipped for the webhooks that ask (skipReferrers),
     // before the multi-arch step: a referrer pushed by digest is never held as a platform of an index.
     const open = covering.filter((w) => !done.has(nameKey(w.name)));

@@ -227,7 +227,8 @@ export async function makeServices(config: Config, overrides: ServiceOverrides =
         store: makeLaneStore(lanesTable),
         now: () => now().getTime(),
         pending: async (registry, webhook, entry) =>
-          (await deliveries.deliveryState({ registry, webhook, eventId: entry.eventId, receivedMs: entry.receivedMs })) === 'pending',
+          (await deliveries.deliveryProgress({ registry, webhook, eventId: entry.eventId, receivedMs: entry.receivedMs }))?.state ===
+          'pending',
       }),
       warn: (message) => background.log.warn(message),
     }),

@@ -18,7 +18,12 @@ import { byPartition, rangeFilter, submitEach } from './table-ops.js';
  * their events' reads: one point read per distinct event, at once, after the rows.
  */
 
-const deliveryStateField = z.object({ state: z.enum(DELIVERY_STATES) });
+/** A row's progress: `attempts` is left out when 0 (delivery-entity.ts); a selected property a row lacks may come back null. */
+const deliveryProgressFields = z.object({
+  state: z.enum(DELIVERY_STATES),
+  attempts: z.number().int().min(0).nullish(),
+  nextAttemptAt: z.string().nullish(),
+});
 /** An `evt|` row's event, as JSON (claim-store.ts writes it). */
 const eventPayloadField = z.object({ payload: z.string() });
 /** What an attempt's read needs besides the record: the row's ETag and the attempt's claim (`sendingUntil`, ISO). */
@@ -38,6 +43,13 @@ export interface RecoverableDelivery {
   readonly etag: string;
 }
 
+/** Where a delivery stands, from its row's queried fields alone. */
+export interface DeliveryProgress {
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly nextAttemptAt: string | undefined;
+}
+
 /** A delivery read for an attempt (DeliveryStore.readForAttempt). */
 export interface AttemptRead {
   readonly record: DeliveryRecord;
@@ -50,8 +62,8 @@ export interface DeliveryStore {
   getDelivery(id: DeliveryId): Promise<DeliveryRecord | undefined>;
   /** Several deliveries of a registry, each or undefined, in the order asked (rows at once, then their events' rows at once). */
   getDeliveries(ids: readonly DeliveryId[]): Promise<(DeliveryRecord | undefined)[]>;
-  /** A delivery's state alone (its row's `state`, one small read), or undefined when there is no row. */
-  deliveryState(id: DeliveryId): Promise<DeliveryState | undefined>;
+  /** A delivery's state, attempts and when the next is due (one small read), or undefined when there is no row. */
+  deliveryProgress(id: DeliveryId): Promise<DeliveryProgress | undefined>;
   putDelivery(registry: string, record: DeliveryRecord): Promise<void>;
   /** Records of one registry: each shard's 100 a transaction, the shards at once. */
   putDeliveries(registry: string, records: readonly DeliveryRecord[]): Promise<void>;
@@ -192,10 +204,13 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
 
     getDeliveries,
 
-    async deliveryState(id) {
+    async deliveryProgress(id) {
       const { partitionKey, rowKey } = deliveryKeys(id);
-      const row = await unless404(table.getEntity(partitionKey, rowKey, { queryOptions: { select: ['state'] } }));
-      return row === undefined ? undefined : deliveryStateField.parse(row).state;
+      const select = ['state', 'attempts', 'nextAttemptAt'];
+      const row = await unless404(table.getEntity(partitionKey, rowKey, { queryOptions: { select } }));
+      if (row === undefined) return undefined;
+      const { state, attempts, nextAttemptAt } = deliveryProgressFields.parse(row);
+      return { state, attempts: attempts ?? 0, nextAttemptAt: nextAttemptAt ?? undefined };
     },
 
     async putDelivery(registry, record) {

@@ -379,6 +379,73 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
       await proxy.close();
     }
   }, 120_000);
+
+  it('queues again the retries of recorded outcomes its dead worker never queued: each retried once, then recorded', async () => {
+    const flaky = await startReceiver();
+    const proxy = await startStorageProxy(azurite.tableEndpoint);
+    const env = {
+      AzureWebJobsStorage: connectionStringThrough(azurite, { table: proxy.endpoint }),
+      MANAGEMENT_KEYS: MANAGEMENT_KEY,
+      INGEST_KEYS: INGEST_KEY,
+      FANOUT_LEASE_SECONDS: '2',
+      QUEUE_LEASE_SECONDS: '2',
+      DELIVERY_RETRY_SCHEDULE: '1,1',
+    };
+    const first = await spawnStart(env);
+    // Five of the webhooks whose outcomes land in the first transaction answer 500 at first: their records say
+    // pending, a retry due in a second, but the worker dies before it queues the retries.
+    const hooks = Array.from({ length: 150 }, (_, i) => `rtyhook${String(i).padStart(3, '0')}`);
+    const failing = hooks.slice(0, 5);
+    flaky.answer = { status: 500, body: 'not yet' };
+    const table = TableClient.fromConnectionString(azurite.connectionString, 'events', { allowInsecureConnection: true });
+    const deliveries = makeDeliveryStore(table);
+    const receivedMs = async () => Date.parse((await makeClaimStore(table).readClaim('rtyreg001', 'rty-1'))!.receivedAt);
+    try {
+      await createHooks(first, 'rtyreg001', hooks.slice(5), rx);
+      await createHooks(first, 'rtyreg001', failing, flaky);
+      const killed = new Promise<void>((resolve) => {
+        proxy.intercept = (req, body) => {
+          if (req.method !== 'POST' || !req.url?.includes('$batch') || !body.includes('"fannedout"')) return false;
+          first.child.kill('SIGKILL');
+          proxy.intercept = undefined;
+          resolve();
+          return true;
+        };
+      });
+      expect((await ingest(first, 'rtyreg001', push('rty-1'))).status).toBe(202);
+      await killed;
+      if (first.child.exitCode === null && first.child.signalCode === null) await new Promise((r) => first.child.once('exit', r));
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+    const at = await receivedMs();
+    const before = await deliveries.getDeliveries(
+      failing.map((webhook) => ({ registry: 'rtyreg001', webhook, eventId: 'rty-1', receivedMs: at })),
+    );
+    expect(before.map((d) => [d?.state, d?.attempts])).toEqual(failing.map(() => ['pending', 1]));
+    for (const h of failing) expect(flaky.forPath(`/${h}`)).toHaveLength(1);
+    flaky.answer = { status: 200, body: 'ok' };
+    const second = await spawnStart(env);
+    try {
+      const after = await eventually(
+        async () => {
+          const now = await deliveries.getDeliveries(
+            failing.map((webhook) => ({ registry: 'rtyreg001', webhook, eventId: 'rty-1', receivedMs: at })),
+          );
+          return now.every((d) => d?.state === 'succeeded') ? now : undefined;
+        },
+        30_000,
+        () => `the retries made and recorded; the log:\n${second.output().slice(-2000)}`,
+      );
+      expect(after.map((d) => d?.attempts)).toEqual(failing.map(() => 2));
+      for (const h of failing) expect(flaky.forPath(`/${h}`)).toHaveLength(2);
+      expect(second.output()).toContain('5 of them still pending: their next attempts queued again');
+    } finally {
+      await second.stop();
+      await proxy.close();
+      await flaky.close();
+    }
+  }, 120_000);
 });
 
 describe("a fan-out's records where rows are there already", () => {
