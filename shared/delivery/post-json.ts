@@ -176,9 +176,9 @@ export function makePoster(options: PostOptions) {
     const method = request.method ?? 'POST';
     // Node's own checks, before undici's: a header node refuses is refused with node's code, as before.
     try {
-      for (const [name, value] of Object.entries(request.headers)) {
+      for (const name in request.headers) {
         http.validateHeaderName(name);
-        http.validateHeaderValue(name, value);
+        http.validateHeaderValue(name, request.headers[name]!);
       }
     } catch (err) {
       // Trying again cannot help, so this is a refusal, not a network error. The code only: values are secrets.

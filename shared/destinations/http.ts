@@ -11,14 +11,12 @@ export function httpDestination(poster: Pick<Poster, 'post' | 'deliver'>): Desti
     ordered: false,
     describe: (m) => ({ requestHeaders: m.request.maskedHeaders, requestUri: m.request.maskedUri }),
     send: (m) => {
-      const post = {
-        url: m.request.url,
-        headers: m.request.headers,
-        body: m.body,
-        timeoutMs: m.timeoutMs,
-        maxResponseBytes: m.maxResponseBytes,
-      };
-      return m.connectionWait ? poster.deliver({ ...post, connectionWait: m.connectionWait }) : poster.post(post);
+      const { url, headers } = m.request;
+      const { body, timeoutMs, maxResponseBytes, connectionWait } = m;
+      // One object per delivery, not a copy of one (issue 24).
+      return connectionWait
+        ? poster.deliver({ url, headers, body, timeoutMs, maxResponseBytes, connectionWait })
+        : poster.post({ url, headers, body, timeoutMs, maxResponseBytes });
     },
   };
 }

@@ -120,9 +120,10 @@ export function compactRecordOf(r: DeliveryRecord, partitionKey: string): unknow
     waiting: r.waiting,
     webhook: nameKey(r.webhook) === r.webhook ? undefined : r.webhook,
   };
-  const values: unknown[] = PLACES.map((name) => fields[name] ?? null);
-  while (values.at(-1) === null) values.pop();
-  return [2, ...values];
+  const values: unknown[] = [2];
+  for (const name of PLACES) values.push(fields[name] ?? null);
+  while (values.length > 1 && values.at(-1) === null) values.pop();
+  return values;
 }
 
 const isEmpty = (map: Readonly<Record<string, string>>) => {

@@ -26,7 +26,12 @@ export function headersOfLines(stored: StoredLines): Record<string, string> {
 
 /** How a row keeps `headers` (not empty: a row leaves an empty map out). */
 export function linesOf(headers: Readonly<Record<string, string>>): StoredLines {
-  const entries = Object.entries(headers);
-  const plain = entries.every(([name, value]) => !/[:\n]/.test(name) && !value.includes('\n'));
-  return plain && entries.length > 0 ? entries.map(([name, value]) => `${name}:${value}`).join('\n') : headers;
+  // One pass, no entries arrays: once per delivery row (issue 24).
+  let lines: string | undefined;
+  for (const name in headers) {
+    const value = headers[name]!;
+    if (name.includes(':') || name.includes('\n') || value.includes('\n')) return headers;
+    lines = lines === undefined ? `${name}:${value}` : `${lines}\n${name}:${value}`;
+  }
+  return lines ?? headers;
 }

@@ -17,6 +17,8 @@ import { createHash } from 'node:crypto';
 export const KEY_PART_MAX = 400;
 
 const UNRESERVED = /[A-Za-z0-9\-_.!~*'()]/;
+/** A value of unreserved characters only: its own encoding (names and event ids mostly are; issue 24: a test per character per key). */
+const ALL_UNRESERVED = /^[A-Za-z0-9\-_.!~*'()]*$/;
 const HASHED_SUFFIX = 66; // '%~' + 64 hex digits
 
 function encodeCodePoints(value: string): string {
@@ -55,6 +57,7 @@ function percentBytes(wellFormed: string): string {
 export function keyPart(value: string, maxLength: number = KEY_PART_MAX): string {
   const max = Math.max(maxLength, HASHED_SUFFIX + 1);
   // Each UTF-16 unit encodes to at most 9 characters; cut first so a huge input costs no more than a bounded one.
+  if (value.length <= max && ALL_UNRESERVED.test(value)) return value;
   const source = value.length > max * 9 ? value.slice(0, max * 9) : value;
   const encoded = encodeCodePoints(source);
   if (encoded.length <= max && source.length === value.length) return encoded;
