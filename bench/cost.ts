@@ -25,6 +25,7 @@
  * in memory): storage's CPU is then in the host's figure, and no storage bytes are counted.
  * COST_BARE_CLIENT=undici has the bare client POST through undici (what the host sends with) instead of
  * node's http.Agent (the floor issue 24 names): the stricter floor.
+ * COST_HOST_NODE_ARGS='<flags>' starts this tree's host (not the baseline's) with these node flags.
  * COST_PROFILE=<dir> runs the host, the bare client and this tree's Azurite with --cpu-prof into <dir>/host, <dir>/bare and <dir>/storage and
  * writes in each `windows.json`, the measured rounds' CLOCK_MONOTONIC spans (µs), for bench/cpu-profile.ts
  * to keep only their samples.
@@ -108,7 +109,9 @@ async function startSubject(label: string, options: { source?: boolean; root?: s
   );
   return { label, host, storage };
 }
-const subjects: Subject[] = [await startSubject('this tree', { source: !fromDist }, profileArgs('host'))];
+/** Node flags for this tree's host only (say a GC setting), to compare with a baseline that runs without them. */
+const hostNodeArgs = (process.env['COST_HOST_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+const subjects: Subject[] = [await startSubject('this tree', { source: !fromDist }, [...profileArgs('host'), ...hostNodeArgs])];
 if (baselineRoot) subjects.push(await startSubject(`baseline (${baselineRoot})`, { root: baselineRoot }, []));
 
 // ---- the bare client
