@@ -172,28 +172,38 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
   ): Promise<Set<string>> => {
     const entity = (pk: string, rowKey: string) => ({ partitionKey: pk, rowKey, ...patch });
     const done = new Set<string>();
-    for (const [pk, list] of byPartition(rows, (r) => r.partitionKey)) {
+    /** One row's merge; false when it changed meanwhile or went. */
+    const mergeOne = async (pk: string, r: { readonly rowKey: string; readonly etag: string }) => {
       try {
-        await submitTransaction(
-          table,
-          list.map((r): TransactionAction => ['update', entity(pk, r.rowKey), 'Merge', { etag: r.etag }]),
-        );
-        for (const r of list) done.add(r.rowKey);
-        continue;
+        await table.updateEntity(entity(pk, r.rowKey), 'Merge', { etag: r.etag });
+        done.add(r.rowKey);
       } catch (err) {
         const status = statusOf(err);
         if (status !== 412 && status !== 404) throw err;
       }
-      for (const r of list) {
+    };
+    // The partitions at once (a delivery worker's message spans events, so shards), 100 rows a transaction
+    // (a message carries up to 200): a row alone is one merge.
+    const groups = [...byPartition(rows, (r) => r.partitionKey)].flatMap(([pk, all]) =>
+      Array.from({ length: Math.ceil(all.length / 100) }, (_, i) => [pk, all.slice(i * 100, i * 100 + 100)] as const),
+    );
+    await Promise.all(
+      groups.map(async ([pk, list]) => {
+        if (list.length === 1) return mergeOne(pk, list[0]!);
         try {
-          await table.updateEntity(entity(pk, r.rowKey), 'Merge', { etag: r.etag });
-          done.add(r.rowKey);
+          await submitTransaction(
+            table,
+            list.map((r): TransactionAction => ['update', entity(pk, r.rowKey), 'Merge', { etag: r.etag }]),
+          );
+          for (const r of list) done.add(r.rowKey);
+          return;
         } catch (err) {
           const status = statusOf(err);
           if (status !== 412 && status !== 404) throw err;
         }
-      }
-    }
+        for (const r of list) await mergeOne(pk, r);
+      }),
+    );
     return done;
   };
 

@@ -133,6 +133,30 @@ describe('each attempt taken before it is sent', () => {
     expect(rx.forPath('/claimheld')).toHaveLength(1);
   });
 
+  it('takes the attempts of 150 deliveries of one event (one shard, two transactions) once: a second worker with the same reads is refused all', async () => {
+    const records = Array.from({ length: 150 }, (_, i) => ({
+      ...pendingRecord(`bulkhook${String(i).padStart(3, '0')}`, 'claim-bulk-1', `${rx.url}/bulk`),
+      receivedMs: 1_700_000_000_000,
+    }));
+    await svc.deps.deliveries.putDeliveries(REGISTRY, records);
+    const ids = records.map((r) => ({ registry: REGISTRY, webhook: r.webhook, eventId: r.eventId, receivedMs: r.receivedMs }));
+    const reads = await svc.deps.deliveries.readForAttempt(ids);
+    expect(reads.every((r) => r !== undefined && r.claimedUntilMs === undefined)).toBe(true);
+    const until = new Date(Date.now() + 60_000).toISOString();
+    const asked = ids.map((id, i) => ({ id, etag: reads[i]!.etag }));
+    const [one, other] = await Promise.all([
+      svc.deps.deliveries.claimAttempts(asked, until),
+      svc.deps.deliveries.claimAttempts(asked, until),
+    ]);
+    // Of two workers at once, each row goes to one: none to both, none to neither.
+    expect(one.length + other.length).toBe(150);
+    const taken = new Set([...one, ...other].map((id) => id.webhook));
+    expect(taken.size).toBe(150);
+    expect(await svc.deps.deliveries.claimAttempts(asked, until)).toEqual([]);
+    const after = await svc.deps.deliveries.readForAttempt(ids);
+    expect(after.map((r) => r?.claimedUntilMs)).toEqual(ids.map(() => Date.parse(until)));
+  });
+
   it('sends at once an attempt whose hold has run out (its worker died)', async () => {
     const serviceUri = await webhook('claimstale');
     const record = pendingRecord('claimstale', 'claim-stale-1', serviceUri);
