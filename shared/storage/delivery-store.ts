@@ -44,7 +44,7 @@ export interface RecoverableDelivery {
 }
 
 /** Where a delivery stands, from its row's queried fields alone. */
-export interface DeliveryProgress {
+interface DeliveryProgress {
   readonly state: DeliveryState;
   readonly attempts: number;
   readonly nextAttemptAt: string | undefined;
