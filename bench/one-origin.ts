@@ -111,6 +111,7 @@ const ids = Array.from({ length: EVENTS }, () => randomUUID());
 const sentAt = new Map<string, number>();
 const ingestMs: number[] = [];
 const statuses = new Map<number, number>();
+const countsAtStart = await storage.requestCounts();
 const t0 = now();
 const interval = EVENTS > 1 ? (SPREAD_S * 1000) / (EVENTS - 1) : 0;
 const sending = pool(ids, SENDERS, async (id, i) => {
@@ -205,6 +206,8 @@ while (now() - t0 < CAP_S * 1000) {
 const endedAt = now();
 await sending;
 
+// The storage calls the run made, before the reads below.
+const countsAtEnd = await storage.requestCounts();
 // ---- what the service recorded for each delivery, beside how often it arrived
 const recorded = new Map<string, number>();
 for (const name of hooks)
@@ -257,6 +260,11 @@ console.log(
     `${fmt(repeated)} deliveries arrived more than once, the most often ${mostForOne} times`,
 );
 console.log(`missing              ${fmt(EXPECTED - distinct)}`);
+const calls = (service: 'table' | 'queue') => countsAtEnd[service] - countsAtStart[service];
+console.log(
+  `storage calls        ${fmt((calls('table') + calls('queue')) / EXPECTED, 2)} per delivery (table ${fmt(calls('table'))}, queue ${fmt(calls('queue'))}; ` +
+    `from the first ingest until the service had nothing left to send; the queue triggers' polling and this bench's queue-depth checks included)`,
+);
 console.log(
   `deliveries/s         ${fmt(distinct / seconds, 1)} (distinct ÷ ${fmt(seconds, 1)} s from the first ingest to the last distinct arrival)`,
 );
