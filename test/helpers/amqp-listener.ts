@@ -232,3 +232,16 @@ export async function startAmqpListener(): Promise<AmqpListener> {
     },
   };
 }
+
+/** A webhook's PUT body for a Service Bus queue on the listener (an ordered destination), taking pushes. */
+export function serviceBusQueueWebhook(listener: Pick<AmqpListener, 'port' | 'connectionString'>, entity: string) {
+  return {
+    location: 'westus',
+    properties: {
+      actions: ['push'],
+      endpointType: 'ServiceBusQueue',
+      serviceUri: `http://127.0.0.1:${listener.port}/${entity}`,
+      connectionString: listener.connectionString(),
+    },
+  };
+}

@@ -4,6 +4,7 @@ import { TableClient } from '@azure/data-tables';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { api, startService, type TestService } from '../helpers/service.js';
 import type { DeliveryRecord } from '../../shared/delivery/delivery-record.js';
+import { deliveryRecordOf } from '../../shared/delivery/new-delivery.js';
 import { deliveryKeys } from '../../shared/storage/event-keys.js';
 import { Queue, Table } from '../../shared/constants.js';
 
@@ -14,30 +15,17 @@ import { Queue, Table } from '../../shared/constants.js';
  */
 const REGISTRY = 'claimsreg';
 
+/** A delivery before its first attempt, as the fan-out makes one (new-delivery.ts). */
 function pendingRecord(webhook: string, eventId: string, serviceUri: string): DeliveryRecord {
-  const now = new Date().toISOString();
   const body = JSON.stringify({ id: eventId, action: 'push', target: { repository: 'app', tag: 'v1' } });
-  return {
-    webhook,
-    eventId,
-    receivedMs: Date.now(),
-    action: 'push',
-    image: 'app:v1',
-    body,
-    requestHeaders: {},
-    requestUri: serviceUri,
-    state: 'pending',
-    attempts: 0,
-    nextAttemptAt: now,
-    lastError: undefined,
-    responseStatus: undefined,
-    responseReason: undefined,
-    responseHeaders: {},
-    responseBody: '',
-    durationMs: undefined,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const rendered = { body, contentType: 'application/json' };
+  return deliveryRecordOf(
+    { name: webhook, serviceUri },
+    { eventId, action: 'push', image: 'app:v1' },
+    rendered,
+    Date.now(),
+    new Date().toISOString(),
+  );
 }
 
 describe('each attempt taken before it is sent', () => {

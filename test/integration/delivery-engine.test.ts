@@ -4,7 +4,7 @@ import { TableClient } from '@azure/data-tables';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { api, INGEST_KEY, MANAGEMENT_KEY, startService, type TestService } from '../helpers/service.js';
-import { spawnStart } from '../helpers/spawn-start.js';
+import { spawnStart, type StartedProcess } from '../helpers/spawn-start.js';
 import { connectionStringThrough, startStorageProxy, type StorageProxy } from '../helpers/storage-proxy.js';
 import { makeClaimStore } from '../../shared/storage/claim-store.js';
 import { makeDeliveryStore } from '../../shared/storage/delivery-store.js';
@@ -317,35 +317,45 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
     await azurite.close();
   });
 
+  /** `npm start` through the proxy, with short leases: a dead worker's claim is taken over within seconds. */
+  const takeoverEnv = (proxy: StorageProxy) => ({
+    AzureWebJobsStorage: connectionStringThrough(azurite, { table: proxy.endpoint }),
+    MANAGEMENT_KEYS: MANAGEMENT_KEY,
+    INGEST_KEYS: INGEST_KEY,
+    FANOUT_LEASE_SECONDS: '2',
+    QUEUE_LEASE_SECONDS: '2',
+  });
+
+  /**
+   * Ingests the event, and kills the worker (SIGKILL) just before the transaction that finishes its fan-out
+   * reaches storage: of more than 99 webhooks, the first 99 outcomes are recorded and the rest are not.
+   */
+  async function ingestThenDieBeforeTheLastRecords(proxy: StorageProxy, worker: StartedProcess, registry: string, event: unknown) {
+    const killed = new Promise<void>((resolve) => {
+      proxy.intercept = (req, body) => {
+        if (req.method !== 'POST' || !req.url?.includes('$batch') || !body.includes('"fannedout"')) return false;
+        worker.child.kill('SIGKILL');
+        proxy.intercept = undefined;
+        resolve();
+        return true;
+      };
+    });
+    expect((await ingest(worker, registry, event)).status).toBe(202);
+    await killed;
+    if (worker.child.exitCode === null && worker.child.signalCode === null) await new Promise((r) => worker.child.once('exit', r));
+  }
+
   it('re-sends only to the webhooks whose outcome it never recorded, with the same webhook-id', async () => {
     const proxy = await startStorageProxy(azurite.tableEndpoint);
-    const env = {
-      AzureWebJobsStorage: connectionStringThrough(azurite, { table: proxy.endpoint }),
-      MANAGEMENT_KEYS: MANAGEMENT_KEY,
-      INGEST_KEYS: INGEST_KEY,
-      FANOUT_LEASE_SECONDS: '2',
-      QUEUE_LEASE_SECONDS: '2',
-    };
+    const env = takeoverEnv(proxy);
     const first = await spawnStart(env);
     const hooks = Array.from({ length: 150 }, (_, i) => `bighook${String(i).padStart(3, '0')}`);
     const table = TableClient.fromConnectionString(azurite.connectionString, 'events', { allowInsecureConnection: true });
     const recordedBeforeKill: string[] = [];
     try {
       await createHooks(first, 'bigreg001', hooks, rx);
-      // The worker dies just before the transaction that finishes the fan-out reaches storage: the
-      // first 99 outcomes are recorded, the other 51 are not.
-      const killed = new Promise<void>((resolve) => {
-        proxy.intercept = (req, body) => {
-          if (req.method !== 'POST' || !req.url?.includes('$batch') || !body.includes('"fannedout"')) return false;
-          first.child.kill('SIGKILL');
-          proxy.intercept = undefined;
-          resolve();
-          return true;
-        };
-      });
-      expect((await ingest(first, 'bigreg001', push('big-1'))).status).toBe(202);
-      await killed;
-      if (first.child.exitCode === null && first.child.signalCode === null) await new Promise((r) => first.child.once('exit', r));
+      // The first 99 outcomes are recorded, the other 51 are not.
+      await ingestThenDieBeforeTheLastRecords(proxy, first, 'bigreg001', push('big-1'));
     } finally {
       first.child.kill('SIGKILL');
     }
@@ -383,14 +393,7 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
   it('queues again the retries of recorded outcomes its dead worker never queued: each retried once, then recorded', async () => {
     const flaky = await startReceiver();
     const proxy = await startStorageProxy(azurite.tableEndpoint);
-    const env = {
-      AzureWebJobsStorage: connectionStringThrough(azurite, { table: proxy.endpoint }),
-      MANAGEMENT_KEYS: MANAGEMENT_KEY,
-      INGEST_KEYS: INGEST_KEY,
-      FANOUT_LEASE_SECONDS: '2',
-      QUEUE_LEASE_SECONDS: '2',
-      DELIVERY_RETRY_SCHEDULE: '1,1',
-    };
+    const env = { ...takeoverEnv(proxy), DELIVERY_RETRY_SCHEDULE: '1,1' };
     const first = await spawnStart(env);
     // Five of the webhooks whose outcomes land in the first transaction answer 500 at first: their records say
     // pending, a retry due in a second, but the worker dies before it queues the retries.
@@ -403,18 +406,7 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
     try {
       await createHooks(first, 'rtyreg001', hooks.slice(5), rx);
       await createHooks(first, 'rtyreg001', failing, flaky);
-      const killed = new Promise<void>((resolve) => {
-        proxy.intercept = (req, body) => {
-          if (req.method !== 'POST' || !req.url?.includes('$batch') || !body.includes('"fannedout"')) return false;
-          first.child.kill('SIGKILL');
-          proxy.intercept = undefined;
-          resolve();
-          return true;
-        };
-      });
-      expect((await ingest(first, 'rtyreg001', push('rty-1'))).status).toBe(202);
-      await killed;
-      if (first.child.exitCode === null && first.child.signalCode === null) await new Promise((r) => first.child.once('exit', r));
+      await ingestThenDieBeforeTheLastRecords(proxy, first, 'rtyreg001', push('rty-1'));
     } finally {
       first.child.kill('SIGKILL');
     }

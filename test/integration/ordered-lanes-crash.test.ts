@@ -4,7 +4,7 @@ import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { api, INGEST_KEY, MANAGEMENT_KEY } from '../helpers/service.js';
 import { eventually } from '../helpers/receiver.js';
 import { spawnStart, type StartedProcess } from '../helpers/spawn-start.js';
-import { startAmqpListener, type AmqpListener } from '../helpers/amqp-listener.js';
+import { serviceBusQueueWebhook, startAmqpListener, type AmqpListener } from '../helpers/amqp-listener.js';
 import { makeClaimStore } from '../../shared/storage/claim-store.js';
 import { makeDeliveryStore } from '../../shared/storage/delivery-store.js';
 import { Table } from '../../shared/constants.js';
@@ -59,15 +59,7 @@ describe('an ordered lane across a crash', () => {
     try {
       const res = await api(first, `/registries/${REGISTRY}/webhooks/lanecrash1`, {
         method: 'PUT',
-        json: {
-          location: 'westus',
-          properties: {
-            actions: ['push'],
-            endpointType: 'ServiceBusQueue',
-            serviceUri: `http://127.0.0.1:${broker.port}/lanes`,
-            connectionString: broker.connectionString(),
-          },
-        },
+        json: serviceBusQueueWebhook(broker, 'lanes'),
       });
       expect(res.status).toBe(201);
       const events = [1, 2, 3].map(push);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, INGEST_KEY, startService, type TestService } from '../helpers/service.js';
 import { drained } from '../helpers/drained.js';
 import { eventually } from '../helpers/receiver.js';
-import { startAmqpListener, type AmqpListener } from '../helpers/amqp-listener.js';
+import { serviceBusQueueWebhook, startAmqpListener, type AmqpListener } from '../helpers/amqp-listener.js';
 
 /*
  * Issue 22's order per repository: one repository's events reach an ordered destination (a Service Bus
@@ -42,15 +42,7 @@ describe('an ordered destination', () => {
   it('gets 200 events across 10 repositories in order of receipt per repository, none missing, from a broker that delays and refuses at random', async () => {
     const res = await api(svc, '/registries/ordreg001/webhooks/ordered01', {
       method: 'PUT',
-      json: {
-        location: 'westus',
-        properties: {
-          actions: ['push'],
-          endpointType: 'ServiceBusQueue',
-          serviceUri: `http://127.0.0.1:${broker.port}/ordered`,
-          connectionString: broker.connectionString(),
-        },
-      },
+      json: serviceBusQueueWebhook(broker, 'ordered'),
     });
     expect(res.status).toBe(201);
     // Slow, and one transfer in five refused as a busy broker would.
