@@ -17,7 +17,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { parseOrPoison } from './poison.js';
 import { newDeliveryRecord } from '../delivery/new-delivery.js';
 import { sendDeps } from './follow-up.js';
-import { trackHandoffs, type HandoffDeps } from './handoffs.js';
+import { handOffWindowSeconds, trackHandoffs, type HandoffDeps } from './handoffs.js';
 import { logValue } from '../log-value.js';
 import type { Logger } from '../logger.js';
 import { keepRenewing } from '../keep-renewing.js';
@@ -96,11 +96,15 @@ async function alreadyRecorded(
   const receivedMs = Date.parse(claim.item.receivedAt);
   const eventId = claim.item.event.id;
   const found = await Promise.all(targets.map((w) => deps.deliveries.deliveryProgress({ registry, webhook: w.name, eventId, receivedMs })));
+  // A first attempt recorded in flight may still be running in an earlier owner that is slow, not dead: it is
+  // looked at once it must have ended (its hand-off window), when its outcome is recorded if it was made.
+  const firstDueMs = deps.now().getTime() + handOffWindowSeconds(deps.config) * 1000;
   const pending = targets.flatMap((w, i) => {
     const p = found[i];
     if (p?.state !== 'pending') return [];
     const due = p.nextAttemptAt === undefined ? NaN : Date.parse(p.nextAttemptAt);
-    return [{ ref: { webhook: w.name, eventId, receivedMs, attempt: p.attempts + 1 }, dueMs: Number.isFinite(due) ? due : 0 }];
+    const dueMs = Math.max(Number.isFinite(due) ? due : 0, p.attempts === 0 ? firstDueMs : 0);
+    return [{ ref: { webhook: w.name, eventId, receivedMs, attempt: p.attempts + 1 }, dueMs }];
   });
   return { done: new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name))), pending };
 }

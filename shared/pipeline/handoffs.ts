@@ -13,6 +13,14 @@ export interface HandoffDeps extends FollowUpDeps {
 }
 
 /**
+ * How long a first attempt still running when its fan-out returned may go on: it may wait for its turn and
+ * a connection (DELIVERY_QUEUE_WAIT_SECONDS) before its timeout starts. Its hand-off message stays
+ * invisible that long.
+ */
+export const handOffWindowSeconds = (config: Pick<Config, 'deliveryTimeoutMs' | 'deliveryQueueWaitMs'>): number =>
+  Math.ceil((config.deliveryQueueWaitMs + config.deliveryTimeoutMs) / 1000) + 5;
+
+/**
  * First attempts still running when a fan-out returns. One hand-off message, invisible until they must
  * have ended, backs them up: if this process finishes them it records the outcomes (sendAndRecord, with
  * the attempts already running), schedules retries and withdraws the message; if the process dies, the
@@ -22,8 +30,7 @@ export interface HandoffDeps extends FollowUpDeps {
 export async function trackHandoffs(deps: HandoffDeps, registry: string, inFlight: readonly InFlight[]): Promise<void> {
   if (inFlight.length === 0) return;
   const { log } = deps.background;
-  // An attempt may wait for its turn and a connection (DELIVERY_QUEUE_WAIT_SECONDS) before its timeout starts.
-  const waitSeconds = Math.ceil((deps.config.deliveryQueueWaitMs + deps.config.deliveryTimeoutMs) / 1000) + 5;
+  const waitSeconds = handOffWindowSeconds(deps.config);
   const refs = inFlight.map((p) => ({ webhook: p.webhook.name, eventId: p.record.eventId, receivedMs: p.record.receivedMs, attempt: 1 }));
   const sent = await deps.deliveryQueue.schedule(registry, refs, waitSeconds);
   const finish = sendAndRecord(sendDeps(deps), {

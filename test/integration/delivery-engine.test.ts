@@ -390,52 +390,74 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
     }
   }, 120_000);
 
-  it('queues again the retries of recorded outcomes its dead worker never queued: each retried once, then recorded', async () => {
+  it('queues again the attempts of recorded outcomes its dead worker never queued (retries, a hand-off in flight): each made once, then recorded', async () => {
     const flaky = await startReceiver();
+    const hanging = await startReceiver();
     const proxy = await startStorageProxy(azurite.tableEndpoint);
-    const env = { ...takeoverEnv(proxy), DELIVERY_RETRY_SCHEDULE: '1,1' };
+    const env = {
+      ...takeoverEnv(proxy),
+      DELIVERY_RETRY_SCHEDULE: '1,1',
+      DELIVERY_INLINE_WAIT_SECONDS: '0.5',
+      DELIVERY_TIMEOUT_SECONDS: '3',
+      DELIVERY_QUEUE_WAIT_SECONDS: '0',
+    };
     const first = await spawnStart(env);
-    // Five of the webhooks whose outcomes land in the first transaction answer 500 at first: their records say
-    // pending, a retry due in a second, but the worker dies before it queues the retries.
+    // Of the webhooks whose outcomes land in the first transaction, five answer 500 at first (their records
+    // say pending, a retry due in a second) and one does not answer (recorded in flight, to be handed off);
+    // the worker dies before it queues the retries and the hand-off.
     const hooks = Array.from({ length: 150 }, (_, i) => `rtyhook${String(i).padStart(3, '0')}`);
     const failing = hooks.slice(0, 5);
+    const slow = hooks[5]!;
     flaky.answer = { status: 500, body: 'not yet' };
+    hanging.answer = { status: 200, hold: new Promise(() => undefined) };
     const table = TableClient.fromConnectionString(azurite.connectionString, 'events', { allowInsecureConnection: true });
     const deliveries = makeDeliveryStore(table);
     const receivedMs = async () => Date.parse((await makeClaimStore(table).readClaim('rtyreg001', 'rty-1'))!.receivedAt);
     try {
-      await createHooks(first, 'rtyreg001', hooks.slice(5), rx);
+      await createHooks(first, 'rtyreg001', hooks.slice(6), rx);
       await createHooks(first, 'rtyreg001', failing, flaky);
+      await createHooks(first, 'rtyreg001', [slow], hanging);
       await ingestThenDieBeforeTheLastRecords(proxy, first, 'rtyreg001', push('rty-1'));
     } finally {
       first.child.kill('SIGKILL');
     }
     const at = await receivedMs();
-    const before = await deliveries.getDeliveries(
-      failing.map((webhook) => ({ registry: 'rtyreg001', webhook, eventId: 'rty-1', receivedMs: at })),
-    );
-    expect(before.map((d) => [d?.state, d?.attempts])).toEqual(failing.map(() => ['pending', 1]));
+    const read = (webhooks: readonly string[]) =>
+      deliveries.getDeliveries(webhooks.map((webhook) => ({ registry: 'rtyreg001', webhook, eventId: 'rty-1', receivedMs: at })));
+    const before = await read([...failing, slow]);
+    expect(before.map((d) => [d?.state, d?.attempts, d?.lastError])).toEqual([
+      ...failing.map(() => ['pending', 1, 'HTTP 500 Internal Server Error']),
+      ['pending', 0, 'in flight'],
+    ]);
     for (const h of failing) expect(flaky.forPath(`/${h}`)).toHaveLength(1);
+    expect(hanging.forPath(`/${slow}`)).toHaveLength(1);
     flaky.answer = { status: 200, body: 'ok' };
+    hanging.answer = { status: 200, body: 'ok' };
     const second = await spawnStart(env);
+    const tookOverAt = Date.now();
     try {
       const after = await eventually(
         async () => {
-          const now = await deliveries.getDeliveries(
-            failing.map((webhook) => ({ registry: 'rtyreg001', webhook, eventId: 'rty-1', receivedMs: at })),
-          );
+          const now = await read([...failing, slow]);
           return now.every((d) => d?.state === 'succeeded') ? now : undefined;
         },
-        30_000,
-        () => `the retries made and recorded; the log:\n${second.output().slice(-2000)}`,
+        40_000,
+        () => `the attempts made and recorded; the log:\n${second.output().slice(-2000)}`,
       );
-      expect(after.map((d) => d?.attempts)).toEqual(failing.map(() => 2));
+      expect(after.map((d) => d?.attempts)).toEqual([...failing.map(() => 2), 1]);
       for (const h of failing) expect(flaky.forPath(`/${h}`)).toHaveLength(2);
-      expect(second.output()).toContain('5 of them still pending: their next attempts queued again');
+      // The first attempt in flight is made again once it must have ended in a slow owner (its hand-off window, 8 s).
+      const [, again] = hanging.forPath(`/${slow}`);
+      expect(hanging.forPath(`/${slow}`)).toHaveLength(2);
+      expect(again!.at - tookOverAt).toBeGreaterThanOrEqual(8_000);
+      // These six, and any of the others the inline wait recorded in flight on a busy machine.
+      const queuedAgain = Number(/(\d+) of them still pending: their next attempts queued again/.exec(second.output())?.[1]);
+      expect(queuedAgain).toBeGreaterThanOrEqual(6);
     } finally {
       await second.stop();
       await proxy.close();
       await flaky.close();
+      await hanging.close();
     }
   }, 120_000);
 });
