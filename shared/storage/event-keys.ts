@@ -31,7 +31,10 @@ import { keyPart, nameKey } from './key-part.js';
  *                                      key spells it, the request headers as a versioned template that
  *                                      keeps the signature's timestamp and the custom headers' names
  *                                      (header-template.ts), other maps as `name:value` lines, nothing
- *                                      empty; `attempts`, `updatedAt`, `responseBody` left out when 0,
+ *                                      empty; `sendingUntil` (ISO) while a delivery worker holds the
+ *                                      next attempt (merged ETag-conditional, delivery-store.ts
+ *                                      claimAttempts; the record written after the attempt drops it);
+ *                                      `attempts`, `updatedAt`, `responseBody` left out when 0,
  *                                      `createdAt`, empty. A row of an ACR push: ~860 bytes before, ~470
  *                                      since. delivery-entity.ts reads rows of every layout. The
  *                                      fan-out creates its rows (Azurite looks a create's key up once, an
