@@ -15,6 +15,7 @@ import { deliveriesMessage, type DeliveryRef } from './messages.js';
 import { parseOrPoison } from './poison.js';
 import { sendDeps, type FollowUpDeps } from './follow-up.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { logValue } from '../log-value.js';
 
 export interface DeliverDeps extends FollowUpDeps {
   readonly webhooks: Pick<WebhookStore, 'listCached'>;
@@ -25,16 +26,16 @@ export interface DeliverDeps extends FollowUpDeps {
   readonly metrics: Pick<Metrics, 'held'>;
   readonly config: Pick<Config, 'deliveryTimeoutMs' | 'deliveryQueueWaitMs'>;
 }
-import { logValue } from '../log-value.js';
-
 /** Beyond an attempt's longest (its wait for a turn and a connection, then its timeout), how long its claim lasts. */
 const CLAIM_MARGIN_MS = 30_000;
 
 /**
  * The delivery worker: the next attempt of each delivery in a message (retries due now, or a fan-out's
- * hand-offs). A delivery is acted on only while its record still waits for exactly that attempt, so a
- * duplicate or stale message (a hand-off whose attempts finished, a retry already made) does nothing.
- * Outcomes are written in transactions and further retries grouped by due time (sendAndRecord).
+ * hand-offs, an ordered lane's next). A delivery is acted on only while its record still waits for exactly
+ * that attempt, so a stale message (a hand-off whose attempts finished, a retry already made) does nothing;
+ * and only once this worker has taken the attempt (an ETag-conditional mark on its row), so of two messages
+ * for one attempt read at once one sends. Outcomes are written in transactions and further retries grouped
+ * by due time (sendAndRecord).
  */
 export function makeDeliver(deps: DeliverDeps): QueueHandler {
   return parseOrPoison(deliveriesMessage, deps.queues.deliveriesPoison, 'delivery', async ({ registry, items, ordered }, context) => {
