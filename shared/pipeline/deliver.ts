@@ -12,6 +12,7 @@ import type { AttemptRead, DeliveryStore } from '../storage/delivery-store.js';
 import type { Config } from '../config.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { deliveriesMessage, type DeliveryRef } from './messages.js';
+import { scheduleEach } from './delivery-queue.js';
 import { parseOrPoison } from './poison.js';
 import { sendDeps, type FollowUpDeps } from './follow-up.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -52,28 +53,24 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
     const untilMs = nowMs + longestMs + CLAIM_MARGIN_MS;
     const taken =
       wanted.length === 0
-        ? new Set<string>()
-        : new Set(
-            (
-              await deps.deliveries.claimAttempts(
-                wanted.map((w) => ({ id: deliveryIdOf(registry, w.item), etag: w.etag })),
-                new Date(untilMs).toISOString(),
-              )
-            ).map(claimKey),
+        ? []
+        : await deps.deliveries.claimAttempts(
+            wanted.map((w) => ({ id: deliveryIdOf(registry, w.item), etag: w.etag })),
+            new Date(untilMs).toISOString(),
           );
-    const sends = wanted.filter((w) => taken.has(claimKey(deliveryIdOf(registry, w.item)))).map((w) => w.send);
+    const sends = wanted.filter((_, i) => taken[i]).map((w) => w.send);
     // Refused (taken meanwhile): the worker that took it has its own message, which stays until that attempt is
     // recorded and comes back should the worker die. Read as held by another worker: this may be that message
     // come back, so it is looked at again once the hold has run out (by then it is usually recorded, and
     // nothing is done).
-    for (const [i, p] of planned.entries()) {
-      if (!p || !('heldUntilMs' in p)) continue;
-      const ref = items[i]!;
+    const held = planned.flatMap((p, i) =>
+      p && 'heldUntilMs' in p ? [{ ref: items[i]!, delaySeconds: Math.ceil((p.heldUntilMs - nowMs) / 1000) + 1 }] : [],
+    );
+    for (const { ref } of held)
       context.log(
         `delivery attempt held by another worker: registry=${registry} webhook=${ref.webhook} attempt=${ref.attempt}; looked at again when the hold ends`,
       );
-      await deps.deliveryQueue.schedule(registry, [ref], Math.ceil((p.heldUntilMs - nowMs) / 1000) + 1);
-    }
+    await scheduleEach(deps.deliveryQueue, registry, held);
     const { results } = await sendAndRecord(sendDeps(deps), {
       registry,
       sends,
@@ -89,9 +86,6 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
     }
   });
 }
-
-const claimKey = (id: { readonly webhook: string; readonly eventId: string; readonly receivedMs: number }) =>
-  `${nameKey(id.webhook)}\n${id.receivedMs}\n${id.eventId}`;
 
 /**
  * What to do with one item (its record as read): send it, record it unsent (its webhook deleted or

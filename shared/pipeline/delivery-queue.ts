@@ -64,28 +64,45 @@ export function makeDeliveryQueue(queue: QueueClient): DeliveryQueue {
   };
 }
 
+/** Queues each delivery after its own delay (whole seconds; none below 0), one message per distinct delay. */
+export async function scheduleEach(
+  queue: DeliveryQueue,
+  registry: string,
+  due: readonly { readonly ref: DeliveryRef; readonly delaySeconds: number }[],
+): Promise<void> {
+  const byDelay = new Map<number, DeliveryRef[]>();
+  for (const { ref, delaySeconds } of due) {
+    const delay = Math.max(0, delaySeconds);
+    const list = byDelay.get(delay);
+    if (list) list.push(ref);
+    else byDelay.set(delay, [ref]);
+  }
+  for (const [delay, items] of byDelay) await queue.schedule(registry, items, delay);
+}
+
 /** Schedules every result that asks for another attempt, one message per distinct delay. */
 export async function scheduleRetries(queue: DeliveryQueue, registry: string, results: readonly Attempted[]): Promise<void> {
-  const byDelay = new Map<number, DeliveryRef[]>();
+  const due: { ref: DeliveryRef; delaySeconds: number }[] = [];
   for (const { webhook, result } of results) {
     // The next of an ordered lane, due now (its record waits `pending`; its next attempt is the one due).
     if (result.released) {
       const next = result.released;
-      const list = byDelay.get(0) ?? [];
-      list.push({ webhook: webhook.name, eventId: next.eventId, receivedMs: next.receivedMs, attempt: next.attempts + 1 });
-      byDelay.set(0, list);
+      due.push({
+        ref: { webhook: webhook.name, eventId: next.eventId, receivedMs: next.receivedMs, attempt: next.attempts + 1 },
+        delaySeconds: 0,
+      });
     }
     if (result.retryInSeconds === undefined) continue;
-    const delay = Math.max(0, Math.round(result.retryInSeconds));
-    const list = byDelay.get(delay) ?? [];
-    list.push({
-      webhook: webhook.name,
-      eventId: result.record.eventId,
-      receivedMs: result.record.receivedMs,
-      attempt: result.record.attempts + 1,
-      ...(result.waiting ? { notBeforeMs: Math.round(result.waiting.notBeforeMs) } : {}),
+    due.push({
+      ref: {
+        webhook: webhook.name,
+        eventId: result.record.eventId,
+        receivedMs: result.record.receivedMs,
+        attempt: result.record.attempts + 1,
+        ...(result.waiting ? { notBeforeMs: Math.round(result.waiting.notBeforeMs) } : {}),
+      },
+      delaySeconds: Math.round(result.retryInSeconds),
     });
-    byDelay.set(delay, list);
   }
-  for (const [delay, items] of byDelay) await queue.schedule(registry, items, delay);
+  await scheduleEach(queue, registry, due);
 }

@@ -23,6 +23,7 @@ import type { Logger } from '../logger.js';
 import { keepRenewing } from '../keep-renewing.js';
 import { planMultiArch, type MultiArchDeps } from './plan-multi-arch.js';
 import type { DeliveryRef, EventsMessage } from './messages.js';
+import { scheduleEach } from './delivery-queue.js';
 import { referrerKind, type SkipReferrersDeps } from './skip-referrers.js';
 import { REFERRER_REASONS, type ReferrerKind } from '../events/referrers.js';
 import { acrPayload } from '../multiarch/payloads.js';
@@ -107,17 +108,6 @@ async function alreadyRecorded(
     return [{ ref: { webhook: w.name, eventId, receivedMs, attempt: p.attempts + 1 }, dueMs }];
   });
   return { done: new Set(targets.filter((_, i) => found[i] !== undefined).map((w) => nameKey(w.name))), pending };
-}
-
-/** Queues the next attempts of deliveries an earlier owner recorded pending, one message per distinct delay. */
-async function queuePending(deps: FanOutDeps, registry: string, pending: readonly { readonly ref: DeliveryRef; readonly dueMs: number }[]) {
-  const nowMs = deps.now().getTime();
-  const byDelay = new Map<number, DeliveryRef[]>();
-  for (const p of pending) {
-    const delay = Math.max(0, Math.ceil((p.dueMs - nowMs) / 1000));
-    byDelay.set(delay, [...(byDelay.get(delay) ?? []), p.ref]);
-  }
-  for (const [delay, refs] of byDelay) await deps.deliveryQueue.schedule(registry, refs, delay);
 }
 
 /**
@@ -239,7 +229,12 @@ async function plan(deps: FanOutDeps, registry: string, claimed: readonly Claime
     const { done, pending } = await alreadyRecorded(deps, registry, claim, covering);
     if (done.size > 0) log.log(`fan-out: ${tag} ${done.size} webhooks already have its outcome recorded; not sent again`);
     if (pending.length > 0) {
-      await queuePending(deps, registry, pending);
+      const nowMs = deps.now().getTime();
+      await scheduleEach(
+        deps.deliveryQueue,
+        registry,
+        pending.map((p) => ({ ref: p.ref, delaySeconds: Math.ceil((p.dueMs - nowMs) / 1000) })),
+      );
       log.log(`fan-out: ${tag} ${pending.length} of them still pending: their next attempts queued again`);
     } else if (covering.length === 0) log.log(`fan-out: ${tag} matched no webhook`);
     // A signature, attestation or SBOM is recorded as skipped for the webhooks that ask (skipReferrers),

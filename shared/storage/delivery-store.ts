@@ -99,10 +99,10 @@ export interface DeliveryStore {
   /**
    * Marks each delivery's next attempt as taken by this worker until `until` (ISO), each only if its row is
    * unchanged since it was read (ETag): of two workers that read the same row, one takes the attempt and the
-   * other is refused. Returns the deliveries taken. The record written after the attempt (upsert Replace)
-   * drops the mark.
+   * other is refused. Returns, in the order asked, whether each was taken. The record written after the
+   * attempt (upsert Replace) drops the mark.
    */
-  claimAttempts(reads: readonly { readonly id: DeliveryId; readonly etag: string }[], until: string): Promise<DeliveryId[]>;
+  claimAttempts(reads: readonly { readonly id: DeliveryId; readonly etag: string }[], until: string): Promise<boolean[]>;
   /** Deletes a webhook's whole history, in every shard. Returns how many rows went. */
   deleteDeliveries(registry: string, webhook: string): Promise<number>;
 }
@@ -280,7 +280,7 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
     async claimAttempts(reads, until) {
       const rows = reads.map((r) => ({ ...deliveryKeys(r.id), etag: r.etag }));
       const taken = await mergeIfUnchanged(rows, { sendingUntil: until });
-      return reads.filter((_, i) => taken.has(rows[i]!.rowKey)).map((r) => r.id);
+      return rows.map((r) => taken.has(r.rowKey));
     },
 
     async resetForRecovery(asked, now) {
