@@ -143,28 +143,25 @@ describe('each attempt taken before it is sent', () => {
     expect(after.map((r) => r?.claimedUntilMs)).toEqual(ids.map(() => Date.parse(until)));
   });
 
-  it('sends at once an attempt whose hold has run out (its worker died)', async () => {
-    const serviceUri = await webhook('claimstale');
-    const record = pendingRecord('claimstale', 'claim-stale-1', serviceUri);
+  it.each([
+    ['whose hold has run out (its worker died)', 'claimstale', () => new Date(Date.now() - 1_000).toISOString()],
+    ['whose mark is not a time (a row written by hand)', 'claimjunk', () => 'not-a-time\r\n<script>'],
+  ])('sends at once an attempt %s, and the record after it drops the mark', async (_, name, mark) => {
+    const serviceUri = await webhook(name);
+    const record = pendingRecord(name, `${name}-1`, serviceUri);
+    const keys = deliveryKeys({ registry: REGISTRY, ...record });
     await svc.deps.deliveries.putDelivery(REGISTRY, record);
-    await table.updateEntity(
-      { ...deliveryKeys({ registry: REGISTRY, ...record }), sendingUntil: new Date(Date.now() - 1_000).toISOString() },
-      'Merge',
-    );
+    await table.updateEntity({ ...keys, sendingUntil: mark() }, 'Merge');
     await svc.deps.deliveryQueue.schedule(
       REGISTRY,
-      [{ webhook: 'claimstale', eventId: record.eventId, receivedMs: record.receivedMs, attempt: 1 }],
+      [{ webhook: name, eventId: record.eventId, receivedMs: record.receivedMs, attempt: 1 }],
       0,
     );
     const final = await settled(record);
     expect(final.state).toBe('succeeded');
-    expect(rx.forPath('/claimstale')).toHaveLength(1);
-    expect(svc.logs.some((l) => l.includes('attempt held by another worker') && l.includes('webhook=claimstale'))).toBe(false);
-    // The record written after the attempt no longer carries the hold.
-    const row = await table.getEntity(
-      deliveryKeys({ registry: REGISTRY, ...record }).partitionKey,
-      deliveryKeys({ registry: REGISTRY, ...record }).rowKey,
-    );
+    expect(rx.forPath(`/${name}`)).toHaveLength(1);
+    expect(svc.logs.some((l) => l.includes('attempt held by another worker') && l.includes(`webhook=${name}`))).toBe(false);
+    const row = await table.getEntity(keys.partitionKey, keys.rowKey);
     expect(row['sendingUntil']).toBeUndefined();
   });
 });
