@@ -46,11 +46,6 @@ export interface SendOptions {
    * written (false: another owner records it, as when a fan-out's claim was taken over).
    */
   readonly record: (records: readonly DeliveryRecord[]) => Promise<readonly boolean[]>;
-  /**
-   * `concurrent` (the default): all at once. `in-order`: one after another while they succeed; after the
-   * first failure (the endpoint is down again) the rest at once, so a page costs at most one timeout.
-   */
-  readonly order?: 'concurrent' | 'in-order';
   /** `schedule` (the default): a retryable failure is tried again later. `never`: every outcome is final (a ping). */
   readonly retries?: 'schedule' | 'never';
   /**
@@ -105,21 +100,9 @@ export async function sendAndRecord(deps: SendAndRecordDeps, o: SendOptions): Pr
   return { results: final, recorded: o.sends.map((_, i) => recorded[i] ?? false) };
 }
 
-/** Starts the attempts (in order or at once) and waits for them, or until the inline budget ends. */
+/** Starts the attempts at once and waits for them, or until the inline budget ends. */
 async function settle(deps: SendAndRecordDeps, o: SendOptions) {
-  const start = (s: Send) => s.attempt ?? deps.attempt(s.webhook, s.record, s.turn);
-  if (o.order === 'in-order') {
-    const attempts: Promise<AttemptResult>[] = [];
-    let i = 0;
-    while (i < o.sends.length) {
-      const attempt = start(o.sends[i++]!);
-      attempts.push(attempt);
-      if ((await attempt).record.state !== 'succeeded') break;
-    }
-    attempts.push(...o.sends.slice(i).map(start));
-    return { attempts, results: await Promise.all(attempts) };
-  }
-  const attempts = o.sends.map(start);
+  const attempts = o.sends.map((s) => s.attempt ?? deps.attempt(s.webhook, s.record, s.turn));
   return { attempts, results: await settleWithin(attempts, o.inline?.waitMs) };
 }
 

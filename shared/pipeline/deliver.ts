@@ -46,23 +46,8 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
     const nowMs = deps.now().getTime();
     const planned = items.map((item, i) => plan(deps, registry, webhooks, item, reads[i], nowMs, context));
     const wanted = planned.flatMap((p, i) => (p && 'send' in p ? [{ send: p.send, item: items[i]!, etag: reads[i]!.etag }] : []));
-    // Each attempt is taken (ETag-conditional) before it is sent: of two messages for one attempt (a lane's
-    // release and its re-check, a hand-off and a retry), read at once, one sends and the other is refused.
-    // A send's attempt lasts at most its wait plus its timeout; in order, one after another.
-    const longestMs = (deps.config.deliveryQueueWaitMs + deps.config.deliveryTimeoutMs) * (ordered ? Math.max(1, wanted.length) : 1);
-    const untilMs = nowMs + longestMs + CLAIM_MARGIN_MS;
-    const taken =
-      wanted.length === 0
-        ? []
-        : await deps.deliveries.claimAttempts(
-            wanted.map((w) => ({ id: deliveryIdOf(registry, w.item), etag: w.etag })),
-            new Date(untilMs).toISOString(),
-          );
-    const sends = wanted.filter((_, i) => taken[i]).map((w) => w.send);
-    // Refused (taken meanwhile): the worker that took it has its own message, which stays until that attempt is
-    // recorded and comes back should the worker die. Read as held by another worker: this may be that message
-    // come back, so it is looked at again once the hold has run out (by then it is usually recorded, and
-    // nothing is done).
+    // Read as held by another worker: this may be that worker's own message come back, so it is looked at
+    // again once the hold has run out (by then it is usually recorded, and nothing is done).
     const held = planned.flatMap((p, i) =>
       p && 'heldUntilMs' in p ? [{ ref: items[i]!, delaySeconds: Math.ceil((p.heldUntilMs - nowMs) / 1000) + 1 }] : [],
     );
@@ -71,18 +56,47 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
         `delivery attempt held by another worker: registry=${registry} webhook=${ref.webhook} attempt=${ref.attempt}; looked at again when the hold ends`,
       );
     await scheduleEach(deps.deliveryQueue, registry, held);
-    const { results } = await sendAndRecord(sendDeps(deps), {
-      registry,
-      sends,
-      unsent: planned.flatMap((p) => (p && 'unsent' in p ? [p.unsent] : [])),
-      record: recordAll((records) => deps.deliveries.putDeliveries(registry, records)),
-      order: ordered ? 'in-order' : 'concurrent',
-      log: context,
-    });
-    for (const [i, { webhook, tag }] of sends.entries()) {
-      const r = results[i];
-      if (r?.record.state === 'succeeded')
-        context.log(`delivered: ${tag} webhook=${webhook.name} attempt=${r.record.attempts} status=${r.record.responseStatus ?? ''}`);
+    // Each attempt is taken (ETag-conditional) before it is sent: of two messages for one attempt (a lane's
+    // release and its re-check, a hand-off and a retry), read at once, one sends and the other is refused.
+    // Refused: the worker that took it has its own message, which stays until that attempt is recorded and
+    // comes back should the worker die. A hold lasts an attempt's longest (its wait for a turn and a
+    // connection, then its timeout) and a margin.
+    const take = async (some: typeof wanted): Promise<Send[]> => {
+      if (some.length === 0) return [];
+      const until = deps.now().getTime() + deps.config.deliveryQueueWaitMs + deps.config.deliveryTimeoutMs + CLAIM_MARGIN_MS;
+      const taken = await deps.deliveries.claimAttempts(
+        some.map((w) => ({ id: deliveryIdOf(registry, w.item), etag: w.etag })),
+        new Date(until).toISOString(),
+      );
+      return some.filter((_, i) => taken[i]).map((w) => w.send);
+    };
+    const sendAll = async (sends: readonly Send[], unsent: readonly DeliveryRecord[] = []) => {
+      const { results } = await sendAndRecord(sendDeps(deps), {
+        registry,
+        sends,
+        unsent,
+        record: recordAll((records) => deps.deliveries.putDeliveries(registry, records)),
+        log: context,
+      });
+      for (const [i, { webhook, tag }] of sends.entries()) {
+        const r = results[i];
+        if (r?.record.state === 'succeeded')
+          context.log(`delivered: ${tag} webhook=${webhook.name} attempt=${r.record.attempts} status=${r.record.responseStatus ?? ''}`);
+      }
+      return results;
+    };
+    const unsent = planned.flatMap((p) => (p && 'unsent' in p ? [p.unsent] : []));
+    if (!ordered) return void (await sendAll(await take(wanted), unsent));
+    // A recover's page, in order: one after another while they succeed, each taken just before it is sent and
+    // recorded as soon as it ends, so a worker that dies mid-page holds only the attempt it had in flight: the
+    // page's message, back, skips what was recorded and sends the rest. After the first failure (the endpoint
+    // is down again) the rest go at once, so a page costs at most one timeout.
+    if (unsent.length > 0) await sendAll([], unsent);
+    for (const [k, one] of wanted.entries()) {
+      const sends = await take([one]);
+      if (sends.length === 0) continue;
+      const [result] = await sendAll(sends);
+      if (result?.record.state !== 'succeeded') return void (await sendAll(await take(wanted.slice(k + 1))));
     }
   });
 }

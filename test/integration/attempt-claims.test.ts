@@ -143,6 +143,76 @@ describe('each attempt taken before it is sent', () => {
     expect(after.map((r) => r?.claimedUntilMs)).toEqual(ids.map(() => Date.parse(until)));
   });
 
+  it('sends a recover page in order, taking each attempt only when its turn comes: a worker dying mid-page holds the attempt in flight alone', async () => {
+    const serviceUri = await webhook('claimpage');
+    const records = [1, 2, 3, 4].map((i) => ({
+      ...pendingRecord('claimpage', `claim-page-${i}`, serviceUri),
+      receivedMs: 1_700_000_000_000 + i,
+    }));
+    await svc.deps.deliveries.putDeliveries(REGISTRY, records);
+    // The first answers at once; the second is held, as a worker that died sending it would leave it.
+    let release!: () => void;
+    rx.script.push({ status: 200, body: 'ok' }, { status: 200, body: 'ok', hold: new Promise<void>((r) => (release = r)) });
+    await svc.deps.deliveryQueue.reserveOrdered(
+      REGISTRY,
+      records.map((r) => ({ webhook: 'claimpage', eventId: r.eventId, receivedMs: r.receivedMs, attempt: 1 })),
+      0,
+    );
+    await rx.waitFor(2, 10_000, '/claimpage');
+    const ids = records.map((r) => ({ registry: REGISTRY, webhook: r.webhook, eventId: r.eventId, receivedMs: r.receivedMs }));
+    const during = await svc.deps.deliveries.readForAttempt(ids);
+    // The first is recorded already; the second is held for one attempt's longest (and the margin), not the
+    // page's; the two after it are not taken, so had the worker died here they would go when the message came back.
+    expect(during.map((r) => r?.record.state)).toEqual(['succeeded', 'pending', 'pending', 'pending']);
+    const { deliveryQueueWaitMs, deliveryTimeoutMs } = svc.deps.config;
+    expect(during[1]?.claimedUntilMs).toBeGreaterThan(Date.now());
+    expect(during[1]?.claimedUntilMs).toBeLessThanOrEqual(Date.now() + deliveryQueueWaitMs + deliveryTimeoutMs + 30_000);
+    expect(during.slice(2).map((r) => r?.claimedUntilMs)).toEqual([undefined, undefined]);
+    release();
+    for (const record of records) expect((await settled(record)).state).toBe('succeeded');
+    const sent = rx.forPath('/claimpage').map((r) => (JSON.parse(r.body) as { id: string }).id);
+    expect(sent).toEqual(records.map((r) => r.eventId));
+  });
+
+  it('sends the rest of a recover page at once after the first failure in it, so a page costs at most one timeout', async () => {
+    const serviceUri = await webhook('claimfail');
+    const records = [1, 2, 3, 4].map((i) => ({
+      ...pendingRecord('claimfail', `claim-fail-${i}`, serviceUri),
+      receivedMs: 1_700_000_000_100 + i,
+    }));
+    await svc.deps.deliveries.putDeliveries(REGISTRY, records);
+    let release!: () => void;
+    rx.script.push(
+      { status: 200, body: 'ok' },
+      { status: 400, body: 'refused' },
+      { status: 200, body: 'ok', hold: new Promise<void>((r) => (release = r)) },
+    );
+    await svc.deps.deliveryQueue.reserveOrdered(
+      REGISTRY,
+      records.map((r) => ({ webhook: 'claimfail', eventId: r.eventId, receivedMs: r.receivedMs, attempt: 1 })),
+      0,
+    );
+    // The fourth arrives while the third is still unanswered: after the failure they went together.
+    const arrived = await rx.waitFor(4, 10_000, '/claimfail');
+    release();
+    expect(arrived.map((r) => (JSON.parse(r.body) as { id: string }).id)).toEqual(expect.arrayContaining(records.map((r) => r.eventId)));
+    const ids = records.map((r) => ({ registry: REGISTRY, webhook: r.webhook, eventId: r.eventId, receivedMs: r.receivedMs }));
+    const final = await eventually(
+      async () => {
+        const reads = await svc.deps.deliveries.readForAttempt(ids);
+        return reads.every((r) => r && r.record.attempts >= 1) ? reads : undefined;
+      },
+      10_000,
+      'each attempt of the page recorded',
+    );
+    expect(final.map((r) => [r?.record.state, r?.record.attempts])).toEqual([
+      ['succeeded', 1],
+      ['failed', 1],
+      ['succeeded', 1],
+      ['succeeded', 1],
+    ]);
+  });
+
   it.each([
     ['whose hold has run out (its worker died)', 'claimstale', () => new Date(Date.now() - 1_000).toISOString()],
     ['whose mark is not a time (a row written by hand)', 'claimjunk', () => 'not-a-time\r\n<script>'],
