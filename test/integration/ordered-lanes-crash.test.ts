@@ -3,6 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { api, INGEST_KEY, MANAGEMENT_KEY } from '../helpers/service.js';
 import { eventually } from '../helpers/receiver.js';
+import { acrPush } from '../helpers/acr-push.js';
 import { spawnStart, type StartedProcess } from '../helpers/spawn-start.js';
 import { serviceBusQueueWebhook, startAmqpListener, type AmqpListener } from '../helpers/amqp-listener.js';
 import { makeClaimStore } from '../../shared/storage/claim-store.js';
@@ -27,18 +28,7 @@ afterAll(async () => {
   await azurite?.close();
 });
 
-const push = (n: number) => ({
-  id: `ordcrash-${n}`,
-  timestamp: new Date().toISOString(),
-  action: 'push',
-  target: {
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    size: 524,
-    digest: `sha256:${String(n).repeat(64).slice(0, 64)}`,
-    repository: 'app',
-    tag: `v${n}`,
-  },
-});
+const push = (n: number) => acrPush('ordcrash', n);
 
 describe('an ordered lane across a crash', () => {
   it('sends the head that was in flight when its process died, then the rest of its lane, in order, each accepted once', async () => {

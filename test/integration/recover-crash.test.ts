@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { api, INGEST_KEY, MANAGEMENT_KEY } from '../helpers/service.js';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { acrPush } from '../helpers/acr-push.js';
 import { spawnStart, type StartedProcess } from '../helpers/spawn-start.js';
 
 /*
@@ -24,18 +25,7 @@ afterAll(async () => {
   await azurite?.close();
 });
 
-const push = (n: number) => ({
-  id: `pagecrash-${n}`,
-  timestamp: new Date().toISOString(),
-  action: 'push',
-  target: {
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    size: 524,
-    digest: `sha256:${String(n).repeat(64).slice(0, 64)}`,
-    repository: 'app',
-    tag: `v${n}`,
-  },
-});
+const push = (n: number) => acrPush('pagecrash', n);
 
 interface Listed {
   readonly value: readonly {
