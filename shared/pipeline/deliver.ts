@@ -44,12 +44,23 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
     // Read together: deliveries of one event (a fan-out's hand-offs, its retries due at once) share its row's read.
     const reads = await deps.deliveries.readForAttempt(items.map((item) => deliveryIdOf(registry, item)));
     const nowMs = deps.now().getTime();
-    const planned = items.map((item, i) => plan(deps, registry, webhooks, item, reads[i], nowMs, context));
-    const wanted = planned.flatMap((p, i) => (p && 'send' in p ? [{ send: p.send, item: items[i]!, etag: reads[i]!.etag }] : []));
+    // In order (a recover's page), a delivery another worker holds keeps its place: it and those behind it go
+    // back together as one message, looked at again once that hold has run out.
+    const firstHeld = ordered ? items.findIndex((item, i) => heldUntil(item, reads[i], nowMs) !== undefined) : -1;
+    if (firstHeld >= 0) {
+      const delaySeconds = Math.ceil((heldUntil(items[firstHeld]!, reads[firstHeld], nowMs)! - nowMs) / 1000) + 1;
+      context.log(
+        `delivery attempt held by another worker: registry=${registry} webhook=${items[firstHeld]!.webhook} attempt=${items[firstHeld]!.attempt}; it and the ${items.length - firstHeld - 1} behind it looked at again when the hold ends`,
+      );
+      await deps.deliveryQueue.reserveOrdered(registry, items.slice(firstHeld), delaySeconds);
+    }
+    const mine = firstHeld >= 0 ? items.slice(0, firstHeld) : items;
+    const planned = mine.map((item, i) => plan(deps, registry, webhooks, item, reads[i], nowMs, context));
+    const wanted = planned.flatMap((p, i) => (p && 'send' in p ? [{ send: p.send, item: mine[i]!, etag: reads[i]!.etag }] : []));
     // Read as held by another worker: this may be that worker's own message come back, so it is looked at
     // again once the hold has run out (by then it is usually recorded, and nothing is done).
     const held = planned.flatMap((p, i) =>
-      p && 'heldUntilMs' in p ? [{ ref: items[i]!, delaySeconds: Math.ceil((p.heldUntilMs - nowMs) / 1000) + 1 }] : [],
+      p && 'heldUntilMs' in p ? [{ ref: mine[i]!, delaySeconds: Math.ceil((p.heldUntilMs - nowMs) / 1000) + 1 }] : [],
     );
     for (const { ref } of held)
       context.log(
@@ -89,8 +100,8 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
     if (!ordered) return void (await sendAll(await take(wanted), unsent));
     // A recover's page, in order: one after another while they succeed, each taken just before it is sent and
     // recorded as soon as it ends, so a worker that dies mid-page holds only the attempt it had in flight: the
-    // page's message, back, skips what was recorded and sends the rest. After the first failure (the endpoint
-    // is down again) the rest go at once, so a page costs at most one timeout.
+    // page's message, back, skips what was recorded and puts the rest back behind that hold (above). After the
+    // first failure (the endpoint is down again) the rest go at once, so a page costs at most one timeout.
     if (unsent.length > 0) await sendAll([], unsent);
     for (const [k, one] of wanted.entries()) {
       const sends = await take([one]);
@@ -116,7 +127,8 @@ function plan(
 ): { send: Send } | { unsent: DeliveryRecord } | { heldUntilMs: number } | undefined {
   const record = read?.record;
   if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
-  if (read.claimedUntilMs !== undefined && read.claimedUntilMs > nowMs) return { heldUntilMs: read.claimedUntilMs };
+  const heldUntilMs = heldUntil(item, read, nowMs);
+  if (heldUntilMs !== undefined) return { heldUntilMs };
   const tag = `registry=${registry} event=${logValue(record.eventId)} action=${record.action}`;
   const webhook = webhooks.find((w) => nameKey(w.name) === nameKey(item.webhook));
   if (!webhook) {
@@ -131,4 +143,11 @@ function plan(
     return { unsent: { ...record, state: 'held', nextAttemptAt: undefined, lastError: HELD_REASON, updatedAt: deps.now().toISOString() } };
   }
   return { send: { webhook, record, tag, turn: { notBeforeMs: item.notBeforeMs } } };
+}
+
+/** When another worker's hold on the item's attempt runs out, if the record still waits for that attempt and the hold has not. */
+function heldUntil(item: DeliveryRef, read: AttemptRead | undefined, nowMs: number): number | undefined {
+  const record = read?.record;
+  if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
+  return read.claimedUntilMs !== undefined && read.claimedUntilMs > nowMs ? read.claimedUntilMs : undefined;
 }

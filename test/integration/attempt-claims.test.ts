@@ -174,6 +174,31 @@ describe('each attempt taken before it is sent', () => {
     expect(sent).toEqual(records.map((r) => r.eventId));
   });
 
+  it('keeps a recover page in order around a delivery another worker holds: it and those behind it go when the hold ends', async () => {
+    const serviceUri = await webhook('claimwait');
+    const records = [1, 2, 3, 4].map((i) => ({
+      ...pendingRecord('claimwait', `claim-wait-${i}`, serviceUri),
+      receivedMs: 1_700_000_000_200 + i,
+    }));
+    await svc.deps.deliveries.putDeliveries(REGISTRY, records);
+    // Another worker holds the second (it died sending it, or is still sending it) for two more seconds.
+    const heldUntil = Date.now() + 2_000;
+    await table.updateEntity(
+      { ...deliveryKeys({ registry: REGISTRY, ...records[1]! }), sendingUntil: new Date(heldUntil).toISOString() },
+      'Merge',
+    );
+    await svc.deps.deliveryQueue.reserveOrdered(
+      REGISTRY,
+      records.map((r) => ({ webhook: 'claimwait', eventId: r.eventId, receivedMs: r.receivedMs, attempt: 1 })),
+      0,
+    );
+    const sent = await rx.waitFor(4, 15_000, '/claimwait');
+    expect(sent.map((r) => (JSON.parse(r.body) as { id: string }).id)).toEqual(records.map((r) => r.eventId));
+    expect(sent[0]!.at).toBeLessThan(heldUntil);
+    for (const r of sent.slice(1)) expect(r.at).toBeGreaterThanOrEqual(heldUntil);
+    for (const record of records) expect((await settled(record)).state).toBe('succeeded');
+  });
+
   it('sends the rest of a recover page at once after the first failure in it, so a page costs at most one timeout', async () => {
     const serviceUri = await webhook('claimfail');
     const records = [1, 2, 3, 4].map((i) => ({
