@@ -44,19 +44,10 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
     // Read together: deliveries of one event (a fan-out's hand-offs, its retries due at once) share its row's read.
     const reads = await deps.deliveries.readForAttempt(items.map((item) => deliveryIdOf(registry, item)));
     const nowMs = deps.now().getTime();
-    // In order (a recover's page), a delivery another worker holds keeps its place: it and those behind it go
-    // back together as one message, looked at again once that hold has run out.
-    const firstHeld = ordered ? items.findIndex((item, i) => heldUntil(item, reads[i], nowMs) !== undefined) : -1;
-    if (firstHeld >= 0) {
-      const delaySeconds = Math.ceil((heldUntil(items[firstHeld]!, reads[firstHeld], nowMs)! - nowMs) / 1000) + 1;
-      context.log(
-        `delivery attempt held by another worker: registry=${registry} webhook=${items[firstHeld]!.webhook} attempt=${items[firstHeld]!.attempt}; it and the ${items.length - firstHeld - 1} behind it looked at again when the hold ends`,
-      );
-      await deps.deliveryQueue.reserveOrdered(registry, items.slice(firstHeld), delaySeconds);
-    }
-    const mine = firstHeld >= 0 ? items.slice(0, firstHeld) : items;
+    const mine = ordered ? await keepOrderBehindHold(deps, registry, items, reads, nowMs, context) : items;
     const planned = mine.map((item, i) => plan(deps, registry, webhooks, item, reads[i], nowMs, context));
     const wanted = planned.flatMap((p, i) => (p && 'send' in p ? [{ send: p.send, item: mine[i]!, etag: reads[i]!.etag }] : []));
+    const unsent = planned.flatMap((p) => (p && 'unsent' in p ? [p.unsent] : []));
     // Read as held by another worker: this may be that worker's own message come back, so it is looked at
     // again once the hold has run out (by then it is usually recorded, and nothing is done).
     const held = planned.flatMap((p, i) =>
@@ -67,12 +58,29 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
         `delivery attempt held by another worker: registry=${registry} webhook=${ref.webhook} attempt=${ref.attempt}; looked at again when the hold ends`,
       );
     await scheduleEach(deps.deliveryQueue, registry, held);
-    // Each attempt is taken (ETag-conditional) before it is sent: of two messages for one attempt (a lane's
-    // release and its re-check, a hand-off and a retry), read at once, one sends and the other is refused.
-    // Refused: the worker that took it has its own message, which stays until that attempt is recorded and
-    // comes back should the worker die. A hold lasts an attempt's longest (its wait for a turn and a
-    // connection, then its timeout) and a margin.
-    const take = async (some: typeof wanted): Promise<Send[]> => {
+    const attempts = messageAttempts(deps, registry, context);
+    if (ordered) await sendInTurn(attempts, wanted, unsent);
+    else await attempts.sendAll(await attempts.take(wanted), unsent);
+  });
+}
+
+/** A delivery the message asks for, as planned to be sent, with the ETag its row was read with. */
+interface Wanted {
+  readonly send: Send;
+  readonly item: DeliveryRef;
+  readonly etag: string;
+}
+
+/**
+ * How a message's deliveries are taken and sent. Each attempt is taken (ETag-conditional) before it is
+ * sent: of two messages for one attempt (a lane's release and its re-check, a hand-off and a retry), read
+ * at once, one sends and the other is refused. Refused: the worker that took it has its own message, which
+ * stays until that attempt is recorded and comes back should the worker die. A hold lasts an attempt's
+ * longest (its wait for a turn and a connection, then its timeout) and a margin.
+ */
+function messageAttempts(deps: DeliverDeps, registry: string, log: Logger) {
+  return {
+    async take(some: readonly Wanted[]): Promise<Send[]> {
       if (some.length === 0) return [];
       const until = deps.now().getTime() + deps.config.deliveryQueueWaitMs + deps.config.deliveryTimeoutMs + CLAIM_MARGIN_MS;
       const taken = await deps.deliveries.claimAttempts(
@@ -80,36 +88,63 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
         new Date(until).toISOString(),
       );
       return some.filter((_, i) => taken[i]).map((w) => w.send);
-    };
-    const sendAll = async (sends: readonly Send[], unsent: readonly DeliveryRecord[] = []) => {
+    },
+    /** Sends what was taken, records it with `unsent`, and follows up (sendAndRecord). */
+    async sendAll(sends: readonly Send[], unsent: readonly DeliveryRecord[] = []) {
       const { results } = await sendAndRecord(sendDeps(deps), {
         registry,
         sends,
         unsent,
         record: recordAll((records) => deps.deliveries.putDeliveries(registry, records)),
-        log: context,
+        log,
       });
       for (const [i, { webhook, tag }] of sends.entries()) {
         const r = results[i];
         if (r?.record.state === 'succeeded')
-          context.log(`delivered: ${tag} webhook=${webhook.name} attempt=${r.record.attempts} status=${r.record.responseStatus ?? ''}`);
+          log.log(`delivered: ${tag} webhook=${webhook.name} attempt=${r.record.attempts} status=${r.record.responseStatus ?? ''}`);
       }
       return results;
-    };
-    const unsent = planned.flatMap((p) => (p && 'unsent' in p ? [p.unsent] : []));
-    if (!ordered) return void (await sendAll(await take(wanted), unsent));
-    // A recover's page, in order: one after another while they succeed, each taken just before it is sent and
-    // recorded as soon as it ends, so a worker that dies mid-page holds only the attempt it had in flight: the
-    // page's message, back, skips what was recorded and puts the rest back behind that hold (above). After the
-    // first failure (the endpoint is down again) the rest go at once, so a page costs at most one timeout.
-    if (unsent.length > 0) await sendAll([], unsent);
-    for (const [k, one] of wanted.entries()) {
-      const sends = await take([one]);
-      if (sends.length === 0) continue;
-      const [result] = await sendAll(sends);
-      if (result?.record.state !== 'succeeded') return void (await sendAll(await take(wanted.slice(k + 1))));
-    }
-  });
+    },
+  };
+}
+
+/**
+ * A recover's page, in order: one after another while they succeed, each taken just before it is sent and
+ * recorded as soon as it ends, so a worker that dies mid-page holds only the attempt it had in flight (the
+ * page's message, back, skips what was recorded and keeps the rest behind that hold: keepOrderBehindHold).
+ * After the first failure (the endpoint is down again) the rest go at once, so a page costs at most one timeout.
+ */
+async function sendInTurn(attempts: ReturnType<typeof messageAttempts>, wanted: readonly Wanted[], unsent: readonly DeliveryRecord[]) {
+  if (unsent.length > 0) await attempts.sendAll([], unsent);
+  for (const [k, one] of wanted.entries()) {
+    const sends = await attempts.take([one]);
+    if (sends.length === 0) continue;
+    const [result] = await attempts.sendAll(sends);
+    if (result?.record.state !== 'succeeded') return void (await attempts.sendAll(await attempts.take(wanted.slice(k + 1))));
+  }
+}
+
+/**
+ * In order, a delivery another worker holds keeps its place: it and those behind it go back together as one
+ * ordered message, looked at again once that hold has run out. Returns the items to act on now (those before it).
+ */
+async function keepOrderBehindHold(
+  deps: DeliverDeps,
+  registry: string,
+  items: readonly DeliveryRef[],
+  reads: readonly (AttemptRead | undefined)[],
+  nowMs: number,
+  log: Logger,
+): Promise<readonly DeliveryRef[]> {
+  const first = items.findIndex((item, i) => heldUntil(item, reads[i], nowMs) !== undefined);
+  if (first < 0) return items;
+  const ref = items[first]!;
+  const delaySeconds = Math.ceil((heldUntil(ref, reads[first], nowMs)! - nowMs) / 1000) + 1;
+  log.log(
+    `delivery attempt held by another worker: registry=${registry} webhook=${ref.webhook} attempt=${ref.attempt}; it and the ${items.length - first - 1} behind it looked at again when the hold ends`,
+  );
+  await deps.deliveryQueue.reserveOrdered(registry, items.slice(first), delaySeconds);
+  return items.slice(0, first);
 }
 
 /**
