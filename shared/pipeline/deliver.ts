@@ -29,6 +29,12 @@ export interface DeliverDeps extends FollowUpDeps {
 }
 /** Beyond an attempt's longest (its wait for a turn and a connection, then its timeout), how long its claim lasts. */
 const CLAIM_MARGIN_MS = 30_000;
+/**
+ * Longer than any hold a worker writes (at most 60 s of wait, 230 s of timeout and the margin, config.ts):
+ * a mark further ahead was not written by a worker (a row edited by hand) and holds nothing, so it cannot
+ * park a delivery, or ask the queue for a delay it refuses (over 7 days).
+ */
+const LONGEST_HOLD_MS = 3_600_000;
 
 /**
  * The delivery worker: the next attempt of each delivery in a message (retries due now, or a fan-out's
@@ -184,5 +190,6 @@ function plan(
 function heldUntil(item: DeliveryRef, read: AttemptRead | undefined, nowMs: number): number | undefined {
   const record = read?.record;
   if (!record || record.state !== 'pending' || record.attempts !== item.attempt - 1) return undefined;
-  return read.claimedUntilMs !== undefined && read.claimedUntilMs > nowMs ? read.claimedUntilMs : undefined;
+  const until = read.claimedUntilMs;
+  return until !== undefined && until > nowMs && until <= nowMs + LONGEST_HOLD_MS ? until : undefined;
 }

@@ -241,6 +241,11 @@ describe('each attempt taken before it is sent', () => {
   it.each([
     ['whose hold has run out (its worker died)', 'claimstale', () => new Date(Date.now() - 1_000).toISOString()],
     ['whose mark is not a time (a row written by hand)', 'claimjunk', () => 'not-a-time\r\n<script>'],
+    [
+      'whose mark lies a year ahead (no worker holds that long: a row written by hand)',
+      'claimfar',
+      () => new Date(Date.now() + 365 * 86_400_000).toISOString(),
+    ],
   ])('sends at once an attempt %s, and the record after it drops the mark', async (_, name, mark) => {
     const serviceUri = await webhook(name);
     const record = pendingRecord(name, `${name}-1`, serviceUri);
