@@ -10,7 +10,17 @@ export function encodeQueueMessage(body: string | object): string {
   return Buffer.from(text, 'utf8').toString('base64');
 }
 
-/** Sends one message, invisible for `visibilitySeconds` (a queue's delay is in whole seconds). */
+/** The longest a queue keeps a new message invisible: 7 days. */
+const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Sends one message, invisible for `visibilitySeconds` (whole seconds, at most the queue's 7 days: a later
+ * due time comes back then, to be looked at again). It never expires: with the default time to live (7
+ * days) a message that waited out a long outage, or a delay near 7 days, would be dropped unseen.
+ */
 export function sendQueueMessage(queue: QueueClient, body: string | object, visibilitySeconds = 0) {
-  return queue.sendMessage(encodeQueueMessage(body), { visibilityTimeout: Math.max(0, Math.round(visibilitySeconds)) });
+  return queue.sendMessage(encodeQueueMessage(body), {
+    visibilityTimeout: Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.round(visibilitySeconds))),
+    messageTimeToLive: -1,
+  });
 }
