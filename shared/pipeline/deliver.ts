@@ -8,6 +8,7 @@ import { recordAll, sendAndRecord, type Send } from '../delivery/send-and-record
 import type { Logger } from '../logger.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../storage/key-part.js';
+import { deliveryKeys } from '../storage/event-keys.js';
 import type { AttemptRead, DeliveryStore } from '../storage/delivery-store.js';
 import type { Config } from '../config.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
@@ -45,29 +46,39 @@ const LONGEST_HOLD_MS = 3_600_000;
  * by due time (sendAndRecord).
  */
 export function makeDeliver(deps: DeliverDeps): QueueHandler {
-  return parseOrPoison(deliveriesMessage, deps.queues.deliveriesPoison, 'delivery', async ({ registry, items, ordered }, context) => {
-    const webhooks = await deps.webhooks.listCached(registry);
-    // Read together: deliveries of one event (a fan-out's hand-offs, its retries due at once) share its row's read.
-    const reads = await deps.deliveries.readForAttempt(items.map((item) => deliveryIdOf(registry, item)));
-    const nowMs = deps.now().getTime();
-    const mine = ordered ? await keepOrderBehindHold(deps, registry, items, reads, nowMs, context) : items;
-    const planned = mine.map((item, i) => plan(deps, registry, webhooks, item, reads[i], nowMs, context));
-    const wanted = planned.flatMap((p, i) => (p && 'send' in p ? [{ send: p.send, item: mine[i]!, etag: reads[i]!.etag }] : []));
-    const unsent = planned.flatMap((p) => (p && 'unsent' in p ? [p.unsent] : []));
-    // Read as held by another worker: this may be that worker's own message come back, so it is looked at
-    // again once the hold has run out (by then it is usually recorded, and nothing is done).
-    const held = planned.flatMap((p, i) =>
-      p && 'heldUntilMs' in p ? [{ ref: mine[i]!, delaySeconds: Math.ceil((p.heldUntilMs - nowMs) / 1000) + 1 }] : [],
-    );
-    for (const { ref } of held)
-      context.log(
-        `delivery attempt held by another worker: registry=${registry} webhook=${ref.webhook} attempt=${ref.attempt}; looked at again when the hold ends`,
+  return parseOrPoison(
+    deliveriesMessage,
+    deps.queues.deliveriesPoison,
+    'delivery',
+    async ({ registry, items: named, ordered }, context) => {
+      // Each delivery's attempt once, however often the message names it (a hand-written one): a transaction
+      // naming a row twice is refused whole, which would fail the others with it.
+      const items = [
+        ...new Map(named.map((item) => [`${deliveryKeys(deliveryIdOf(registry, item)).rowKey}|${item.attempt}`, item])).values(),
+      ];
+      const webhooks = await deps.webhooks.listCached(registry);
+      // Read together: deliveries of one event (a fan-out's hand-offs, its retries due at once) share its row's read.
+      const reads = await deps.deliveries.readForAttempt(items.map((item) => deliveryIdOf(registry, item)));
+      const nowMs = deps.now().getTime();
+      const mine = ordered ? await keepOrderBehindHold(deps, registry, items, reads, nowMs, context) : items;
+      const planned = mine.map((item, i) => plan(deps, registry, webhooks, item, reads[i], nowMs, context));
+      const wanted = planned.flatMap((p, i) => (p && 'send' in p ? [{ send: p.send, item: mine[i]!, etag: reads[i]!.etag }] : []));
+      const unsent = planned.flatMap((p) => (p && 'unsent' in p ? [p.unsent] : []));
+      // Read as held by another worker: this may be that worker's own message come back, so it is looked at
+      // again once the hold has run out (by then it is usually recorded, and nothing is done).
+      const held = planned.flatMap((p, i) =>
+        p && 'heldUntilMs' in p ? [{ ref: mine[i]!, delaySeconds: Math.ceil((p.heldUntilMs - nowMs) / 1000) + 1 }] : [],
       );
-    await scheduleEach(deps.deliveryQueue, registry, held);
-    const attempts = messageAttempts(deps, registry, context);
-    if (ordered) await sendInTurn(attempts, wanted, unsent);
-    else await attempts.sendAll(await attempts.take(wanted), unsent);
-  });
+      for (const { ref } of held)
+        context.log(
+          `delivery attempt held by another worker: registry=${registry} webhook=${ref.webhook} attempt=${ref.attempt}; looked at again when the hold ends`,
+        );
+      await scheduleEach(deps.deliveryQueue, registry, held);
+      const attempts = messageAttempts(deps, registry, context);
+      if (ordered) await sendInTurn(attempts, wanted, unsent);
+      else await attempts.sendAll(await attempts.take(wanted), unsent);
+    },
+  );
 }
 
 /** A delivery the message asks for, as planned to be sent, with the ETag its row was read with. */

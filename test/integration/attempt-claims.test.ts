@@ -93,6 +93,21 @@ describe('each attempt taken before it is sent', () => {
     expect(rx.forPath('/claimtwice')).toHaveLength(1);
   });
 
+  it('acts once on a delivery a message names twice (a hand-written message), and still sends the others in it', async () => {
+    const uris = [await webhook('claimdup1'), await webhook('claimdup2')];
+    const records = ['claimdup1', 'claimdup2'].map((name, i) => ({
+      ...pendingRecord(name, 'claim-dup-1', uris[i]!),
+      receivedMs: 1_700_000_000_300,
+    }));
+    await svc.deps.deliveries.putDeliveries(REGISTRY, records);
+    const [one, two] = records.map((r) => ({ webhook: r.webhook, eventId: r.eventId, receivedMs: r.receivedMs, attempt: 1 }));
+    // One event, so one shard: a transaction naming a row twice would be refused whole.
+    await svc.deps.deliveryQueue.schedule(REGISTRY, [one!, one!, two!], 0);
+    for (const record of records) expect((await settled(record)).state).toBe('succeeded');
+    expect(rx.forPath('/claimdup1')).toHaveLength(1);
+    expect(rx.forPath('/claimdup2')).toHaveLength(1);
+  });
+
   it('looks again at an attempt another worker holds once the hold runs out, and sends it then, once', async () => {
     const serviceUri = await webhook('claimheld');
     const record = pendingRecord('claimheld', 'claim-held-1', serviceUri);
