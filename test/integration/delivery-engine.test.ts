@@ -397,7 +397,9 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
     const env = {
       ...takeoverEnv(proxy),
       DELIVERY_RETRY_SCHEDULE: '1,1',
-      DELIVERY_INLINE_WAIT_SECONDS: '0.5',
+      // Long enough for the five 500s to be answered on a busy 2-core machine (at 0.5 s a CI run recorded
+      // them in flight), short of the timeout, so the one that never answers is recorded in flight.
+      DELIVERY_INLINE_WAIT_SECONDS: '2',
       DELIVERY_TIMEOUT_SECONDS: '3',
       DELIVERY_QUEUE_WAIT_SECONDS: '0',
     };
