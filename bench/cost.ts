@@ -30,10 +30,11 @@
  * writes in each `windows.json`, the measured rounds' CLOCK_MONOTONIC spans (µs), for bench/cpu-profile.ts
  * to keep only their samples.
  */
-import { execFileSync, fork } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIfStale } from '../scripts/build-dist.js';
 import { newSigningSecret } from '../shared/delivery/signature.js';
 import { INGEST_KEY, MANAGEMENT_KEY } from './lib/boot-bench-host.js';
 import { spawnStart, type StartProcess } from './lib/start-process.js';
@@ -65,26 +66,9 @@ const profileDir = process.env['COST_PROFILE'] ? resolve(process.env['COST_PROFI
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim();
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
-/** Whether `built` is missing or older than a .ts file under one of `dirs` of `tree`. */
-function builtBefore(tree: string, built: string, dirs: readonly string[]): boolean {
-  if (!existsSync(built)) return true;
-  const at = statSync(built).mtimeMs;
-  return dirs.some((dir) =>
-    readdirSync(join(tree, dir), { recursive: true, encoding: 'utf8' }).some(
-      (f) => f.endsWith('.ts') && statSync(join(tree, dir, f)).mtimeMs > at,
-    ),
-  );
-}
-
 const fromDist = process.env['COST_HOST'] !== 'source';
 const baselineRoot = process.env['COST_BASELINE'] ? resolve(process.env['COST_BASELINE']) : undefined;
-const SOURCES = ['functions', 'shared', 'local', 'portal'];
-for (const tree of [...(fromDist ? [root] : []), ...(baselineRoot ? [baselineRoot] : [])]) {
-  if (builtBefore(tree, join(tree, 'dist', 'local', 'start.js'), SOURCES)) {
-    console.log(`building ${tree} (npm run build): a source is newer than dist/`);
-    execFileSync('npm', ['run', 'build'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-}
+for (const tree of [...(fromDist ? [root] : []), ...(baselineRoot ? [baselineRoot] : [])]) buildIfStale(tree);
 
 const receiver = await forkReceiver();
 

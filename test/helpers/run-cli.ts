@@ -9,11 +9,12 @@ export interface CliRun {
 }
 
 /**
- * Runs the real CLI (`cli/main.ts` through tsx, as `npx registry-webhooks` runs the built file) with only
- * the environment given, so nothing from the developer's shell leaks in.
+ * Runs the real CLI as `npx registry-webhooks` does (the package's bin, `dist/cli/main.js`, which the test
+ * run builds first: global-setup.ts) with only the environment given, so nothing from the developer's shell
+ * leaks in.
  */
 export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli', 'main.ts'), ...args], {
+  const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...args], {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

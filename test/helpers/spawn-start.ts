@@ -14,9 +14,9 @@ export interface StartedProcess {
 /** What the local host prints for a log call on an invocation's context after its handler returned. */
 const LATE_LOG = 'log after function completed:';
 
-/** Runs `local/start.ts` (what `npm start` runs, from source) as a child process and waits for its banner. */
+/** Runs what `npm start` runs (`dist/local/start.js`, which the test run builds first: global-setup.ts) as a child process and waits for its banner. */
 export async function spawnStart(env: Record<string, string>): Promise<StartedProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'local', 'start.ts')], {
+  const child = spawn(process.execPath, [join(root, 'dist', 'local', 'start.js')], {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
