@@ -15,7 +15,11 @@ import { renderPayload } from './formats/render-payload.js';
  *   in a fixed key order before JSON.stringify;
  * - the payload is the same, key order included: the fan-out leaves the body out only when the event row
  *   holds exactly JSON.stringify of the event it rendered from (fan-out.ts), and here that JSON is parsed,
- *   checked with zod, and used as parsed (zod's output would put the keys in its schema's order).
+ *   checked with zod, and used as parsed (zod's output would put the keys in its schema's order);
+ * - the renderers' bytes never change for a `bodyFrom` that rows already hold, across versions too: a row
+ *   is rendered again by whatever version reads it for as long as it is kept. Their digests are pinned
+ *   (test/unit/payload-formats.test.ts); a change of bytes that is wanted needs a new `bodyFrom` (a
+ *   version field that earlier rows lack) and the old renderer kept for the rows without it.
  * What no event row reproduces keeps its body: a coalesced push (its platforms come from the index), a ping,
  * a redelivery (its row can outlive the event's), the end of a multi-arch hold window.
  */

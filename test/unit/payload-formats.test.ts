@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CloudEvent } from 'cloudevents';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPayload } from '../../shared/delivery/formats/render-payload.js';
@@ -137,6 +138,73 @@ describe('a body rendered again from its event row (issue 24)', () => {
         });
       }
     }
+  });
+
+  /*
+   * A delivery row written with `bodyFrom` keeps no body: listEvents and redeliver render it again, for as
+   * long as the row is kept (EVENT_RETENTION_DAYS), with whatever renderer the running version has. So a
+   * renderer's bytes may never change for a `bodyFrom` that rows already hold, or every such row written
+   * before the change would show (and redeliver) a body it never sent, its signature no longer matching.
+   * These are the SHA-256 digests (first 16 hex digits) of the bodies above as the version that introduced
+   * `bodyFrom` rendered them. A change of bytes that is wanted needs a new `bodyFrom` (say a `v` that
+   * rows written before it lack) and the old renderer kept for the rows without it.
+   */
+  const PINNED: Record<string, readonly string[]> = {
+    acr: [
+      '306173f89da781b8',
+      '8db7412b1cf8f181',
+      'd4737155aa197e22',
+      '5d6b73ce9a46e065',
+      '947f80f5350e7191',
+      'eaeaf278ad5d7622',
+      '71bc71726777b2d0',
+    ],
+    cloudevents: [
+      '0358acf8a0913f3d',
+      '52c5d42d0e08d7a3',
+      'f86be267d4c6478f',
+      '4c3fc55e6f418c44',
+      'ed3c67f7bec5469f',
+      'b5331860855626f9',
+      '2744e32566cad7ed',
+    ],
+    slack: [
+      'f0f69c5d95fff53c',
+      'd53c3f19af4e63ef',
+      '27c24739f18062a0',
+      'ce7812590387f83d',
+      'dd766d04ca553a5e',
+      '676248813adfa62d',
+      '1206e2625234ae4e',
+    ],
+    teams: [
+      '4fb22215211deda3',
+      'f2703bb42dcea3dc',
+      '3ceffbbcac71b793',
+      'dcd6c12f1de4e104',
+      'd22ed5461a57253c',
+      'a82b72492e835ef3',
+      'dbaeb75a2452f3ab',
+    ],
+  };
+
+  it('renders the bytes rows written by earlier versions were sent with, in every format', () => {
+    const digests = Object.fromEntries(
+      PAYLOAD_FORMATS.map((payloadFormat) => {
+        const hook = { ...webhook, payloadFormat };
+        return [
+          payloadFormat,
+          accepted.map((event) => {
+            const again = renderFromEvent(JSON.stringify(event), bodySourceOf(hook), hook.name);
+            return createHash('sha256')
+              .update(again?.body ?? '')
+              .digest('hex')
+              .slice(0, 16);
+          }),
+        ];
+      }),
+    );
+    expect(digests).toEqual(PINNED);
   });
 
   it('renders nothing from a row that does not hold an event', () => {
