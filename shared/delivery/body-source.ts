@@ -18,8 +18,9 @@ import { renderPayload } from './formats/render-payload.js';
  *   checked with zod, and used as parsed (zod's output would put the keys in its schema's order);
  * - the renderers' bytes never change for a `bodyFrom` that rows already hold, across versions too: a row
  *   is rendered again by whatever version reads it for as long as it is kept. Their digests are pinned
- *   (test/unit/payload-formats.test.ts); a change of bytes that is wanted needs a new `bodyFrom` (a
- *   version field that earlier rows lack) and the old renderer kept for the rows without it.
+ *   (test/unit/payload-formats.test.ts); a change of bytes that is wanted needs a new `bodyFrom` encoding,
+ *   one this version's reader refuses (compact-record.ts reads only the shapes it knows, so such a row is
+ *   one it does not read, not one it renders wrongly), and the old renderer kept for rows in the old one.
  * What no event row reproduces keeps its body: a coalesced push (its platforms come from the index), a ping,
  * a redelivery (its row can outlive the event's), the end of a multi-arch hold window.
  */

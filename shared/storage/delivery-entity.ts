@@ -113,11 +113,19 @@ export interface StoredDelivery {
   readonly needsEvent: string | undefined;
 }
 
-export function readDeliveryEntity(entity: unknown): StoredDelivery {
+/**
+ * A `del|` row in any layout this version or an earlier one wrote; undefined for a row it does not read:
+ * one a later version wrote in a layout of its own (a compact record of another version, a `bodyFrom` shape
+ * it does not know), or one damaged by hand. Such a row is never written over from here (its readers leave
+ * it out, or fail their message: delivery-store.ts).
+ */
+export function readDeliveryEntity(entity: unknown): StoredDelivery | undefined {
   const record = typeof entity === 'object' && entity !== null && 'record' in entity ? entity.record : undefined;
-  const fields: StoredFields = (
+  const parsed = (
     record === undefined ? columnsEntity : typeof record === 'string' && record.startsWith('[') ? compactEntity : packedEntity
-  ).parse(entity);
+  ).safeParse(entity);
+  if (!parsed.success) return undefined;
+  const fields: StoredFields = parsed.data;
   return { fields, needsEvent: fields.body === undefined ? fields.eventId : undefined };
 }
 

@@ -77,7 +77,12 @@ export interface DeliveryStore {
     webhook: string,
     pageSize: number,
     after: string | undefined,
-  ): Promise<{ items: DeliveryRecord[]; continuationToken: string | undefined }>;
+  ): Promise<{
+    items: DeliveryRecord[];
+    /** Rows of the page this version does not read (a later version's layout, or damaged), left out of `items`. */
+    unreadable: number;
+    continuationToken: string | undefined;
+  }>;
   /** The newest delivery of an event to a webhook, or undefined. */
   latestDelivery(registry: string, webhook: string, eventId: string): Promise<DeliveryRecord | undefined>;
   /**
@@ -107,6 +112,16 @@ export interface DeliveryStore {
   deleteDeliveries(registry: string, webhook: string): Promise<number>;
 }
 
+/** Delivery rows this version does not read (delivery-entity.ts readDeliveryEntity), named by row key. */
+class UnreadableRowsError extends Error {
+  constructor(readonly rowKeys: readonly string[]) {
+    super(
+      `${rowKeys.length} delivery row(s) in a layout this version does not read (written by a later version, or damaged): ${rowKeys.join(', ')}`,
+    );
+    this.name = 'UnreadableRowsError';
+  }
+}
+
 export function makeDeliveryStore(table: TableClient): DeliveryStore {
   /** The keys (and ETags) of one RowKey range in every shard of a registry, merged in key order. */
   const rangeKeys = async (registry: string, from: string, to: string, extra = '', top?: number): Promise<DeliveryKey[]> => {
@@ -128,15 +143,16 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
   };
 
   /**
-   * The records of rows read (undefined stays undefined): the events the body-less ones need are read
-   * once each (their `payload` only), all at once.
+   * The records of rows read (undefined stays undefined, and so does a row this version does not read:
+   * delivery-entity.ts readDeliveryEntity), and the row keys of those it does not read. The events the
+   * body-less ones need are read once each (their `payload` only), all at once.
    */
-  const withBodies = async (rows: readonly ({ partitionKey: string; entity: unknown } | undefined)[]) => {
-    const stored = rows.map((r) => r && { partitionKey: r.partitionKey, delivery: readDeliveryEntity(r.entity) });
+  const withBodies = async (rows: readonly ({ partitionKey: string; rowKey: string; entity: unknown } | undefined)[]) => {
+    const stored = rows.map((r) => r && { partitionKey: r.partitionKey, rowKey: r.rowKey, delivery: readDeliveryEntity(r.entity) });
     const key = (pk: string, eventId: string) => `${pk}\n${eventId}`;
     const needed = new Map<string, { partitionKey: string; eventId: string }>();
     for (const s of stored)
-      if (s?.delivery.needsEvent !== undefined)
+      if (s?.delivery?.needsEvent !== undefined)
         needed.set(key(s.partitionKey, s.delivery.needsEvent), { partitionKey: s.partitionKey, eventId: s.delivery.needsEvent });
     const payloads = new Map(
       await Promise.all(
@@ -148,7 +164,10 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
     );
     const recordOf = (pk: string, d: StoredDelivery) =>
       deliveryOf(d, d.needsEvent === undefined ? undefined : payloads.get(key(pk, d.needsEvent)));
-    return stored.map((s) => s && recordOf(s.partitionKey, s.delivery));
+    return {
+      records: stored.map((s) => s?.delivery && recordOf(s.partitionKey, s.delivery)),
+      unreadable: stored.flatMap((s) => (s && !s.delivery ? [s.rowKey] : [])),
+    };
   };
 
   const readRows = (ids: readonly DeliveryId[]) =>
@@ -156,10 +175,10 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
       ids.map(async (id) => {
         const { partitionKey, rowKey } = deliveryKeys(id);
         const entity = await unless404(table.getEntity(partitionKey, rowKey));
-        return entity && { partitionKey, entity };
+        return entity && { partitionKey, rowKey, entity };
       }),
     );
-  const getDeliveries = async (ids: readonly DeliveryId[]) => withBodies(await readRows(ids));
+  const getDeliveries = async (ids: readonly DeliveryId[]) => (await withBodies(await readRows(ids))).records;
 
   /**
    * Merges `patch` into each row only if it is unchanged since it was read (its ETag): a partition's rows in
@@ -241,18 +260,24 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
       const rows = await Promise.all(
         page.map(async (k) => {
           const entity = await unless404(table.getEntity(k.partitionKey, k.rowKey));
-          return entity && { partitionKey: k.partitionKey, entity };
+          return entity && { partitionKey: k.partitionKey, rowKey: k.rowKey, entity };
         }),
       );
-      const items = (await withBodies(rows)).filter((r) => r !== undefined);
-      return { items, continuationToken: keys.length > pageSize ? page[page.length - 1]?.rowKey : undefined };
+      const { records, unreadable } = await withBodies(rows);
+      const items = records.filter((r) => r !== undefined);
+      return {
+        items,
+        unreadable: unreadable.length,
+        continuationToken: keys.length > pageSize ? page[page.length - 1]?.rowKey : undefined,
+      };
     },
 
     async latestDelivery(registry, webhook, eventId) {
       const [from, to] = Rows.deliveryRange(webhook);
       const partitionKey = Partitions.event(registry, eventId);
       const filter = `${rangeFilter(partitionKey, from, to)} and eventId eq ${odataString(eventId)}`;
-      for await (const entity of table.listEntities({ queryOptions: { filter } })) return (await withBodies([{ partitionKey, entity }]))[0];
+      for await (const entity of table.listEntities({ queryOptions: { filter } }))
+        return (await withBodies([{ partitionKey, rowKey: entity.rowKey ?? '', entity }])).records[0];
       return undefined;
     },
 
@@ -266,7 +291,10 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
 
     async readForAttempt(ids) {
       const rows = await readRows(ids);
-      const records = await withBodies(rows);
+      const { records, unreadable } = await withBodies(rows);
+      // Not a delivery to leave alone: the message fails, is retried and, if the row stays unreadable here
+      // (a later version's, while an earlier one runs), is poisoned and kept, to be replayed.
+      if (unreadable.length > 0) throw new UnreadableRowsError(unreadable);
       return rows.map((row, i) => {
         const record = records[i];
         if (!row || !record) return undefined;

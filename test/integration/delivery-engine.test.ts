@@ -364,7 +364,7 @@ describe('a worker killed in the middle of a fan-out to 150 webhooks', () => {
       // Every shard of the registry (an event's deliveries live in its shard).
       queryOptions: { filter: "PartitionKey ge 'bigreg001|' and PartitionKey lt 'bigreg001}' and RowKey ge 'del|' and RowKey lt 'del}'" },
     }))
-      recordedBeforeKill.push(readDeliveryEntity(e).fields.webhook);
+      recordedBeforeKill.push(readDeliveryEntity(e)!.fields.webhook);
     expect(recordedBeforeKill).toHaveLength(99);
     const second = await spawnStart(env);
     try {

@@ -120,7 +120,7 @@ async function rowsOf(name: string, eventId: string): Promise<Record<string, unk
 
 /** A delivery row's fields that have a value, whichever layout stored them, as the store reads them. */
 function fieldsOf(row: Record<string, unknown> | undefined): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(readDeliveryEntity(row).fields).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(Object.entries(readDeliveryEntity(row)!.fields).filter(([, v]) => v !== undefined));
 }
 
 describe('an event body stored once', () => {
@@ -608,6 +608,64 @@ describe('an event body stored once', () => {
     // Two hours past it: the event row goes too.
     await purgeHistory(svc.deps, new Date(Date.now() + svc.config.eventRetentionDays * 86_400_000 + 7_200_000));
     expect(await kinds()).toEqual([]);
+  });
+});
+
+describe('rows a later version wrote (after a rollback)', () => {
+  it('leaves them out of listEvents with a warning, fails a delivery message naming one, records its dead letter, and never writes over them', async () => {
+    await createHook(svc, 'laterhk01', {});
+    const event = pushEvent('later/app', 'v1');
+    await ingest(svc, event);
+    await received('laterhk01', event.id);
+    await listed(svc, 'laterhk01', event.id, final);
+    // A delivery row as a later version might write it: a compact record of a version this one does not know.
+    const laterId = randomUUID();
+    const receivedMs = Date.now();
+    const partitionKey = Partitions.event(REGISTRY, laterId);
+    const rowKey = Rows.delivery('laterhk01', receivedMs, laterId);
+    await events.createEntity({
+      partitionKey,
+      rowKey,
+      eventId: laterId,
+      state: 'pending',
+      attempts: 1,
+      createdAt: new Date(receivedMs).toISOString(),
+      record: '[3,{"a field":"of a later version"}]',
+    });
+    const { etag } = await events.getEntity(partitionKey, rowKey);
+
+    const res = await api(svc, `/registries/${REGISTRY}/webhooks/laterhk01/listEvents`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { value: Listed[] }).value.map((i) => i.id)).toEqual([event.id]);
+    expect(svc.logs.filter((l) => l.includes("listEvents left out 1 of the page's deliveries of webhook laterhk01"))).toHaveLength(1);
+
+    const { QueueClient } = await import('@azure/storage-queue');
+    const message = {
+      v: 2,
+      type: 'deliveries',
+      registry: REGISTRY,
+      items: [{ webhook: 'laterhk01', eventId: laterId, receivedMs, attempt: 2 }],
+    };
+    const encoded = Buffer.from(JSON.stringify(message)).toString('base64');
+    // The delivery worker fails the message (it is retried, then poisoned), sending nothing.
+    await new QueueClient(svc.azurite.connectionString, 'webhook-deliveries').sendMessage(encoded);
+    await eventually(
+      () =>
+        Promise.resolve(
+          svc.logs.some((l) => l.includes(`a layout this version does not read (written by a later version, or damaged): ${rowKey}`)) ||
+            undefined,
+        ),
+      15_000,
+      'the delivery worker failing on the row',
+    );
+    // Poisoned, as the host leaves it after maxDequeueCount failures: its dead letter is recorded, the row left as it is.
+    await new QueueClient(svc.azurite.connectionString, 'webhook-deliveries-poison').sendMessage(encoded);
+    await eventually(async () => {
+      const body = (await (await api(svc, '/deadletters')).json()) as { value: { message: unknown }[] };
+      return body.value.find((d) => JSON.stringify(d.message).includes(laterId));
+    });
+    expect((await events.getEntity(partitionKey, rowKey)).etag).toBe(etag);
+    expect(rx.forPath('/laterhk01')).toHaveLength(1);
   });
 });
 

@@ -42,7 +42,7 @@ describe('a delivery row as stored', () => {
 
   it('reads back to the same record', () => {
     const entity = toDeliveryEntity('reg|00', heavy);
-    expect(deliveryOf(readDeliveryEntity(entity), undefined)).toEqual(
+    expect(deliveryOf(readDeliveryEntity(entity)!, undefined)).toEqual(
       Object.fromEntries(Object.entries(heavy).filter(([, v]) => v !== undefined)),
     );
   });
@@ -52,7 +52,7 @@ describe('a delivery row of the compact layout', () => {
   const without = (r: DeliveryRecord) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
   /** Written and read back as storage would give it (its properties through JSON). */
   const readBack = (r: DeliveryRecord) =>
-    deliveryOf(readDeliveryEntity(JSON.parse(JSON.stringify(toDeliveryEntity('reg|00', r)))), undefined);
+    deliveryOf(readDeliveryEntity(JSON.parse(JSON.stringify(toDeliveryEntity('reg|00', r))))!, undefined);
 
   it('reads back every field: a name with capitals, not sent yet, a wait, an error, an empty reason, a format that reads the registry', () => {
     const records: DeliveryRecord[] = [
@@ -76,7 +76,7 @@ describe('a delivery row of the compact layout', () => {
     for (const r of records) {
       // A body rendered again from the event's row needs that row (stored-bodies.test.ts): here, how it is rendered.
       if (r.bodyFrom)
-        expect(readDeliveryEntity(JSON.parse(JSON.stringify(toDeliveryEntity('reg|00', r)))).fields.bodyFrom).toEqual(r.bodyFrom);
+        expect(readDeliveryEntity(JSON.parse(JSON.stringify(toDeliveryEntity('reg|00', r))))!.fields.bodyFrom).toEqual(r.bodyFrom);
       else expect(readBack(r)).toEqual(without(r));
     }
     // A registry's name the partition key spells is not kept.
