@@ -288,7 +288,7 @@ for (let r = 1; r <= ROUNDS; r++) {
     .map(
       (h, i) =>
         `${subjects.length > 1 ? `${i === 0 ? 'this tree' : 'baseline'} ` : ''}host ${perDelivery(h.cpuMs)} ms CPU/delivery (${fmt(h.wallMs)} ms wall), ` +
-        `storage ${EMBEDDED ? 'embedded' : perDelivery(h.storageCpuMs)}${h.earlyChecks > 0 ? ` (${h.earlyChecks} completion checks came early, counted)` : ''}`,
+        `storage ${EMBEDDED ? 'embedded' : `${perDelivery(h.storageCpuMs)}, ${fmt(h.tableBytes / (EVENTS * WEBHOOKS))} table bytes`}${h.earlyChecks > 0 ? ` (${h.earlyChecks} completion checks came early, counted)` : ''}`,
     )
     .join('; ');
   console.log(`round ${r}: ${hostsLine}; bare ${perDelivery(b.cpuMs)} (${fmt(b.wallMs)} ms wall)`);
