@@ -116,8 +116,8 @@ export interface StoredDelivery {
 /**
  * A `del|` row in any layout this version or an earlier one wrote; undefined for a row it does not read:
  * one a later version wrote in a layout of its own (a compact record of another version, a `bodyFrom` shape
- * it does not know), or one damaged by hand. Such a row is never written over from here (its readers leave
- * it out, or fail their message: delivery-store.ts).
+ * it does not know), or one damaged by hand. Its readers leave it out or fail their message
+ * (delivery-store.ts); none writes a record over it (recover's reset merges only state and attempts).
  */
 export function readDeliveryEntity(entity: unknown): StoredDelivery | undefined {
   const record = typeof entity === 'object' && entity !== null && 'record' in entity ? entity.record : undefined;
