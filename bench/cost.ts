@@ -331,8 +331,17 @@ subjects.forEach(({ label }, i) => {
 console.log(`bare       ${fmt(bareMs, 3)} ms CPU (${mean(sum(bareRounds, (b) => b.cpuMs))})`);
 if (subjects.length > 1) {
   // Round by round, this tree against the baseline measured just before or after it.
-  const change = (f: (h: HostFigures) => number) =>
-    `${fmt((median(hostRounds[0]!.map((h, r) => f(h) / f(hostRounds[1]![r]!))) - 1) * 100, 0)} %`;
+  // The median of the rounds' ratios, and the middle half of them: one round's storage figure moves by ±20 %
+  // with the same writes (GC, ticks), so the spread says how far a single run can be trusted.
+  const change = (f: (h: HostFigures) => number) => {
+    const ratios = hostRounds[0]!.map((h, r) => f(h) / f(hostRounds[1]![r]!)).sort((a, b) => a - b);
+    const pct = (x: number) => `${fmt((x - 1) * 100, 0)} %`;
+    const spread =
+      ratios.length >= 4
+        ? ` (middle half ${pct(ratios[Math.floor(ratios.length / 4)]!)} to ${pct(ratios[Math.ceil((3 * ratios.length) / 4) - 1]!)})`
+        : '';
+    return `${pct(median(ratios))}${spread}`;
+  };
   console.log(
     `this tree against the baseline, median of the rounds' ratios: host CPU ${change((h) => h.cpuMs)}, ` +
       (EMBEDDED ? '(storage embedded)' : `storage CPU ${change((h) => h.storageCpuMs)}, table bytes ${change((h) => h.tableBytes)}`),
