@@ -13,7 +13,7 @@ import { DEFAULT_CONTENT_TYPE } from '../delivery/outbound-request.js';
 import { sendDeps, type FollowUpDeps } from '../pipeline/follow-up.js';
 import { sendAndRecord } from '../delivery/send-and-record.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
-import type { DeliveryStore } from '../storage/delivery-store.js';
+import { UnreadableRowsError, type DeliveryStore } from '../storage/delivery-store.js';
 import type { ManagementConfig } from './management-deps.js';
 import { logValue } from '../log-value.js';
 
@@ -39,7 +39,13 @@ export function makeRedeliverEvent(deps: RedeliverEventDeps): HttpHandler {
     const eventId = request.params['eventId'] ?? '';
     if (!isEventId(eventId)) throw new ApiError('InvalidParameter', `The event id ${EVENT_ID_RULE}.`, 'eventId');
     const webhook = await loadWebhook(deps.webhooks, ref.registryName, name);
-    const previous = await deps.deliveries.latestDelivery(ref.registryName, webhook.name, eventId);
+    const previous = await deps.deliveries.latestDelivery(ref.registryName, webhook.name, eventId).catch((err: unknown) => {
+      if (!(err instanceof UnreadableRowsError)) throw err;
+      throw new ApiError(
+        'Conflict',
+        `The delivery of event '${eventId}' to webhook '${webhook.name}' was recorded by a version of this service that this one does not read (a later one); redeliver it with that version.`,
+      );
+    });
     if (!previous) {
       throw new ApiError(
         'ResourceNotFound',

@@ -137,8 +137,9 @@ export const operations: Readonly<Record<string, Partial<Record<HttpMethod, Oper
     POST: {
       summary: 'Send a recorded event again, as a new delivery',
       tag: 'deliveries',
+      description: "409 when the event's delivery was recorded by a later version of the service, in a layout this one does not read.",
       responses: { 200: { description: 'The new delivery', schema: 'Event' } },
-      errors: management,
+      errors: [...management, 409],
     },
   },
   'webhooks-rotate-signing-secret': {

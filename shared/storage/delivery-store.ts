@@ -83,7 +83,7 @@ export interface DeliveryStore {
     unreadable: number;
     continuationToken: string | undefined;
   }>;
-  /** The newest delivery of an event to a webhook, or undefined. */
+  /** The newest delivery of an event to a webhook, or undefined; UnreadableRowsError when its row is one this version does not read. */
   latestDelivery(registry: string, webhook: string, eventId: string): Promise<DeliveryRecord | undefined>;
   /**
    * The `failed` and `held` deliveries of a webhook whose events were received at or after `sinceMs`,
@@ -113,7 +113,7 @@ export interface DeliveryStore {
 }
 
 /** Delivery rows this version does not read (delivery-entity.ts readDeliveryEntity), named by row key. */
-class UnreadableRowsError extends Error {
+export class UnreadableRowsError extends Error {
   constructor(readonly rowKeys: readonly string[]) {
     super(
       `${rowKeys.length} delivery row(s) in a layout this version does not read (written by a later version, or damaged): ${rowKeys.join(', ')}`,
@@ -276,8 +276,11 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
       const [from, to] = Rows.deliveryRange(webhook);
       const partitionKey = Partitions.event(registry, eventId);
       const filter = `${rangeFilter(partitionKey, from, to)} and eventId eq ${odataString(eventId)}`;
-      for await (const entity of table.listEntities({ queryOptions: { filter } }))
-        return (await withBodies([{ partitionKey, rowKey: entity.rowKey ?? '', entity }])).records[0];
+      for await (const entity of table.listEntities({ queryOptions: { filter } })) {
+        const { records, unreadable } = await withBodies([{ partitionKey, rowKey: entity.rowKey ?? '', entity }]);
+        if (unreadable.length > 0) throw new UnreadableRowsError(unreadable);
+        return records[0];
+      }
       return undefined;
     },
 

@@ -612,7 +612,7 @@ describe('an event body stored once', () => {
 });
 
 describe('rows a later version wrote (after a rollback)', () => {
-  it('leaves them out of listEvents with a warning, fails a delivery message naming one, records its dead letter, and never writes over them', async () => {
+  it('leaves them out of listEvents with a warning, refuses to redeliver one (409), fails a delivery message naming one, records its dead letter, and writes no record over them', async () => {
     await createHook(svc, 'laterhk01', {});
     const event = pushEvent('later/app', 'v1');
     await ingest(svc, event);
@@ -638,6 +638,13 @@ describe('rows a later version wrote (after a rollback)', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { value: Listed[] }).value.map((i) => i.id)).toEqual([event.id]);
     expect(svc.logs.filter((l) => l.includes("listEvents left out 1 of the page's deliveries of webhook laterhk01"))).toHaveLength(1);
+
+    // Redeliver says why it cannot (not a 404: the delivery is there), and sends nothing.
+    const redeliver = await api(svc, `/registries/${REGISTRY}/webhooks/laterhk01/events/${laterId}/redeliver`, { method: 'POST' });
+    expect(redeliver.status).toBe(409);
+    expect(await redeliver.json()).toEqual({
+      error: { code: 'Conflict', message: expect.stringContaining('recorded by a version of this service that this one does not read') },
+    });
 
     const { QueueClient } = await import('@azure/storage-queue');
     const message = {
