@@ -52,6 +52,22 @@ describe('each attempt taken before it is sent', () => {
     return serviceUri;
   }
 
+  /** Four pending deliveries to a new webhook `name`, stored as a recover page finds them (received in turn from `baseMs`). */
+  async function pageOf(name: string, baseMs: number): Promise<DeliveryRecord[]> {
+    const serviceUri = await webhook(name);
+    const records = [1, 2, 3, 4].map((i) => ({ ...pendingRecord(name, `${name}-${i}`, serviceUri), receivedMs: baseMs + i }));
+    await svc.deps.deliveries.putDeliveries(REGISTRY, records);
+    return records;
+  }
+
+  /** Queues the deliveries as recover queues a page: one ordered message, their first attempts in order. */
+  const queuePage = (records: readonly DeliveryRecord[]) =>
+    svc.deps.deliveryQueue.reserveOrdered(
+      REGISTRY,
+      records.map((r) => ({ webhook: r.webhook, eventId: r.eventId, receivedMs: r.receivedMs, attempt: 1 })),
+      0,
+    );
+
   /** The record's final state (no longer pending), with the delivery queue drained and no background work left. */
   async function settled(record: DeliveryRecord): Promise<DeliveryRecord> {
     const queue = new QueueClient(svc.azurite.connectionString, Queue.deliveries);
@@ -159,20 +175,11 @@ describe('each attempt taken before it is sent', () => {
   });
 
   it('sends a recover page in order, taking each attempt only when its turn comes: a worker dying mid-page holds the attempt in flight alone', async () => {
-    const serviceUri = await webhook('claimpage');
-    const records = [1, 2, 3, 4].map((i) => ({
-      ...pendingRecord('claimpage', `claim-page-${i}`, serviceUri),
-      receivedMs: 1_700_000_000_000 + i,
-    }));
-    await svc.deps.deliveries.putDeliveries(REGISTRY, records);
+    const records = await pageOf('claimpage', 1_700_000_000_000);
     // The first answers at once; the second is held, as a worker that died sending it would leave it.
     let release!: () => void;
     rx.script.push({ status: 200, body: 'ok' }, { status: 200, body: 'ok', hold: new Promise<void>((r) => (release = r)) });
-    await svc.deps.deliveryQueue.reserveOrdered(
-      REGISTRY,
-      records.map((r) => ({ webhook: 'claimpage', eventId: r.eventId, receivedMs: r.receivedMs, attempt: 1 })),
-      0,
-    );
+    await queuePage(records);
     await rx.waitFor(2, 10_000, '/claimpage');
     const ids = records.map((r) => ({ registry: REGISTRY, webhook: r.webhook, eventId: r.eventId, receivedMs: r.receivedMs }));
     const during = await svc.deps.deliveries.readForAttempt(ids);
@@ -190,23 +197,14 @@ describe('each attempt taken before it is sent', () => {
   });
 
   it('keeps a recover page in order around a delivery another worker holds: it and those behind it go when the hold ends', async () => {
-    const serviceUri = await webhook('claimwait');
-    const records = [1, 2, 3, 4].map((i) => ({
-      ...pendingRecord('claimwait', `claim-wait-${i}`, serviceUri),
-      receivedMs: 1_700_000_000_200 + i,
-    }));
-    await svc.deps.deliveries.putDeliveries(REGISTRY, records);
+    const records = await pageOf('claimwait', 1_700_000_000_200);
     // Another worker holds the second (it died sending it, or is still sending it) for two more seconds.
     const heldUntil = Date.now() + 2_000;
     await table.updateEntity(
       { ...deliveryKeys({ registry: REGISTRY, ...records[1]! }), sendingUntil: new Date(heldUntil).toISOString() },
       'Merge',
     );
-    await svc.deps.deliveryQueue.reserveOrdered(
-      REGISTRY,
-      records.map((r) => ({ webhook: 'claimwait', eventId: r.eventId, receivedMs: r.receivedMs, attempt: 1 })),
-      0,
-    );
+    await queuePage(records);
     const sent = await rx.waitFor(4, 15_000, '/claimwait');
     expect(sent.map((r) => (JSON.parse(r.body) as { id: string }).id)).toEqual(records.map((r) => r.eventId));
     expect(sent[0]!.at).toBeLessThan(heldUntil);
@@ -215,23 +213,14 @@ describe('each attempt taken before it is sent', () => {
   });
 
   it('sends the rest of a recover page at once after the first failure in it, so a page costs at most one timeout', async () => {
-    const serviceUri = await webhook('claimfail');
-    const records = [1, 2, 3, 4].map((i) => ({
-      ...pendingRecord('claimfail', `claim-fail-${i}`, serviceUri),
-      receivedMs: 1_700_000_000_100 + i,
-    }));
-    await svc.deps.deliveries.putDeliveries(REGISTRY, records);
+    const records = await pageOf('claimfail', 1_700_000_000_100);
     let release!: () => void;
     rx.script.push(
       { status: 200, body: 'ok' },
       { status: 400, body: 'refused' },
       { status: 200, body: 'ok', hold: new Promise<void>((r) => (release = r)) },
     );
-    await svc.deps.deliveryQueue.reserveOrdered(
-      REGISTRY,
-      records.map((r) => ({ webhook: 'claimfail', eventId: r.eventId, receivedMs: r.receivedMs, attempt: 1 })),
-      0,
-    );
+    await queuePage(records);
     // The fourth arrives while the third is still unanswered: after the failure they went together.
     const arrived = await rx.waitFor(4, 10_000, '/claimfail');
     release();
