@@ -9,12 +9,12 @@ import type { Logger } from '../logger.js';
 import type { WebhookRecord } from '../webhooks/webhook.js';
 import { nameKey } from '../storage/key-part.js';
 import { deliveryKeys } from '../storage/event-keys.js';
-import type { AttemptRead, DeliveryStore } from '../storage/delivery-store.js';
+import { UnreadableRowsError, type AttemptRead, type DeliveryStore } from '../storage/delivery-store.js';
 import type { Config } from '../config.js';
 import type { WebhookStore } from '../storage/webhook-store.js';
 import { deliveriesMessage, type DeliveryRef } from './messages.js';
 import { scheduleEach } from './delivery-queue.js';
-import { parseOrPoison } from './poison.js';
+import { parseOrPoison, sendToPoison } from './poison.js';
 import { sendDeps, type FollowUpDeps } from './follow-up.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { logValue } from '../log-value.js';
@@ -53,12 +53,11 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
     async ({ registry, items: named, ordered }, context) => {
       // Each delivery's attempt once, however often the message names it (a hand-written one): a transaction
       // naming a row twice is refused whole, which would fail the others with it.
-      const items = [
+      const unique = [
         ...new Map(named.map((item) => [`${deliveryKeys(deliveryIdOf(registry, item)).rowKey}|${item.attempt}`, item])).values(),
       ];
       const webhooks = await deps.webhooks.listCached(registry);
-      // Read together: deliveries of one event (a fan-out's hand-offs, its retries due at once) share its row's read.
-      const reads = await deps.deliveries.readForAttempt(items.map((item) => deliveryIdOf(registry, item)));
+      const { items, reads } = await readReadable(deps, registry, unique, ordered, context);
       const nowMs = deps.now().getTime();
       const mine = ordered ? await keepOrderBehindHold(deps, registry, items, reads, nowMs, context) : items;
       const planned = mine.map((item, i) => plan(deps, registry, webhooks, item, reads[i], nowMs, context));
@@ -79,6 +78,38 @@ export function makeDeliver(deps: DeliverDeps): QueueHandler {
       else await attempts.sendAll(await attempts.take(wanted), unsent);
     },
   );
+}
+
+/**
+ * The message's deliveries as read for their attempts (read together: deliveries of one event, a fan-out's
+ * hand-offs or its retries due at once, share its row's read), less those whose rows this version does not
+ * read (a later version's, after a rollback): those go to the poison queue at once, on their own, to be
+ * replayed by a version that reads them, and do not hold the others back. Only then are the rest read again.
+ */
+async function readReadable(
+  deps: DeliverDeps,
+  registry: string,
+  items: readonly DeliveryRef[],
+  ordered: boolean | undefined,
+  context: Logger,
+): Promise<{ items: readonly DeliveryRef[]; reads: (AttemptRead | undefined)[] }> {
+  const ids = (list: readonly DeliveryRef[]) => list.map((item) => deliveryIdOf(registry, item));
+  try {
+    return { items, reads: await deps.deliveries.readForAttempt(ids(items)) };
+  } catch (err) {
+    if (!(err instanceof UnreadableRowsError)) throw err;
+    const unreadable = new Set(err.rowKeys);
+    const isUnreadable = (item: DeliveryRef) => unreadable.has(deliveryKeys(deliveryIdOf(registry, item)).rowKey);
+    const aside = items.filter(isUnreadable);
+    const rest = items.filter((item) => !isUnreadable(item));
+    await sendToPoison(
+      deps.queues.deliveriesPoison,
+      { v: 2, type: 'deliveries', registry, ...(ordered ? { ordered } : {}), items: aside },
+      err.message,
+    );
+    context.error(`delivery: ${aside.length} of the message's deliveries moved to the poison queue: ${logValue(err.message, 1000)}`);
+    return { items: rest, reads: rest.length > 0 ? await deps.deliveries.readForAttempt(ids(rest)) : [] };
+  }
 }
 
 /** A delivery the message asks for, as planned to be sent, with the ETag its row was read with. */

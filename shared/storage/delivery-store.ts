@@ -295,8 +295,8 @@ export function makeDeliveryStore(table: TableClient): DeliveryStore {
     async readForAttempt(ids) {
       const rows = await readRows(ids);
       const { records, unreadable } = await withBodies(rows);
-      // Not a delivery to leave alone: the message fails, is retried and, if the row stays unreadable here
-      // (a later version's, while an earlier one runs), is poisoned and kept, to be replayed.
+      // Not a delivery to pass over in silence: the delivery worker sets these aside to the poison queue,
+      // to be replayed by a version that reads them, and reads the rest again (deliver.ts readReadable).
       if (unreadable.length > 0) throw new UnreadableRowsError(unreadable);
       return rows.map((row, i) => {
         const record = records[i];

@@ -10,6 +10,7 @@ import { purgeHistory } from '../../shared/pipeline/retention.js';
 import { USER_AGENT } from '../../shared/delivery/outbound-request.js';
 import { HELD_REASON } from '../../shared/delivery/delivery-record.js';
 import { readDeliveryEntity } from '../../shared/storage/delivery-entity.js';
+import { deliveryRecordOf } from '../../shared/delivery/new-delivery.js';
 
 /*
  * An event's body is stored once (issue 24): a delivery row keeps no body when its event's row reproduces
@@ -612,7 +613,7 @@ describe('an event body stored once', () => {
 });
 
 describe('rows a later version wrote (after a rollback)', () => {
-  it('leaves them out of listEvents with a warning, refuses to redeliver one (409), fails a delivery message naming one, records its dead letter, and writes no record over them', async () => {
+  it('leaves them out of listEvents with a warning, refuses to redeliver one (409), sets one a delivery message names aside as a dead letter while the others in it are sent, and writes no record over them', async () => {
     await createHook(svc, 'laterhk01', {});
     const event = pushEvent('later/app', 'v1');
     await ingest(svc, event);
@@ -646,33 +647,50 @@ describe('rows a later version wrote (after a rollback)', () => {
       error: { code: 'Conflict', message: expect.stringContaining('recorded by a version of this service that this one does not read') },
     });
 
+    // A delivery message naming that row and a pending delivery this version reads: the pending one is sent
+    // and recorded, the other set aside to the poison queue at once (its dead letter), not retried with it.
+    const goodId = randomUUID();
+    const good = deliveryRecordOf(
+      { name: 'laterhk01', serviceUri: `${rx.url}/laterhk01` },
+      { eventId: goodId, action: 'push', image: 'later/app:v2' },
+      { body: JSON.stringify({ id: goodId }), contentType: 'application/json' },
+      receivedMs + 1,
+      new Date().toISOString(),
+    );
+    await svc.deps.deliveries.putDelivery(REGISTRY, good);
     const { QueueClient } = await import('@azure/storage-queue');
     const message = {
       v: 2,
       type: 'deliveries',
       registry: REGISTRY,
-      items: [{ webhook: 'laterhk01', eventId: laterId, receivedMs, attempt: 2 }],
+      items: [
+        { webhook: 'laterhk01', eventId: laterId, receivedMs, attempt: 2 },
+        { webhook: 'laterhk01', eventId: goodId, receivedMs: good.receivedMs, attempt: 1 },
+      ],
     };
-    const encoded = Buffer.from(JSON.stringify(message)).toString('base64');
-    // The delivery worker fails the message (it is retried, then poisoned), sending nothing.
-    await new QueueClient(svc.azurite.connectionString, 'webhook-deliveries').sendMessage(encoded);
-    await eventually(
-      () =>
-        Promise.resolve(
-          svc.logs.some((l) => l.includes(`a layout this version does not read (written by a later version, or damaged): ${rowKey}`)) ||
-            undefined,
-        ),
-      15_000,
-      'the delivery worker failing on the row',
+    await new QueueClient(svc.azurite.connectionString, 'webhook-deliveries').sendMessage(
+      Buffer.from(JSON.stringify(message)).toString('base64'),
     );
-    // Poisoned, as the host leaves it after maxDequeueCount failures: its dead letter is recorded, the row left as it is.
-    await new QueueClient(svc.azurite.connectionString, 'webhook-deliveries-poison').sendMessage(encoded);
-    await eventually(async () => {
-      const body = (await (await api(svc, '/deadletters')).json()) as { value: { message: unknown }[] };
+    await received('laterhk01', goodId);
+    const dead = await eventually(async () => {
+      const body = (await (await api(svc, '/deadletters')).json()) as { value: { queue: string; reason: string; message: unknown }[] };
       return body.value.find((d) => JSON.stringify(d.message).includes(laterId));
     });
+    expect(dead.queue).toBe('webhook-deliveries');
+    expect(dead.reason).toContain(`a layout this version does not read (written by a later version, or damaged): ${rowKey}`);
+    expect(JSON.stringify(dead.message)).not.toContain(goodId);
+    const recorded = await eventually(async () => {
+      const d = await svc.deps.deliveries.getDelivery({
+        registry: REGISTRY,
+        webhook: 'laterhk01',
+        eventId: goodId,
+        receivedMs: good.receivedMs,
+      });
+      return d?.state === 'succeeded' ? d : undefined;
+    });
+    expect(recorded.attempts).toBe(1);
     expect((await events.getEntity(partitionKey, rowKey)).etag).toBe(etag);
-    expect(rx.forPath('/laterhk01')).toHaveLength(1);
+    expect(rx.forPath('/laterhk01').map((r) => r.headers['webhook-id'])).toEqual([event.id, goodId]);
   });
 });
 
