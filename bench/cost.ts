@@ -333,7 +333,7 @@ const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((a, x) => a 
 const deliveries = ROUNDS * perRound;
 const mean = (total: number) => fmt(total / deliveries, 3);
 const bareMs = median(bareRounds.map((b) => b.cpuMs / perRound));
-console.log(`\nper delivery, median of ${ROUNDS} rounds (mean in brackets; /proc ticks are 10 ms):`);
+console.log(`\nper delivery, median of ${ROUNDS} rounds (mean in brackets; CPU from the scheduler's count, proc-cpu.ts):`);
 subjects.forEach(({ label }, i) => {
   const rounds = hostRounds[i]!;
   const hostMs = median(rounds.map((h) => h.cpuMs / perRound));
@@ -359,7 +359,7 @@ console.log(`bare       ${fmt(bareMs, 3)} ms CPU (${mean(sum(bareRounds, (b) => 
 if (subjects.length > 1) {
   // Round by round, this tree against the baseline measured just before or after it.
   // The median of the rounds' ratios, and the middle half of them: one round's storage figure moves by ±20 %
-  // with the same writes (GC, ticks), so the spread says how far a single run can be trusted.
+  // with the same writes (GC, the machine's other work), so the spread says how far a single run can be trusted.
   const change = (f: (h: HostFigures) => number) => {
     const ratios = hostRounds[0]!.map((h, r) => f(h) / f(hostRounds[1]![r]!)).sort((a, b) => a - b);
     const pct = (x: number) => `${fmt((x - 1) * 100, 0)} %`;
