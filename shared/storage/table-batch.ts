@@ -47,26 +47,50 @@ function entityJson(entity: Readonly<Record<string, unknown>>): string | undefin
 /** A key as it goes in an entity's URL: quotes doubled (OData), then percent-encoded, as the SDK does. */
 const urlKey = (key: unknown) => encodeURIComponent(String(key).replace(/'/g, "''"));
 
-/** One action as a sub-request of the change set, or undefined when the SDK must serialise it. */
-function subRequest(tableUrl: string, action: TransactionAction): string | undefined {
+/** One action as a request: what a change set's sub-request holds, and what a transaction of one action sends alone. */
+interface ActionRequest {
+  readonly method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The table's URL (a create) or the row's. */
+  readonly url: string;
+  /** The headers a write needs, no more, in the order sent. */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: string;
+}
+
+/** One action as a request, or undefined when the SDK must serialise it. */
+function actionRequest(tableUrl: string, action: TransactionAction): ActionRequest | undefined {
   const [kind, entity] = action;
   // The row's own URL (not for a create, which posts to the table).
   const at = () => `${tableUrl}(PartitionKey='${urlKey(entity.partitionKey)}',RowKey='${urlKey(entity.rowKey)}')`;
   if (kind === 'delete') {
-    return `DELETE ${at()} HTTP/1.1${CRLF}Accept: application/json;odata=minimalmetadata${CRLF}DataServiceVersion: 3.0${CRLF}If-Match: *${CRLF}${CRLF}`;
+    const headers = [
+      ['Accept', 'application/json;odata=minimalmetadata'],
+      ['DataServiceVersion', '3.0'],
+      ['If-Match', '*'],
+    ] as const;
+    return { method: 'DELETE', url: at(), headers, body: '' };
   }
   const json = entityJson(entity);
   if (json === undefined) return undefined;
-  // The headers a write needs, no more: `Accept` is optional (JSON is the default since 2015-12-11) and a
-  // created row answers no content; every byte here is repeated for each row of a fan-out.
+  // `Accept` is optional (JSON is the default since 2015-12-11) and a created row answers no content; every
+  // byte here is repeated for each row of a fan-out.
   if (kind === 'create') {
-    return `POST ${tableUrl} HTTP/1.1${CRLF}Content-Type: application/json${CRLF}DataServiceVersion: 3.0${CRLF}Prefer: return-no-content${CRLF}${CRLF}${json}`;
+    const headers = [
+      ['Content-Type', 'application/json'],
+      ['DataServiceVersion', '3.0'],
+      ['Prefer', 'return-no-content'],
+    ] as const;
+    return { method: 'POST', url: tableUrl, headers, body: json };
   }
   const method = (action[2] ?? 'Merge') === 'Replace' ? 'PUT' : 'PATCH';
   // An update is conditional (its ETag, or any version); an upsert is not.
-  const ifMatch = kind === 'update' ? `If-Match: ${action[3]?.etag ?? '*'}${CRLF}` : '';
-  return `${method} ${at()} HTTP/1.1${CRLF}Content-Type: application/json${CRLF}DataServiceVersion: 3.0${CRLF}${ifMatch}${CRLF}${json}`;
+  const ifMatch = kind === 'update' ? [['If-Match', action[3]?.etag ?? '*'] as const] : [];
+  return { method, url: at(), headers: [['Content-Type', 'application/json'], ['DataServiceVersion', '3.0'], ...ifMatch], body: json };
 }
+
+/** A request as a sub-request of the change set. */
+const subRequest = (r: ActionRequest) =>
+  `${r.method} ${r.url} HTTP/1.1${CRLF}${r.headers.map(([name, value]) => `${name}: ${value}${CRLF}`).join('')}${CRLF}${r.body}`;
 
 /** Whether the SDK treats the endpoint as Cosmos DB's Table API (which needs its own patching of requests). */
 function isCosmos(url: URL): boolean {
@@ -114,6 +138,8 @@ function readAnswer(status: number, body: string): TransactionResult {
 interface Endpoints {
   readonly tableUrl: string;
   readonly batchUrl: string;
+  /** The SAS the client's URL carries, if any: it goes behind every request's URL. */
+  readonly sas: string;
   readonly insecure: boolean;
 }
 const endpoints = new WeakMap<TableClient, Endpoints | undefined>();
@@ -126,10 +152,33 @@ function endpointsOf(table: TableClient): Endpoints | undefined {
     : {
         tableUrl: `${account}/${table.tableName}`,
         batchUrl: `${account}/$batch${sas ? `?${sas}` : ''}`,
+        sas,
         insecure: account.startsWith('http:'),
       };
   endpoints.set(table, found);
   return found;
+}
+
+/**
+ * A transaction of one action, sent as that action's own request: as atomic, billed the same (one call),
+ * and less work for storage than a change set of one (Azurite: ~0.6 ms of CPU against ~0.8 ms). Answers as
+ * a change set would: its status and the row's new ETag, or a RestError with the status (409, 412, 404...).
+ */
+async function submitOne(table: TableClient, where: Endpoints, r: ActionRequest): Promise<TransactionResult> {
+  const request = createPipelineRequest({
+    url: `${r.url}${where.sas ? `?${where.sas}` : ''}`,
+    method: r.method,
+    ...(r.body === '' ? {} : { body: r.body }),
+    headers: createHttpHeaders({ accept: 'application/json', 'x-ms-version': '2019-02-02', ...Object.fromEntries(r.headers) }),
+    allowInsecureConnection: where.insecure,
+  });
+  const response = await table.pipeline.sendRequest(storageHttpClient(), request);
+  if (response.status < 200 || response.status >= 300) {
+    const { message, code } = serviceError(response.bodyAsText ?? undefined);
+    throw new RestError(message, { statusCode: response.status, ...(code ? { code } : {}) });
+  }
+  const etag = response.headers.get('etag');
+  return { status: response.status, subResponses: [etag === undefined ? { status: response.status } : { status: response.status, etag }] };
 }
 
 /**
@@ -147,11 +196,15 @@ export async function submitTransaction(table: TableClient, actions: readonly Tr
   const changeset = `changeset_${id}`;
   const batch = `batch_${id}`;
   let body = `--${batch}${CRLF}Content-Type: multipart/mixed; boundary=${changeset}${CRLF}${CRLF}`;
+  const requests: ActionRequest[] = [];
   for (const action of actions) {
-    const part = subRequest(tableUrl, action);
-    if (part === undefined) return sdk();
-    body += `${CRLF}--${changeset}${CRLF}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}${CRLF}${part}`;
+    const r = actionRequest(tableUrl, action);
+    if (r === undefined) return sdk();
+    requests.push(r);
   }
+  if (requests.length === 1) return submitOne(table, where, requests[0]!);
+  for (const r of requests)
+    body += `${CRLF}--${changeset}${CRLF}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}${CRLF}${subRequest(r)}`;
   body += `${CRLF}--${changeset}--${CRLF}--${batch}--${CRLF}`;
   const request = createPipelineRequest({
     url: batchUrl,

@@ -89,6 +89,59 @@ describe('entity-group transactions written by hand', () => {
     expect(statusOf(missing)).toBe(404);
   });
 
+  it('sends a transaction of one action as that action’s own request, answering as a change set would', async () => {
+    // Which requests go out (method and path), seen by a policy on a client of its own.
+    const sent: string[] = [];
+    const client = TableClient.fromConnectionString(azurite.connectionString, 'batchtest', { allowInsecureConnection: true });
+    client.pipeline.addPolicy({
+      name: 'seen',
+      sendRequest: (request, next) => {
+        sent.push(`${request.method} ${decodeURIComponent(new URL(request.url).pathname.split('/').pop()!)}`);
+        return next(request);
+      },
+    });
+    const key = "one|x y|%2F|ü|'q'";
+    const created = await submitTransaction(client, [
+      ['create', { partitionKey: PK, rowKey: key, s: 'a "line"\r\n', n: 7, f: 1.5, b: true }],
+    ]);
+    expect(created.subResponses).toHaveLength(1);
+    expect(created.subResponses[0]?.etag).toBe((await read(key))?.etag);
+    expect(await read(key)).toMatchObject({ s: 'a "line"\r\n', n: 7, f: 1.5, b: true });
+
+    const merged = await submitTransaction(client, [
+      ['update', { partitionKey: PK, rowKey: key, n: 8 }, 'Merge', { etag: created.subResponses[0]!.etag! }],
+    ]);
+    expect(await read(key)).toMatchObject({ s: 'a "line"\r\n', n: 8 });
+    expect(merged.subResponses[0]?.etag).toBe((await read(key))?.etag);
+    const stale = await submitTransaction(client, [
+      ['update', { partitionKey: PK, rowKey: key, n: 9 }, 'Merge', { etag: created.subResponses[0]!.etag! }],
+    ]).catch((err: unknown) => err);
+    expect(statusOf(stale)).toBe(412);
+    const again = await submitTransaction(client, [['create', { partitionKey: PK, rowKey: key, n: 1 }]]).catch((err: unknown) => err);
+    expect(statusOf(again)).toBe(409);
+    expect(again).toMatchObject({ code: 'EntityAlreadyExists' });
+    expect(await read(key)).toMatchObject({ n: 8 });
+
+    await submitTransaction(client, [['upsert', { partitionKey: PK, rowKey: key, fresh: 'yes' }, 'Replace']]);
+    const replaced = await read(key);
+    expect(replaced).toMatchObject({ fresh: 'yes' });
+    expect(replaced).not.toHaveProperty('s');
+    await submitTransaction(client, [['delete', { partitionKey: PK, rowKey: key }]]);
+    expect(await read(key)).toBeUndefined();
+    const missing = await submitTransaction(client, [['delete', { partitionKey: PK, rowKey: key }]]).catch((err: unknown) => err);
+    expect(statusOf(missing)).toBe(404);
+
+    // None went as a change set; two actions do.
+    expect(sent.every((s) => !s.endsWith('$batch'))).toBe(true);
+    expect(sent[0]).toBe('POST batchtest');
+    expect(sent[1]).toBe(`PATCH batchtest(PartitionKey='${PK.replace(/'/g, "''")}',RowKey='${key.replace(/'/g, "''")}')`);
+    await submitTransaction(client, [
+      ['create', { partitionKey: PK, rowKey: 'two-1', n: 1 }],
+      ['create', { partitionKey: PK, rowKey: 'two-2', n: 1 }],
+    ]);
+    expect(sent.at(-1)).toBe('POST $batch');
+  });
+
   it('writes a typed value (a Date) through the SDK, the same transaction', async () => {
     const when = new Date('2026-12-02T10:00:00.000Z');
     await submitTransaction(table, [
@@ -99,7 +152,7 @@ describe('entity-group transactions written by hand', () => {
     expect(await read('typed-2')).toMatchObject({ n: 1 });
   });
 
-  it('authenticates with a SAS connection string (the signature moves behind $batch) and a wrong signature is refused', async () => {
+  it('authenticates with a SAS connection string (the signature moves behind $batch and a lone action’s URL) and a wrong signature is refused', async () => {
     // An account SAS: a batch is a call on the account, not on one table (a table SAS is refused for $batch).
     const sas = generateAccountSas(new AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY), {
       permissions: { add: true, query: true, update: true, delete: true, write: true, list: true },
@@ -114,8 +167,18 @@ describe('entity-group transactions written by hand', () => {
         allowInsecureConnection: true,
       },
     );
-    await submitTransaction(sasClient, [['create', { partitionKey: PK, rowKey: 'by-sas', n: 1 }]]);
+    // One action (its own request) and two (a change set): the signature goes behind each.
+    const one = await submitTransaction(sasClient, [['create', { partitionKey: PK, rowKey: 'by-sas', n: 1 }]]);
     expect(await read('by-sas')).toMatchObject({ n: 1 });
+    await submitTransaction(sasClient, [
+      ['update', { partitionKey: PK, rowKey: 'by-sas', n: 2 }, 'Merge', { etag: one.subResponses[0]!.etag! }],
+    ]);
+    await submitTransaction(sasClient, [
+      ['create', { partitionKey: PK, rowKey: 'by-sas-2', n: 1 }],
+      ['upsert', { partitionKey: PK, rowKey: 'by-sas', n: 3 }],
+    ]);
+    expect(await read('by-sas')).toMatchObject({ n: 3 });
+    expect(await read('by-sas-2')).toMatchObject({ n: 1 });
 
     const refused = TableClient.fromConnectionString(
       `TableEndpoint=${endpoint.origin}${endpoint.pathname};SharedAccessSignature=${sas.replace(/sig=[^&]+/, 'sig=AAAA')}`,
@@ -124,6 +187,11 @@ describe('entity-group transactions written by hand', () => {
     );
     const err = await submitTransaction(refused, [['create', { partitionKey: PK, rowKey: 'not-by-sas', n: 1 }]]).catch((e: unknown) => e);
     expect(statusOf(err)).toBe(403);
+    const errBatch = await submitTransaction(refused, [
+      ['create', { partitionKey: PK, rowKey: 'not-by-sas', n: 1 }],
+      ['create', { partitionKey: PK, rowKey: 'not-by-sas-2', n: 1 }],
+    ]).catch((e: unknown) => e);
+    expect(statusOf(errBatch)).toBe(403);
     expect(await read('not-by-sas')).toBeUndefined();
   });
 });
