@@ -6,8 +6,9 @@
  *
  * A round is COST_EVENTS events (20) × COST_WEBHOOKS webhooks (100), ingested COST_INGEST_CONCURRENCY (4)
  * at a time. Its host and storage CPU (utime + stime from /proc, all threads) run from the first ingest
- * until every delivery has arrived, storage has then taken no request for COST_QUIET_MS (100: the records are
- * written after the deliveries arrive), and listEvents shows the records final (the first and last webhook's,
+ * until every delivery has arrived, storage has then taken no request for COST_QUIET_MS (100; with storage
+ * embedded, the host has used almost no CPU that long: the records are written after the deliveries
+ * arrive), and listEvents shows the records final (the first and last webhook's,
  * which an event's transactions begin and end with; at the end of the run, every tenth webhook's, or every
  * webhook's with COST_VERIFY=all). The bare client sends as many deliveries, as many at once as the host
  * may send to one origin (64). COST_WARMUP (2) warm-up rounds of each, then COST_ROUNDS (5) measured
@@ -175,24 +176,34 @@ async function snapshot({ host, storage }: Subject) {
   return { host: processCpuMs(host.pid), storage: storageCpu, counts, at: performance.now(), us: monotonicUs() };
 }
 
-/** How long storage must take no request before a round's writes count as landed (COST_QUIET_MS). */
+/** How long storage must take no request (or the host with storage in it use almost no CPU) before a round's writes count as landed (COST_QUIET_MS). */
 const QUIET_MS = setting('COST_QUIET_MS', 100);
+const QUIET_POLL_MS = 20;
 
 /**
- * Polls the storage process's request counts until none came for QUIET_MS (the host's queue polling, every
- * second or so when idle, only extends the wait). Returns when the last request came (performance.now()).
+ * Waits until a round's last writes have landed, and returns when the last one came (performance.now()).
+ * Storage in its own process: until it has taken no request for QUIET_MS (its request counts, polled; the
+ * host's queue polling, every second or so when idle, only extends the wait). Storage embedded in the host
+ * (no requests to count): until the host has used less than a tenth of each poll's time in CPU for QUIET_MS.
  */
-async function storageQuiet(storage: BenchStorage): Promise<number> {
-  const key = (c: Awaited<ReturnType<BenchStorage['requestCounts']>>) => `${c.table}/${c.queue}`;
-  let last = key(await storage.requestCounts());
+async function roundQuiet(subject: Subject): Promise<number> {
+  const { storage } = subject;
+  const read = storage
+    ? async () => {
+        const c = await storage.requestCounts();
+        return c.table + c.queue;
+      }
+    : () => Promise.resolve(processCpuMs(subject.host.pid));
+  // What a poll may see and still call quiet: no request at all; or, embedded, a tenth of the poll's CPU.
+  const threshold = storage ? 0 : QUIET_POLL_MS / 10;
+  let last = await read();
   let changedAt = performance.now();
   for (;;) {
-    await new Promise((r) => setTimeout(r, 5));
-    const now = key(await storage.requestCounts());
-    if (now !== last) {
-      last = now;
-      changedAt = performance.now();
-    } else if (performance.now() - changedAt >= QUIET_MS) return changedAt;
+    await new Promise((r) => setTimeout(r, QUIET_POLL_MS));
+    const now = await read();
+    if (now - last > threshold) changedAt = performance.now();
+    last = now;
+    if (performance.now() - changedAt >= QUIET_MS) return changedAt;
   }
 }
 
@@ -211,16 +222,15 @@ async function hostRound(subject: Subject, round: string): Promise<Figures & { r
       await new Promise((r) => setTimeout(r, 5));
       continue;
     }
-    // The records are written after the deliveries arrive: wait until storage has taken no request for
-    // QUIET_MS, so the round's last writes are in its figures (without it, a round's snapshot now and then
+    // The records are written after the deliveries arrive: wait until they have landed (roundQuiet), so
+    // the round's last writes are in its figures (without it, a round's snapshot now and then
     // came before its last few transactions: ~15 % of a round's bytes and their CPU left out). The CPU up to
     // here is the round's when the check below passes: the check itself is not billed. An event's records
     // are written in transactions of at most 100 rows, in the order of its webhooks, one after another
     // (claim-store.ts recordFanOut): the first and the last webhook's records final mean all are.
     // runFinalCheck() reads every webhook's at the end.
-    const lastRequestAt = subject.storage ? await storageQuiet(subject.storage) : undefined;
-    end = await snapshot(subject);
-    if (lastRequestAt !== undefined) end = { ...end, at: lastRequestAt };
+    const landedAt = await roundQuiet(subject);
+    end = { ...(await snapshot(subject)), at: landedAt };
     if ((await final(subject.host.url, WEBHOOKS - 1, wanted)) && (await final(subject.host.url, 0, wanted))) break;
     earlyChecks++;
   }
