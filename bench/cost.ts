@@ -28,6 +28,10 @@
  * COST_BARE_CLIENT=undici has the bare client POST through undici (what the host sends with) instead of
  * node's http.Agent (the floor issue 24 names): the stricter floor.
  * COST_HOST_NODE_ARGS='<flags>' starts this tree's host (not the baseline's) with these node flags.
+ * COST_REPLAY=<n> records each host's table requests (through the tests' forwarding proxy, so the live
+ * figures then include a hop) and, after the run, replays the measured rounds' requests n times per host into
+ * a fresh Azurite alone (lib/table-replay.ts): the table service's CPU for the same requests, without the
+ * host, receiver and bare client sharing its cores.
  * COST_PROFILE=<dir> runs the host, the bare client and this tree's Azurite with --cpu-prof into <dir>/host, <dir>/bare and <dir>/storage and
  * writes in each `windows.json`, the measured rounds' CLOCK_MONOTONIC spans (µs), for bench/cpu-profile.ts
  * to keep only their samples.
@@ -46,6 +50,7 @@ import { pool } from './lib/pool.js';
 import { pushEvent } from './lib/push-event.js';
 import { closePosts, httpRequest, post } from './lib/post.js';
 import { processCpuMs } from './lib/proc-cpu.js';
+import { recordTables, replayTables, type TableRecorder } from './lib/table-replay.js';
 import { forkReceiver } from './lib/receiver-process.js';
 import type { CostClientRun } from './cost-client.js';
 
@@ -64,6 +69,8 @@ const EMBEDDED = process.env['COST_STORAGE'] === 'embedded';
 const CONCURRENCY = 64;
 const REGISTRY = 'costfanout';
 const LOG_LEVEL = process.env['COST_LOG_LEVEL'] ?? 'warning';
+/** Replays of each host's table requests into a fresh Azurite, alone (lib/table-replay.ts); 0: none. */
+const REPLAYS = setting('COST_REPLAY', 0);
 const profileDir = process.env['COST_PROFILE'] ? resolve(process.env['COST_PROFILE']) : undefined;
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim();
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -83,17 +90,21 @@ interface Subject {
   readonly host: StartProcess;
   /** Undefined when storage is embedded in the host: its CPU is then in the host's figure. */
   readonly storage: BenchStorage | undefined;
+  /** With COST_REPLAY, the host's table requests, recorded on their way to its storage. */
+  readonly recorder: TableRecorder | undefined;
 }
 const profileArgs = (who: 'host' | 'bare' | 'storage') => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
 async function startSubject(label: string, options: { source?: boolean; root?: string }, nodeArgs: readonly string[]): Promise<Subject> {
   // Only this tree's storage is profiled (the first subject's), as only its host is.
   const storage = EMBEDDED ? undefined : await startBenchStorage('child', label === 'this tree' ? profileArgs('storage') : []);
+  const recorder = storage && REPLAYS > 0 ? await recordTables(storage.connectionString) : undefined;
+  const connectionString = recorder?.connectionString ?? storage?.connectionString;
   const host = await spawnStart(
-    { LOG_LEVEL, ALLOW_PRIVATE_TARGETS: 'true', ...(storage ? { AzureWebJobsStorage: storage.connectionString } : {}) },
+    { LOG_LEVEL, ALLOW_PRIVATE_TARGETS: 'true', ...(connectionString ? { AzureWebJobsStorage: connectionString } : {}) },
     nodeArgs,
     options,
   );
-  return { label, host, storage };
+  return { label, host, storage, recorder };
 }
 /** Node flags for this tree's host only (say a GC setting), to compare with a baseline that runs without them. */
 const hostNodeArgs = (process.env['COST_HOST_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
@@ -208,14 +219,19 @@ async function roundQuiet(subject: Subject): Promise<number> {
 }
 
 /** One host round: from the first ingest until every delivery arrived and listEvents shows each record final. */
-async function hostRound(subject: Subject, round: string): Promise<Figures & { readonly span: readonly [number, number] }> {
+async function hostRound(
+  subject: Subject,
+  round: string,
+): Promise<Figures & { readonly span: readonly [number, number]; readonly recorded: readonly [number, number] }> {
   const ids = eventIds(round);
   const expected = ids.length * WEBHOOKS;
   const start = await snapshot(subject);
+  const recordedFrom = subject.recorder?.mark() ?? 0;
   await pool(ids, INGEST_CONCURRENCY, (id) => ingest(subject.host.url, id));
   const wanted = new Set(ids);
   let earlyChecks = 0;
   let end: Awaited<ReturnType<typeof snapshot>>;
+  let recorded: readonly [number, number] = [0, 0];
   for (;;) {
     const { count } = await receiver.counts();
     if (count < expected) {
@@ -231,6 +247,7 @@ async function hostRound(subject: Subject, round: string): Promise<Figures & { r
     // runFinalCheck() reads every webhook's at the end.
     const landedAt = await roundQuiet(subject);
     end = { ...(await snapshot(subject)), at: landedAt };
+    recorded = [recordedFrom, subject.recorder?.mark() ?? 0];
     if ((await final(subject.host.url, WEBHOOKS - 1, wanted)) && (await final(subject.host.url, 0, wanted))) break;
     earlyChecks++;
   }
@@ -245,6 +262,7 @@ async function hostRound(subject: Subject, round: string): Promise<Figures & { r
     wallMs: end.at - start.at,
     earlyChecks,
     span: [start.us, end.us],
+    recorded,
   };
 }
 
@@ -397,6 +415,36 @@ console.log(
 );
 
 const clientExited = new Promise((r) => client.once('exit', r));
+if (REPLAYS > 0 && !EMBEDDED) {
+  // The same table requests, each host's in turn, into a fresh Azurite alone: storage's CPU without the company.
+  const perHost = subjects.map(() => [] as number[]);
+  const answers = subjects.map(() => '');
+  for (let r = 0; r < REPLAYS; r++)
+    for (const [i, { recorder }] of subjects.entries()) {
+      const { cpuMs, statuses } = await replayTables(
+        recorder!.requests,
+        hostRounds[i]!.map((h) => h.recorded),
+      );
+      perHost[i]!.push(cpuMs / deliveries);
+      answers[i] = [...statuses].map(([status, n]) => `${status} ×${fmt(n)}`).join(', ');
+    }
+  console.log(
+    `\ntable requests of the measured rounds replayed alone, one at a time, into a fresh Azurite (${REPLAYS} times each, in turn):`,
+  );
+  subjects.forEach(({ label, recorder }, i) => {
+    const calls = sum(hostRounds[i]!, (h) => h.recorded[1] - h.recorded[0]);
+    console.log(
+      `  ${label}: ${fmt(median(perHost[i]!), 3)} ms table CPU per delivery (median; runs ${perHost[i]!.map((x) => fmt(x, 3)).join(', ')}), ` +
+        `${fmt(calls / deliveries, 3)} table calls per delivery (answered ${answers[i]}), ${fmt(recorder!.requests.length)} requests replayed in all`,
+    );
+  });
+  if (subjects.length > 1) {
+    const ratios = perHost[0]!.map((x, r) => x / perHost[1]![r]!);
+    console.log(`  this tree against the baseline, median of the replays' ratios: table CPU ${fmt((median(ratios) - 1) * 100, 0)} %`);
+  }
+}
+for (const { recorder } of subjects) await recorder?.close();
+
 client.send({ type: 'stop' });
 await clientExited;
 for (const { host } of subjects) await host.stop('SIGTERM');
