@@ -97,7 +97,7 @@ const profileArgs = (who: 'host' | 'bare' | 'storage') => (profileDir ? ['--cpu-
 async function startSubject(label: string, options: { source?: boolean; root?: string }, nodeArgs: readonly string[]): Promise<Subject> {
   // Only this tree's storage is profiled (the first subject's), as only its host is.
   const storage = EMBEDDED ? undefined : await startBenchStorage('child', label === 'this tree' ? profileArgs('storage') : []);
-  const recorder = storage && REPLAYS > 0 ? await recordTables(storage.connectionString) : undefined;
+  const recorder = storage && REPLAYS > 0 ? await recordTables(storage) : undefined;
   const connectionString = recorder?.connectionString ?? storage?.connectionString;
   const host = await spawnStart(
     { LOG_LEVEL, ALLOW_PRIVATE_TARGETS: 'true', ...(connectionString ? { AzureWebJobsStorage: connectionString } : {}) },

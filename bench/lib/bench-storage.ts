@@ -20,6 +20,8 @@ export interface BenchStorage {
   readonly connectionString: string;
   /** `http://127.0.0.1:{port}/devstoreaccount1`: a queue's path-style URL is this plus `/{queue}`. */
   readonly queueEndpoint: string;
+  /** `http://127.0.0.1:{port}/devstoreaccount1`, the table service's. */
+  readonly tableEndpoint: string;
   requestCounts(): Promise<StorageCounts>;
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function startBenchStorage(
       pid: process.pid,
       connectionString: a.connectionString,
       queueEndpoint: a.queueEndpoint,
+      tableEndpoint: a.tableEndpoint,
       requestCounts: () => Promise.resolve(a.requestCounts()),
       close: () => a.close(),
     };
@@ -60,12 +63,17 @@ export async function startBenchStorage(
       };
       child.on('message', on);
     });
-  const { connectionString, queueEndpoint } = await once<{ connectionString: string; queueEndpoint: string }>('ready');
+  const { connectionString, queueEndpoint, tableEndpoint } = await once<{
+    connectionString: string;
+    queueEndpoint: string;
+    tableEndpoint: string;
+  }>('ready');
   return {
     inProcess: false,
     pid: child.pid!,
     connectionString,
     queueEndpoint,
+    tableEndpoint,
     async requestCounts() {
       const reply = once<{ counts: StorageCounts }>('counts');
       child.send({ type: 'counts' });

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
-import { startStorageProxy, type StorageProxy } from '../../test/helpers/storage-proxy.js';
-import { startBenchStorage } from './bench-storage.js';
+import { connectionStringThrough, startStorageProxy } from '../../test/helpers/storage-proxy.js';
+import { startBenchStorage, type BenchStorage } from './bench-storage.js';
 import { processCpuMs } from './proc-cpu.js';
 
 /*
@@ -35,21 +35,15 @@ export interface TableRecorder {
   close(): Promise<void>;
 }
 
-const endpointOf = (connectionString: string, name: string) => {
-  const found = new RegExp(`${name}=([^;]+)`).exec(connectionString)?.[1];
-  if (!found) throw new Error(`no ${name} in the connection string`);
-  return found;
-};
-
-export async function recordTables(connectionString: string): Promise<TableRecorder> {
+export async function recordTables(storage: Pick<BenchStorage, 'queueEndpoint' | 'tableEndpoint'>): Promise<TableRecorder> {
   const requests: RecordedRequest[] = [];
-  const proxy: StorageProxy = await startStorageProxy(endpointOf(connectionString, 'TableEndpoint'));
+  const proxy = await startStorageProxy(storage.tableEndpoint);
   proxy.intercept = (req, body) => {
     requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body: Buffer.from(body, 'utf8') });
     return false;
   };
   return {
-    connectionString: connectionString.replace(/TableEndpoint=[^;]+/, `TableEndpoint=${proxy.endpoint}`),
+    connectionString: connectionStringThrough(storage, { table: proxy.endpoint }),
     mark: () => requests.length,
     requests,
     close: () => proxy.close(),
@@ -80,7 +74,7 @@ export async function replayTables(
 ): Promise<{ cpuMs: number; statuses: ReadonlyMap<string, number> }> {
   const storage = await startBenchStorage('child');
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const { hostname, port } = new URL(endpointOf(storage.connectionString, 'TableEndpoint'));
+  const { hostname, port } = new URL(storage.tableEndpoint);
   const statuses = new Map<string, number>();
   const send = (r: RecordedRequest) =>
     new Promise<string>((resolve, reject) => {

@@ -190,12 +190,6 @@ export async function submitTransaction(table: TableClient, actions: readonly Tr
   const where = endpointsOf(table);
   if (!where) return sdk();
   const { tableUrl, batchUrl, insecure } = where;
-  // Boundaries of 64 random bits: no body can hold them by chance, and each row's part repeats one (a UUID
-  // would add 20 bytes a row).
-  const id = randomBytes(8).toString('hex');
-  const changeset = `changeset_${id}`;
-  const batch = `batch_${id}`;
-  let body = `--${batch}${CRLF}Content-Type: multipart/mixed; boundary=${changeset}${CRLF}${CRLF}`;
   const requests: ActionRequest[] = [];
   for (const action of actions) {
     const r = actionRequest(tableUrl, action);
@@ -203,6 +197,12 @@ export async function submitTransaction(table: TableClient, actions: readonly Tr
     requests.push(r);
   }
   if (requests.length === 1) return submitOne(table, where, requests[0]!);
+  // Boundaries of 64 random bits: no body can hold them by chance, and each row's part repeats one (a UUID
+  // would add 20 bytes a row).
+  const id = randomBytes(8).toString('hex');
+  const changeset = `changeset_${id}`;
+  const batch = `batch_${id}`;
+  let body = `--${batch}${CRLF}Content-Type: multipart/mixed; boundary=${changeset}${CRLF}${CRLF}`;
   for (const r of requests)
     body += `${CRLF}--${changeset}${CRLF}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}${CRLF}${subRequest(r)}`;
   body += `${CRLF}--${changeset}--${CRLF}--${batch}--${CRLF}`;
